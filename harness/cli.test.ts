@@ -1,0 +1,108 @@
+// The CLI as a user meets it: bad input gets one clear line and exit 2, never a stack trace.
+import { test, expect } from '@playwright/test';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from './exec.js';
+import { repoRoot } from './paths.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cfm-cli-'));
+const cli = (...args: string[]) => run('node', [join(repoRoot, 'bin/codeflare-matrix.js'), ...args], { cwd: repoRoot, env: { CODEFLARE_MATRIX_DEBUG: '' } });
+const config = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+function expectUserError(r: Awaited<ReturnType<typeof cli>>, ...patterns: RegExp[]) {
+  expect(r.exitCode, r.all).toBe(2);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  for (const p of patterns) expect(r.stderr).toMatch(p);
+}
+
+test.describe('bad input', () => {
+  test('unknown component', async () => {
+    const p = config('unknown-component.yaml', 'kubernetes: ["1.27"]\ncomponents:\n  mcad2: v1.0.0\n');
+    expectUserError(await cli('plan', '-c', p), /unknown-component\.yaml:3:\d+/, /mcad2/, /fix:/);
+  });
+
+  test('unknown version', async () => {
+    const p = config('unknown-version.yaml', 'kubernetes: ["1.27"]\ncomponents:\n  codeflare-operator: v9.9.9\n');
+    expectUserError(await cli('plan', '-c', p), /components\.codeflare-operator/, /unknown codeflare-operator version v9\.9\.9/, /fix:/);
+  });
+
+  test('an unquoted version that YAML reads as a number', async () => {
+    const p = config('unquoted.yaml', 'kubernetes: [1.30]\n');
+    expectUserError(await cli('plan', '-c', p), /unquoted\.yaml:1:14/, /1\.30 is read by YAML as the number 1\.3/, /quote it: "1\.30"/);
+  });
+
+  test('an empty axis', async () => {
+    const p = config('empty.yaml', 'kubernetes: []\n');
+    expectUserError(await cli('plan', '-c', p), /empty\.yaml:1:13/, /at least one version/);
+  });
+
+  test('constraints that leave no valid cell', async () => {
+    const p = config('none.yaml', 'kubernetes: ["1.27"]\ncomponents:\n  codeflare-operator: v1.2.0\n  mcad: v1.35.0\n');
+    expectUserError(await cli('plan', '-c', p), /no valid cell/, /compiled into the operator|go\.mod/, /fix:/);
+  });
+
+  test('a chain without a component under test', async () => {
+    const p = config('chain.yaml', 'strategy: chain\nkubernetes: ["1.27"]\ncomponents: {codeflare-operator: v1.2.0}\n');
+    expectUserError(await cli('plan', '-c', p), /chain/, /component under test/, /fix:/);
+  });
+
+  test('a malformed file', async () => {
+    const p = config('malformed.yaml', 'kubernetes: ["1.27"\ncomponents: {\n');
+    expectUserError(await cli('plan', '-c', p), /malformed\.yaml:\d+:\d+/, /malformed YAML/);
+  });
+
+  test('a missing file, an unknown option, an unknown command', async () => {
+    expectUserError(await cli('plan', '-c', join(dir, 'nope.yaml')), /cannot read/);
+    expectUserError(await cli('plan', '--bogus'), /unknown option/);
+    expectUserError(await cli('plna'), /unknown command/);
+    expectUserError(await cli('plan', '--strategy', 'random'), /random/);
+    expectUserError(await cli('catalog', 'mcad2'), /unknown component/);
+  });
+});
+
+test.describe('commands', () => {
+  test('plan prints the default matrix and writes plan.json atomically', async () => {
+    const out = join(dir, 'plan.json');
+    const r = await cli('plan', '--out', out);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toMatch(/strategy full, provider local, 2 cell/);
+    expect(r.stdout).toMatch(/v0\.2\.3/);
+    expect(JSON.parse(readFileSync(out, 'utf8')).cells).toHaveLength(2);
+    expect(existsSync(`${out}.${process.pid}.tmp`)).toBe(false);
+  });
+
+  test('plan --github-matrix gives one job per cell', async () => {
+    const r = await cli('plan', '--github-matrix');
+    const m = JSON.parse(r.stdout) as { include: { cell: string }[] };
+    expect(m.include).toHaveLength(2);
+    const sharded = JSON.parse((await cli('plan', '--github-matrix', '--max-jobs', '1')).stdout) as { include: { shard: string; cells: string }[] };
+    expect(sharded.include).toEqual([{ shard: '1/1', cells: m.include.map((i) => i.cell).join(',') }]);
+  });
+
+  test('catalog lists components, eras and constraints; --help works everywhere', async () => {
+    const r = await cli('catalog');
+    expect(r.exitCode).toBe(0);
+    for (const id of ['codeflare-operator', 'mcad', 'instascale', 'kuberay', 'codeflare-sdk', 'appwrapper', 'kueue']) expect(r.stdout).toContain(id);
+    expect(r.stdout).toMatch(/eras:/);
+    expect((await cli('catalog', 'mcad')).stdout).toMatch(/release-/);
+    for (const c of [[], ['plan'], ['catalog'], ['doctor'], ['toolchain']]) {
+      const h = await cli(...c, '--help');
+      expect(h.exitCode, c.join(' ')).toBe(0);
+      expect(h.stdout).toMatch(/Usage:/);
+    }
+  });
+
+  test('doctor reports each provider', async () => {
+    const r = await cli('doctor');
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toMatch(/provider local: (ready|not ready)/);
+    expect(r.stdout).toMatch(/provider kind: (ready|not ready)/);
+  });
+});

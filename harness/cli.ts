@@ -1,0 +1,38 @@
+// codeflare-matrix: plan, provision, install, test and report the CodeFlare support matrix.
+import { Command, CommanderError } from 'commander';
+import { UserError } from './errors.js';
+import { planCommand } from './commands/plan.js';
+import { catalogCommand } from './commands/catalog.js';
+import { doctorCommand } from './commands/doctor.js';
+import { toolchainCommand } from './toolchain/cli.js';
+import { clusterCommand } from './commands/cluster.js';
+
+const program = new Command('codeflare-matrix')
+  .description('Verified compatibility matrix for the Project CodeFlare stack')
+  .showSuggestionAfterError();
+
+for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), clusterCommand()]) program.addCommand(cmd);
+
+// Sub-commands added with addCommand do not inherit these settings: every bad argument exits 2 with one line.
+const settle = (c: Command): void => {
+  c.exitOverride().configureOutput({ outputError: (s, write) => write(s.trimEnd().split('\n')[0] + '\n') });
+  c.commands.forEach(settle);
+};
+settle(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // commander already printed its one line; help and version are not errors
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else if (e instanceof UserError) {
+    process.stderr.write(`codeflare-matrix: ${e.line()}\n`);
+    process.exitCode = 2;
+  } else {
+    const err = e as Error;
+    process.stderr.write(`codeflare-matrix: ${err.message}\n`);
+    if (process.env.CODEFLARE_MATRIX_DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  }
+}

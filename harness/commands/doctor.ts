@@ -1,0 +1,56 @@
+// `codeflare-matrix doctor`: what this machine has for each provider, what is missing, and the
+// command that gets it.
+import { Command } from 'commander';
+import semver from 'semver';
+import { versionOf, run } from '../exec.js';
+import { defaultVersions, listToolchain } from '../toolchain/index.js';
+import { table } from '../table.js';
+
+type Check = { what: string; ok: boolean; found: string; fix: string; for: string[] };
+
+async function checks(): Promise<Check[]> {
+  const out: Check[] = [];
+  const node = process.versions.node;
+  out.push({ what: 'Node.js >= 20.19', ok: semver.gte(node, '20.19.0'), found: `v${node}`, fix: 'install Node.js 20.19 or newer', for: ['all'] });
+  const go = await versionOf('go', ['version']);
+  const goVer = semver.coerce(go?.match(/go(\d+\.\d+(\.\d+)?)/)?.[1] ?? '')?.version;
+  out.push({ what: 'Go >= 1.24 (builds the toolchain and components)', ok: !!goVer && semver.gte(goVer, '1.24.0'), found: go ?? 'not found', fix: 'install Go 1.24+ (https://go.dev/dl) and reach a Go module proxy', for: ['local', 'kind'] });
+  const py = await versionOf('python3', ['--version']);
+  const venv = py ? (await run('python3', ['-c', 'import venv, ensurepip'])).ok : false;
+  out.push({ what: 'Python 3 with venv (CodeFlare SDK virtualenvs)', ok: !!py && venv, found: py ? `${py}${venv ? '' : ', no venv/ensurepip'}` : 'not found', fix: 'apt-get install -y python3 python3-venv', for: ['all'] });
+  const docker = await versionOf('docker', ['--version']);
+  const daemon = docker ? (await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 })).stdout.trim() : '';
+  out.push({ what: 'Docker engine running', ok: !!daemon, found: docker ? (daemon ? `engine ${daemon}` : `${docker}; the daemon does not answer`) : 'not found', fix: docker ? 'start it: dockerd > /var/log/dockerd.log 2>&1 &' : 'apt-get install -y docker.io && dockerd > /var/log/dockerd.log 2>&1 &', for: ['kind'] });
+  const kind = await versionOf('kind', ['version']);
+  out.push({ what: 'kind', ok: !!kind, found: kind ?? 'not found', fix: 'the kind provider is not built yet (issue 7); go install sigs.k8s.io/kind@v0.30.0 gives the CLI', for: ['kind'] });
+  const kubectl = await versionOf('kubectl', ['version', '--client']);
+  out.push({ what: 'kubectl on PATH (optional: the toolchain has its own)', ok: !!kubectl, found: kubectl ?? 'not found', fix: 'codeflare-matrix toolchain path kubernetes <version> gives a built kubectl', for: ['existing'] });
+  const built = listToolchain();
+  const want = defaultVersions();
+  for (const k of want.kubernetes) {
+    const e = built.find((b) => b.component === 'kubernetes' && b.version === k);
+    out.push({ what: `toolchain: Kubernetes ${k}`, ok: !!e, found: e ? 'built' : 'not built', fix: `codeflare-matrix toolchain build --kubernetes ${k}`, for: ['local'] });
+  }
+  for (const c of ['etcd', 'kwok'] as const) {
+    const e = built.find((b) => b.component === c);
+    out.push({ what: `toolchain: ${c}`, ok: !!e, found: e ? `${e.version} built` : 'not built', fix: 'codeflare-matrix toolchain build', for: ['local'] });
+  }
+  return out;
+}
+
+export function doctorCommand(): Command {
+  return new Command('doctor')
+    .description('check what this machine has for each provider (local, kind, existing) and how to get what is missing')
+    .option('--json', 'print the checks as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const list = await checks();
+      if (o.json) return console.log(JSON.stringify(list, null, 2));
+      console.log(table(['', 'check', 'found', 'for'], list.map((c) => [c.ok ? 'ok' : '--', c.what, c.found, c.for.join(',')])));
+      const missing = list.filter((c) => !c.ok);
+      if (missing.length) console.log('\nto get what is missing:\n' + missing.map((c) => `  ${c.what}: ${c.fix}`).join('\n'));
+      for (const provider of ['local', 'kind', 'existing']) {
+        const blockers = list.filter((c) => !c.ok && (c.for.includes(provider) || c.for.includes('all')) && !c.what.includes('optional'));
+        console.log(`${provider === 'local' ? '\n' : ''}provider ${provider}: ${blockers.length ? `not ready (${blockers.map((b) => b.what).join('; ')})` : 'ready'}`);
+      }
+    });
+}

@@ -1,0 +1,85 @@
+// `codeflare-matrix plan`: the cells a config gives, as a table, JSON, or a GitHub Actions matrix.
+import { Command, Option } from 'commander';
+import { loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
+import { loadConfig } from '../../matrix/config.js';
+import { plan, type Plan } from '../../matrix/planner/index.js';
+import { defaultConfigPath } from '../paths.js';
+import { table } from '../table.js';
+import { UserError } from '../errors.js';
+import { writeAtomic } from '../files.js';
+
+const columns: [ComponentId, string][] = [
+  ['kubernetes', 'k8s'],
+  ['codeflare-operator', 'operator'],
+  ['mcad', 'mcad'],
+  ['instascale', 'instascale'],
+  ['kuberay', 'kuberay'],
+  ['codeflare-sdk', 'sdk'],
+  ['appwrapper', 'appwrapper'],
+  ['kueue', 'kueue'],
+];
+
+/** Marks after a version: how it got into the cell. */
+const marks: Record<string, string> = { bundled: '*', paired: '+', 'chain-dev': '^', 'under-test': '!', published: '', axis: '' };
+
+export function renderPlan(p: Plan): string {
+  const rows = p.cells.map((c) => [
+    c.id,
+    c.era,
+    ...columns.map(([id]) => (c.versions[id] ? `${c.versions[id]}${marks[c.origin[id] ?? 'axis'] ?? ''}` : '')),
+    [c.upgradeFrom ? `upgrade from ${c.upgradeFrom['codeflare-operator']}` : '', ...c.needs.map((n) => `needs ${n}`), ...c.violations.map((v) => `✗ ${v.id}`)]
+      .filter(Boolean)
+      .join('; '),
+  ]);
+  const out = [
+    `plan ${p.name}: strategy ${p.strategy}, provider ${p.provider}, ${p.cells.length} cell(s), ${Object.values(p.excludedCount).reduce((a, b) => a + b, 0)} excluded`,
+    '',
+    table(['cell', 'era', ...columns.map(([, h]) => h), 'notes'], rows),
+    '',
+    'marks: * fixed by the operator (compiled in or deployed by default)  + paired by the operator\'s published row  ^ dev (above the component under test)  ! under test',
+  ];
+  const flagged = p.cells.filter((c) => c.violations.length > 0);
+  if (flagged.length) {
+    out.push('', 'published rows that break a constraint (kept to re-verify the record):');
+    for (const c of flagged) for (const v of c.violations) out.push(`  ${c.id}: [${v.id}] ${v.reason}`);
+  }
+  if (p.excluded.length) {
+    out.push('', `excluded, by rule: ${Object.entries(p.excludedCount).map(([r, n]) => `${r} ${n}`).join(', ')}`);
+    for (const e of p.excluded.slice(0, 20)) out.push(`  ${e.title}`, ...e.reasons.map((r) => `      [${r.id}] ${r.reason}`));
+    if (p.excluded.length > 20) out.push(`  … (--json lists up to 50 examples per rule)`);
+  }
+  if (p.uncoverable.length) out.push('', 'pairs no valid cell can hold:', ...p.uncoverable.map((u) => `  ${u}`));
+  return out.join('\n');
+}
+
+/** One GitHub Actions job per cell, or per shard of whole cells when there are more cells than jobs allowed. */
+export function githubMatrix(p: Plan, maxJobs: number): { include: Record<string, string>[] } {
+  if (p.cells.length <= maxJobs) return { include: p.cells.map((c) => ({ cell: c.id, era: c.era, title: c.title })) };
+  const n = maxJobs;
+  return {
+    include: Array.from({ length: n }, (_, i) => ({
+      shard: `${i + 1}/${n}`,
+      cells: p.cells.filter((_, j) => j % n === i).map((c) => c.id).join(','),
+    })),
+  };
+}
+
+export function planCommand(): Command {
+  return new Command('plan')
+    .description('plan the cells of a matrix config (deterministic; each cell id derives from its contents)')
+    .option('-c, --config <file>', 'matrix config (YAML)', defaultConfigPath)
+    .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(['full', 'pairwise', 'chain', 'release', 'published']))
+    .option('--json', 'print the plan as JSON')
+    .option('--github-matrix', 'print a GitHub Actions strategy.matrix (include list, one job per cell)')
+    .option('--max-jobs <n>', 'with --github-matrix: jobs at most (GitHub allows 256)', '256')
+    .option('-o, --out <file>', 'also write the plan as JSON to this file')
+    .action((o: { config: string; strategy?: Plan['strategy']; json?: boolean; githubMatrix?: boolean; maxJobs: string; out?: string }) => {
+      const maxJobs = Number(o.maxJobs);
+      if (!Number.isInteger(maxJobs) || maxJobs < 1 || maxJobs > 256) throw new UserError(`--max-jobs ${o.maxJobs} is not a whole number from 1 to 256`, '--max-jobs', 'pass e.g. --max-jobs 64');
+      const p = plan(loadConfig(o.config), loadCatalog(), { strategy: o.strategy });
+      if (o.out) writeAtomic(o.out, JSON.stringify(p, null, 2) + '\n');
+      if (o.githubMatrix) console.log(JSON.stringify(githubMatrix(p, maxJobs)));
+      else if (o.json) console.log(JSON.stringify(p, null, 2));
+      else console.log(renderPlan(p));
+    });
+}

@@ -1,0 +1,88 @@
+// Long-lived processes the harness starts (etcd, apiserver, controllers, operators). Each carries
+// a marker in its environment, CODEFLARE_MATRIX_OWNER=<dir of what it belongs to>, so the janitor
+// can find and stop exactly ours — by marker, never by process name — even after kill -9 of the
+// harness, and never a recycled pid.
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
+
+export const MARKER = 'CODEFLARE_MATRIX_OWNER';
+
+export type Started = { pid: number; log: string };
+
+/** Starts a detached process (it outlives the harness until stopped), output appended to `log`. */
+export function startProcess(bin: string, args: string[], o: { log: string; owner: string; cwd?: string; env?: Record<string, string> }): Started {
+  const fd = openSync(o.log, 'a', 0o600);
+  try {
+    const child = spawn(bin, args, {
+      cwd: o.cwd,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ...o.env, [MARKER]: o.owner },
+    });
+    if (child.pid === undefined) throw new Error(`could not start ${bin}`);
+    child.unref();
+    return { pid: child.pid, log: o.log };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The owner marker of a live process, or undefined when the pid is gone or not one of ours. */
+export function ownerOf(pid: number): string | undefined {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    // a zombie (exited, not yet reaped) has an empty environ: it is gone for our purposes
+    return env.find((e) => e.startsWith(`${MARKER}=`))?.slice(MARKER.length + 1);
+  } catch {
+    return undefined;
+  }
+}
+
+export function alive(pid: number, owner: string): boolean {
+  return ownerOf(pid) === owner;
+}
+
+/** Every live process of ours whose marker is `owner` or lies under it (a folder prefix). */
+export function processesUnder(prefix: string): { pid: number; owner: string }[] {
+  const out: { pid: number; owner: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const owner = ownerOf(Number(name));
+    if (owner && (owner === prefix || owner.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`))) out.push({ pid: Number(name), owner });
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM, then SIGKILL after `graceMs`; only pids that still carry the owner marker are signalled. */
+export async function stopProcesses(pids: number[], owner: string, graceMs = 5000): Promise<void> {
+  const ours = () => pids.filter((p) => alive(p, owner));
+  for (const p of ours()) {
+    try {
+      process.kill(p, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (ours().length && Date.now() < deadline) await sleep(50);
+  for (const p of ours()) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  const hard = Date.now() + 5000;
+  while (ours().length && Date.now() < hard) await sleep(20);
+}
+
+/** The last lines of a log, for error messages. */
+export function tail(path: string, lines = 20): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

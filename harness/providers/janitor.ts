@@ -1,0 +1,38 @@
+// The janitor: removes clusters whose owner is gone (a run killed with -9, a `cluster up`
+// interrupted) and any process that carries a cluster marker but has no cluster left.
+// It finds them by the harness's own markers (state files, the environment marker), never by name.
+import { rmSync } from 'node:fs';
+import { processesUnder, stopProcesses } from '../processes.js';
+import { clusterDir, clusterNames, clustersDir, readState, startTime } from './state.js';
+import { providerFor } from './index.js';
+import type { Log } from './provider.js';
+
+function ownerGone(owner: number | undefined, started: string | undefined): boolean {
+  return owner !== undefined && startTime(owner) !== started;
+}
+
+/** Removes orphans (all clusters with `all`); returns what it removed. */
+export async function janitor(o: { all?: boolean; log?: Log } = {}): Promise<string[]> {
+  const log = o.log ?? (() => {});
+  const removed: string[] = [];
+  for (const name of clusterNames()) {
+    const s = readState(name);
+    if (!o.all && s && !ownerGone(s.owner, s.ownerStart)) continue;
+    log(`removing cluster ${name}${s ? ` (${s.provider}${o.all ? '' : `, owner pid ${s.owner} is gone`})` : ' (no state file)'}`);
+    if (s) await providerFor(s.provider).destroy(name);
+    else {
+      await stopProcesses(processesUnder(clusterDir(name)).map((p) => p.pid), clusterDir(name));
+      rmSync(clusterDir(name), { recursive: true, force: true });
+    }
+    removed.push(name);
+  }
+  // Processes whose cluster folder is gone (a destroy interrupted between kill and rm, say).
+  const live = new Set(clusterNames().map(clusterDir));
+  for (const p of processesUnder(clustersDir())) {
+    if ([...live].some((d) => p.owner === d || p.owner.startsWith(`${d}/`))) continue;
+    log(`stopping orphan process ${p.pid} (${p.owner})`);
+    await stopProcesses([p.pid], p.owner);
+    removed.push(`pid ${p.pid}`);
+  }
+  return removed;
+}

@@ -1,0 +1,110 @@
+// Faults of the local provider, through the CLI as a user meets them: a clear message, exit 2 for
+// what the user can fix, and nothing left behind (no process, no folder).
+import { test, expect } from '@playwright/test';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../exec.js';
+import { repoRoot } from '../../paths.js';
+import { processesUnder } from '../../processes.js';
+import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+
+test.describe.configure({ timeout: 120_000 });
+const k = defaultVersions().kubernetes[0]!;
+
+/** A toolchain home whose entries link to the real binaries, except the ones replaced by `scripts` (or truncated). */
+function fakeHome(scripts: Record<string, string> = {}, truncate?: string): string {
+  const home = mkdtempSync(join(tmpdir(), 'cfm-fault-'));
+  const pinned = defaultVersions();
+  for (const [component, version] of [['kubernetes', k], ['etcd', pinned.etcd], ['kwok', pinned.kwok]] as const) {
+    const real = toolchainEntry(component, version);
+    const dir = join(home, 'toolchain', component, version);
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    for (const f of readdirSync(real.dir)) if (f !== 'bin' && f !== 'manifest.json') cpSync(join(real.dir, f), join(dir, f), { recursive: true });
+    const manifest = { ...real.manifest, binaries: { ...real.manifest.binaries } };
+    for (const [bin, path] of Object.entries(real.bin)) {
+      const target = join(dir, 'bin', bin);
+      if (scripts[bin] !== undefined) {
+        writeFileSync(target, `#!/bin/sh\n${scripts[bin]}\n`, { mode: 0o755 });
+        const body = readFileSync(target);
+        manifest.binaries[bin] = { size: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+      } else if (bin === truncate) {
+        writeFileSync(target, 'not the binary', { mode: 0o755 });
+      } else symlinkSync(path, target);
+    }
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  }
+  return home;
+}
+
+const cli = (home: string, ...args: string[]) =>
+  run('node', [join(repoRoot, 'bin/codeflare-matrix.js'), ...args], { cwd: repoRoot, env: { CODEFLARE_MATRIX_HOME: home, CODEFLARE_MATRIX_START_TIMEOUT: '4' } });
+
+function nothingLeft(home: string, cluster: string) {
+  expect(existsSync(join(home, 'clusters', cluster))).toBe(false);
+  expect(processesUnder(join(home, 'clusters'))).toHaveLength(0);
+}
+
+test('a Kubernetes version with no toolchain names the command that builds it', async () => {
+  const home = fakeHome();
+  const r = await cli(home, 'cluster', 'up', 'x', '-k', 'v1.29.15');
+  expect(r.exitCode, r.all).toBe(2);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(/no toolchain for Kubernetes v1\.29\.15.*fix: codeflare-matrix toolchain build --kubernetes v1\.29\.15/);
+  nothingLeft(home, 'x');
+  const minor = await cli(home, 'cluster', 'up', 'x', '-k', '1.19');
+  expect(minor.exitCode).toBe(2);
+  expect(minor.stderr).toMatch(/1\.19/);
+});
+
+test('a port already taken', async () => {
+  const home = fakeHome();
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const port = (server.address() as { port: number }).port;
+  const r = await cli(home, 'cluster', 'up', 'x', '--port', String(port));
+  server.close();
+  expect(r.exitCode, r.all).toBe(2);
+  expect(r.stderr).toMatch(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is taken`));
+  nothingLeft(home, 'x');
+});
+
+test('a binary that exits at start shows its last log lines', async () => {
+  const home = fakeHome({ 'kube-apiserver': 'echo "Error: unknown flag: --endpoint-reconciler-type" >&2; exit 1' });
+  const r = await cli(home, 'cluster', 'up', 'x');
+  expect(r.exitCode, r.all).toBe(1);
+  expect(r.stderr).toMatch(/kube-apiserver exited at start/);
+  expect(r.stderr).toMatch(/unknown flag: --endpoint-reconciler-type/);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  nothingLeft(home, 'x');
+});
+
+test('a start that times out', async () => {
+  const home = fakeHome({ 'kube-apiserver': 'echo "waiting forever"; exec sleep 600' });
+  const r = await cli(home, 'cluster', 'up', 'x');
+  expect(r.exitCode, r.all).toBe(1);
+  expect(r.stderr).toMatch(/did not become ready within 4s/);
+  expect(r.stderr).toMatch(/waiting forever/);
+  nothingLeft(home, 'x');
+});
+
+test('a corrupt cache entry names the rebuild', async () => {
+  const home = fakeHome({}, 'kube-scheduler');
+  const r = await cli(home, 'cluster', 'up', 'x');
+  expect(r.exitCode, r.all).toBe(2);
+  expect(r.stderr).toMatch(/corrupt toolchain entry kubernetes .*--force/);
+  nothingLeft(home, 'x');
+  rmSync(home, { recursive: true, force: true });
+});
+
+test('bad cluster arguments', async () => {
+  const home = fakeHome();
+  for (const args of [['cluster', 'up', 'Bad_Name'], ['cluster', 'up', 'x', '--port', 'http'], ['cluster', 'up', 'x', '--nodes', '-1'], ['cluster', 'down'], ['cluster', 'down', 'nope'], ['cluster', 'logs', 'nope'], ['cluster', 'up', 'x', '--provider', 'docker']]) {
+    const r = await cli(home, ...args);
+    expect(r.exitCode, `${args.join(' ')}: ${r.all}`).toBe(2);
+    expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+  }
+  nothingLeft(home, 'x');
+});

@@ -1,0 +1,186 @@
+// The local provider with real processes: etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler and kwok, built from Go modules (the toolchain must be built: npm test does it).
+import { test, expect } from '@playwright/test';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api, CoreV1Api, KubeConfig, VersionApi, ApiextensionsV1Api } from '@kubernetes/client-node';
+import { run } from '../../exec.js';
+import { repoRoot } from '../../paths.js';
+import { processesUnder } from '../../processes.js';
+import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { clusterDir, clustersDir } from '../state.js';
+import { janitor } from '../janitor.js';
+import { LocalProvider } from './provider.js';
+
+test.describe.configure({ mode: 'serial', timeout: 180_000 });
+
+const [k1, k2] = defaultVersions().kubernetes;
+const provider = new LocalProvider();
+const name = (s: string) => `t-${s}-${process.pid}`;
+const clients = (kubeconfig: string) => {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), ext: kc.makeApiClient(ApiextensionsV1Api), version: kc.makeApiClient(VersionApi) };
+};
+async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test.afterAll(async () => {
+  for (const n of ['a', 'b', 'v2', 'gc']) await provider.destroy(name(n));
+});
+
+test('a cluster reports its Kubernetes version, binds 127.0.0.1 only, and writes a 0600 kubeconfig', async () => {
+  const c = await provider.create({ name: name('a'), kubernetes: k1! });
+  const { version, core } = clients(c.kubeconfig);
+  expect((await version.getCode()).gitVersion).toBe(k1);
+  expect(statSync(c.kubeconfig).mode & 0o777).toBe(0o600);
+  expect(statSync(join(c.dir, 'pki', 'admin.key')).mode & 0o777).toBe(0o600);
+  const server = readFileSync(c.kubeconfig, 'utf8').match(/server: (\S+)/)![1]!;
+  expect(server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+  // every listening socket of the cluster's processes is on 127.0.0.1
+  const pids = processesUnder(c.dir).map((p) => p.pid);
+  const ss = await run('ss', ['-ltnpH']);
+  const ours = ss.stdout.split('\n').filter((l) => pids.some((p) => l.includes(`pid=${p},`)));
+  expect(ours.length).toBeGreaterThanOrEqual(5);
+  for (const l of ours) expect(l.split(/\s+/)[3], l).toMatch(/^127\.0\.0\.1:\d+$/);
+  const nodes = await core.listNode();
+  expect(nodes.items.map((n) => n.metadata!.name).sort()).toEqual(['gpu-1', 'node-1']);
+});
+
+test('a second Kubernetes version reports its own version', async () => {
+  test.skip(!k2, 'only one Kubernetes version pinned');
+  const c = await provider.create({ name: name('v2'), kubernetes: k2! });
+  expect((await clients(c.kubeconfig).version.getCode()).gitVersion).toBe(k2);
+  await provider.destroy(name('v2'));
+});
+
+test('a CRD is applied server-side and becomes Established', async () => {
+  const kc = provider.kubeconfig(name('a'));
+  const kubectl = toolchainEntry('kubernetes', k1!).bin.kubectl!;
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.codeflare.dev' },
+    spec: {
+      group: 'example.codeflare.dev',
+      names: { kind: 'Widget', plural: 'widgets', singular: 'widget' },
+      scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+  const file = join(mkdtempSync(join(tmpdir(), 'cfm-crd-')), 'crd.json');
+  writeFileSync(file, JSON.stringify(crd));
+  const r = await run(kubectl, ['--kubeconfig', kc, 'apply', '--server-side', '--field-manager=codeflare-matrix', '-f', file]);
+  expect(r.ok, r.all).toBe(true);
+  const { ext } = clients(kc);
+  await until('Established', async () => (await ext.readCustomResourceDefinition({ name: crd.metadata.name })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
+});
+
+test('a Deployment gets Ready pods on fake nodes; a GPU pod lands only on a GPU node', async () => {
+  const { apps, core } = clients(provider.kubeconfig(name('a')));
+  const namespace = 'deploy';
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
+  await apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1' }] } },
+      },
+    },
+  });
+  await until('3 ready replicas', async () => (await apps.readNamespacedDeployment({ name: 'web', namespace })).status?.readyReplicas === 3);
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=web' });
+  for (const p of pods.items) {
+    expect(p.status?.phase).toBe('Running');
+    expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  }
+  for (let i = 0; i < 4; i++) {
+    await core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: `gpu-${i}` }, spec: { containers: [{ name: 'c', image: 'registry.invalid/cuda:1', resources: { limits: { 'nvidia.com/gpu': '1' } } }] } },
+    });
+  }
+  for (let i = 0; i < 4; i++) {
+    const p = await until(`gpu-${i} running`, async () => {
+      const pod = await core.readNamespacedPod({ name: `gpu-${i}`, namespace });
+      return pod.status?.phase === 'Running' && pod;
+    });
+    expect(p.spec?.nodeName).toBe('gpu-1');
+  }
+  // the GPU node has 4: a fifth GPU pod cannot be scheduled anywhere
+  await core.createNamespacedPod({ namespace, body: { metadata: { name: 'gpu-4' }, spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '1' } } }] } } });
+  const unschedulable = await until('gpu-4 unschedulable', async () => {
+    const pod = await core.readNamespacedPod({ name: 'gpu-4', namespace });
+    return pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable');
+  });
+  expect(unschedulable.message).toMatch(/nvidia\.com\/gpu/);
+});
+
+test('a namespace with pods deletes completely (garbage collection and finalizers work)', async () => {
+  const { apps, core } = clients(provider.kubeconfig(name('a')));
+  await core.deleteNamespace({ name: 'deploy' });
+  await until('namespace gone', async () => {
+    try {
+      await core.readNamespace({ name: 'deploy' });
+      return false;
+    } catch (e) {
+      return (e as { code?: number }).code === 404;
+    }
+  }, 90_000);
+  expect((await apps.listDeploymentForAllNamespaces()).items.filter((d) => d.metadata?.namespace === 'deploy')).toHaveLength(0);
+  expect((await core.listPodForAllNamespaces()).items.filter((p) => p.metadata?.namespace === 'deploy')).toHaveLength(0);
+});
+
+test('two clusters at once are isolated', async () => {
+  const b = await provider.create({ name: name('b'), kubernetes: k1! });
+  const a = clients(provider.kubeconfig(name('a')));
+  const bb = clients(b.kubeconfig);
+  await a.core.createNamespace({ body: { metadata: { name: 'only-in-a' } } });
+  await expect(bb.core.readNamespace({ name: 'only-in-a' })).rejects.toMatchObject({ code: 404 });
+  expect(readFileSync(b.kubeconfig, 'utf8')).not.toBe(readFileSync(provider.kubeconfig(name('a')), 'utf8'));
+  const list = await provider.list();
+  expect(list.filter((c) => [name('a'), name('b')].includes(c.name)).every((c) => c.healthy)).toBe(true);
+  await provider.destroy(name('b'));
+  expect(existsSync(clusterDir(name('b')))).toBe(false);
+  expect(processesUnder(clusterDir(name('b')))).toHaveLength(0);
+  // a is untouched
+  expect((await a.core.readNamespace({ name: 'only-in-a' })).metadata?.name).toBe('only-in-a');
+});
+
+test('kill -9 of the harness, then the janitor: no process and no folder is left', async () => {
+  const script = join(mkdtempSync(join(tmpdir(), 'cfm-kill-')), 'hold.mts');
+  writeFileSync(script, `
+import { LocalProvider } from ${JSON.stringify(join(repoRoot, 'harness/providers/local/provider.ts'))};
+await new LocalProvider().create({ name: ${JSON.stringify(name('killed'))}, kubernetes: ${JSON.stringify(k1)} });
+console.log('READY');
+setInterval(() => {}, 1000);
+`);
+  const { execa } = await import('execa');
+  const child = execa('node', ['--import', 'tsx', script], { cwd: repoRoot, reject: false });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
+    void child.then((r) => reject(new Error(`holder exited: ${r.all ?? r.stderr}`)));
+  });
+  const dir = clusterDir(name('killed'));
+  expect(processesUnder(dir).length).toBe(5);
+  child.kill('SIGKILL');
+  await child;
+  expect(processesUnder(dir).length).toBe(5); // the cluster outlives its owner…
+  const removed = await janitor();
+  expect(removed).toContain(name('killed')); // …until the janitor sees the owner is gone
+  expect(processesUnder(dir)).toHaveLength(0);
+  expect(existsSync(dir)).toBe(false);
+  expect(processesUnder(clustersDir()).filter((p) => p.owner.includes(name('killed')))).toHaveLength(0);
+});

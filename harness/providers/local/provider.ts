@@ -1,0 +1,96 @@
+// The local provider: real Kubernetes as processes (etcd, apiserver, controller-manager,
+// scheduler) with kwok's fake nodes. No Docker; seconds to start; pods run only on paper.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../errors.js';
+import { alive, stopProcesses } from '../../processes.js';
+import { clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
+import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
+import { provision, type Timing } from './provision.js';
+
+export class LocalProvider implements Provider {
+  readonly name = 'local' as const;
+  readonly capabilities = ['fake-nodes', 'process-install', 'gpu-nodes'] as const;
+  /** How long a start may take before it is a fault (apiserver bootstrap is ~2-6 s on 2 cores). */
+  timeoutMs = 1000 * Number(process.env.CODEFLARE_MATRIX_START_TIMEOUT ?? 90);
+  lastTiming: Timing = {};
+
+  async create(spec: ClusterSpec, log: Log = () => {}): Promise<Cluster> {
+    if (!clusterName.test(spec.name)) {
+      throw new UserError(`"${spec.name}" is not a cluster name`, 'cluster', 'use lowercase letters, digits and -, at most 40 characters');
+    }
+    const existing = readState(spec.name);
+    if (existing || existsSync(clusterDir(spec.name))) {
+      throw new UserError(`cluster ${spec.name} already exists`, existing?.dir ?? clusterDir(spec.name), `use it, or remove it: codeflare-matrix cluster down ${spec.name}`);
+    }
+    const dir = clusterDir(spec.name);
+    mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
+    const state: State = {
+      name: spec.name,
+      provider: 'local',
+      kubernetes: spec.kubernetes,
+      kubeconfig: join(dir, 'kubeconfig'),
+      dir,
+      createdAt: new Date().toISOString(),
+      // While it is being made, the cluster belongs to this process: if it dies, the janitor removes the half-built one.
+      owner: spec.owner ?? process.pid,
+      ownerStart: startTime(spec.owner ?? process.pid),
+      phase: 'creating',
+      processes: [],
+    };
+    saveState(state);
+    try {
+      this.lastTiming = await provision(state, spec, { log, timeoutMs: this.timeoutMs });
+    } catch (e) {
+      await this.destroy(spec.name); // nothing half-built is left behind
+      throw e;
+    }
+    state.phase = 'ready';
+    if (spec.keep) delete state.owner, delete state.ownerStart; // made by hand: kept until `cluster down`
+    saveState(state);
+    const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = state;
+    return cluster;
+  }
+
+  async list(): Promise<ClusterStatus[]> {
+    return clusterNames().flatMap((name) => {
+      const s = readState(name);
+      if (!s || s.provider !== 'local') return [];
+      const down = s.processes.filter((p) => !alive(p.pid, s.dir)).map((p) => p.component);
+      const healthy = s.phase === 'ready' && down.length === 0;
+      const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = s;
+      return [{ ...cluster, healthy, detail: s.phase !== 'ready' ? s.phase : down.length ? `down: ${down.join(', ')}` : `${s.processes.length} processes up` }];
+    });
+  }
+
+  kubeconfig(name: string): string {
+    const s = readState(name);
+    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'codeflare-matrix cluster list shows the clusters');
+    return s.kubeconfig;
+  }
+
+  /** Fake nodes run no containers, so there is nothing to load an image into; recorded as a no-op. */
+  async loadImage(): Promise<void> {}
+
+  async exportLogs(name: string, dest: string): Promise<string[]> {
+    const logs = join(clusterDir(name), 'logs');
+    if (!existsSync(logs)) return [];
+    mkdirSync(dest, { recursive: true });
+    return readdirSync(logs).map((f) => {
+      copyFileSync(join(logs, f), join(dest, f));
+      return join(dest, f);
+    });
+  }
+
+  async destroy(name: string): Promise<void> {
+    const dir = clusterDir(name);
+    const s = readState(name);
+    if (s) {
+      s.phase = 'destroying';
+      saveState(s);
+      // apiserver clients first, etcd last
+      await stopProcesses(s.processes.map((p) => p.pid).reverse(), dir);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,199 @@
+// Brings up a local cluster: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
+// kwok as processes on 127.0.0.1, with the cluster's own PKI. Order: etcd first (the apiserver
+// needs it), then the rest together (they retry until the apiserver answers), then fake nodes.
+import { createServer } from 'node:net';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { UserError } from '../../errors.js';
+import { startProcess, alive, tail } from '../../processes.js';
+import { toolchainEntry, defaultVersions } from '../../toolchain/index.js';
+import type { ClusterSpec, Log, NodeSpec } from '../provider.js';
+import { saveState, type State } from '../state.js';
+import { makePki, type Pki } from './pki.js';
+import { get, waitFor } from './http.js';
+import { createNodes, waitNodesReady } from './nodes.js';
+
+/** Two nodes by default: one plain, one with GPUs, so GPU placement can be tested. */
+export const defaultNodes: NodeSpec[] = [
+  { name: 'node-1', cpu: '16', memory: '64Gi', gpu: 0, labels: {} },
+  { name: 'gpu-1', cpu: '16', memory: '64Gi', gpu: 4, labels: { 'nvidia.com/gpu.present': 'true' } },
+];
+
+/** A free port on 127.0.0.1 (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(true));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
+  });
+}
+
+function kubeconfig(pki: Pki, user: string, server: string): string {
+  const pair = pki.client(user);
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'local', cluster: { server, 'certificate-authority-data': b64(pki.ca) } }],
+    users: [{ name: user, user: { 'client-certificate-data': b64(pair.cert), 'client-key-data': b64(pair.key) } }],
+    contexts: [{ name: 'local', context: { cluster: 'local', user } }],
+    'current-context': 'local',
+  });
+}
+
+/** kwok's stages (node-initialize, heartbeat, pod ready/complete/delete), shipped in the kwok module and kept with the toolchain. */
+function kwokStages(dir: string): string {
+  const stages = join(dir, 'stages');
+  return readdirSync(stages)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => readFileSync(join(stages, f), 'utf8').trim())
+    .join('\n---\n');
+}
+
+export type Timing = Record<string, number>;
+
+/** Starts every process of the cluster and waits until it serves pods on its fake nodes. */
+export async function provision(state: State, spec: ClusterSpec, o: { log: Log; timeoutMs: number }): Promise<Timing> {
+  const t0 = Date.now();
+  const timing: Timing = {};
+  const mark = (what: string) => (timing[what] = Date.now() - t0);
+  const kube = toolchainEntry('kubernetes', spec.kubernetes);
+  const pinned = defaultVersions();
+  const etcd = toolchainEntry('etcd', pinned.etcd);
+  const kwok = toolchainEntry('kwok', pinned.kwok);
+  const deadline = t0 + o.timeoutMs;
+  const dir = state.dir;
+  const logs = join(dir, 'logs');
+
+  if (spec.port !== undefined && (await portTaken(spec.port))) {
+    throw new UserError(`port ${spec.port} on 127.0.0.1 is taken`, `cluster ${spec.name}`, 'pick another --port, or leave it out for a free one');
+  }
+  const [etcdPort, peerPort, apiPort, kcmPort, schedPort, kwokPort] = [
+    await freePort(), await freePort(), spec.port ?? (await freePort()), await freePort(), await freePort(), await freePort(),
+  ];
+  const pki = await makePki(join(dir, 'pki'), [
+    { name: 'admin', cn: 'codeflare-matrix-admin', groups: ['system:masters'] },
+    { name: 'kcm', cn: 'system:kube-controller-manager', groups: [] },
+    { name: 'scheduler', cn: 'system:kube-scheduler', groups: [] },
+    { name: 'kwok', cn: 'kwok-controller', groups: ['system:masters'] },
+  ]);
+  const server = `https://127.0.0.1:${apiPort}`;
+  const kc = (user: string) => {
+    const p = join(dir, user === 'admin' ? 'kubeconfig' : `${user}.kubeconfig`);
+    writeFileSync(p, kubeconfig(pki, user, server), { mode: 0o600 });
+    return p;
+  };
+  const adminKc = kc('admin');
+  const stages = join(dir, 'kwok.yaml');
+  writeFileSync(stages, kwokStages(kwok.dir));
+  const p = (f: string) => join(pki.dir, f);
+
+  const start = (component: string, bin: string, args: string[], port?: number) => {
+    const s = startProcess(bin, args, { log: join(logs, `${component}.log`), owner: dir, cwd: dir });
+    state.processes.push({ component, pid: s.pid, log: s.log, port });
+    saveState(state); // at once: a harness killed now still leaves the pid for the janitor
+  };
+  /** Fails fast with the component's last log lines when one of ours has exited. */
+  const check = () => {
+    for (const pr of state.processes) {
+      if (!alive(pr.pid, dir)) throw new Error(`${pr.component} exited at start; last lines of ${pr.log}:\n${tail(pr.log)}`);
+    }
+    if (Date.now() > deadline) throw new Error(`the cluster did not become ready within ${o.timeoutMs / 1000}s`);
+  };
+  const wait = async (what: string, ready: () => Promise<boolean>) => {
+    try {
+      await waitFor(ready, { check, intervalMs: 100 });
+    } catch (e) {
+      const err = e as Error;
+      const waiting = state.processes.find((x) => what.startsWith(x.component));
+      throw new Error(`${what}: ${err.message}${waiting && err.message.includes('within') ? `; last lines of ${waiting.log}:\n${tail(waiting.log)}` : ''}`);
+    }
+    mark(what);
+  };
+
+  o.log(`starting etcd ${pinned.etcd} and Kubernetes ${spec.kubernetes} on 127.0.0.1 (apiserver port ${apiPort})`);
+  start('etcd', etcd.bin.etcd!, [
+    '--name=node0',
+    `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+    `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+    `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+    `--initial-cluster=node0=http://127.0.0.1:${peerPort}`,
+    '--unsafe-no-fsync=true', // a test cluster: durability is not worth the latency
+    '--auto-compaction-retention=1',
+    '--log-level=warn',
+  ], etcdPort);
+  await wait('etcd ready', async () => (await get(`http://127.0.0.1:${etcdPort}/health`)).status === 200);
+
+  start('kube-apiserver', kube.bin['kube-apiserver']!, [
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1', // no default route needed (controller-runtime#1749)
+    `--secure-port=${apiPort}`,
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    `--tls-cert-file=${p('serving.crt')}`,
+    `--tls-private-key-file=${p('serving.key')}`,
+    `--client-ca-file=${p('ca.crt')}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${p('sa.pub')}`,
+    `--service-account-signing-key-file=${p('sa.key')}`,
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--authorization-mode=Node,RBAC',
+    '--allow-privileged=true',
+    '--endpoint-reconciler-type=none', // Endpoints refuse 127.0.0.1; nothing here needs the kubernetes Service endpoints
+    '--profiling=false',
+  ], apiPort);
+  const controllerArgs = (user: string, port: number) => [
+    `--kubeconfig=${kc(user)}`,
+    `--authentication-kubeconfig=${join(dir, `${user}.kubeconfig`)}`,
+    `--authorization-kubeconfig=${join(dir, `${user}.kubeconfig`)}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    '--leader-elect=false',
+    '--authorization-always-allow-paths=/healthz,/readyz,/livez',
+  ];
+  start('kube-controller-manager', kube.bin['kube-controller-manager']!, [
+    ...controllerArgs('kcm', kcmPort),
+    `--root-ca-file=${p('ca.crt')}`,
+    `--service-account-private-key-file=${p('sa.key')}`,
+    '--use-service-account-credentials=true',
+    '--cluster-name=local',
+  ], kcmPort);
+  start('kube-scheduler', kube.bin['kube-scheduler']!, controllerArgs('scheduler', schedPort), schedPort);
+  start('kwok', kwok.bin.kwok!, [
+    `--kubeconfig=${kc('kwok')}`,
+    `--config=${stages}`,
+    '--manage-all-nodes=false',
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    `--server-address=127.0.0.1:${kwokPort}`,
+    '--node-lease-duration-seconds=40',
+  ], kwokPort);
+
+  const tls = { ca: pki.ca, cert: pki.client('admin').cert, key: pki.client('admin').key };
+  await wait('kube-apiserver ready', async () => (await get(`${server}/readyz`, tls)).status === 200);
+  o.log(`apiserver ready in ${((Date.now() - t0) / 1000).toFixed(1)}s; creating ${(spec.nodes ?? defaultNodes).length} fake node(s)`);
+  await createNodes(adminKc, spec.nodes ?? defaultNodes);
+  const local = { rejectUnauthorized: false }; // controllers serve self-signed health endpoints
+  await Promise.all([
+    wait('kube-controller-manager healthy', async () => (await get(`https://127.0.0.1:${kcmPort}/healthz`, local)).status === 200),
+    wait('kube-scheduler healthy', async () => (await get(`https://127.0.0.1:${schedPort}/healthz`, local)).status === 200),
+    wait('kwok healthy', async () => (await get(`http://127.0.0.1:${kwokPort}/healthz`)).status === 200),
+  ]);
+  // Ready for pods: nodes Ready (kwok) and the default ServiceAccount made (the controller-manager works).
+  await wait('nodes ready', () => waitNodesReady(adminKc, (spec.nodes ?? defaultNodes).length));
+  await wait('kube-controller-manager serviceaccounts', async () => (await get(`${server}/api/v1/namespaces/default/serviceaccounts/default`, tls)).status === 200);
+  return timing;
+}

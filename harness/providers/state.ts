@@ -1,0 +1,57 @@
+// Cluster state on disk: <home>/clusters/<name>/cluster.json, written before anything starts and
+// updated as each process starts, so a harness killed at any moment leaves enough behind for the
+// janitor to finish the job.
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { home } from '../paths.js';
+import { writeAtomic } from '../files.js';
+import type { Cluster } from './provider.js';
+
+export type ProcessRecord = { component: string; pid: number; log: string; port?: number };
+
+export type State = Cluster & {
+  phase: 'creating' | 'ready' | 'destroying';
+  processes: ProcessRecord[];
+  /** Start time of the owner pid (from /proc), so a recycled pid is not taken for the owner. */
+  ownerStart?: string;
+};
+
+export function clustersDir(): string {
+  return join(home(), 'clusters');
+}
+
+export function clusterDir(name: string): string {
+  return join(clustersDir(), name);
+}
+
+export function saveState(s: State): void {
+  mkdirSync(s.dir, { recursive: true, mode: 0o700 });
+  writeAtomic(join(s.dir, 'cluster.json'), JSON.stringify(s, null, 2) + '\n');
+}
+
+export function readState(name: string): State | undefined {
+  try {
+    return JSON.parse(readFileSync(join(clusterDir(name), 'cluster.json'), 'utf8')) as State;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Names of every cluster folder, with or without a readable state file. */
+export function clusterNames(): string[] {
+  try {
+    return readdirSync(clustersDir(), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Start time of a process (jiffies since boot, field 22 of /proc/<pid>/stat), or undefined when it is gone. */
+export function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}

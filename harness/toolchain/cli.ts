@@ -1,0 +1,88 @@
+// `codeflare-matrix toolchain build|list|path`.
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { table } from '../table.js';
+import { components, type Component } from './home.js';
+import { listToolchain, toolchainEntry, verifyEntry } from './entry.js';
+import { defaultVersions, resolveKubernetesVersion } from './versions.js';
+import { ensureToolchain } from './index.js';
+
+const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
+
+export function toolchainCommand(): Command {
+  const cmd = new Command('toolchain').description('build and inspect the cached Kubernetes, etcd and kwok binaries');
+
+  cmd
+    .command('build')
+    .description('build missing toolchain entries (no flags: the pinned defaults of harness/toolchain/versions.yaml)')
+    .option('--kubernetes <version...>', 'Kubernetes versions (v1.31.14, 1.31)')
+    .option('--default', 'also the default Kubernetes versions')
+    .option('--etcd', 'the pinned etcd')
+    .option('--kwok', 'the pinned kwok')
+    .option('--force', 'rebuild the named entries even when cached')
+    .action(async (o: { kubernetes?: string[]; default?: boolean; etcd?: boolean; kwok?: boolean; force?: boolean }) => {
+      const none = !o.kubernetes && !o.default && !o.etcd && !o.kwok;
+      const all = none || !!o.default;
+      const kubernetes = [...(o.kubernetes ?? []).map(resolveKubernetesVersion), ...(all ? defaultVersions().kubernetes : [])];
+      const etcd = all || !!o.etcd;
+      const kwok = all || !!o.kwok;
+      const log = (l: string): void => console.log(l);
+      // A control plane always needs etcd (and kwok for fake nodes); ensure them without --force
+      // when the user did not name them, so `--kubernetes vX --force` rebuilds only vX.
+      await ensureToolchain({ kubernetes: [], etcd: !etcd, kwok: !kwok, log });
+      await ensureToolchain({ kubernetes, etcd, kwok, force: o.force, log });
+      for (const [c, v] of [...(etcd ? [['etcd', defaultVersions().etcd]] : []), ...(kwok ? [['kwok', defaultVersions().kwok]] : []), ...kubernetes.map((k) => ['kubernetes', k])] as [Component, string][]) {
+        console.log(`${c} ${v}: ${toolchainEntry(c, v).dir}`);
+      }
+    });
+
+  cmd
+    .command('list')
+    .description('show the cached entries')
+    .option('--verify', 'check every binary against its sha256 (slow: reads every byte)')
+    .action(async (o: { verify?: boolean }) => {
+      const rows: string[][] = [];
+      for (const l of listToolchain()) {
+        let problem = l.problem;
+        if (!problem && o.verify) problem = await verifyEntry(l.component, l.version).then(() => undefined, (e: Error) => e.message);
+        const m = l.entry?.manifest;
+        rows.push([
+          l.component,
+          l.version,
+          m ? Object.keys(m.binaries).join(' ') : '',
+          m ? mib(Object.values(m.binaries).reduce((a, b) => a + b.size, 0)) : '',
+          m ? m.createdAt.slice(0, 19).replace('T', ' ') : '',
+          problem ?? (o.verify ? 'ok (sha256)' : 'ok'),
+        ]);
+      }
+      if (!rows.length) return console.log('no toolchain entries yet — run: codeflare-matrix toolchain build');
+      console.log(table(['component', 'version', 'binaries', 'size', 'built at (UTC)', 'status'], rows));
+      if (rows.some((r) => !r[5]!.startsWith('ok'))) process.exitCode = 1;
+    });
+
+  cmd
+    .command('path')
+    .description('print the bin directory of an entry')
+    .argument('<component>', components.join(' | '))
+    .argument('[version]', 'needed for kubernetes; etcd and kwok default to the pinned version')
+    .action((component: string, version: string | undefined) => {
+      if (!(components as readonly string[]).includes(component)) {
+        throw new UserError(`unknown toolchain component "${component}"`, 'toolchain path', `name one of: ${components.join(', ')}`);
+      }
+      const c = component as Component;
+      const pinned = defaultVersions();
+      let v: string;
+      if (c === 'kubernetes') {
+        if (!version) throw new UserError('which Kubernetes version?', 'toolchain path', `add one, e.g. codeflare-matrix toolchain path kubernetes ${pinned.kubernetes[0]}`);
+        v = resolveKubernetesVersion(version);
+      } else {
+        v = version ?? pinned[c];
+        if (!/^v\d+\.\d+\.\d+$/.test(v)) throw new UserError(`not a ${c} version: "${v}"`, 'toolchain path', `use the form ${pinned[c]}`);
+      }
+      // toolchainEntry checks the entry is whole before we hand its path out.
+      console.log(join(toolchainEntry(c, v).dir, 'bin'));
+    });
+
+  return cmd;
+}

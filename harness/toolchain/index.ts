@@ -1,0 +1,54 @@
+// The toolchain: Kubernetes control-plane binaries, etcd and kwok built from the Go module proxy
+// into a per-user cache. Everything else in the harness goes through these exports.
+import { buildEntry, duration, type Log } from './build.js';
+import { MissingEntryError, toolchainEntry } from './entry.js';
+import type { Component } from './home.js';
+import { defaultVersions, resolveKubernetesVersion } from './versions.js';
+
+export { toolchainHome, entryDir, components, type Component } from './home.js';
+export { toolchainEntry, verifyEntry, MissingEntryError, listToolchain, type Entry, type Listed, type Manifest } from './entry.js';
+export { defaultVersions, resolveKubernetesVersion } from './versions.js';
+export { withLock } from './lock.js';
+export { buildEntry, duration, type Log } from './build.js';
+
+export interface EnsureOptions {
+  /** Versions as `v1.31.14`, `1.31` or `v1.31`. */
+  kubernetes: string[];
+  /** The pinned etcd (versions.yaml). */
+  etcd?: boolean;
+  /** The pinned kwok (versions.yaml). */
+  kwok?: boolean;
+  /** Rebuild even when cached. */
+  force?: boolean;
+  log?: Log;
+}
+
+/**
+ * Makes sure the entries exist, building the missing ones one after another (builds use every
+ * core). A cached entry costs a stat per binary. A corrupt entry is an error unless `force`.
+ */
+export async function ensureToolchain(opts: EnsureOptions): Promise<void> {
+  const log = opts.log ?? (() => {});
+  const pinned = defaultVersions();
+  const wanted: [Component, string][] = [
+    ...(opts.etcd ? [['etcd', pinned.etcd] as [Component, string]] : []),
+    ...(opts.kwok ? [['kwok', pinned.kwok] as [Component, string]] : []),
+    ...[...new Set(opts.kubernetes.map(resolveKubernetesVersion))].map((v) => ['kubernetes', v] as [Component, string]),
+  ];
+  const start = Date.now();
+  let built = 0;
+  for (const [component, version] of wanted) {
+    if (!opts.force) {
+      try {
+        toolchainEntry(component, version);
+        continue;
+      } catch (e) {
+        // Missing: build below. Corrupt: the user decides (the error names --force).
+        if (!(e instanceof MissingEntryError)) throw e;
+      }
+    }
+    await buildEntry(component, version, { force: opts.force, log });
+    built++;
+  }
+  if (built) log(`toolchain: ${built} built in ${duration(Date.now() - start)}`);
+}

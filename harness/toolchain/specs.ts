@@ -1,0 +1,80 @@
+// What to build for each component: the module, its wrapper go.mod, the mains, the link flags and a
+// version check. Versions come from versions.yaml; this file knows the layout of each project.
+import { readFile } from 'node:fs/promises';
+import type { Component } from './home.js';
+import { kubernetesGoMod, moduleInfo, wrapperGoMod, type ModuleInfo } from './gomod.js';
+
+export interface BuildSpec {
+  component: Component;
+  version: string;
+  module: ModuleInfo;
+  goMod: string;
+  /** Extra files for the wrapper module (e.g. a generated main), relative path → content. */
+  files: Record<string, string>;
+  /** Binary name → package; all are built by one `go build`, so each name must be the package's last element. */
+  binaries: Record<string, string>;
+  ldflags: string[];
+  /** Go build tags. */
+  tags: string[];
+  /** `binary args…` must print `expect`. */
+  check: { binary: string; args: string[]; expect: string };
+}
+
+const modulePaths: Record<Component, string> = {
+  kubernetes: 'k8s.io/kubernetes',
+  etcd: 'go.etcd.io/etcd/server/v3',
+  kwok: 'sigs.k8s.io/kwok',
+};
+
+/** Resolves the module (downloading it) and describes the build. */
+export async function buildSpec(component: Component, version: string): Promise<BuildSpec> {
+  const module = await moduleInfo(modulePaths[component], version);
+  const upstream = await readFile(module.goModPath, 'utf8');
+  const require = { path: module.path, version };
+  const base = { component, version, module, files: {}, tags: [] as string[] };
+  switch (component) {
+    case 'kubernetes': {
+      const [major, minor] = version.slice(1).split('.') as [string, string];
+      const commit = module.gitCommit ?? '';
+      // hack/lib/version.sh sets each key in both packages; without them binaries say v0.0.0-master.
+      const vars = { gitVersion: version, gitMajor: major, gitMinor: minor, gitCommit: commit, gitTreeState: 'clean', buildDate: module.time };
+      const ldflags = ['k8s.io/client-go/pkg/version', 'k8s.io/component-base/version'].flatMap((pkg) =>
+        Object.entries(vars).map(([k, v]) => `-X ${pkg}.${k}=${v}`),
+      );
+      const mains = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'];
+      return {
+        ...base,
+        goMod: kubernetesGoMod(version, upstream),
+        binaries: Object.fromEntries(mains.map((m) => [m, `k8s.io/kubernetes/cmd/${m}`])),
+        ldflags,
+        // providerless drops the in-tree cloud providers (AWS, Azure, GCE, vSphere SDKs), which a local
+        // control plane never uses. It also keeps k8s.io/legacy-cloud-providers (1.27-1.30) out of the
+        // build: the proxy here serves that module but its checksum-database lookup 404s, so without
+        // the tag 1.27 does not build at all. Bonus: fewer packages to compile on 2 cores.
+        tags: ['providerless'],
+        check: { binary: 'kube-apiserver', args: ['--version'], expect: `Kubernetes ${version}` },
+      };
+    }
+    case 'etcd':
+      // The server package is itself a main, but `go build -o dir/` would name it "server" (after
+      // the v3 suffix); a one-line main in the wrapper gives the binary its real name.
+      return {
+        ...base,
+        goMod: wrapperGoMod(`local/etcd-${version}`, require, upstream),
+        files: { 'etcd/main.go': 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' },
+        binaries: { etcd: `local/etcd-${version}/etcd` },
+        // The version is a constant in the source; the commit is not.
+        ldflags: module.gitCommit ? [`-X go.etcd.io/etcd/api/v3/version.GitSHA=${module.gitCommit.slice(0, 8)}`] : [],
+        check: { binary: 'etcd', args: ['--version'], expect: `etcd Version: ${version.slice(1)}` },
+      };
+    case 'kwok':
+      return {
+        ...base,
+        goMod: wrapperGoMod(`local/kwok-${version}`, require, upstream),
+        binaries: { kwok: 'sigs.k8s.io/kwok/cmd/kwok', kwokctl: 'sigs.k8s.io/kwok/cmd/kwokctl' },
+        // pkg/consts.Version in the tagged source already is the release (hack/releases.sh would set the same).
+        ldflags: [],
+        check: { binary: 'kwok', args: ['--version'], expect: version },
+      };
+  }
+}

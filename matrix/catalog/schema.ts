@@ -1,0 +1,159 @@
+// The catalog's shape. The catalog itself is data (the YAML files beside this one); this file only
+// says what a valid catalog looks like, so a typo in the data fails loudly at load time.
+import { z } from 'zod';
+
+/** A semver range over tags, written without the leading v (e.g. ">=1.0.0 <1.3.0"). */
+export const Range = z.string().min(1);
+
+/** A git tag as the upstream project writes it, e.g. "v1.2.0" (KubeRay's Go tag prefix is added from `source.tagPrefix`). */
+export const Tag = z.string().regex(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'a tag like v1.2.3 or v1.0.0-rc.1');
+
+export const ComponentId = z.enum([
+  'kubernetes',
+  'codeflare-operator',
+  'mcad',
+  'instascale',
+  'kuberay',
+  'codeflare-sdk',
+  'appwrapper',
+  'kueue',
+]);
+export type ComponentId = z.infer<typeof ComponentId>;
+
+/** Where, inside the component's source tree at a version in `range`, its CRDs and install manifests live. */
+export const Layout = z.object({
+  range: Range,
+  crds: z.array(z.string()).default([]),
+  install: z.string().optional(),
+  namespace: z.string().optional(),
+  note: z.string().optional(),
+});
+
+/** An API (group/version + kind) a component serves as a CRD, or creates as a client, over a range of its versions. */
+export const ApiUse = z.object({
+  range: Range,
+  kind: z.string(),
+  apiVersion: z.string(),
+});
+
+export const Version = z.object({
+  tag: Tag,
+  date: z.iso.date().optional(),
+  /** Versions of other components this one carries: compiled in (era B) or deployed by default (era A). */
+  bundles: z.partialRecord(ComponentId, Tag).optional(),
+  note: z.string().optional(),
+});
+
+export const Component = z.object({
+  id: ComponentId,
+  /** The name used in the operator README's support matrix. */
+  title: z.string(),
+  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
+  source: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('go'),
+      module: z.string(),
+      /** Package of the main, relative to the module root ("." for the root). */
+      main: z.string(),
+      /** Prefix of Go module tags (KubeRay's sub-module tags are "ray-operator/vX"). */
+      tagPrefix: z.string().default(''),
+      /** Default branch, whose newest commit `dev` resolves to. */
+      branch: z.string().default('main'),
+      forks: z.record(z.string(), z.string()).default({}),
+    }),
+    z.object({ kind: z.literal('pypi'), package: z.string(), forks: z.record(z.string(), z.string()).default({}) }),
+    z.object({ kind: z.literal('kubernetes') }),
+  ]),
+  image: z
+    .object({ repository: z.string(), tagPrefix: z.string().default(''), note: z.string().optional() })
+    .optional(),
+  /** Floating tags the project publishes (dev on every push to main, stable when released as such). */
+  channels: z.array(z.enum(['dev', 'stable', 'nightly', 'latest'])).default([]),
+  /** The version `stable` means, where the catalog knows it. */
+  stable: Tag.optional(),
+  layouts: z.array(Layout).default([]),
+  serves: z.array(ApiUse).default([]),
+  creates: z.array(ApiUse).default([]),
+  versions: z.array(Version).min(1),
+});
+export type Component = z.infer<typeof Component>;
+
+export const Era = z.object({
+  id: z.string().regex(/^[A-Z]$/),
+  title: z.string(),
+  /** Operator versions of this era; absent for an era without the operator. */
+  operator: Range.optional(),
+  /** SDK versions that select this era when there is no operator. */
+  sdk: Range.optional(),
+  components: z.array(ComponentId),
+  /** How each component is installed in this era. */
+  install: z.partialRecord(
+    ComponentId,
+    z.enum(['standalone', 'deployed-by-operator', 'embedded-in-operator', 'client']),
+  ),
+  note: z.string().optional(),
+});
+export type Era = z.infer<typeof Era>;
+
+const Bound = z.partialRecord(ComponentId, Range);
+
+/** Hard constraints. Each kind has one small evaluator in matrix/constraints.ts; the rules are data. */
+export const Constraint = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('requires'), id: z.string(), reason: z.string(), when: Bound, require: Bound }),
+  /** Every API a client component creates must be served by a component of the cell at that exact apiVersion. */
+  z.object({
+    kind: z.literal('api-match'),
+    id: z.string(),
+    reason: z.string(),
+    client: ComponentId,
+    apiKind: z.string(),
+    /** When true, the cell must serve the API at all; when false, only a mismatch is an error. */
+    required: z.boolean().default(false),
+  }),
+  /** Two components whose CRDs have the same name cannot be installed in one cluster together. */
+  z.object({ kind: z.literal('exclusive'), id: z.string(), reason: z.string(), a: Bound, b: Bound }),
+  /** In some eras a component's version is fixed by the operator (its go.mod or its default images). */
+  z.object({
+    kind: z.literal('bundled'),
+    id: z.string(),
+    reason: z.string(),
+    eras: z.array(z.string()),
+    components: z.array(ComponentId),
+  }),
+  /** Install order: `before` must be installed before `after`. */
+  z.object({ kind: z.literal('order'), id: z.string(), reason: z.string(), before: ComponentId, after: ComponentId }),
+  /** A component that needs a capability only some providers have (OpenShift machine APIs, real pods). */
+  z.object({
+    kind: z.literal('capability'),
+    id: z.string(),
+    reason: z.string(),
+    when: Bound,
+    capability: z.string(),
+  }),
+]);
+export type Constraint = z.infer<typeof Constraint>;
+
+/** A row of the operator README's support matrix, as published at an operator tag. */
+export const PublishedRow = z.object({
+  operator: Tag,
+  date: z.iso.date(),
+  /** Exactly what the README said, typos included (e.g. InstaScale "v.0.0.7"). */
+  declared: z.partialRecord(ComponentId, z.string()),
+  /** Link targets that pointed at a fork instead of upstream (KubeRay, Kueue 2023-11 .. 2025-02). */
+  links: z.partialRecord(ComponentId, z.string()).optional(),
+  note: z.string().optional(),
+});
+export type PublishedRow = z.infer<typeof PublishedRow>;
+
+/** Edges of the PCF-ADR-0003 dependency chain: `from` is above `to` (a change in `from` ripples to `to`). */
+export const ChainEdge = z.object({ from: ComponentId, to: ComponentId, note: z.string().optional() });
+
+export const Catalog = z.object({
+  components: z.array(Component),
+  eras: z.array(Era),
+  constraints: z.array(Constraint),
+  chain: z.object({ edges: z.array(ChainEdge), external: z.array(ComponentId) }),
+  installOrder: z.array(ComponentId),
+  published: z.array(PublishedRow),
+});
+export type Catalog = z.infer<typeof Catalog>;

@@ -1,0 +1,81 @@
+// A cell: one combination of versions on one Kubernetes version. Its id is derived from its
+// contents only, so the same combination has the same id in every plan, run and report.
+import { createHash } from 'node:crypto';
+import type { Catalog, ComponentId, Era } from './catalog/index.js';
+import { satisfies } from './versions.js';
+
+export type Versions = Partial<Record<ComponentId, string>>;
+
+/** Why a component has the version it has in a cell. */
+export type Origin = 'axis' | 'bundled' | 'paired' | 'chain-dev' | 'under-test' | 'published';
+
+export type Violation = { id: string; reason: string };
+
+export type Cell = {
+  id: string;
+  era: string;
+  title: string;
+  versions: Versions;
+  origin: Partial<Record<ComponentId, Origin>>;
+  /** Upgrade cells: the stack installed first, then upgraded in place to `versions`. */
+  upgradeFrom?: Versions;
+  /** Capabilities a provider must have for every suite of the cell to run (e.g. openshift-machine-api). */
+  needs: string[];
+  /** Hard constraints a cell violates; only the `published` strategy keeps such cells (to show the record). */
+  violations: Violation[];
+};
+
+const short: Partial<Record<ComponentId, string>> = {
+  kubernetes: 'k',
+  'codeflare-operator': 'op',
+  mcad: 'mcad',
+  instascale: 'is',
+  kuberay: 'kr',
+  'codeflare-sdk': 'sdk',
+  appwrapper: 'aw',
+  kueue: 'kq',
+};
+
+/** Canonical form: keys sorted, so the hash does not depend on insertion order. */
+function canonical(v: Versions): [string, string][] {
+  return Object.entries(v)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
+export function cellId(era: string, versions: Versions, upgradeFrom?: Versions): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ v: canonical(versions), from: upgradeFrom ? canonical(upgradeFrom) : null }))
+    .digest('hex')
+    .slice(0, 8);
+  const k8s = (versions.kubernetes ?? '').replace(/^v(\d+\.\d+).*/, '$1');
+  const op = versions['codeflare-operator']?.replace(/^v/, '').replace(/[^0-9A-Za-z.-]/g, '') ?? 'none';
+  return `${era.toLowerCase()}-k${k8s}-op${op}${upgradeFrom ? '-up' : ''}-${hash}`;
+}
+
+export function cellTitle(era: string, versions: Versions, upgradeFrom?: Versions): string {
+  const parts = canonical(versions).map(([k, v]) => `${short[k as ComponentId] ?? k} ${v}`);
+  const from = upgradeFrom?.['codeflare-operator'];
+  return `era ${era} · ${parts.join(' · ')}${from ? ` · upgrade from op ${from}` : ''}`;
+}
+
+/** The era of a combination: by operator version, or by SDK version where there is no operator. */
+export function eraOf(catalog: Catalog, v: Versions): Era | undefined {
+  const op = v['codeflare-operator'];
+  if (op) return catalog.eras.find((e) => e.operator && satisfies(catalog, 'codeflare-operator', op, e.operator));
+  const sdk = v['codeflare-sdk'];
+  return catalog.eras.find((e) => !e.operator && e.sdk && sdk && satisfies(catalog, 'codeflare-sdk', sdk, e.sdk));
+}
+
+export function makeCell(era: Era, versions: Versions, origin: Cell['origin'], extra: Partial<Cell> = {}): Cell {
+  return {
+    id: cellId(era.id, versions, extra.upgradeFrom),
+    era: era.id,
+    title: cellTitle(era.id, versions, extra.upgradeFrom),
+    versions,
+    origin,
+    needs: [],
+    violations: [],
+    ...extra,
+  };
+}

@@ -1,0 +1,123 @@
+// The matrix config: what to test. YAML, validated here; matrix/config.schema.json is generated
+// from the same zod schema (npm run schema) so editors can check a config as it is typed.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
+import { z } from 'zod';
+import { UserError } from '../harness/errors.js';
+
+const Selector = z.union([
+  z.string().min(1),
+  z.strictObject({ newest: z.int().positive(), range: z.string().optional() }),
+  z.strictObject({ path: z.string().min(1) }),
+  z.strictObject({ ref: z.string().min(1) }),
+]);
+/** One selector or a list of them; a list is the union. */
+const Axis = z.union([Selector, z.array(Selector).min(1, 'an axis needs at least one version')]);
+
+/** Durations as "90s", "5m", "1h" or a number of seconds. */
+const Duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration like 90s, 5m or 1h')]);
+
+export const componentIds = ['codeflare-operator', 'mcad', 'instascale', 'kuberay', 'codeflare-sdk', 'appwrapper', 'kueue'] as const;
+
+export const MatrixConfig = z.strictObject({
+  name: z.string().default('matrix'),
+  provider: z.enum(['local', 'kind', 'existing']).default('local'),
+  /** For the existing provider: a kubeconfig context. */
+  context: z.string().optional(),
+  strategy: z.enum(['full', 'pairwise', 'chain', 'release', 'published']).default('full'),
+  kubernetes: Axis,
+  components: z.partialRecord(z.enum(componentIds), Axis).default({}),
+  /** chain: the component under test and where its code comes from (a tag, {ref}, or {path}). */
+  chain: z.strictObject({ component: z.enum(componentIds), ref: Selector }).optional(),
+  /** release: the candidate operator version (a published row) and, optionally, the previous one. */
+  release: z.strictObject({ candidate: z.string(), previous: z.string().optional() }).optional(),
+  /** Suite tags to run ("*" for all that apply). */
+  suites: z.array(z.string().min(1)).min(1).default(['*']),
+  parallelism: z.int().positive().default(1),
+  retries: z.int().min(0).default(1),
+  timeouts: z
+    .strictObject({ provision: Duration.default('3m'), install: Duration.default('15m'), test: Duration.default('5m') })
+    .prefault({}),
+  /** Fake nodes of the local provider. */
+  nodes: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z0-9-]+$/),
+        cpu: z.string().default('32'),
+        memory: z.string().default('256Gi'),
+        gpu: z.int().min(0).default(0),
+        labels: z.record(z.string(), z.string()).default({}),
+      }),
+    )
+    .optional(),
+});
+export type MatrixConfig = z.infer<typeof MatrixConfig>;
+export type SelectorSpec = z.infer<typeof Selector>;
+
+export type LoadedConfig = { config: MatrixConfig; path: string; hash: string };
+
+export function seconds(d: number | string): number {
+  if (typeof d === 'number') return d;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d)!;
+  return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+}
+
+/** Reads and validates a config file; every problem is a UserError naming file:line:col. */
+export function loadConfig(path: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError('cannot read the config file', path, 'pass an existing file with --config');
+  }
+  return parseConfig(text, path);
+}
+
+export function parseConfig(text: string, path: string): LoadedConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const at = (offset: number) => {
+    const p = lines.linePos(offset);
+    return `${path}:${p.line}:${p.col}`;
+  };
+  const yamlError = doc.errors[0];
+  if (yamlError) throw new UserError(`malformed YAML: ${yamlError.message.split('\n')[0]}`, at(yamlError.pos[0]), 'fix the YAML syntax at that place');
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new UserError('the config must be a YAML mapping', path, 'see matrix.yaml for an example');
+  }
+  const parsed = MatrixConfig.safeParse(raw);
+  if (!parsed.success) {
+    const issue = specific(parsed.error.issues[0]!);
+    // An unknown key: point at it, and for components say which ones exist.
+    const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+    const node = doc.getIn([...issue.path, ...(key ? [key] : [])] as (string | number)[], true) as Node | undefined;
+    const where = isNode(node) && node.range ? at(node.range[0]) : path;
+    const dotted = issue.path.join('.');
+    const value = isNode(node) ? (node as { value?: unknown }).value : undefined;
+    if (key !== undefined) {
+      const known = issue.path.join('.') === 'components' ? componentIds.join(', ') : Object.keys(MatrixConfig.shape).join(', ');
+      throw new UserError(`unknown ${issue.path.join('.') === 'components' ? 'component' : 'key'} "${key}"${dotted ? ` in ${dotted}` : ''}`, where, `use one of: ${known}`);
+    }
+    if (issue.code === 'invalid_type' && issue.expected === 'string' && typeof value === 'number' && node?.range) {
+      const source = text.slice(node.range[0], node.range[1]).trim();
+      throw new UserError(`${dotted}: ${source} is read by YAML as the number ${value}, not a version`, where, `quote it: "${source}"`);
+    }
+    throw new UserError(`${dotted || 'config'}: ${issue.message}`, where, 'see matrix/config.schema.json for the allowed keys and values');
+  }
+  const hash = createHash('sha256').update(JSON.stringify(parsed.data)).digest('hex').slice(0, 16);
+  return { config: parsed.data, path, hash };
+}
+
+/** A union's own message is "Invalid input": say what the closest alternative wanted instead. */
+function specific(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  const nested = issue.errors.flat().map((i) => ({ ...specific(i), path: [...issue.path, ...i.path] }));
+  return nested.find((i) => i.code !== 'invalid_type') ?? nested.sort((a, b) => b.path.length - a.path.length)[0]!;
+}
+
+/** The JSON Schema of the config, for editors (yaml-language-server) and other tools. */
+export function configJsonSchema(): object {
+  return z.toJSONSchema(MatrixConfig, { io: 'input' });
+}

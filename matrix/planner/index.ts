@@ -1,0 +1,157 @@
+// The planner: a config and the catalog in, a deterministic list of cells out (plan.json).
+// Strategies only propose combinations; completing a combination into a cell (its era, the
+// versions the era fixes, the constraints it breaks) is done once, here.
+import type { Catalog, ComponentId } from '../catalog/index.js';
+import { component } from '../catalog/index.js';
+import { type Cell, type Origin, type Versions, type Violation, eraOf, makeCell, cellTitle } from '../cell.js';
+import type { LoadedConfig, MatrixConfig } from '../config.js';
+import { needs, violations } from '../constraints.js';
+import { isFloating, resolveSelector, tags, type Selector } from '../versions.js';
+import { UserError } from '../../harness/errors.js';
+import { strategies } from './strategies.js';
+
+export const PLAN_SCHEMA = 1;
+/** Excluded combinations kept as examples per rule. */
+const EXAMPLES = 50;
+
+export type Exclusion = { title: string; versions: Versions; reasons: Violation[] };
+
+export type Plan = {
+  schema: typeof PLAN_SCHEMA;
+  name: string;
+  config: { path: string; hash: string };
+  strategy: MatrixConfig['strategy'];
+  provider: MatrixConfig['provider'];
+  cells: Cell[];
+  /** Excluded combinations: the first few of each rule (a whole-catalog product excludes millions). */
+  excluded: Exclusion[];
+  /** How many combinations each rule excluded. */
+  excludedCount: Record<string, number>;
+  /** pairwise: value pairs no valid cell can hold (each with the reason). */
+  uncoverable: string[];
+  run: Pick<MatrixConfig, 'suites' | 'retries' | 'parallelism' | 'timeouts' | 'nodes' | 'context'>;
+};
+
+/** A combination proposed by a strategy, before completion. */
+export type Proposal = { versions: Versions; origin?: Partial<Record<ComponentId, Origin>>; upgradeFrom?: Versions; keepViolations?: boolean };
+
+export type Axes = Partial<Record<ComponentId, string[]>>;
+
+export type StrategyInput = { config: MatrixConfig; catalog: Catalog; axes: Axes; complete: (p: Proposal, partial?: boolean) => Cell | Exclusion };
+export type StrategyOutput = { proposals: Iterable<Proposal>; uncoverable?: string[] };
+
+/** Resolves every axis of the config to concrete versions (tags or floating references). */
+export function resolveAxes(config: MatrixConfig, catalog: Catalog): Axes {
+  const axes: Axes = {};
+  const one = (id: ComponentId, spec: Selector | Selector[], where: string) => {
+    const list = Array.isArray(spec) ? spec : [spec];
+    axes[id] = [...new Set(list.flatMap((s, i) => resolveSelector(catalog, id, s, Array.isArray(spec) ? `${where}[${i}]` : where)))];
+  };
+  one('kubernetes', config.kubernetes, 'kubernetes');
+  for (const [id, spec] of Object.entries(config.components)) one(id as ComponentId, spec!, `components.${id}`);
+  return axes;
+}
+
+export function isCell(x: Cell | Exclusion): x is Cell {
+  return 'id' in x;
+}
+
+/**
+ * Completes a combination into a cell: finds its era, drops components the era does not have,
+ * fills the ones the operator fixes (bundles) or its published row pairs with it, and checks
+ * the constraints. Returns an Exclusion (with reasons) when it cannot be a valid cell.
+ */
+export function completer(catalog: Catalog, axisIds: string[] = []) {
+  const published = (op: string | undefined) => catalog.published.find((r) => r.operator === op);
+  return (p: Proposal, partial = false): Cell | Exclusion => {
+    const era = eraOf(catalog, p.versions);
+    const title = cellTitle(era?.id ?? '?', p.versions, p.upgradeFrom);
+    if (!era) {
+      // A partial combination whose era is not known yet (no operator chosen so far) can still become one.
+      const eraComing = !p.versions['codeflare-operator'] && (axisIds.includes('codeflare-operator') || !p.versions['codeflare-sdk']);
+      if (partial && eraComing) {
+        return { title, versions: p.versions, reasons: violations(catalog, p.versions, { partial }) };
+      }
+      const op = p.versions['codeflare-operator'];
+      const reason = op
+        ? `operator ${op} belongs to no era of the catalog`
+        : 'without an operator only era E applies, which needs codeflare-sdk >= 0.35';
+      return { title, versions: p.versions, reasons: [{ id: 'no-era', reason }] };
+    }
+    const versions: Versions = {};
+    const origin: Partial<Record<ComponentId, Origin>> = {};
+    const missing: Violation[] = [];
+    const op = p.versions['codeflare-operator'];
+    const bundles = component(catalog, 'codeflare-operator').versions.find((v) => v.tag === op)?.bundles ?? {};
+    for (const id of ['kubernetes', ...era.components] as ComponentId[]) {
+      const given = p.versions[id];
+      const derived = bundles[id] ? ([bundles[id], 'bundled'] as const) : published(op)?.declared[id] ? ([normalizeDeclared(published(op)!.declared[id]!), 'paired'] as const) : undefined;
+      if (given) {
+        versions[id] = given;
+        origin[id] = p.origin?.[id] ?? 'axis';
+      } else if (derived && !(partial && axisIds.includes(id))) {
+        // In a partial check a derived version is filled only where no axis will set it later.
+        // (The pairwise oracle must be exact on complete rows.)
+        versions[id] = derived[0];
+        origin[id] = derived[1];
+      } else if (!partial) {
+        missing.push({ id: 'missing-component', reason: `era ${era.id} needs ${id}: add an axis components.${id}` });
+      }
+    }
+    for (const [id, v] of Object.entries(p.versions) as [ComponentId, string][]) {
+      if (!['kubernetes', ...era.components].includes(id)) {
+        // A published row may still name components its era no longer has (stale rows).
+        if (p.keepViolations) missing.push({ id: 'not-in-era', reason: `${id} ${v} is named, but era ${era.id} has no ${id}` });
+      } else if (!isFloating(v) && !tags(catalog, id).includes(v)) {
+        missing.push({ id: 'unknown-version', reason: `${id} ${v} is not a release the catalog knows` });
+      }
+    }
+    const overridden = (Object.keys(origin) as ComponentId[]).filter((id) => origin[id] === 'under-test' || origin[id] === 'chain-dev');
+    const broken = [...missing, ...violations(catalog, versions, { partial, overridden })];
+    if (broken.length > 0 && !p.keepViolations) return { title: cellTitle(era.id, versions, p.upgradeFrom), versions, reasons: broken };
+    return makeCell(era, versions, origin, { upgradeFrom: p.upgradeFrom, needs: needs(catalog, versions), violations: broken });
+  };
+}
+
+/** README typos kept in the published record, mapped to the tag they meant. */
+export function normalizeDeclared(v: string): string {
+  return v.replace(/^v\.(\d)/, 'v$1');
+}
+
+export function plan(loaded: LoadedConfig, catalog: Catalog, override: { strategy?: MatrixConfig['strategy'] } = {}): Plan {
+  const config = { ...loaded.config, ...(override.strategy ? { strategy: override.strategy } : {}) };
+  const axes = resolveAxes(config, catalog);
+  const complete = completer(catalog, Object.keys(axes));
+  const out = strategies[config.strategy]({ config, catalog, axes, complete });
+  const cells = new Map<string, Cell>();
+  const excluded = new Map<string, Exclusion>();
+  const excludedCount: Record<string, number> = {};
+  for (const p of out.proposals) {
+    const r = complete(p);
+    if (isCell(r)) {
+      cells.set(r.id, r);
+      continue;
+    }
+    const rule = r.reasons[0]!.id;
+    if (excluded.has(r.title)) continue;
+    excludedCount[rule] = (excludedCount[rule] ?? 0) + 1;
+    if (excludedCount[rule]! <= EXAMPLES) excluded.set(r.title, r);
+  }
+  if (cells.size === 0) {
+    const total = Object.values(excludedCount).reduce((a, b) => a + b, 0);
+    const first = [...excluded.values()].slice(0, 3).map((e) => `${e.title}: ${e.reasons.map((r) => r.reason).join('; ')}`);
+    throw new UserError(`the constraints leave no valid cell (${total} excluded; e.g. ${first.join(' | ')})`, loaded.path, 'widen the axes or pick versions that fit together (codeflare-matrix catalog lists them)');
+  }
+  return {
+    schema: PLAN_SCHEMA,
+    name: config.name,
+    config: { path: loaded.path, hash: loaded.hash },
+    strategy: config.strategy,
+    provider: config.provider,
+    cells: [...cells.values()],
+    excluded: [...excluded.values()],
+    excludedCount,
+    uncoverable: out.uncoverable ?? [],
+    run: { suites: config.suites, retries: config.retries, parallelism: config.parallelism, timeouts: config.timeouts, nodes: config.nodes, context: config.context },
+  };
+}

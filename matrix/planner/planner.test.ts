@@ -1,0 +1,174 @@
+import { test, expect } from '@playwright/test';
+import { loadCatalog } from '../catalog/index.js';
+import { parseConfig } from '../config.js';
+import { violations } from '../constraints.js';
+import { completer, isCell, plan, normalizeDeclared } from './index.js';
+import type { Versions } from '../cell.js';
+
+const catalog = loadCatalog();
+const cfg = (yaml: string) => parseConfig(yaml, 'test.yaml');
+const ids = (v: Versions) => violations(catalog, v).map((x) => x.id);
+const ruleOf = (kind: string) => catalog.constraints.filter((c) => c.kind === kind).map((c) => c.id);
+
+test.describe('constraints', () => {
+  test('exclusive: MCAD v1beta1 and AppWrapper v1beta2 cannot share the CRD name', () => {
+    const [rule] = ruleOf('exclusive');
+    expect(ids({ mcad: 'v1.40.0', appwrapper: 'v1.1.2' })).toContain(rule);
+    expect(ids({ mcad: 'v1.40.0' })).not.toContain(rule);
+    expect(ids({ appwrapper: 'v1.1.2' })).not.toContain(rule);
+  });
+
+  test('api-match: the SDK AppWrapper apiVersion must match the installed CRD', () => {
+    const bad = violations(catalog, { 'codeflare-sdk': 'v0.16.2', appwrapper: 'v0.12.0', kuberay: 'v1.1.0' });
+    expect(bad.map((v) => v.reason).join()).toContain('v1beta1');
+    // 0.16.3 moved to v1beta2, which AppWrapper serves
+    expect(violations(catalog, { 'codeflare-sdk': 'v0.16.3', appwrapper: 'v0.12.0', kuberay: 'v1.1.0' })).toEqual([]);
+    // the MCAD group move at 1.34.1: SDK 0.7.0 (mcad.ibm.com) does not fit MCAD 1.34.1 (workload.codeflare.dev)
+    expect(violations(catalog, { 'codeflare-sdk': 'v0.7.0', mcad: 'v1.34.1', kuberay: 'v0.5.0' }).length).toBeGreaterThan(0);
+    expect(violations(catalog, { 'codeflare-sdk': 'v0.7.1', mcad: 'v1.34.1', kuberay: 'v0.5.0' })).toEqual([]);
+  });
+
+  test('requires: SDK >= 0.14 needs ray.io/v1, i.e. KubeRay >= 1.0', () => {
+    expect(violations(catalog, { 'codeflare-sdk': 'v0.14.0', kuberay: 'v0.5.0', mcad: 'v1.40.0' }).length).toBeGreaterThan(0);
+    expect(violations(catalog, { 'codeflare-sdk': 'v0.14.0', kuberay: 'v1.0.0', mcad: 'v1.40.0' })).toEqual([]);
+  });
+
+  test('requires: Kueue >= 0.13 needs Kubernetes >= 1.29', () => {
+    expect(violations(catalog, { kueue: 'v0.13.4', kubernetes: 'v1.27.16' }).map((v) => v.reason).join()).toMatch(/1\.29/);
+    expect(violations(catalog, { kueue: 'v0.13.4', kubernetes: 'v1.31.14' })).toEqual([]);
+  });
+
+  test('bundled: in era B MCAD and InstaScale come from the operator go.mod', () => {
+    const rule = ruleOf('bundled');
+    expect(ids({ 'codeflare-operator': 'v1.0.0', mcad: 'v1.37.0' }).some((i) => rule.includes(i))).toBe(true);
+    expect(ids({ 'codeflare-operator': 'v1.0.0', mcad: 'v1.38.0' }).some((i) => rule.includes(i))).toBe(false);
+    // a chain cell rebuilds the operator with another MCAD on purpose
+    expect(violations(catalog, { 'codeflare-operator': 'v1.0.0', mcad: 'dev' }, { overridden: ['mcad'] }).map((v) => v.id).some((i) => rule.includes(i))).toBe(false);
+  });
+
+  test('order: KubeRay is installed before Kueue', () => {
+    const order = catalog.constraints.find((c) => c.kind === 'order');
+    expect(order).toMatchObject({ before: 'kuberay', after: 'kueue' });
+    expect(catalog.installOrder.indexOf('kuberay')).toBeLessThan(catalog.installOrder.indexOf('kueue'));
+  });
+
+  test('capability: InstaScale needs the OpenShift machine APIs', () => {
+    const p = plan(cfg('kubernetes: ["1.27"]\ncomponents: {codeflare-operator: v0.2.3}'), catalog);
+    expect(p.cells[0]!.needs).toContain('openshift-machine-api');
+  });
+
+  test('every constraint in the catalog has a reason and a unique id', () => {
+    const all = catalog.constraints.map((c) => c.id);
+    expect(new Set(all).size).toBe(all.length);
+    for (const c of catalog.constraints) expect(c.reason.length).toBeGreaterThan(20);
+  });
+});
+
+test.describe('strategies', () => {
+  test('full: the product minus exclusions, each with its reason', () => {
+    const p = plan(cfg(`
+strategy: full
+kubernetes: ["1.27", "1.31"]
+components:
+  codeflare-operator: ["v1.0.0", "v1.2.0"]
+  mcad: ["v1.38.0", "v1.40.0"]
+`), catalog);
+    // era B: v1.0.0 carries MCAD v1.38.0, v1.2.0 carries v1.40.0; the two other pairings are excluded
+    expect(p.cells).toHaveLength(4);
+    expect(p.excluded).toHaveLength(4);
+    for (const e of p.excluded) expect(e.reasons[0]!.reason).toMatch(/compiled into the operator|go\.mod/);
+    for (const c of p.cells) expect(c.versions.instascale).toBeTruthy(); // filled from the operator
+  });
+
+  test('plans are deterministic and cell ids derive from contents only', () => {
+    const text = 'kubernetes: ["1.27"]\ncomponents: {codeflare-operator: ["v0.2.3", "v1.2.0"]}';
+    const a = plan(cfg(text), catalog);
+    const b = plan(cfg(`components: {codeflare-operator: ["v1.2.0", "v0.2.3"]}\nkubernetes: ["1.27"]\nname: other`), catalog);
+    expect(a.cells.map((c) => c.id).sort()).toEqual(b.cells.map((c) => c.id).sort());
+    expect(JSON.stringify(plan(cfg(text), catalog))).toBe(JSON.stringify(a));
+    for (const c of a.cells) expect(c.id).toMatch(/^[a-e]-k1\.27-op[\d.]+-[0-9a-f]{8}$/);
+  });
+
+  test('pairwise: every coverable pair is in some valid cell (independent check over the real catalog)', () => {
+    const text = `
+strategy: pairwise
+kubernetes: ["1.27", "1.31"]
+components:
+  codeflare-operator: ["v0.2.3", "v1.0.0", "v1.2.0"]
+  kuberay: ["v0.5.0", "v1.0.0", "v1.1.0"]
+  codeflare-sdk: ["v0.7.1", "v0.11.0", "v0.13.0", "v0.14.0"]
+`;
+    const p = plan(cfg(text), catalog);
+    const full = plan(cfg(text.replace('pairwise', 'full')), catalog);
+    const axes = { kubernetes: ['v1.27.16', 'v1.31.14'], 'codeflare-operator': ['v0.2.3', 'v1.0.0', 'v1.2.0'], kuberay: ['v0.5.0', 'v1.0.0', 'v1.1.0'], 'codeflare-sdk': ['v0.7.1', 'v0.11.0', 'v0.13.0', 'v0.14.0'] };
+    // coverable pairs = pairs present in some valid cell of the full product
+    const key = (a: string, va: string, b: string, vb: string) => `${a}=${va}|${b}=${vb}`;
+    const pairsOf = (v: Versions) => {
+      const out: string[] = [];
+      const names = Object.keys(axes) as (keyof typeof axes)[];
+      for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) out.push(key(names[i]!, v[names[i]!]!, names[j]!, v[names[j]!]!));
+      return out;
+    };
+    const coverable = new Set(full.cells.flatMap((c) => pairsOf(c.versions)));
+    const covered = new Set(p.cells.flatMap((c) => pairsOf(c.versions)));
+    for (const pair of coverable) expect(covered, pair).toContain(pair);
+    expect(p.cells.length).toBeLessThan(full.cells.length);
+    const complete = completer(catalog);
+    for (const c of p.cells) expect(isCell(complete({ versions: c.versions }))).toBe(true);
+  });
+
+  test('chain: the component under test at its ref, dev above it, the rest pinned', () => {
+    const p = plan(cfg(`
+strategy: chain
+kubernetes: ["1.27"]
+chain: {component: instascale, ref: {ref: "refs/pull/123/head"}}
+components:
+  codeflare-operator: v1.2.0
+  codeflare-sdk: v0.14.0
+  kuberay: v1.0.0
+`), catalog);
+    expect(p.cells).toHaveLength(1);
+    const c = p.cells[0]!;
+    expect(c.versions.instascale).toBe('ref:refs/pull/123/head');
+    expect(c.origin.instascale).toBe('under-test');
+    // MCAD is above InstaScale in the PCF-ADR-0003 chain; in era B the operator is rebuilt with both
+    expect(c.versions.mcad).toBe('dev');
+    expect(c.origin.mcad).toBe('chain-dev');
+    expect(c.versions['codeflare-operator']).toBe('v1.2.0');
+    expect(c.versions['codeflare-sdk']).toBe('v0.14.0'); // below: pinned
+    expect(c.versions.kuberay).toBe('v1.0.0'); // external: pinned, never dev
+    // the SDK has MCAD and InstaScale above it
+    const sdk = plan(cfg('strategy: chain\nkubernetes: ["1.31"]\nchain: {component: codeflare-sdk, ref: {path: ../codeflare-sdk}}\ncomponents: {codeflare-operator: v1.4.1, kuberay: v1.1.0}'), catalog);
+    expect(sdk.cells[0]!.versions['codeflare-sdk']).toBe('path:../codeflare-sdk');
+    expect(sdk.cells[0]!.era).toBe('C'); // era C has no MCAD or InstaScale: nothing above to take at dev
+  });
+
+  test('release: candidate, previous published row, and the upgrade between them', () => {
+    const p = plan(cfg('strategy: release\nkubernetes: ["1.27"]\nrelease: {candidate: v1.2.0}'), catalog);
+    expect(p.cells).toHaveLength(3);
+    const ops = p.cells.map((c) => c.versions['codeflare-operator']);
+    expect(ops).toEqual(['v1.1.0', 'v1.2.0', 'v1.2.0']);
+    const up = p.cells.find((c) => c.upgradeFrom)!;
+    expect(up.upgradeFrom!['codeflare-operator']).toBe('v1.1.0');
+    expect(up.id).toContain('-up-');
+  });
+
+  test('published: reproduces every README row', () => {
+    const p = plan(cfg('strategy: published\nkubernetes: ["1.27"]'), catalog);
+    expect(p.cells).toHaveLength(catalog.published.length);
+    for (const row of catalog.published) {
+      const cell = p.cells.find((c) => c.versions['codeflare-operator'] === row.operator)!;
+      expect(cell, row.operator).toBeTruthy();
+      for (const [id, declared] of Object.entries(row.declared)) {
+        const inEra = ['kubernetes', ...catalog.eras.find((e) => e.id === cell.era)!.components].includes(id);
+        if (inEra) expect(cell.versions[id as keyof Versions], `${row.operator} ${id}`).toBe(normalizeDeclared(declared!));
+        else expect(cell.violations.map((v) => v.id), `${row.operator} ${id}`).toContain('not-in-era');
+      }
+    }
+    // the record's known faults surface as violations, not silently
+    const v142 = p.cells.find((c) => c.versions['codeflare-operator'] === 'v1.4.2')!;
+    expect(v142.violations.map((v) => v.reason).join()).toMatch(/v1beta1/);
+    const v101 = p.cells.find((c) => c.versions['codeflare-operator'] === 'v1.0.1')!;
+    expect(v101.violations.map((v) => v.id)).toContain('unknown-version');
+  });
+});

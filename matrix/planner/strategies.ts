@@ -1,0 +1,127 @@
+// Planner strategies. Each proposes combinations; planner/index.ts completes and checks them.
+import type { ComponentId } from '../catalog/index.js';
+import { eraOf, type Versions } from '../cell.js';
+import { resolveSelector } from '../versions.js';
+import { UserError } from '../../harness/errors.js';
+import type { Axes, Proposal, StrategyInput, StrategyOutput } from './index.js';
+import { isCell, normalizeDeclared } from './index.js';
+import { pairwise as coveringArray } from './pairwise.js';
+
+/** The product of the axes, lazily (a whole-catalog product is large). */
+function* product(axes: Axes, row: Versions = {}): Generator<Versions> {
+  const [first, ...rest] = Object.entries(axes);
+  if (!first) return yield row;
+  for (const v of first[1]!) yield* product(Object.fromEntries(rest), { ...row, [first[0]]: v });
+}
+
+function* map<A, B>(xs: Iterable<A>, f: (a: A) => B): Generator<B> {
+  for (const x of xs) yield f(x);
+}
+
+/**
+ * Every combination of the axes; the constraints exclude what cannot work, each with its reason.
+ * Per operator version only the axes of its era multiply: a component the era does not have
+ * would only give the same cell again.
+ */
+function full({ axes, catalog }: StrategyInput): StrategyOutput {
+  const ops = axes['codeflare-operator'];
+  if (!ops) return { proposals: map(product(axes), (versions) => ({ versions })) };
+  function* all(): Generator<Proposal> {
+    for (const op of ops!) {
+      const era = eraOf(catalog, { 'codeflare-operator': op });
+      const own = Object.fromEntries(Object.entries(axes).filter(([id]) => id !== 'codeflare-operator' && (!era || id === 'kubernetes' || era.components.includes(id as ComponentId))));
+      yield* map(product(own, { 'codeflare-operator': op }), (versions) => ({ versions }));
+    }
+  }
+  return { proposals: all() };
+}
+
+/** A covering array: every pair of values of any two axes that can go together appears in some cell. */
+function pairwise({ axes, complete }: StrategyInput): StrategyOutput {
+  const list = Object.entries(axes).map(([name, values]) => ({ name, values: values! }));
+  // A partial combination is possible unless it already breaks a constraint.
+  const valid = (a: Record<string, string>) => {
+    const r = complete({ versions: a as Versions }, true);
+    return isCell(r) || r.reasons.length === 0;
+  };
+  const { rows, uncoverable } = coveringArray(list, valid);
+  return {
+    proposals: rows.map((versions) => ({ versions: versions as Versions })),
+    uncoverable: uncoverable.map(([a, va, b, vb]) => `${a}=${va} with ${b}=${vb}`),
+  };
+}
+
+/** Components above `id` in the PCF-ADR-0003 chain (transitively), external ones left out. */
+export function above(input: StrategyInput, id: ComponentId): ComponentId[] {
+  const { edges, external } = input.catalog.chain;
+  const found = new Set<ComponentId>();
+  const visit = (to: ComponentId) => {
+    for (const e of edges) if (e.to === to && !found.has(e.from) && !external.includes(e.from)) found.add(e.from), visit(e.from);
+  };
+  visit(id);
+  return [...found];
+}
+
+/** PR gating: the component under test at its ref, `dev` for every component above it, the rest pinned. */
+function chain(input: StrategyInput): StrategyOutput {
+  const { config, catalog, axes } = input;
+  if (!config.chain) {
+    throw new UserError('the chain strategy needs the component under test', 'chain', 'add chain: {component: mcad, ref: {path: ../multi-cluster-app-dispatcher}} to the config');
+  }
+  const under = config.chain.component;
+  const [ref] = resolveSelector(catalog, under, config.chain.ref, 'chain.ref');
+  const upstream = above(input, under);
+  const pinned: Axes = { ...axes, [under]: [ref!] };
+  for (const id of upstream) pinned[id] = ['dev'];
+  const origin = Object.fromEntries([[under, 'under-test'], ...upstream.map((id) => [id, 'chain-dev'])]);
+  return { proposals: map(product(pinned), (versions) => ({ versions, origin })) };
+}
+
+/** The published rows as versions (README typos mapped to the tags they meant). */
+function rowVersions(input: StrategyInput, operator: string): Versions | undefined {
+  const row = input.catalog.published.find((r) => r.operator === operator);
+  if (!row) return undefined;
+  const v: Versions = { 'codeflare-operator': row.operator };
+  for (const [id, declared] of Object.entries(row.declared)) v[id as ComponentId] = normalizeDeclared(declared!);
+  return v;
+}
+
+/** Release: the candidate row, the previous published row, and the upgrade from previous to candidate. */
+function release(input: StrategyInput): StrategyOutput {
+  const { config, catalog, axes } = input;
+  if (!config.release) {
+    throw new UserError('the release strategy needs a candidate', 'release', 'add release: {candidate: v1.2.0} to the config');
+  }
+  const [candidateOp] = resolveSelector(catalog, 'codeflare-operator', config.release.candidate, 'release.candidate');
+  const rows = catalog.published.map((r) => r.operator);
+  const previousOp = config.release.previous
+    ? resolveSelector(catalog, 'codeflare-operator', config.release.previous, 'release.previous')[0]
+    : rows[rows.indexOf(candidateOp!) - 1] ?? rows.filter((r) => r !== candidateOp).at(-1);
+  // The candidate: its published row if it has one, else the config's axes (first value of each).
+  const firsts = Object.fromEntries(Object.entries(axes).filter(([id]) => id !== 'kubernetes').map(([id, v]) => [id, v![0]]));
+  const candidate: Versions = { ...(rowVersions(input, candidateOp!) ?? {}), ...firsts, 'codeflare-operator': candidateOp! };
+  const previous = rowVersions(input, previousOp!);
+  if (!previous) throw new UserError(`operator ${previousOp} has no published row to upgrade from`, 'release.previous', 'name a published operator version');
+  return {
+    proposals: axes.kubernetes!.flatMap((k): Proposal[] => [
+      { versions: { ...previous, kubernetes: k } },
+      { versions: { ...candidate, kubernetes: k } },
+      { versions: { ...candidate, kubernetes: k }, upgradeFrom: { ...previous, kubernetes: k } },
+    ]),
+  };
+}
+
+/** Every published row of the operator README, to re-verify history; rows that break a constraint are kept and say so. */
+function published(input: StrategyInput): StrategyOutput {
+  return {
+    proposals: input.catalog.published.flatMap((row) =>
+      input.axes.kubernetes!.map((k): Proposal => ({
+        versions: { ...rowVersions(input, row.operator)!, kubernetes: k },
+        origin: Object.fromEntries(Object.keys(row.declared).map((id) => [id, 'published'])),
+        keepViolations: true,
+      })),
+    ),
+  };
+}
+
+export const strategies = { full, pairwise, chain, release, published } as const;

@@ -1,0 +1,86 @@
+// Versions and selectors. A version in a cell is a catalog tag ("v1.2.0"), or a floating reference
+// that is resolved at install time: "dev", "ref:<git ref>", "path:<checkout>".
+import semver from 'semver';
+import { UserError } from '../harness/errors.js';
+import type { Catalog, ComponentId } from './catalog/index.js';
+import { component } from './catalog/index.js';
+
+const opts = { includePrerelease: true, loose: false } as const;
+
+/** Floating versions are newer than every release: `dev` is the tip of the default branch. */
+export function isFloating(v: string): boolean {
+  return v === 'dev' || v.startsWith('ref:') || v.startsWith('path:');
+}
+
+/** The semver a version stands for when a range is checked (floating = newest known release). */
+export function comparable(catalog: Catalog, id: ComponentId, v: string): string {
+  if (isFloating(v)) return newest(catalog, id);
+  return semver.valid(v.replace(/^v/, ''), opts) ?? v;
+}
+
+export function satisfies(catalog: Catalog, id: ComponentId, v: string, range: string): boolean {
+  const s = comparable(catalog, id, v);
+  return semver.valid(s) !== null && semver.satisfies(s, range, opts);
+}
+
+export function tags(catalog: Catalog, id: ComponentId): string[] {
+  return component(catalog, id).versions.map((v) => v.tag);
+}
+
+/** Newest release as a bare semver (prereleases sort below their release). */
+export function newest(catalog: Catalog, id: ComponentId): string {
+  const all = tags(catalog, id).map((t) => t.slice(1));
+  return all.sort(semver.compare).at(-1)!;
+}
+
+/** A selector as written in a matrix config. */
+export type Selector = string | { newest: number; range?: string } | { path: string } | { ref: string };
+
+/**
+ * Resolves one selector to versions, newest last. `where` names the config place for errors.
+ * - "v1.2.0": that tag (must be in the catalog);  "1.31": the newest patch of that minor;
+ * - a semver range: every catalog release in it;  "latest": the newest release;
+ * - "stable": the catalog's stable tag;  "dev": the tip of the default branch at install time;
+ * - {newest: N, range?}: the N newest releases (in range);  {path}: a local checkout;  {ref}: a git ref.
+ */
+export function resolveSelector(catalog: Catalog, id: ComponentId, sel: Selector, where: string): string[] {
+  const comp = component(catalog, id);
+  const known = comp.versions.map((v) => v.tag).sort((a, b) => semver.compare(a.slice(1), b.slice(1)));
+  const some = known.slice(-4).join(', ');
+  if (typeof sel === 'object') {
+    if ('path' in sel) return [`path:${sel.path}`];
+    if ('ref' in sel) return [`ref:${sel.ref}`];
+    const inRange = sel.range ? known.filter((t) => semver.satisfies(t.slice(1), sel.range!, opts)) : known;
+    if (inRange.length === 0) throw new UserError(`no ${id} release in range "${sel.range}"`, where, `newest known: ${some}`);
+    return inRange.slice(-sel.newest);
+  }
+  const s = sel.trim();
+  if (s === 'dev') {
+    if (comp.source.kind === 'kubernetes') throw new UserError('Kubernetes has no dev channel here', where, 'name a version like "1.31"');
+    return ['dev'];
+  }
+  if (s === 'latest') return [known.at(-1)!];
+  if (s === 'stable') {
+    if (!comp.stable) throw new UserError(`the catalog knows no stable ${id} version`, where, `name a version, e.g. ${known.at(-1)}`);
+    return [comp.stable];
+  }
+  if (/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(s)) {
+    const tag = s.startsWith('v') ? s : `v${s}`;
+    if (!known.includes(tag)) {
+      throw new UserError(`unknown ${id} version ${s}`, where, `use a catalog version (newest: ${some}) or add it to matrix/catalog/components/${id}.yaml`);
+    }
+    return [tag];
+  }
+  const minor = /^v?(\d+)\.(\d+)$/.exec(s);
+  if (minor) {
+    const hit = known.filter((t) => semver.major(t.slice(1)) === Number(minor[1]) && semver.minor(t.slice(1)) === Number(minor[2]));
+    if (hit.length === 0) throw new UserError(`no ${id} release in ${s}.x`, where, `newest known: ${some}`);
+    return [hit.at(-1)!];
+  }
+  if (semver.validRange(s, opts)) {
+    const hit = known.filter((t) => semver.satisfies(t.slice(1), s, opts));
+    if (hit.length === 0) throw new UserError(`no ${id} release matches "${s}"`, where, `newest known: ${some}`);
+    return hit;
+  }
+  throw new UserError(`"${s}" is not a version selector`, where, 'use a tag (v1.2.0), a minor ("1.31"), a range (">=1.0 <1.3"), dev, stable, latest, {newest: N}, {path: DIR} or {ref: REF}');
+}
