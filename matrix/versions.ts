@@ -18,9 +18,20 @@ export function comparable(catalog: Catalog, id: ComponentId, v: string): string
   return semver.valid(v.replace(/^v/, ''), opts) ?? v;
 }
 
+// Planning a whole catalog asks the same question millions of times: remember the answers.
+const memo = new WeakMap<Catalog, Map<string, boolean>>();
+
 export function satisfies(catalog: Catalog, id: ComponentId, v: string, range: string): boolean {
-  const s = comparable(catalog, id, v);
-  return semver.valid(s) !== null && semver.satisfies(s, range, opts);
+  let seen = memo.get(catalog);
+  if (!seen) memo.set(catalog, (seen = new Map()));
+  const key = `${id}\0${v}\0${range}`;
+  let hit = seen.get(key);
+  if (hit === undefined) {
+    const s = comparable(catalog, id, v);
+    hit = semver.valid(s) !== null && semver.satisfies(s, range, opts);
+    seen.set(key, hit);
+  }
+  return hit;
 }
 
 export function tags(catalog: Catalog, id: ComponentId): string[] {

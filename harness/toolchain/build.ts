@@ -119,7 +119,7 @@ export async function buildEntry(component: Component, version: string, opts: { 
           const { binary, args, expect } = spec.check;
           const r = await execa(join(tmp, 'bin', binary), args, { reject: false, all: true });
           const out = (r.all ?? '').trim();
-          if (!out.includes(expect)) throw new Error(`building ${name} failed: \`${binary} ${args.join(' ')}\` printed "${out}", not "${expect}"`);
+          if (!expect.test(out)) throw new Error(`building ${name} failed: \`${binary} ${args.join(' ')}\` printed "${out}", expected ${expect}`);
           return writeManifest(spec, join(tmp, 'bin'), goVersion, Date.now() - start);
         });
         // The manifest is written last: its presence is what makes an entry.

@@ -16,8 +16,8 @@ export interface BuildSpec {
   ldflags: string[];
   /** Go build tags. */
   tags: string[];
-  /** `binary args…` must print `expect`. */
-  check: { binary: string; args: string[]; expect: string };
+  /** `binary args…` must print a line matching `expect`. */
+  check: { binary: string; args: string[]; expect: RegExp };
 }
 
 const modulePaths: Record<Component, string> = {
@@ -25,6 +25,9 @@ const modulePaths: Record<Component, string> = {
   etcd: 'go.etcd.io/etcd/server/v3',
   kwok: 'sigs.k8s.io/kwok',
 };
+
+/** A whole output line (or its start) as a RegExp. */
+const line = (text: string, whole = true): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${whole ? '$' : ''}`, 'm');
 
 /** Resolves the module (downloading it) and describes the build. */
 export async function buildSpec(component: Component, version: string): Promise<BuildSpec> {
@@ -52,7 +55,7 @@ export async function buildSpec(component: Component, version: string): Promise<
         // build: the proxy here serves that module but its checksum-database lookup 404s, so without
         // the tag 1.27 does not build at all. Bonus: fewer packages to compile on 2 cores.
         tags: ['providerless'],
-        check: { binary: 'kube-apiserver', args: ['--version'], expect: `Kubernetes ${version}` },
+        check: { binary: 'kube-apiserver', args: ['--version'], expect: line(`Kubernetes ${version}`) },
       };
     }
     case 'etcd':
@@ -65,7 +68,7 @@ export async function buildSpec(component: Component, version: string): Promise<
         binaries: { etcd: `local/etcd-${version}/etcd` },
         // The version is a constant in the source; the commit is not.
         ldflags: module.gitCommit ? [`-X go.etcd.io/etcd/api/v3/version.GitSHA=${module.gitCommit.slice(0, 8)}`] : [],
-        check: { binary: 'etcd', args: ['--version'], expect: `etcd Version: ${version.slice(1)}` },
+        check: { binary: 'etcd', args: ['--version'], expect: line(`etcd Version: ${version.slice(1)}`) },
       };
     case 'kwok':
       return {
@@ -74,7 +77,7 @@ export async function buildSpec(component: Component, version: string): Promise<
         binaries: { kwok: 'sigs.k8s.io/kwok/cmd/kwok', kwokctl: 'sigs.k8s.io/kwok/cmd/kwokctl' },
         // pkg/consts.Version in the tagged source already is the release (hack/releases.sh would set the same).
         ldflags: [],
-        check: { binary: 'kwok', args: ['--version'], expect: version },
+        check: { binary: 'kwok', args: ['--version'], expect: line(`kwok version ${version} `, false) },
       };
   }
 }

@@ -1,13 +1,14 @@
 // The toolchain builder: generated wrapper modules, the build lock, cache integrity, and (slow,
 // once) real binaries in the real cache.
 import { test, expect } from '@playwright/test';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
-import { buildEntry, defaultVersions, ensureToolchain, entryDir, resolveKubernetesVersion, toolchainEntry, toolchainHome, withLock } from './index.js';
+import { buildEntry, defaultVersions, ensureToolchain, entryDir, listToolchain, resolveKubernetesVersion, toolchainEntry, toolchainHome, verifyEntry, withLock } from './index.js';
 import { kubernetesGoMod, moduleInfo, parseGoMod, stagingModules } from './gomod.js';
 import { toolchainCommand } from './cli.js';
 
@@ -130,6 +131,29 @@ test.describe('with a temporary CODEFLARE_MATRIX_HOME', () => {
     e = await rejection(ensureToolchain({ kubernetes: ['v1.31.14'] }));
     expect(e).toBeInstanceOf(UserError);
     expect((e as UserError).fix).toBe(fix);
+  });
+
+  test('verifyEntry catches a same-size change that the cheap lookup cannot', async () => {
+    const dir = entryDir('etcd', 'v3.6.16');
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    writeFileSync(join(dir, 'bin', 'etcd'), 'original');
+    const manifest = {
+      component: 'etcd',
+      version: 'v3.6.16',
+      binaries: { etcd: { size: 8, sha256: createHash('sha256').update('original').digest('hex') } },
+      goVersion: 'go1.26',
+      module: { path: 'go.etcd.io/etcd/server/v3', version: 'v3.6.16', sum: 'h1:x' },
+      buildSeconds: 1,
+      createdAt: new Date().toISOString(),
+    };
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    await verifyEntry('etcd', 'v3.6.16');
+    writeFileSync(join(dir, 'bin', 'etcd'), 'tampered');
+    expect(toolchainEntry('etcd', 'v3.6.16').bin.etcd).toBe(join(dir, 'bin', 'etcd'));
+    const e = await rejection(verifyEntry('etcd', 'v3.6.16'));
+    expect((e as UserError).message).toContain('does not match its sha256');
+    expect((e as UserError).fix).toBe('codeflare-matrix toolchain build --etcd --force');
+    expect(listToolchain().map((l) => [l.component, l.version, l.problem])).toEqual([['etcd', 'v3.6.16', undefined]]);
   });
 
   test('a failing go build shows the last 30 lines of its log and names the entry', async () => {

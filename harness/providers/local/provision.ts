@@ -1,6 +1,6 @@
 // Brings up a local cluster: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
 // kwok as processes on 127.0.0.1, with the cluster's own PKI. Order: etcd first (the apiserver
-// needs it), then the rest together (they retry until the apiserver answers), then fake nodes.
+// needs it), the apiserver, then controller-manager, scheduler and kwok together, then fake nodes.
 import { createServer } from 'node:net';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -156,6 +156,10 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
     '--endpoint-reconciler-type=none', // Endpoints refuse 127.0.0.1; nothing here needs the kubernetes Service endpoints
     '--profiling=false',
   ], apiPort);
+  const tls = { ca: pki.ca, cert: pki.client('admin').cert, key: pki.client('admin').key };
+  await wait('kube-apiserver ready', async () => (await get(`${server}/readyz`, tls)).status === 200);
+  // The controllers start once the apiserver has bootstrapped RBAC: before that their delegated
+  // authentication lookup is refused and they exit (a kubelet would restart them; here nothing does).
   const controllerArgs = (user: string, port: number) => [
     `--kubeconfig=${kc(user)}`,
     `--authentication-kubeconfig=${join(dir, `${user}.kubeconfig`)}`,
@@ -182,8 +186,6 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
     '--node-lease-duration-seconds=40',
   ], kwokPort);
 
-  const tls = { ca: pki.ca, cert: pki.client('admin').cert, key: pki.client('admin').key };
-  await wait('kube-apiserver ready', async () => (await get(`${server}/readyz`, tls)).status === 200);
   o.log(`apiserver ready in ${((Date.now() - t0) / 1000).toFixed(1)}s; creating ${(spec.nodes ?? defaultNodes).length} fake node(s)`);
   await createNodes(adminKc, spec.nodes ?? defaultNodes);
   const local = { rejectUnauthorized: false }; // controllers serve self-signed health endpoints
