@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import semver from 'semver';
 import { loadCatalog } from '../catalog/index.js';
 import { parseConfig } from '../config.js';
 import { violations } from '../constraints.js';
@@ -33,7 +34,7 @@ test.describe('constraints', () => {
     expect(violations(catalog, { 'codeflare-sdk': 'v0.14.0', kuberay: 'v1.0.0', mcad: 'v1.40.0' })).toEqual([]);
   });
 
-  test('requires: Kueue >= 0.13 needs Kubernetes >= 1.29', () => {
+  test('requires: Kueue >= 0.12 needs Kubernetes >= 1.29 (Kueue README at v0.12.0)', () => {
     expect(violations(catalog, { kueue: 'v0.13.4', kubernetes: 'v1.27.16' }).map((v) => v.reason).join()).toMatch(/1\.29/);
     expect(violations(catalog, { kueue: 'v0.13.4', kubernetes: 'v1.31.14' })).toEqual([]);
   });
@@ -55,6 +56,28 @@ test.describe('constraints', () => {
   test('capability: InstaScale needs the OpenShift machine APIs', () => {
     const p = plan(cfg('kubernetes: ["1.27"]\ncomponents: {codeflare-operator: v0.2.3}'), catalog);
     expect(p.cells[0]!.needs).toContain('openshift-machine-api');
+  });
+
+  test('every requires and exclusive rule of the catalog can fail and can pass', () => {
+    // Built from the rule's own data: versions inside and outside each bound, from the catalog.
+    const pick = (id: string, range: string, inside: boolean) =>
+      catalog.components.find((c) => c.id === id)!.versions.map((v) => v.tag).find((t) => semver.satisfies(t.slice(1), range, { includePrerelease: true }) === inside);
+    for (const c of catalog.constraints) {
+      if (c.kind === 'requires') {
+        const when = Object.fromEntries(Object.entries(c.when).map(([id, r]) => [id, pick(id, r!, true)]));
+        const [[rid, rrange]] = Object.entries(c.require) as [[string, string]];
+        const bad = { ...when, [rid]: pick(rid, rrange, false) };
+        const good = { ...when, [rid]: pick(rid, rrange, true) };
+        if (bad[rid]) expect(ids(bad as Versions), `${c.id} with ${JSON.stringify(bad)}`).toContain(c.id);
+        expect(ids(good as Versions), `${c.id} with ${JSON.stringify(good)}`).not.toContain(c.id);
+      }
+      if (c.kind === 'exclusive') {
+        const a = Object.fromEntries(Object.entries(c.a).map(([id, r]) => [id, pick(id, r!, true)]));
+        const b = Object.fromEntries(Object.entries(c.b).map(([id, r]) => [id, pick(id, r!, true)]));
+        expect(ids({ ...a, ...b } as Versions), c.id).toContain(c.id);
+        expect(ids(a as Versions), c.id).not.toContain(c.id);
+      }
+    }
   });
 
   test('every constraint in the catalog has a reason and a unique id', () => {

@@ -108,3 +108,24 @@ test('bad cluster arguments', async () => {
   }
   nothingLeft(home, 'x');
 });
+
+test('SIGINT or SIGTERM while `cluster up` starts: the half-built cluster is removed', async () => {
+  const { execa } = await import('execa');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const home = mkdtempSync(join(tmpdir(), 'cfm-signal-'));
+    for (const c of ['kubernetes', 'etcd', 'kwok'] as const) {
+      const e = c === 'kubernetes' ? toolchainEntry(c, k) : toolchainEntry(c, defaultVersions()[c]);
+      mkdirSync(join(home, 'toolchain', c), { recursive: true });
+      symlinkSync(e.dir, join(home, 'toolchain', c, e.version));
+    }
+    const child = execa('node', [join(repoRoot, 'bin/codeflare-matrix.js'), 'cluster', 'up', 'x'], { cwd: repoRoot, env: { CODEFLARE_MATRIX_HOME: home }, reject: false, all: true });
+    // wait until its processes run, then interrupt
+    const dir = join(home, 'clusters', 'x');
+    for (let i = 0; i < 200 && processesUnder(dir).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(processesUnder(dir).length, signal).toBeGreaterThanOrEqual(2);
+    child.kill(signal);
+    const r = await child;
+    expect(r.exitCode, `${signal}: ${r.all}`).toBe(signal === 'SIGINT' ? 130 : 143);
+    nothingLeft(home, 'x');
+  }
+});

@@ -89,7 +89,8 @@ export class LocalProvider implements Provider {
       s.phase = 'destroying';
       saveState(s);
       // apiserver clients first, etcd last
-      await stopProcesses(s.processes.map((p) => p.pid).reverse(), dir);
+      // Little grace: the cluster's data goes with it, and a 1.3x apiserver would drain for seconds.
+      await stopProcesses(s.processes.map((p) => p.pid).reverse(), dir, 300);
     }
     rmSync(dir, { recursive: true, force: true });
   }

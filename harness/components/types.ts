@@ -1,0 +1,49 @@
+// What the component layer hands to installers and reports: where a component's code came from,
+// the binary built from it, and the provenance of what actually runs.
+import type { ComponentId } from '../../matrix/catalog/index.js';
+
+/** A component's code at a version: a Go module tree (read-only, in the module cache) or a local checkout. */
+export type Source = {
+  component: ComponentId;
+  /** What the cell asked for: a tag, "dev", "ref:<ref>", "path:<dir>". */
+  requested: string;
+  /** What was taken: the module version (a tag, or a pseudo-version for dev/ref), or "path:<dir>". */
+  resolved: string;
+  module: string;
+  /** The source tree: config/, deployment/, go.mod … */
+  dir: string;
+  /** go.sum-style hash of the module zip (h1:…), absent for a local checkout. */
+  sum?: string;
+  /** Git commit, where the proxy or the checkout tells it. */
+  commit?: string;
+  time?: string;
+};
+
+/** One dependency as the binary itself reports it (`go version -m`), after replace directives. */
+export type BuildDep = { path: string; version: string; sum?: string; replacedBy?: { path: string; version: string; sum?: string } };
+
+export type Provenance = {
+  component: ComponentId;
+  requested: string;
+  resolved: string;
+  module: string;
+  sum?: string;
+  commit?: string;
+  /** From the binary: Go version and the dependencies compiled in (for Go components). */
+  goVersion?: string;
+  deps?: BuildDep[];
+  /** Module overrides the cell asked for (e.g. the operator rebuilt with another MCAD). */
+  overrides?: Record<string, string>;
+  binarySha256?: string;
+  imageDigest?: string;
+  /** SDK: the wheel installed and its hash. */
+  wheel?: { file: string; sha256: string };
+  /** Where what ran differs from what was asked for, in words. */
+  differences: string[];
+};
+
+/** A built Go component: the binary and its provenance. */
+export type Built = { source: Source; binary: string; provenance: Provenance };
+
+/** A CodeFlare SDK installed in its own virtualenv. */
+export type Sdk = { version: string; venv: string; python: string; provenance: Provenance };
