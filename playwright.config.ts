@@ -1,4 +1,4 @@
-// One Playwright config for the harness's own tests and (from a plan file) one project per cell.
+// One Playwright config. Today: the harness's own tests; `run` (issue 5) adds one project per cell from a plan file.
 // Deterministic and cheap: it is evaluated again in every worker.
 import { defineConfig } from '@playwright/test';
 
@@ -7,6 +7,7 @@ export default defineConfig({
   reporter: process.env.CI ? [['list'], ['junit', { outputFile: 'out/junit.xml' }]] : [['list']],
   outputDir: 'out/test-results',
   workers: 2,
+  globalSetup: './harness/global-setup.ts',
   projects: [
     {
       // The harness itself: planner, catalog, config, CLI, toolchain, providers (real processes).

@@ -4,18 +4,19 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { table } from '../table.js';
-import { providerFor } from '../providers/index.js';
-import { janitor } from '../providers/janitor.js';
 import { readState, clusterDir } from '../providers/state.js';
-import { defaultNodes } from '../providers/local/provision.js';
 import { resolveKubernetesVersion, defaultVersions } from '../toolchain/index.js';
 import type { NodeSpec } from '../providers/provider.js';
+
+// The providers load the Kubernetes client and the PKI library: only when a command needs them,
+// so `--help` and bad arguments answer at once.
+const providerFor = async (name: string) => (await import('../providers/index.js')).providerFor(name);
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 
 /** "--gpu-nodes 2" etc. become fake nodes; none given: the default pair (one plain, one with 4 GPUs). */
-function nodes(o: { nodes?: string; gpuNodes?: string; gpus: string }): NodeSpec[] {
-  if (o.nodes === undefined && o.gpuNodes === undefined) return defaultNodes;
+async function nodes(o: { nodes?: string; gpuNodes?: string; gpus: string }): Promise<NodeSpec[]> {
+  if (o.nodes === undefined && o.gpuNodes === undefined) return (await import('../providers/local/provision.js')).defaultNodes;
   const count = (v: string | undefined, flag: string) => {
     const n = Number(v ?? 0);
     if (!Number.isInteger(n) || n < 0 || n > 100) throw new UserError(`${flag} ${v} is not a whole number from 0 to 100`, flag, `e.g. ${flag} 2`);
@@ -44,7 +45,8 @@ function up(): Command {
     .option('--kubeconfig <path>', 'kubeconfig of the cluster (existing)')
     .option('--context <name>', 'kubeconfig context (existing)')
     .action(async (name: string, o: { provider: string; kubernetes?: string; nodes?: string; gpuNodes?: string; gpus: string; port?: string; kubeconfig?: string; context?: string }) => {
-      const provider = providerFor(o.provider);
+      const fake = await nodes(o);
+      const provider = await providerFor(o.provider);
       const port = o.port === undefined ? undefined : Number(o.port);
       if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new UserError(`--port ${o.port} is not a port number`, '--port', 'pass e.g. --port 6443');
       const kubernetes = o.provider === 'local' ? resolveKubernetesVersion(o.kubernetes ?? defaultVersions().kubernetes[0]!) : '';
@@ -55,7 +57,7 @@ function up(): Command {
       process.once('SIGINT', abort).once('SIGTERM', abort);
       const t0 = Date.now();
       const cluster = await provider.create(
-        { name, kubernetes, nodes: nodes(o), port, kubeconfig: o.kubeconfig, context: o.context, keep: true },
+        { name, kubernetes, nodes: fake, port, kubeconfig: o.kubeconfig, context: o.context, keep: true },
         (line) => console.error(`${stamp()} ${line}`),
       );
       process.off('SIGINT', abort).off('SIGTERM', abort);
@@ -70,7 +72,7 @@ function list(): Command {
     .description('list the clusters of this machine (every provider)')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
-      const all = [...(await providerFor('local').list()), ...(await providerFor('existing').list())];
+      const all = [...(await (await providerFor('local')).list()), ...(await (await providerFor('existing')).list())];
       if (o.json) return console.log(JSON.stringify(all, null, 2));
       if (all.length === 0) return console.log('no clusters (start one: codeflare-matrix cluster up)');
       console.log(table(['name', 'provider', 'kubernetes', 'status', 'owner', 'created', 'kubeconfig'], all.map((c) => [
@@ -87,6 +89,7 @@ function down(): Command {
     .option('--orphans', 'only clusters whose owning run is gone (what every run does first)')
     .action(async (names: string[], o: { all?: boolean; orphans?: boolean }) => {
       if (o.all || o.orphans) {
+        const { janitor } = await import('../providers/janitor.js');
         const removed = await janitor({ all: o.all, log: (l) => console.error(l) });
         return console.log(removed.length ? `removed: ${removed.join(', ')}` : 'nothing to remove');
       }
@@ -94,7 +97,7 @@ function down(): Command {
       for (const name of names) {
         const s = readState(name);
         if (!s && !existsSync(clusterDir(name))) throw new UserError(`no cluster ${name}`, 'cluster down', 'codeflare-matrix cluster list shows the clusters');
-        await providerFor(s?.provider ?? 'local').destroy(name);
+        await (await providerFor(s?.provider ?? 'local')).destroy(name);
         console.log(`removed ${name}`);
       }
     });
@@ -111,7 +114,7 @@ function logs(): Command {
       const s = readState(name);
       if (!s) throw new UserError(`no cluster ${name}`, 'cluster logs', 'codeflare-matrix cluster list shows the clusters');
       if (o.export) {
-        const files = await providerFor(s.provider).exportLogs(name, o.export);
+        const files = await (await providerFor(s.provider)).exportLogs(name, o.export);
         return console.log(files.join('\n'));
       }
       const known = s.processes.map((p) => p.component);

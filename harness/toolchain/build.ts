@@ -1,6 +1,6 @@
 // Building one cache entry: wrapper module → download → one `go build` for all mains → version
 // check → manifest, assembled in a temp dir and renamed into place so readers never see half an entry.
-import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { entryDir, lockPath, workDir, type Component } from './home.js';
@@ -122,6 +122,10 @@ export async function buildEntry(component: Component, version: string, opts: { 
           if (!expect.test(out)) throw new Error(`building ${name} failed: \`${binary} ${args.join(' ')}\` printed "${out}", expected ${expect}`);
           return writeManifest(spec, join(tmp, 'bin'), goVersion, Date.now() - start);
         });
+        for (const [dest, src] of Object.entries(spec.assets ?? {})) {
+          await mkdir(dirname(join(tmp, dest)), { recursive: true });
+          await copyFile(join(spec.module.dir, src), join(tmp, dest));
+        }
         // The manifest is written last: its presence is what makes an entry.
         await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
         const old = join(parent, `.old-${version}-${process.pid}`);

@@ -28,6 +28,8 @@ export interface ModuleInfo {
   time: string;
   /** The git commit, when the proxy reports one (it does not for every version). */
   gitCommit?: string;
+  /** The extracted module tree in the module cache (read-only). */
+  dir: string;
 }
 
 /** `go mod download -json path@version`: fetches the module and tells where it is. */
@@ -39,13 +41,13 @@ export async function moduleInfo(path: string, version: string): Promise<ModuleI
     env: goEnv(),
     reject: false,
   });
-  let j: { Error?: string; Sum?: string; GoMod?: string; Info?: string; Origin?: { Hash?: string } } = {};
+  let j: { Error?: string; Sum?: string; GoMod?: string; Info?: string; Dir?: string; Origin?: { Hash?: string } } = {};
   try {
     j = JSON.parse(r.stdout);
   } catch {
     // fall through to the error below
   }
-  if (r.exitCode !== 0 || j.Error || !j.GoMod || !j.Sum || !j.Info) {
+  if (r.exitCode !== 0 || j.Error || !j.GoMod || !j.Sum || !j.Info || !j.Dir) {
     const why = j.Error ?? (r.stderr || r.stdout).trim();
     // A version that does not exist is the user's typo; anything else (network, proxy) is a fault.
     if (/unknown revision|invalid version|not available|not found|410 gone/i.test(why)) {
@@ -55,7 +57,7 @@ export async function moduleInfo(path: string, version: string): Promise<ModuleI
   }
   const info = JSON.parse(await readFile(j.Info, 'utf8')) as { Time: string; Origin?: { Hash?: string } };
   const gitCommit = j.Origin?.Hash ?? info.Origin?.Hash;
-  return { path, version, sum: j.Sum, goModPath: j.GoMod, time: info.Time, ...(gitCommit ? { gitCommit } : {}) };
+  return { path, version, sum: j.Sum, goModPath: j.GoMod, dir: j.Dir, time: info.Time, ...(gitCommit ? { gitCommit } : {}) };
 }
 
 export interface GoMod {

@@ -18,6 +18,8 @@ export interface BuildSpec {
   tags: string[];
   /** `binary args…` must print a line matching `expect`. */
   check: { binary: string; args: string[]; expect: RegExp };
+  /** Data files kept with the entry: destination (relative to the entry) → path in the module tree. */
+  assets?: Record<string, string>;
 }
 
 const modulePaths: Record<Component, string> = {
@@ -78,6 +80,14 @@ export async function buildSpec(component: Component, version: string): Promise<
         // pkg/consts.Version in the tagged source already is the release (hack/releases.sh would set the same).
         ldflags: [],
         check: { binary: 'kwok', args: ['--version'], expect: line(`kwok version ${version} `, false) },
+        // kwok does nothing without Stage objects; these are kwokctl's defaults, shipped in the module.
+        assets: {
+          'stages/node-initialize.yaml': 'kustomize/stage/node/fast/node-initialize.yaml',
+          'stages/node-heartbeat-with-lease.yaml': 'kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
+          'stages/pod-ready.yaml': 'kustomize/stage/pod/fast/pod-ready.yaml',
+          'stages/pod-complete.yaml': 'kustomize/stage/pod/fast/pod-complete.yaml',
+          'stages/pod-delete.yaml': 'kustomize/stage/pod/fast/pod-delete.yaml',
+        },
       };
   }
 }

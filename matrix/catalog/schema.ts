@@ -36,6 +36,21 @@ export const ApiUse = z.object({
   apiVersion: z.string(),
 });
 
+/**
+ * How a controller runs as a host process (install mode `process`, local provider), by version range:
+ * it stands in for the pod of one Deployment of the component's own install manifests, under that
+ * Deployment's ServiceAccount. In `args`, {port:NAME} becomes a free port on 127.0.0.1 and
+ * {kubeconfig} the path of a kubeconfig that impersonates the ServiceAccount.
+ */
+export const ProcessMode = z.object({
+  range: Range,
+  deployment: z.string(),
+  args: z.array(z.string()),
+  /** URL path of the readiness endpoint, served on {port:health}. */
+  ready: z.string().optional(),
+  env: z.record(z.string(), z.string()).default({}),
+});
+
 export const Version = z.object({
   tag: Tag,
   date: z.iso.date().optional(),
@@ -72,6 +87,7 @@ export const Component = z.object({
   /** The version `stable` means, where the catalog knows it. */
   stable: Tag.optional(),
   layouts: z.array(Layout).default([]),
+  process: z.array(ProcessMode).default([]),
   serves: z.array(ApiUse).default([]),
   creates: z.array(ApiUse).default([]),
   versions: z.array(Version).min(1),

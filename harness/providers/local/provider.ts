@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
-import { alive, stopProcesses } from '../../processes.js';
+import { alive, processesUnder, stopProcesses } from '../../processes.js';
 import { clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
 import { provision, type Timing } from './provision.js';
@@ -92,6 +92,8 @@ export class LocalProvider implements Provider {
       // Little grace: the cluster's data goes with it, and a 1.3x apiserver would drain for seconds.
       await stopProcesses(s.processes.map((p) => p.pid).reverse(), dir, 300);
     }
+    // Anything else of ours that belongs to the cluster (operators installed as host processes).
+    await Promise.all(processesUnder(dir).map((p) => stopProcesses([p.pid], p.owner, 300)));
     rmSync(dir, { recursive: true, force: true });
   }
 }

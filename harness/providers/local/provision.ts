@@ -2,7 +2,7 @@
 // kwok as processes on 127.0.0.1, with the cluster's own PKI. Order: etcd and the apiserver
 // together, then controller-manager, scheduler and kwok together, then fake nodes.
 import { createServer } from 'node:net';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { UserError } from '../../errors.js';
@@ -56,6 +56,9 @@ function kubeconfig(pki: Pki, user: string, server: string): string {
 /** kwok's stages (node-initialize, heartbeat, pod ready/complete/delete), shipped in the kwok module and kept with the toolchain. */
 function kwokStages(dir: string): string {
   const stages = join(dir, 'stages');
+  if (!existsSync(stages)) {
+    throw new UserError('the kwok toolchain entry has no stages', dir, 'codeflare-matrix toolchain build --kwok --force');
+  }
   return readdirSync(stages)
     .filter((f) => f.endsWith('.yaml'))
     .sort()

@@ -1,0 +1,151 @@
+// Install mode `process` (local provider): the component's own manifests at its version, rendered
+// with kustomize and applied server-side — CRDs first, waited to Established — except the
+// controller's Deployment, whose pod is played by the built binary running on the host under that
+// Deployment's ServiceAccount (impersonated), so the component's shipped RBAC is what is tested.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments, parse, stringify } from 'yaml';
+import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
+import { satisfies } from '../../../matrix/versions.js';
+import { run } from '../../exec.js';
+import { alive, startProcess, stopProcesses, tail } from '../../processes.js';
+import { get, waitFor } from '../../providers/local/http.js';
+import { freePort } from '../../providers/local/provision.js';
+import type { Cluster, Log } from '../../providers/provider.js';
+import { writeAtomic } from '../../files.js';
+import type { Built, Provenance } from '../types.js';
+
+export const COMPONENT_LABEL = 'codeflare-matrix.io/component';
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
+
+export type Installed = {
+  component: ComponentId;
+  version: string;
+  mode: 'process';
+  namespace?: string;
+  serviceAccount?: string;
+  /** Every object applied, to uninstall exactly these. */
+  manifest: string;
+  process?: { pid: number; log: string; ports: Record<string, number> };
+  provenance: Provenance;
+};
+
+export type InstallContext = { cluster: Cluster; kubectl: string; log?: Log; timeoutMs?: number };
+
+const kubectlIn = (ctx: InstallContext, args: string[]) => run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, ...args], { timeout: 300_000 });
+
+/** The component's install manifests at its version, rendered by kustomize (kubectl's own). */
+export async function render(ctx: InstallContext, id: ComponentId, built: Built): Promise<Obj[]> {
+  const c = component(loadCatalog(), id);
+  const layout = c.layouts.find((l) => satisfies(loadCatalog(), id, built.source.requested, l.range));
+  if (!layout?.install) throw new Error(`the catalog has no install layout for ${id} ${built.source.requested}`);
+  const r = await run(ctx.kubectl, ['kustomize', join(built.source.dir, layout.install)]);
+  if (!r.ok) throw new Error(`rendering ${id} ${built.source.requested} (${layout.install}) failed: ${r.stderr.split('\n').filter((l) => !l.startsWith('# Warning')).slice(-5).join(' | ')}`);
+  return parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj).filter((o) => o?.kind);
+}
+
+/** Server-side apply; CRDs first and waited to Established, since everything else may need them. */
+async function apply(ctx: InstallContext, dir: string, objs: Obj[], name: string): Promise<void> {
+  const crds = objs.filter((o) => o.kind === 'CustomResourceDefinition');
+  const rest = objs.filter((o) => o.kind !== 'CustomResourceDefinition');
+  for (const [part, list] of [['crds', crds], ['objects', rest]] as const) {
+    if (list.length === 0) continue;
+    const file = join(dir, `${name}-${part}.yaml`);
+    writeFileSync(file, list.map((o) => stringify(o)).join('---\n'));
+    const r = await kubectlIn(ctx, ['apply', '--server-side', '--force-conflicts', '--field-manager=codeflare-matrix', '-f', file]);
+    if (!r.ok) throw new Error(`the API server rejected ${name} ${part}: ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    if (part === 'crds') {
+      const w = await kubectlIn(ctx, ['wait', '--for=condition=Established', '--timeout=60s', ...list.map((o) => `crd/${o.metadata.name}`)]);
+      if (!w.ok) throw new Error(`CRDs of ${name} not Established: ${w.stderr.trim()}`);
+    }
+  }
+}
+
+/** A kubeconfig that acts as the ServiceAccount: the admin identity impersonating it. */
+function impersonating(cluster: Cluster, namespace: string, sa: string, path: string): string {
+  const kc = parse(readFileSync(cluster.kubeconfig, 'utf8')) as { users: { user: Record<string, unknown> }[] };
+  for (const u of kc.users) {
+    u.user.as = `system:serviceaccount:${namespace}:${sa}`;
+    u.user['as-groups'] = ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'];
+  }
+  writeFileSync(path, stringify(kc), { mode: 0o600 });
+  return path;
+}
+
+export async function installProcess(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
+  const log = ctx.log ?? (() => {});
+  const catalog = loadCatalog();
+  const version = built.source.requested;
+  const mode = component(catalog, id).process.find((p) => satisfies(catalog, id, version, p.range));
+  if (!mode) throw new Error(`the catalog does not say how ${id} ${version} runs as a process`);
+  const dir = join(ctx.cluster.dir, 'components', id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const objs = (await render(ctx, id, built)).map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } }));
+  const deployment = objs.find((o) => o.kind === 'Deployment' && (o.metadata.name === mode.deployment || o.metadata.name.endsWith(`-${mode.deployment}`)));
+  if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
+  const applied = objs.filter((o) => o !== deployment);
+  log(`${id} ${version}: applying ${applied.length} objects from its own manifests`);
+  await apply(ctx, dir, applied, id);
+  const namespace = deployment.metadata.namespace ?? 'default';
+  const pod = deployment.spec.template.spec;
+  const sa = pod.serviceAccountName ?? 'default';
+  const kubeconfig = impersonating(ctx.cluster, namespace, sa, join(dir, 'kubeconfig'));
+  const ports: Record<string, number> = {};
+  const args: string[] = [];
+  for (const a of mode.args) {
+    let out = a.replace('{kubeconfig}', kubeconfig);
+    for (const [, name] of a.matchAll(/\{port:(\w+)\}/g)) out = out.replace(`{port:${name}}`, String((ports[name!] ??= await freePort())));
+    args.push(out);
+  }
+  const flagOf = (a: string) => a.split('=')[0];
+  const container = pod.containers[0];
+  const own = ((container.args ?? []) as string[]).filter((a) => !args.some((x) => flagOf(x) === flagOf(a)));
+  const env: Record<string, string> = { KUBECONFIG: kubeconfig, ...mode.env };
+  for (const e of (container.env ?? []) as { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
+  }
+  const logFile = join(dir, `${id}.log`);
+  log(`${id} ${version}: starting ${built.binary} as ${namespace}/${sa}`);
+  const started = startProcess(built.binary, [...own, ...args], { log: logFile, owner: dir, cwd: dir, env });
+  const deadline = Date.now() + (ctx.timeoutMs ?? 120_000);
+  if (mode.ready) {
+    const url = `http://127.0.0.1:${ports.health}${mode.ready}`;
+    try {
+      await waitFor(async () => (await get(url)).status === 200, {
+        intervalMs: 200,
+        check: () => {
+          if (!alive(started.pid, dir)) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
+          if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url} in time; last lines of ${logFile}:\n${tail(logFile)}`);
+        },
+      });
+    } catch (e) {
+      await stopProcesses([started.pid], dir, 1000);
+      throw e;
+    }
+  }
+  const installed: Installed = {
+    component: id,
+    version,
+    mode: 'process',
+    namespace,
+    serviceAccount: sa,
+    manifest: join(dir, `${id}-objects.yaml`),
+    process: { pid: started.pid, log: logFile, ports },
+    provenance: built.provenance,
+  };
+  writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
+  log(`${id} ${version}: ready (pid ${started.pid})`);
+  return installed;
+}
+
+/** Stops the process and deletes every object the install applied, CRDs (and so their objects) last. */
+export async function uninstall(ctx: InstallContext, installed: Installed): Promise<void> {
+  const dir = join(ctx.cluster.dir, 'components', installed.component);
+  if (installed.process) await stopProcesses([installed.process.pid], dir, 2000);
+  for (const part of ['objects', 'crds']) {
+    const file = join(dir, `${installed.component}-${part}.yaml`);
+    await kubectlIn(ctx, ['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', file]);
+  }
+}
