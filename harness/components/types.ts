@@ -17,6 +17,12 @@ export type Source = {
   /** Git commit, where the proxy or the checkout tells it. */
   commit?: string;
   time?: string;
+  /** A local checkout with uncommitted changes, or not a git repository: never taken from the build cache. */
+  dirty?: boolean;
+  /** A clean local checkout exactly at a tag: that tag (without the tag prefix). */
+  tag?: string;
+  /** Modules (path@version) fetched without a checksum-database check (the database did not have them). */
+  unverified?: string[];
 };
 
 /** One dependency as the binary itself reports it (`go version -m`), after replace directives. */
@@ -31,6 +37,8 @@ export type Provenance = {
   commit?: string;
   /** From the binary: Go version and the dependencies compiled in (for Go components). */
   goVersion?: string;
+  /** The main module as the binary reports it; "(devel)" for a build inside a source tree. */
+  main?: { path: string; version: string; sum?: string };
   deps?: BuildDep[];
   /** Module overrides the cell asked for (e.g. the operator rebuilt with another MCAD). */
   overrides?: Record<string, string>;

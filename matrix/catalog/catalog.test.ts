@@ -139,3 +139,9 @@ test('the SDK creates exactly one AppWrapper apiVersion up to 0.33 and one RayCl
     expect(apis('AppWrapper'), v.tag).toHaveLength(semver.lt(bare(v.tag), '0.34.0') ? 1 : 0);
   }
 });
+
+test('every Kubernetes version the toolchain pins is a catalog version (so "1.31" plans what can run)', async () => {
+  const { defaultVersions } = await import('../../harness/toolchain/index.js');
+  const kube = loadCatalog().components.find((c) => c.id === 'kubernetes')!.versions.map((v) => v.tag);
+  for (const v of defaultVersions().kubernetes) expect(kube).toContain(v);
+});

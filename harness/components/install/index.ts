@@ -85,6 +85,10 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   const deployment = objs.find((o) => o.kind === 'Deployment' && (o.metadata.name === mode.deployment || o.metadata.name.endsWith(`-${mode.deployment}`)));
   if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
   const applied = objs.filter((o) => o !== deployment);
+  // Namespaces that were there before (default, say) are shared: uninstall must not delete them.
+  const before = (await kubectlIn(ctx, ['get', 'namespaces', '-o', 'name'])).stdout.split('\n').map((l) => l.replace('namespace/', ''));
+  const owned = applied.filter((o) => !(o.kind === 'Namespace' && before.includes(o.metadata.name)));
+  writeFileSync(join(dir, `${id}-owned.yaml`), owned.map((o) => stringify(o)).join('---\n'));
   log(`${id} ${version}: applying ${applied.length} objects from its own manifests`);
   await apply(ctx, dir, applied, id);
   const namespace = deployment.metadata.namespace ?? 'default';
@@ -131,7 +135,7 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     mode: 'process',
     namespace,
     serviceAccount: sa,
-    manifest: join(dir, `${id}-objects.yaml`),
+    manifest: join(dir, `${id}-owned.yaml`),
     process: { pid: started.pid, log: logFile, ports },
     provenance: built.provenance,
   };
@@ -140,12 +144,10 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   return installed;
 }
 
-/** Stops the process and deletes every object the install applied, CRDs (and so their objects) last. */
+/** Stops the process and deletes every object the install made (with the CRDs go their objects). */
 export async function uninstall(ctx: InstallContext, installed: Installed): Promise<void> {
   const dir = join(ctx.cluster.dir, 'components', installed.component);
   if (installed.process) await stopProcesses([installed.process.pid], dir, 2000);
-  for (const part of ['objects', 'crds']) {
-    const file = join(dir, `${installed.component}-${part}.yaml`);
-    await kubectlIn(ctx, ['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', file]);
-  }
+  const r = await kubectlIn(ctx, ['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', join(dir, `${installed.component}-owned.yaml`)]);
+  if (!r.ok) throw new Error(`uninstalling ${installed.component} ${installed.version} left objects behind: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
 }

@@ -8,6 +8,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, VersionApi, ApiextensionsV1Api } from
 import { run } from '../../exec.js';
 import { repoRoot } from '../../paths.js';
 import { processesUnder } from '../../processes.js';
+import { until } from '../../testing.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import { clusterDir, clustersDir } from '../state.js';
 import { janitor } from '../janitor.js';
@@ -23,15 +24,6 @@ const clients = (kubeconfig: string) => {
   kc.loadFromFile(kubeconfig);
   return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), ext: kc.makeApiClient(ApiextensionsV1Api), version: kc.makeApiClient(VersionApi) };
 };
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 test.afterAll(async () => {
   for (const n of ['a', 'b', 'v2', 'gc']) await provider.destroy(name(n));

@@ -1,0 +1,98 @@
+// Where a Go component's code comes from: a tag, the default branch (dev) or any ref through the Go
+// module proxy (which also gives the tree in the read-only module cache), or a local checkout.
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { component, loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
+import { UserError } from '../errors.js';
+import { run } from '../exec.js';
+import { home } from '../paths.js';
+import { go, goError } from './go.js';
+import type { Source } from './types.js';
+
+export type GoOrigin = { module: string; main: string; tagPrefix: string; branch: string };
+
+/** The catalog's Go source of a component; a UserError for the SDK and Kubernetes. */
+export function goOrigin(id: ComponentId): GoOrigin {
+  const s = component(loadCatalog(), id).source;
+  if (s.kind !== 'go') throw new UserError(`${id} is not built from Go modules (source kind ${s.kind})`, id);
+  return { module: s.module, main: s.main, tagPrefix: s.tagPrefix, branch: s.branch };
+}
+
+/** The commit a pseudo-version names (its 12-digit suffix), e.g. v0.0.0-20240101120000-0123456789ab. */
+export function pseudoCommit(version: string): string | undefined {
+  return /[-.]\d{14}-([0-9a-f]{12})(?:\+incompatible)?$/.exec(version)?.[1];
+}
+
+/**
+ * The module version of a tag. A sub-module's tags carry its directory (KubeRay's
+ * `ray-operator/v1.0.0`) but the proxy names the version without it (`v1.0.0`), so the prefix is
+ * accepted and dropped.
+ */
+export function tagVersion(id: ComponentId, tag: string, tagPrefix: string): string {
+  const v = tagPrefix && tag.startsWith(tagPrefix) ? tag.slice(tagPrefix.length) : tag;
+  if (!/^v\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/.test(v)) {
+    throw new UserError(`${id} ${tag}: not a version`, id, 'use a tag like v1.2.3, dev, ref:<branch|commit> or path:<checkout>');
+  }
+  return v;
+}
+
+const missing = /40[34] |410 Gone|not available|unknown revision|invalid version|no matching versions|not found/i;
+
+/** Resolves what a cell asked for to a module version and its tree in the module cache (downloading it). */
+export async function resolveSource(id: ComponentId, requested: string): Promise<Source> {
+  const o = goOrigin(id);
+  if (requested.startsWith('path:')) return checkout(id, requested, o);
+  const query = requested === 'dev' ? o.branch : requested.startsWith('ref:') ? requested.slice(4) : tagVersion(id, requested, o.tagPrefix);
+  const cwd = join(home(), 'components'); // anywhere outside a Go module
+  mkdirSync(cwd, { recursive: true });
+  const fail = (out: string): Error => {
+    const why = goError(out);
+    if (!missing.test(why)) return new Error(`${id} ${requested}: go could not resolve ${o.module}@${query}: ${why}`);
+    const fix = o.tagPrefix ? `the proxy names ${o.tagPrefix}vX.Y.Z tags vX.Y.Z; or build from a checkout with path:<dir>` : 'use a released tag, dev, ref:<commit>, or a checkout with path:<dir>';
+    return new UserError(`${id} ${requested}: ${o.module}@${query} is not on the Go module proxy: ${why}`, id, fix);
+  };
+  // `go list` turns a branch or ref into a (pseudo-)version; for a tag it checks the tag exists.
+  const listed = await go(['list', '-m', '-json', `${o.module}@${query}`], { cwd });
+  if (!listed.ok) throw fail(listed.all);
+  const info = JSON.parse(listed.stdout) as { Version: string; Time?: string; Origin?: { Hash?: string } };
+  const dl = await go(['mod', 'download', '-json', `${o.module}@${info.Version}`], { cwd });
+  let j: { Error?: string; Dir?: string; Sum?: string; Origin?: { Hash?: string } } = {};
+  try {
+    j = JSON.parse(dl.stdout);
+  } catch {
+    // not JSON: reported below
+  }
+  if (!dl.ok || j.Error || !j.Dir) throw fail(j.Error ?? dl.all);
+  const commit = j.Origin?.Hash ?? info.Origin?.Hash ?? pseudoCommit(info.Version);
+  return {
+    component: id,
+    requested,
+    resolved: info.Version,
+    module: o.module,
+    dir: j.Dir,
+    ...(j.Sum ? { sum: j.Sum } : {}),
+    ...(commit ? { commit } : {}),
+    ...(info.Time ? { time: info.Time } : {}),
+    ...(dl.unverified.length ? { unverified: dl.unverified } : {}),
+  };
+}
+
+/** A local checkout: its go.mod must name the component's module; git tells the commit, when it is a repo. */
+async function checkout(id: ComponentId, requested: string, o: GoOrigin): Promise<Source> {
+  const dir = resolve(requested.slice('path:'.length));
+  const text = await readFile(join(dir, 'go.mod'), 'utf8').catch(() => undefined);
+  if (text === undefined) throw new UserError(`${id} ${requested}: ${dir} has no go.mod`, id, `point path: at the module root of ${o.module}`);
+  const mod = /^module\s+"?([^\s"]+)/m.exec(text)?.[1];
+  if (mod !== o.module) throw new UserError(`${id} ${requested}: ${dir}/go.mod is module ${mod}, not ${o.module}`, id);
+  const git = (...args: string[]) => run('git', ['-C', dir, ...args]);
+  const head = await git('rev-parse', 'HEAD');
+  const src: Source = { component: id, requested, resolved: `path:${dir}`, module: o.module, dir, dirty: true };
+  if (!head.ok) return src; // not a git repository: nothing to key a cache on
+  src.commit = head.stdout.trim();
+  src.time = (await git('log', '-1', '--format=%cI')).stdout.trim();
+  src.dirty = (await git('status', '--porcelain', '--', '.')).stdout.trim() !== '';
+  const tags = (await git('tag', '--points-at', 'HEAD')).stdout.split('\n').filter((t) => t.startsWith(`${o.tagPrefix}v`));
+  if (!src.dirty && tags.length) src.tag = tags[0]!.slice(o.tagPrefix.length);
+  return src;
+}
