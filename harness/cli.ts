@@ -6,12 +6,13 @@ import { catalogCommand } from './commands/catalog.js';
 import { doctorCommand } from './commands/doctor.js';
 import { toolchainCommand } from './toolchain/cli.js';
 import { clusterCommand } from './commands/cluster.js';
+import { sourcesCommand } from './commands/sources.js';
 
 const program = new Command('codeflare-matrix')
   .description('Verified compatibility matrix for the Project CodeFlare stack')
   .showSuggestionAfterError();
 
-for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), clusterCommand()]) program.addCommand(cmd);
+for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), clusterCommand(), sourcesCommand()]) program.addCommand(cmd);
 
 // Sub-commands added with addCommand do not inherit these settings: every bad argument exits 2 with one line.
 const settle = (c: Command): void => {

@@ -23,6 +23,8 @@ export type Cell = {
   needs: string[];
   /** Hard constraints a cell violates; only the `published` strategy keeps such cells (to show the record). */
   violations: Violation[];
+  /** Versions the registries reachable here do not serve (catalog availability): such a cell cannot be built here. */
+  unavailable: string[];
 };
 
 const short: Partial<Record<ComponentId, string>> = {
@@ -76,6 +78,7 @@ export function makeCell(era: Era, versions: Versions, origin: Cell['origin'], e
     origin,
     needs: [],
     violations: [],
+    unavailable: [],
     ...extra,
   };
 }

@@ -27,7 +27,7 @@ export function renderPlan(p: Plan): string {
     c.id,
     c.era,
     ...columns.map(([id]) => (c.versions[id] ? `${c.versions[id]}${marks[c.origin[id] ?? 'axis'] ?? ''}` : '')),
-    [c.upgradeFrom ? `upgrade from ${c.upgradeFrom['codeflare-operator']}` : '', ...c.needs.map((n) => `needs ${n}`), ...c.violations.map((v) => `✗ ${v.id}`)]
+    [c.upgradeFrom ? `upgrade from ${c.upgradeFrom['codeflare-operator']}` : '', ...c.needs.map((n) => `needs ${n}`), ...c.violations.map((v) => `✗ ${v.id}`), c.unavailable.length ? `not buildable here (${c.unavailable.length})` : '']
       .filter(Boolean)
       .join('; '),
   ]);
@@ -42,6 +42,11 @@ export function renderPlan(p: Plan): string {
   if (flagged.length) {
     out.push('', 'published rows that break a constraint (kept to re-verify the record):');
     for (const c of flagged) for (const v of c.violations) out.push(`  ${c.id}: [${v.id}] ${v.reason}`);
+  }
+  const unbuildable = p.cells.filter((c) => c.unavailable.length > 0);
+  if (unbuildable.length) {
+    out.push('', `cells this machine cannot build (matrix/catalog/availability.yaml; \`codeflare-matrix sources\` checks again):`);
+    for (const c of unbuildable) out.push(`  ${c.id}: ${c.unavailable.join('; ')}`);
   }
   if (p.excluded.length) {
     out.push('', `excluded, by rule: ${Object.entries(p.excludedCount).map(([r, n]) => `${r} ${n}`).join(', ')}`);

@@ -164,6 +164,22 @@ export type PublishedRow = z.infer<typeof PublishedRow>;
 /** Edges of the PCF-ADR-0003 dependency chain: `from` is above `to` (a change in `from` ripples to `to`). */
 export const ChainEdge = z.object({ from: ComponentId, to: ComponentId, note: z.string().optional() });
 
+/** What the package registries reachable here serve of a catalog version (written by `codeflare-matrix sources --write`). */
+export const Availability = z.object({
+  checked: z.iso.date(),
+  where: z.string(),
+  versions: z.array(
+    z.object({
+      component: ComponentId,
+      tag: Tag,
+      /** ok: served and verified; unverified: served, but the checksum database does not know it; missing: not served. */
+      status: z.enum(['ok', 'unverified', 'missing']),
+      detail: z.string().optional(),
+    }),
+  ),
+});
+export type Availability = z.infer<typeof Availability>;
+
 export const Catalog = z.object({
   components: z.array(Component),
   eras: z.array(Era),
@@ -171,5 +187,6 @@ export const Catalog = z.object({
   chain: z.object({ edges: z.array(ChainEdge), external: z.array(ComponentId) }),
   installOrder: z.array(ComponentId),
   published: z.array(PublishedRow),
+  availability: Availability.optional(),
 });
 export type Catalog = z.infer<typeof Catalog>;

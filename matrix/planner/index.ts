@@ -109,7 +109,11 @@ export function completer(catalog: Catalog, axisIds: string[] = []) {
     const overridden = (Object.keys(origin) as ComponentId[]).filter((id) => origin[id] === 'under-test' || origin[id] === 'chain-dev');
     const broken = [...missing, ...violations(catalog, versions, { partial, overridden })];
     if (broken.length > 0 && !p.keepViolations) return { title: cellTitle(era.id, versions, p.upgradeFrom), versions, reasons: broken };
-    return makeCell(era, versions, origin, { upgradeFrom: p.upgradeFrom, needs: needs(catalog, versions), violations: broken });
+    const unavailable = (Object.entries(versions) as [ComponentId, string][]).flatMap(([id, v]) => {
+      const a = catalog.availability?.versions.find((x) => x.component === id && x.tag === v && x.status === 'missing');
+      return a ? [`${id} ${v}: ${a.detail ?? 'not served here'}`] : [];
+    });
+    return makeCell(era, versions, origin, { upgradeFrom: p.upgradeFrom, needs: needs(catalog, versions), violations: broken, unavailable });
   };
 }
 

@@ -195,3 +195,10 @@ components:
     expect(v101.violations.map((v) => v.id)).toContain('unknown-version');
   });
 });
+
+test('cells say which of their versions the registries here do not serve (catalog availability)', () => {
+  const missing = catalog.availability?.versions.find((v) => v.component === 'codeflare-operator' && v.status === 'missing');
+  test.skip(!missing, 'the recorded availability has no missing operator version');
+  const p = plan(cfg(`kubernetes: ["1.31"]\ncomponents: {codeflare-operator: ${missing!.tag}}`), catalog);
+  expect(p.cells[0]!.unavailable.join()).toContain(`codeflare-operator ${missing!.tag}`);
+});
