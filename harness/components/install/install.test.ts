@@ -33,8 +33,8 @@ const rayCluster = (apiVersion: string) => ({
   metadata: { name: 'demo' },
   spec: {
     rayVersion: '2.7.0',
-    headGroupSpec: { rayStartParams: {}, template: { spec: { containers: [{ name: 'ray-head', image: 'rayproject/ray:2.7.0', resources: { requests: { cpu: '1', memory: '2Gi' } } }] } } },
-    workerGroupSpecs: [{ groupName: 'workers', replicas: 2, minReplicas: 0, maxReplicas: 4, rayStartParams: {}, template: { spec: { containers: [{ name: 'ray-worker', image: 'rayproject/ray:2.7.0', resources: { requests: { cpu: '1', memory: '2Gi' } } }] } } }],
+    headGroupSpec: { rayStartParams: {}, template: { spec: { containers: [{ name: 'ray-head', image: 'rayproject/ray:2.7.0', resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } } }] } } },
+    workerGroupSpecs: [{ groupName: 'workers', replicas: 2, minReplicas: 0, maxReplicas: 4, rayStartParams: {}, template: { spec: { containers: [{ name: 'ray-worker', image: 'rayproject/ray:2.7.0', resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } } }] } } }],
   },
 });
 
@@ -62,10 +62,14 @@ for (const [version, apiVersion] of [['v0.5.0', 'ray.io/v1alpha1'], ['v1.0.0', '
       const list = await core.listNamespacedPod({ namespace, labelSelector: 'ray.io/cluster=demo' });
       return list.items.length === 3 && list.items.every((p) => p.status?.phase === 'Running') && list.items;
     });
-    expect(pods.filter((p) => p.metadata?.labels?.['ray.io/node-type'] === 'head')).toHaveLength(1);
+    expect(pods.filter((p) => p.metadata?.labels?.['ray.io/group'] === 'headgroup')).toHaveLength(1);
+    let last: unknown;
     const status = await until('state ready', async () => {
       const rc = (await custom.getNamespacedCustomObject({ group, version: v, namespace, plural: 'rayclusters', name: 'demo' })) as { status?: { state?: string; availableWorkerReplicas?: number } };
+      last = rc.status;
       return rc.status?.state === 'ready' && rc.status;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; last status: ${JSON.stringify(last)}`);
     });
     expect(status.availableWorkerReplicas).toBe(2);
 
