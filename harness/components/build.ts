@@ -95,14 +95,14 @@ function hit(source: Source, e: NonNullable<ReturnType<typeof readEntry>>): Buil
   return { source, binary: e.binary, provenance };
 }
 
-/** A writable copy (module cache files are read-only), without .git. */
-async function copyTree(from: string, to: string): Promise<void> {
+/** A writable copy (module cache files are read-only), without .git (nor the copy itself, should it lie inside a checkout). */
+async function copyTree(from: string, to: string, root = to): Promise<void> {
   await mkdir(to, { recursive: true });
   for (const e of await readdir(from, { withFileTypes: true })) {
-    if (e.name === '.git') continue;
     const a = join(from, e.name);
+    if (e.name === '.git' || a === root) continue;
     const b = join(to, e.name);
-    if (e.isDirectory()) await copyTree(a, b);
+    if (e.isDirectory()) await copyTree(a, b, root);
     else if (e.isSymbolicLink()) await symlink(await readlink(a), b);
     else if (e.isFile()) {
       await copyFile(a, b);
@@ -149,7 +149,8 @@ async function build(source: Source, overrides: Record<string, string>, key: str
   const logFile = join(work, 'build.log');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
-  await writeFile(logFile, `# ${name} (${source.resolved}${source.commit ? `, commit ${source.commit}` : ''}) from ${source.dir}, ${new Date().toISOString()}\n`);
+  const what = `${name}${source.resolved !== source.requested ? ` (${source.resolved})` : ''}`;
+  await writeFile(logFile, `# ${what}${source.commit ? `, commit ${source.commit}` : ''}, from ${source.dir}, ${new Date().toISOString()}\n`);
   log(`${name}: building in ${work} (log ${logFile})`);
   const tick = setInterval(() => log(`… still building ${name} (${duration(Date.now() - start)})`), 30_000);
   let unverified = [...(source.unverified ?? [])];
@@ -158,9 +159,9 @@ async function build(source: Source, overrides: Record<string, string>, key: str
     unverified = r.unverified;
     return r;
   };
-  const fail = async (what: string): Promise<Error> => {
+  const fail = async (why: string): Promise<Error> => {
     const tail = (await readFile(logFile, 'utf8')).trimEnd().split('\n').slice(-30);
-    return new Error(`building ${name} (${source.resolved}) failed: ${what}; last ${tail.length} lines of ${logFile}:\n${tail.join('\n')}`);
+    return new Error(`building ${what} failed: ${why}; last ${tail.length} lines of ${logFile}:\n${tail.join('\n')}`);
   };
   const tmp = join(parent, `.tmp-${key}-${process.pid}`);
   try {

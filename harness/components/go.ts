@@ -27,7 +27,11 @@ export async function go(args: string[], opts: { cwd: string; log?: string; quie
     const skip = unverified.map((m) => m.replace(/@.*/, ''));
     const env = { ...goEnv(), ...(skip.length ? { GONOSUMDB: [process.env.GONOSUMDB, ...skip].filter(Boolean).join(',') } : {}) };
     const r = await run('go', args, { cwd: opts.cwd, env, all: true });
-    if (opts.log) await appendFile(opts.log, `\n$ go ${args.join(' ')}${skip.length ? `  (GONOSUMDB+=${skip.join(',')})` : ''}\n${opts.quiet ? r.stderr : r.all}\n`);
+    if (opts.log) {
+      const out = (opts.quiet ? r.stderr : r.all).trim();
+      const cmd = ['go', ...args].map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ');
+      await appendFile(opts.log, `$ ${cmd}${skip.length ? `   # GONOSUMDB+=${skip.join(',')}` : ''}\n${out ? `${out}\n` : ''}`);
+    }
     const m = noSum.exec(r.all);
     if (r.ok || !m || attempt >= 20) return { ...r, unverified };
     const mod = `${unescape(m[1]!)}@${m[2]}`;

@@ -15,7 +15,7 @@ export type GoOrigin = { module: string; main: string; tagPrefix: string; branch
 /** The catalog's Go source of a component; a UserError for the SDK and Kubernetes. */
 export function goOrigin(id: ComponentId): GoOrigin {
   const s = component(loadCatalog(), id).source;
-  if (s.kind !== 'go') throw new UserError(`${id} is not built from Go modules (source kind ${s.kind})`, id);
+  if (s.kind !== 'go') throw new UserError(`${id} is not built from Go modules (source kind ${s.kind})`);
   return { module: s.module, main: s.main, tagPrefix: s.tagPrefix, branch: s.branch };
 }
 
@@ -32,7 +32,7 @@ export function pseudoCommit(version: string): string | undefined {
 export function tagVersion(id: ComponentId, tag: string, tagPrefix: string): string {
   const v = tagPrefix && tag.startsWith(tagPrefix) ? tag.slice(tagPrefix.length) : tag;
   if (!/^v\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/.test(v)) {
-    throw new UserError(`${id} ${tag}: not a version`, id, 'use a tag like v1.2.3, dev, ref:<branch|commit> or path:<checkout>');
+    throw new UserError(`${id} ${tag}: not a version`, undefined, 'use a tag like v1.2.3, dev, ref:<branch|commit> or path:<checkout>');
   }
   return v;
 }
@@ -47,10 +47,10 @@ export async function resolveSource(id: ComponentId, requested: string): Promise
   const cwd = join(home(), 'components'); // anywhere outside a Go module
   mkdirSync(cwd, { recursive: true });
   const fail = (out: string): Error => {
-    const why = goError(out);
+    const why = goError(out).replace(`${o.module}@${query}: `, '');
     if (!missing.test(why)) return new Error(`${id} ${requested}: go could not resolve ${o.module}@${query}: ${why}`);
-    const fix = o.tagPrefix ? `the proxy names ${o.tagPrefix}vX.Y.Z tags vX.Y.Z; or build from a checkout with path:<dir>` : 'use a released tag, dev, ref:<commit>, or a checkout with path:<dir>';
-    return new UserError(`${id} ${requested}: ${o.module}@${query} is not on the Go module proxy: ${why}`, id, fix);
+    const fix = `use a released tag${o.tagPrefix ? ` (vX.Y.Z for the git tag ${o.tagPrefix}vX.Y.Z)` : ''}, dev, ref:<commit>, or a checkout with path:<dir>`;
+    return new UserError(`${id} ${requested}: ${o.module}@${query} is not on the Go module proxy: ${why}`, undefined, fix);
   };
   // `go list` turns a branch or ref into a (pseudo-)version; for a tag it checks the tag exists.
   const listed = await go(['list', '-m', '-json', `${o.module}@${query}`], { cwd });
@@ -82,9 +82,9 @@ export async function resolveSource(id: ComponentId, requested: string): Promise
 async function checkout(id: ComponentId, requested: string, o: GoOrigin): Promise<Source> {
   const dir = resolve(requested.slice('path:'.length));
   const text = await readFile(join(dir, 'go.mod'), 'utf8').catch(() => undefined);
-  if (text === undefined) throw new UserError(`${id} ${requested}: ${dir} has no go.mod`, id, `point path: at the module root of ${o.module}`);
+  if (text === undefined) throw new UserError(`${id} ${requested}: ${dir} has no go.mod`, undefined, `point path: at the module root of ${o.module}`);
   const mod = /^module\s+"?([^\s"]+)/m.exec(text)?.[1];
-  if (mod !== o.module) throw new UserError(`${id} ${requested}: ${dir}/go.mod is module ${mod}, not ${o.module}`, id);
+  if (mod !== o.module) throw new UserError(`${id} ${requested}: ${dir}/go.mod is module ${mod}, not ${o.module}`);
   const git = (...args: string[]) => run('git', ['-C', dir, ...args]);
   const head = await git('rev-parse', 'HEAD');
   const src: Source = { component: id, requested, resolved: `path:${dir}`, module: o.module, dir, dirty: true };

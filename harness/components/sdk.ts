@@ -1,0 +1,164 @@
+// The CodeFlare SDK: one virtualenv per version at home()/sdk/<tag>/venv on the machine's Python,
+// installed from the exact wheel PyPI serves (its sha256 recorded). sdk.json is written last: its
+// presence is what makes an installed SDK. A version that cannot install or import on this Python
+// leaves failed.json, so the next call says why at once instead of spending minutes in pip again.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../errors.js';
+import { run } from '../exec.js';
+import { writeAtomic } from '../files.js';
+import { home } from '../paths.js';
+import { duration, type Log } from '../toolchain/build.js';
+import { sha256File } from '../toolchain/entry.js';
+import { withLock } from '../toolchain/lock.js';
+import type { Provenance, Sdk } from './types.js';
+
+const PACKAGE = 'codeflare-sdk';
+
+const Manifest = z.object({
+  version: z.string(),
+  /** The interpreter the virtualenv was made with, as asked for, and its version. */
+  interpreter: z.string(),
+  python: z.string(),
+  provenance: z.record(z.string(), z.unknown()),
+  seconds: z.number(),
+  createdAt: z.string(),
+});
+const Failure = z.object({ interpreter: z.string(), message: z.string(), log: z.string(), at: z.string() });
+
+const WALK = `
+import importlib, json, pkgutil, codeflare_sdk
+bad = []
+for i in pkgutil.walk_packages(codeflare_sdk.__path__, 'codeflare_sdk.', onerror=lambda name: None):
+    leaf = i.name.rsplit('.', 1)[-1]
+    if leaf.startswith('test') or leaf.endswith('_test') or '.tests.' in i.name:
+        continue  # the SDK's own unit tests ship in the wheel and need pytest
+    try:
+        importlib.import_module(i.name)
+    except Exception as e:
+        bad.append(f'{i.name}: {type(e).__name__}: {e}')
+print(json.dumps(bad))
+`;
+
+export const sdkDir = (tag: string): string => join(home(), 'sdk', tag);
+
+/** Why pip failed, in one line: the package it names, the underlying complaint, its ERROR lines. */
+export function pipFailure(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim());
+  const errors = [...new Set(lines.filter((l) => l.startsWith('ERROR:')))];
+  const pkg = /(?:Failed (?:to build|building wheel for)|Could not build wheels for|No matching distribution found for|satisfies the requirement)\s+([\w.[\]-]+(?:[<>=!~]=?[^\s,)]+)?)/.exec(output)?.[1];
+  // A dependency that fails to build: its compiler's or setup script's last complaint is the reason.
+  const cause = lines.filter((l) => /error:|Error:|requires a different Python/.test(l) && !l.startsWith('ERROR:') && !/subprocess-exited-with-error|metadata-generation-failed/.test(l)).pop();
+  return [pkg ? `failing package: ${pkg}` : '', cause ? `cause: ${cause}` : '', ...errors.slice(0, 3).map((e) => e.replace(/\(from versions: [^)]{120,}\)/, '(from versions: …)'))]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** Why `import codeflare_sdk` failed: the exception, the file it came from and that file's distribution. */
+async function importFailure(python: string, stderr: string): Promise<string> {
+  const error = stderr.trim().split('\n').pop() ?? '';
+  const frames = [...stderr.matchAll(/File "[^"]*site-packages\/([^"/]+)\/([^"]+)", line (\d+)/g)];
+  const f = frames.pop();
+  if (!f) return error;
+  const py = "import importlib.metadata as m, sys; print(' '.join(d + ' ' + m.version(d) for d in m.packages_distributions().get(sys.argv[1], [])))";
+  const dist = (await run(python, ['-c', py, f[1]!])).stdout.trim();
+  return `${error} (in ${f[1]}/${f[2]}:${f[3]}${dist ? `, from ${dist}` : ''})`;
+}
+
+/** Makes sure SDK `version` (a tag like v0.14.0) is installed in its own virtualenv and importable. */
+export async function ensureSdk(version: string, opts: { log?: Log; python?: string; force?: boolean } = {}): Promise<Sdk> {
+  const log = opts.log ?? (() => {});
+  const interpreter = opts.python ?? 'python3';
+  const plain = version.replace(/^v/, '');
+  if (!/^\d+\.\d+\.\d+([.-]?\w+)*$/.test(plain)) throw new UserError(`codeflare-sdk ${version}: not a version`, PACKAGE, 'use a tag like v0.14.0');
+  const tag = `v${plain}`;
+  const dir = sdkDir(tag);
+  const venv = join(dir, 'venv');
+  const python = join(venv, 'bin', 'python');
+  const logFile = join(dir, 'install.log');
+  const fix = 'pick another SDK version, or a Python it supports (the python option); install.log has pip’s whole output';
+  const cached = (): Sdk | undefined => {
+    if (opts.force) return undefined;
+    try {
+      const m = Manifest.parse(JSON.parse(readFileSync(join(dir, 'sdk.json'), 'utf8')));
+      if (m.interpreter === interpreter && existsSync(python)) return { version: tag, venv, python, provenance: m.provenance as Provenance };
+    } catch {
+      // not installed
+    }
+    try {
+      const f = Failure.parse(JSON.parse(readFileSync(join(dir, 'failed.json'), 'utf8')));
+      if (f.interpreter === interpreter) throw new UserError(`${f.message} (recorded ${f.at.slice(0, 16)}; force to retry)`, f.log, fix);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+    }
+    return undefined;
+  };
+  const hit = cached();
+  if (hit) return hit;
+  return withLock(
+    join(home(), 'sdk', `.${tag}.lock`),
+    async () => {
+      const hit = cached();
+      if (hit) return hit;
+      const start = Date.now();
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      const step = async (what: string, cmd: string, args: string[]) => {
+        log(`codeflare-sdk ${tag}: ${what}`);
+        const r = await run(cmd, args, { env: { PIP_NO_INPUT: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+        await writeFile(logFile, `$ ${[cmd, ...args].join(' ')}\n${r.all}\n`, { flag: 'a' });
+        return r;
+      };
+      const failed = (message: string): UserError => {
+        writeAtomic(join(dir, 'failed.json'), JSON.stringify({ interpreter, message, log: logFile, at: new Date().toISOString() }, null, 2) + '\n');
+        return new UserError(message, logFile, fix);
+      };
+      // The wheel first (with the machine's pip), so a version PyPI lacks costs no virtualenv.
+      let r = await step('downloading the wheel', interpreter, ['-m', 'pip', 'download', '--no-deps', '--dest', join(dir, 'wheel'), `${PACKAGE}==${plain}`]);
+      if (!r.ok) {
+        if (/No matching distribution|Could not find a version/.test(r.all)) {
+          await rm(dir, { recursive: true, force: true });
+          throw new UserError(`codeflare-sdk ${tag} is not on PyPI`, PACKAGE, 'use a version `pip index versions codeflare-sdk` lists');
+        }
+        throw new Error(`codeflare-sdk ${tag}: pip download failed: ${pipFailure(r.all)} (log ${logFile})`);
+      }
+      const file = readdirSync(join(dir, 'wheel'))[0]!;
+      const wheel = { file, sha256: await sha256File(join(dir, 'wheel', file)) };
+      r = await step('creating the virtualenv', interpreter, ['-m', 'venv', venv]);
+      if (!r.ok) throw new Error(`codeflare-sdk ${tag}: ${interpreter} -m venv failed: ${r.all.trim().split('\n').pop()} (log ${logFile})`);
+      const pyVersion = (await run(python, ['-c', 'import platform; print(platform.python_version())'])).stdout.trim();
+      r = await step(`installing ${file} and its dependencies`, python, ['-m', 'pip', 'install', join(dir, 'wheel', file)]);
+      if (!r.ok) throw failed(`codeflare-sdk ${tag} does not install on Python ${pyVersion}: ${pipFailure(r.all)}`);
+      // The distribution's metadata, not codeflare_sdk.__version__: old SDKs lack it, newer fall back to "v0.0.0".
+      r = await step('importing codeflare_sdk', python, ['-c', "import importlib.metadata as m, codeflare_sdk; print(m.version('codeflare-sdk'))"]);
+      if (!r.ok) throw failed(`codeflare-sdk ${tag} installs but does not import on Python ${pyVersion}: ${await importFailure(python, r.stderr)}`);
+      const installed = r.stdout.trim().split('\n').pop()!.trim();
+      // Old SDKs import fine at the top and break deeper (v0.7.1: codeflare_sdk.job.jobs needs torchx):
+      // import every module once and say which do not.
+      const walk = await step('importing every codeflare_sdk module', python, ['-c', WALK]);
+      let broken: string[];
+      try {
+        broken = JSON.parse(walk.stdout.trim().split('\n').pop() ?? '') as string[];
+      } catch {
+        broken = [`codeflare_sdk: importing its modules one by one failed: ${walk.stderr.trim().split('\n').pop()}`];
+      }
+      const freeze = (await run(python, ['-m', 'pip', 'freeze', '--all'])).stdout.split('\n').map((l) => /^([^=\s]+)==(\S+)$/.exec(l.trim())).filter((m) => m !== null);
+      const provenance: Provenance = {
+        component: 'codeflare-sdk',
+        requested: version,
+        resolved: `v${installed}`,
+        module: PACKAGE,
+        wheel,
+        deps: freeze.map((m) => ({ path: m[1]!, version: m[2]! })),
+        differences: [...(installed === plain ? [] : [`codeflare-sdk ${tag} reports version ${installed}`]), ...broken.map((b) => b.replace(': ', ` does not import on Python ${pyVersion}: `))],
+      };
+      const seconds = Math.round((Date.now() - start) / 100) / 10;
+      writeAtomic(join(dir, 'sdk.json'), JSON.stringify({ version: tag, interpreter, python: pyVersion, provenance, seconds, createdAt: new Date().toISOString() }, null, 2) + '\n');
+      log(`codeflare-sdk ${tag}: installed in ${duration(Date.now() - start)} (Python ${pyVersion}, ${file} sha256 ${wheel.sha256.slice(0, 12)}…)`);
+      return { version: tag, venv, python, provenance };
+    },
+    { log, what: `codeflare-sdk ${tag}` },
+  );
+}
