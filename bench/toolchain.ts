@@ -2,7 +2,7 @@
 // built) against a warm ensureToolchain (cached: a stat per binary), plus binary sizes.
 // Run: node --import tsx bench/toolchain.ts  — it never builds; run `codeflare-matrix toolchain build` first.
 import { performance } from 'node:perf_hooks';
-import { defaultVersions, duration, ensureToolchain, toolchainEntry, toolchainHome, type Component, type Entry } from '../harness/toolchain/index.js';
+import { defaultVersions, duration, ensureToolchain, toolchainEntry, toolchainHome, tools, type Component, type Entry } from '../harness/toolchain/index.js';
 import { table } from '../harness/table.js';
 
 const mib = (n: number): string => (n / 2 ** 20).toFixed(1);
@@ -18,7 +18,7 @@ async function warmMs(opts: Parameters<typeof ensureToolchain>[0], runs = 20): P
 }
 
 const pinned = defaultVersions();
-const wanted: [Component, string][] = [['etcd', pinned.etcd], ['kwok', pinned.kwok], ...pinned.kubernetes.map((v) => ['kubernetes', v] as [Component, string])];
+const wanted: [Component, string][] = [...tools.map((t) => [t, pinned[t]] as [Component, string]), ...pinned.kubernetes.map((v) => ['kubernetes', v] as [Component, string])];
 console.log(`toolchain cache: ${toolchainHome()}\n`);
 
 const rows: string[][] = [];
@@ -33,13 +33,13 @@ for (const [c, v] of wanted) {
     continue;
   }
   cached.push(e);
-  const warm = await warmMs({ kubernetes: c === 'kubernetes' ? [v] : [], etcd: c === 'etcd', kwok: c === 'kwok' });
+  const warm = await warmMs(c === 'kubernetes' ? { kubernetes: [v] } : { kubernetes: [], tools: [c] });
   rows.push([c, v, duration(e.manifest.buildSeconds * 1000), `${warm.toFixed(2)} ms`, `${e.manifest.goVersion}, built ${e.manifest.createdAt.slice(0, 16)}`]);
   for (const [name, b] of Object.entries(e.manifest.binaries)) sizes.push([c, v, name, mib(b.size)]);
 }
 console.log(table(['component', 'version', 'cold build', 'warm ensure (median of 20)', 'note'], rows));
 if (cached.length === wanted.length) {
-  const all = await warmMs({ kubernetes: pinned.kubernetes, etcd: true, kwok: true });
+  const all = await warmMs({ kubernetes: pinned.kubernetes, tools: [...tools] });
   const cold = cached.reduce((a, e) => a + e.manifest.buildSeconds, 0);
   console.log(`\nall defaults: cold ${duration(cold * 1000)} (sum of recorded builds), warm ${all.toFixed(2)} ms`);
 }

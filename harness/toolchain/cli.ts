@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { table } from '../table.js';
-import { components, type Component } from './home.js';
+import { components, tools, type Component, type Tool } from './home.js';
 import { listToolchain, toolchainEntry, verifyEntry } from './entry.js';
 import { defaultVersions, resolveKubernetesVersion } from './versions.js';
 import { ensureToolchain } from './index.js';
@@ -11,31 +11,28 @@ import { ensureToolchain } from './index.js';
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 export function toolchainCommand(): Command {
-  const cmd = new Command('toolchain').description('build and inspect the cached Kubernetes, etcd and kwok binaries');
+  const cmd = new Command('toolchain').description(`build and inspect the cached Kubernetes, ${tools.join(', ')} binaries`);
 
-  cmd
+  const build = cmd
     .command('build')
     .description('build missing toolchain entries (no flags: the pinned defaults of harness/toolchain/versions.yaml)')
     .option('--kubernetes <version...>', 'Kubernetes versions (v1.31.14, 1.31)')
-    .option('--default', 'also the default Kubernetes versions')
-    .option('--etcd', 'the pinned etcd')
-    .option('--kwok', 'the pinned kwok')
-    .option('--force', 'rebuild the named entries even when cached')
-    .action(async (o: { kubernetes?: string[]; default?: boolean; etcd?: boolean; kwok?: boolean; force?: boolean }) => {
-      const none = !o.kubernetes && !o.default && !o.etcd && !o.kwok;
-      const all = none || !!o.default;
-      const kubernetes = [...(o.kubernetes ?? []).map(resolveKubernetesVersion), ...(all ? defaultVersions().kubernetes : [])];
-      const etcd = all || !!o.etcd;
-      const kwok = all || !!o.kwok;
-      const log = (l: string): void => console.log(l);
-      // A control plane always needs etcd (and kwok for fake nodes); ensure them without --force
-      // when the user did not name them, so `--kubernetes vX --force` rebuilds only vX.
-      await ensureToolchain({ kubernetes: [], etcd: !etcd, kwok: !kwok, log });
-      await ensureToolchain({ kubernetes, etcd, kwok, force: o.force, log });
-      for (const [c, v] of [...(etcd ? [['etcd', defaultVersions().etcd]] : []), ...(kwok ? [['kwok', defaultVersions().kwok]] : []), ...kubernetes.map((k) => ['kubernetes', k])] as [Component, string][]) {
-        console.log(`${c} ${v}: ${toolchainEntry(c, v).dir}`);
-      }
-    });
+    .option('--default', 'also the default Kubernetes versions');
+  for (const t of tools) build.option(`--${t}`, `the pinned ${t}`);
+  build.option('--force', 'rebuild the named entries even when cached').action(async (o: { kubernetes?: string[]; default?: boolean; force?: boolean } & Partial<Record<Tool, boolean>>) => {
+    const named = tools.filter((t) => o[t]);
+    const all = (!o.kubernetes && !o.default && named.length === 0) || !!o.default;
+    const kubernetes = [...(o.kubernetes ?? []).map(resolveKubernetesVersion), ...(all ? defaultVersions().kubernetes : [])];
+    const chosen = all ? [...tools] : named;
+    const log = (l: string): void => console.log(l);
+    // Every tool is always there (a control plane needs etcd and kwok, installers helm); ensure the
+    // unnamed ones without --force, so `--kubernetes vX --force` rebuilds only vX.
+    await ensureToolchain({ kubernetes: [], tools: tools.filter((t) => !chosen.includes(t)), log });
+    await ensureToolchain({ kubernetes, tools: chosen, force: o.force, log });
+    for (const [c, v] of [...chosen.map((t) => [t, defaultVersions()[t]]), ...kubernetes.map((k) => ['kubernetes', k])] as [Component, string][]) {
+      console.log(`${c} ${v}: ${toolchainEntry(c, v).dir}`);
+    }
+  });
 
   cmd
     .command('list')
@@ -65,7 +62,7 @@ export function toolchainCommand(): Command {
     .command('path')
     .description('print the bin directory of an entry')
     .argument('<component>', components.join(' | '))
-    .argument('[version]', 'needed for kubernetes; etcd and kwok default to the pinned version')
+    .argument('[version]', `needed for kubernetes; ${tools.join(', ')} default to the pinned version`)
     .action((component: string, version: string | undefined) => {
       if (!(components as readonly string[]).includes(component)) {
         throw new UserError(`unknown toolchain component "${component}"`, 'toolchain path', `name one of: ${components.join(', ')}`);

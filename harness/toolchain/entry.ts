@@ -32,7 +32,7 @@ export interface Entry {
 /** The entry is not in the cache (as opposed to broken). */
 export class MissingEntryError extends UserError {}
 
-const title: Record<Component, string> = { kubernetes: 'Kubernetes', etcd: 'etcd', kwok: 'kwok' };
+const title: Record<Component, string> = { kubernetes: 'Kubernetes', etcd: 'etcd', kwok: 'kwok', helm: 'helm' };
 
 /** The `toolchain build` command that (re)builds one entry. */
 export function buildCommand(component: Component, version: string, force = false): string {

@@ -3,8 +3,11 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export const components = ['kubernetes', 'etcd', 'kwok'] as const;
+export const components = ['kubernetes', 'etcd', 'kwok', 'helm'] as const;
 export type Component = (typeof components)[number];
+/** The single-version tools (the pinned version of versions.yaml); Kubernetes has several versions. */
+export const tools = ['etcd', 'kwok', 'helm'] as const;
+export type Tool = (typeof tools)[number];
 
 /** `${CODEFLARE_MATRIX_HOME:-$HOME/.cache/codeflare-matrix}/toolchain` */
 export function toolchainHome(): string {

@@ -1,11 +1,11 @@
-// The toolchain: Kubernetes control-plane binaries, etcd and kwok built from the Go module proxy
+// The toolchain: Kubernetes control-plane binaries, etcd, kwok and helm built from the Go module proxy
 // into a per-user cache. Everything else in the harness goes through these exports.
 import { buildEntry, duration, type Log } from './build.js';
 import { MissingEntryError, toolchainEntry } from './entry.js';
-import type { Component } from './home.js';
+import type { Component, Tool } from './home.js';
 import { defaultVersions, resolveKubernetesVersion } from './versions.js';
 
-export { toolchainHome, entryDir, components, type Component } from './home.js';
+export { toolchainHome, entryDir, components, tools, type Component, type Tool } from './home.js';
 export { toolchainEntry, verifyEntry, MissingEntryError, listToolchain, type Entry, type Listed, type Manifest } from './entry.js';
 export { defaultVersions, resolveKubernetesVersion } from './versions.js';
 export { withLock } from './lock.js';
@@ -14,10 +14,8 @@ export { buildEntry, duration, type Log } from './build.js';
 export interface EnsureOptions {
   /** Versions as `v1.31.14`, `1.31` or `v1.31`. */
   kubernetes: string[];
-  /** The pinned etcd (versions.yaml). */
-  etcd?: boolean;
-  /** The pinned kwok (versions.yaml). */
-  kwok?: boolean;
+  /** Single-version tools at their pinned versions (versions.yaml). */
+  tools?: Tool[];
   /** Rebuild even when cached. */
   force?: boolean;
   log?: Log;
@@ -31,8 +29,7 @@ export async function ensureToolchain(opts: EnsureOptions): Promise<void> {
   const log = opts.log ?? (() => {});
   const pinned = defaultVersions();
   const wanted: [Component, string][] = [
-    ...(opts.etcd ? [['etcd', pinned.etcd] as [Component, string]] : []),
-    ...(opts.kwok ? [['kwok', pinned.kwok] as [Component, string]] : []),
+    ...(opts.tools ?? []).map((t) => [t, pinned[t]] as [Component, string]),
     ...[...new Set(opts.kubernetes.map(resolveKubernetesVersion))].map((v) => ['kubernetes', v] as [Component, string]),
   ];
   const start = Date.now();

@@ -26,6 +26,7 @@ const modulePaths: Record<Component, string> = {
   kubernetes: 'k8s.io/kubernetes',
   etcd: 'go.etcd.io/etcd/server/v3',
   kwok: 'sigs.k8s.io/kwok',
+  helm: 'helm.sh/helm/v3',
 };
 
 /** A whole output line (or its start) as a RegExp. */
@@ -88,6 +89,15 @@ export async function buildSpec(component: Component, version: string): Promise<
           'stages/pod-complete.yaml': 'kustomize/stage/pod/fast/pod-complete.yaml',
           'stages/pod-delete.yaml': 'kustomize/stage/pod/fast/pod-delete.yaml',
         },
+      };
+    case 'helm':
+      return {
+        ...base,
+        goMod: wrapperGoMod(`local/helm-${version}`, require, upstream),
+        binaries: { helm: 'helm.sh/helm/v3/cmd/helm' },
+        // Without it helm reports v3.x-dev; the Makefile sets the same variable.
+        ldflags: [`-X helm.sh/helm/v3/internal/version.version=${version}`, ...(module.gitCommit ? [`-X helm.sh/helm/v3/internal/version.gitCommit=${module.gitCommit}`] : [])],
+        check: { binary: 'helm', args: ['version', '--short'], expect: line(version, false) },
       };
   }
 }

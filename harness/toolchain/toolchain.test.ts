@@ -212,7 +212,7 @@ test('real binaries: etcd and the first default Kubernetes (real cache; slow onl
   test.setTimeout(45 * 60_000);
   setHome(realHome);
   const version = defaultVersions().kubernetes[0]!;
-  await ensureToolchain({ kubernetes: [version], etcd: true, log: (l) => console.log(l) });
+  await ensureToolchain({ kubernetes: [version], tools: ['etcd'], log: (l) => console.log(l) });
 
   const k = toolchainEntry('kubernetes', version);
   expect(Object.keys(k.bin).sort()).toEqual(['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl']);

@@ -25,6 +25,8 @@ export const Layout = z.object({
   range: Range,
   crds: z.array(z.string()).default([]),
   install: z.string().optional(),
+  /** How `install` is rendered: a kustomize directory, or a Helm chart (with its crds/). */
+  renderer: z.enum(['kustomize', 'helm']).default('kustomize'),
   namespace: z.string().optional(),
   note: z.string().optional(),
 });

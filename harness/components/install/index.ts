@@ -13,6 +13,7 @@ import { get, waitFor } from '../../providers/local/http.js';
 import { freePort } from '../../providers/local/provision.js';
 import type { Cluster, Log } from '../../providers/provider.js';
 import { writeAtomic } from '../../files.js';
+import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import type { Built, Provenance } from '../types.js';
 
 export const COMPONENT_LABEL = 'codeflare-matrix.io/component';
@@ -35,12 +36,16 @@ export type InstallContext = { cluster: Cluster; kubectl: string; log?: Log; tim
 
 const kubectlIn = (ctx: InstallContext, args: string[]) => run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, ...args], { timeout: 300_000 });
 
-/** The component's install manifests at its version, rendered by kustomize (kubectl's own). */
+/** The component's install manifests at its version, rendered by kustomize (kubectl's own) or helm (its chart, CRDs included). */
 export async function render(ctx: InstallContext, id: ComponentId, built: Built): Promise<Obj[]> {
   const c = component(loadCatalog(), id);
   const layout = c.layouts.find((l) => satisfies(loadCatalog(), id, built.source.requested, l.range));
   if (!layout?.install) throw new Error(`the catalog has no install layout for ${id} ${built.source.requested}`);
-  const r = await run(ctx.kubectl, ['kustomize', join(built.source.dir, layout.install)]);
+  const chart = join(built.source.dir, layout.install);
+  const r =
+    layout.renderer === 'helm'
+      ? await run(toolchainEntry('helm', defaultVersions().helm).bin.helm!, ['template', id, chart, '--include-crds', '--namespace', layout.namespace ?? 'default'])
+      : await run(ctx.kubectl, ['kustomize', chart]);
   if (!r.ok) throw new Error(`rendering ${id} ${built.source.requested} (${layout.install}) failed: ${r.stderr.split('\n').filter((l) => !l.startsWith('# Warning')).slice(-5).join(' | ')}`);
   return parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj).filter((o) => o?.kind);
 }
