@@ -28,7 +28,9 @@ export type Installed = {
   serviceAccount?: string;
   /** Every object applied, to uninstall exactly these. */
   manifest: string;
-  process?: { pid: number; log: string; ports: Record<string, number> };
+  process?: { pid: number; log: string; ports: Record<string, number>; args: string[] };
+  /** What the harness set beyond the shipped Deployment (catalog `process.env`), said openly. */
+  settings: Record<string, string>;
   provenance: Provenance;
 };
 
@@ -141,7 +143,8 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     namespace,
     serviceAccount: sa,
     manifest: join(dir, `${id}-owned.yaml`),
-    process: { pid: started.pid, log: logFile, ports },
+    process: { pid: started.pid, log: logFile, ports, args: [...own, ...args] },
+    settings: mode.env,
     provenance: built.provenance,
   };
   writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
