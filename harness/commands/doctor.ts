@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import semver from 'semver';
 import { versionOf, run } from '../exec.js';
-import { defaultVersions, listToolchain } from '../toolchain/index.js';
+import { defaultVersions, listToolchain, tools } from '../toolchain/index.js';
 import { table } from '../table.js';
 
 type Check = { what: string; ok: boolean; found: string; fix: string; for: string[] };
@@ -31,7 +31,7 @@ async function checks(): Promise<Check[]> {
     const e = built.find((b) => b.component === 'kubernetes' && b.version === k);
     out.push({ what: `toolchain: Kubernetes ${k}`, ok: !!e, found: e ? 'built' : 'not built', fix: `codeflare-matrix toolchain build --kubernetes ${k}`, for: ['local'] });
   }
-  for (const c of ['etcd', 'kwok'] as const) {
+  for (const c of tools) {
     const e = built.find((b) => b.component === c);
     out.push({ what: `toolchain: ${c}`, ok: !!e, found: e ? `${e.version} built` : 'not built', fix: 'codeflare-matrix toolchain build', for: ['local'] });
   }
