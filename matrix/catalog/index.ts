@@ -22,7 +22,14 @@ export function loadCatalog(dir = here): Catalog {
     ...readdirSync(dir).map((f) => join(dir, f)),
   ].filter((f) => f.endsWith('.yaml'));
   for (const file of files.sort()) {
-    const doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    let doc: Record<string, unknown>;
+    try {
+      doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      // Adding a version is a data change: point the editor at the line.
+      const pos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+      throw new UserError(`malformed catalog YAML: ${(e as Error).message.split('\n')[0]}`, pos ? `${file}:${pos.line}:${pos.col}` : file, 'fix the YAML at that place');
+    }
     if (file.includes('/components/')) (merged.components as unknown[]).push(doc);
     else Object.assign(merged, doc);
   }

@@ -51,6 +51,23 @@ export const ProcessMode = z.object({
   /** URL path of the readiness endpoint, served on {port:health}. */
   ready: z.string().optional(),
   env: z.record(z.string(), z.string()).default({}),
+  /** A config file the Deployment mounts from a ConfigMap: written to {config} with `set` (dotted paths) applied. */
+  config: z
+    .object({ configMap: z.string(), key: z.string(), set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}) })
+    .optional(),
+  /**
+   * The component serves admission webhooks: the harness issues a serving certificate for
+   * 127.0.0.1 (and every Service of the manifests) into {certdir} and points every webhook
+   * configuration at https://127.0.0.1:{port:webhook}<path> with that CA (the envtest pattern).
+   * `secret`: the Secret a component's own certificate rotator keeps its certificate in; the
+   * harness fills it, so the rotator finds a valid certificate and keeps (and injects) it;
+   * `caName`: the name that rotator checks its CA against.
+   */
+  webhooks: z.object({ secret: z.string().optional(), caName: z.string().optional() }).optional(),
+  /** Fixed paths the component's code looks for (where a pod would have a mount): linked to the harness's files. */
+  links: z.record(z.string(), z.string()).default({}),
+  /** Kinds of the manifests that cannot work with an out-of-cluster controller (e.g. APIService, which needs a Service). */
+  skip: z.array(z.string()).default([]),
 });
 
 export const Version = z.object({

@@ -2,15 +2,16 @@
 // with kustomize and applied server-side — CRDs first, waited to Established — except the
 // controller's Deployment, whose pod is played by the built binary running on the host under that
 // Deployment's ServiceAccount (impersonated), so the component's shipped RBAC is what is tested.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseAllDocuments, parse, stringify } from 'yaml';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseAllDocuments, parseDocument, parse, stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../exec.js';
 import { alive, startProcess, stopProcesses, tail } from '../../processes.js';
 import { get, waitFor } from '../../providers/local/http.js';
 import { freePort } from '../../providers/local/provision.js';
+import { makePki } from '../../providers/local/pki.js';
 import type { Cluster, Log } from '../../providers/provider.js';
 import { writeAtomic } from '../../files.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
@@ -89,9 +90,61 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   const dir = join(ctx.cluster.dir, 'components', id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const objs = (await render(ctx, id, built)).map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } }));
-  const deployment = objs.find((o) => o.kind === 'Deployment' && (o.metadata.name === mode.deployment || o.metadata.name.endsWith(`-${mode.deployment}`)));
+  const named = (kind: string, name: string) => objs.find((o) => o.kind === kind && (o.metadata.name === name || o.metadata.name.endsWith(`-${name}`)));
+  const deployment = named('Deployment', mode.deployment);
   if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
-  const applied = objs.filter((o) => o !== deployment);
+
+  // Placeholders of the catalog's process data: {port:NAME} (a free port), {kubeconfig}, {config}, {certdir}.
+  const ports: Record<string, number> = {};
+  const paths = { kubeconfig: join(dir, 'kubeconfig'), config: join(dir, 'config.yaml'), certdir: join(dir, 'certs') };
+  const fill = async (text: string): Promise<string> => {
+    let out = text.replace(/\{(kubeconfig|config|certdir)\}/g, (_, k: keyof typeof paths) => paths[k]);
+    for (const [, port] of text.matchAll(/\{port:(\w+)\}/g)) out = out.replace(`{port:${port}}`, String((ports[port!] ??= await freePort())));
+    return out;
+  };
+  if (mode.config) {
+    const cm = named('ConfigMap', mode.config.configMap);
+    const text = cm && (cm as unknown as { data?: Record<string, string> }).data?.[mode.config.key];
+    if (!text) throw new Error(`${id} ${version}: no ConfigMap ${mode.config.configMap} with ${mode.config.key} in its install manifests`);
+    const doc = parseDocument(text);
+    for (const [path, value] of Object.entries(mode.config.set)) {
+      const filled = typeof value === 'string' ? await fill(value) : value;
+      doc.setIn(path.split('.'), typeof filled === 'string' && /^\d+$/.test(filled) ? Number(filled) : filled);
+    }
+    writeFileSync(paths.config, doc.toString(), { mode: 0o600 });
+  }
+  if (mode.webhooks) {
+    // The apiserver calls the host process: a serving certificate for 127.0.0.1 and URL client configs.
+    const services = objs.filter((o) => o.kind === 'Service').flatMap((o) => [`${o.metadata.name}.${o.metadata.namespace}.svc`, `${o.metadata.name}.${o.metadata.namespace}.svc.cluster.local`]);
+    const pki = await makePki(join(dir, 'webhook-pki'), [], services, { rsa: true, caName: mode.webhooks.caName });
+    mkdirSync(paths.certdir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(paths.certdir, 'tls.crt'), pki.serving.cert);
+    writeFileSync(join(paths.certdir, 'tls.key'), pki.serving.key, { mode: 0o600 });
+    const secret = mode.webhooks.secret && named('Secret', mode.webhooks.secret);
+    if (secret) {
+      const b64 = (s: string) => Buffer.from(s).toString('base64');
+      const caKey = readFileSync(join(dir, 'webhook-pki', 'ca.key'), 'utf8');
+      Object.assign(secret, { type: 'Opaque', data: { 'ca.crt': b64(pki.ca), 'ca.key': b64(caKey), 'tls.crt': b64(pki.serving.cert), 'tls.key': b64(pki.serving.key) } });
+    }
+    const base = `https://127.0.0.1:${await fill('{port:webhook}')}`;
+    for (const o of objs.filter((x) => x.kind === 'MutatingWebhookConfiguration' || x.kind === 'ValidatingWebhookConfiguration')) {
+      for (const w of (o as unknown as { webhooks?: { clientConfig: { service?: { path?: string }; url?: string; caBundle?: string } }[] }).webhooks ?? []) {
+        w.clientConfig = { url: `${base}${w.clientConfig.service?.path ?? '/'}`, caBundle: Buffer.from(pki.ca).toString('base64') };
+      }
+    }
+  }
+  for (const [at, target] of Object.entries(mode.links)) {
+    // Only where nothing valid is: another cluster's component may have made it (same role, any
+    // valid file); a link whose cluster is gone is replaced.
+    if (!existsSync(at)) {
+      mkdirSync(dirname(at), { recursive: true });
+      rmSync(at, { force: true });
+      symlinkSync(await fill(target), at);
+    }
+  }
+  const skipped = objs.filter((o) => mode.skip.includes(o.kind));
+  if (skipped.length) log(`${id} ${version}: not applied out of cluster: ${skipped.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  const applied = objs.filter((o) => o !== deployment && !skipped.includes(o));
   // Namespaces that were there before (default, say) are shared: uninstall must not delete them.
   const before = (await kubectlIn(ctx, ['get', 'namespaces', '-o', 'name'])).stdout.split('\n').map((l) => l.replace('namespace/', ''));
   const owned = applied.filter((o) => !(o.kind === 'Namespace' && before.includes(o.metadata.name)));
@@ -101,14 +154,9 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   const namespace = deployment.metadata.namespace ?? 'default';
   const pod = deployment.spec.template.spec;
   const sa = pod.serviceAccountName ?? 'default';
-  const kubeconfig = impersonating(ctx.cluster, namespace, sa, join(dir, 'kubeconfig'));
-  const ports: Record<string, number> = {};
+  const kubeconfig = impersonating(ctx.cluster, namespace, sa, paths.kubeconfig);
   const args: string[] = [];
-  for (const a of mode.args) {
-    let out = a.replace('{kubeconfig}', kubeconfig);
-    for (const [, name] of a.matchAll(/\{port:(\w+)\}/g)) out = out.replace(`{port:${name}}`, String((ports[name!] ??= await freePort())));
-    args.push(out);
-  }
+  for (const a of mode.args) args.push(await fill(a));
   const flagOf = (a: string) => a.split('=')[0];
   const container = pod.containers[0];
   const own = ((container.args ?? []) as string[]).filter((a) => !args.some((x) => flagOf(x) === flagOf(a)));
@@ -152,10 +200,30 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   return installed;
 }
 
-/** Stops the process and deletes every object the install made (with the CRDs go their objects). */
+/**
+ * Removes what the install made, in the order a controller needs: its custom resources while it
+ * still runs (it removes their finalizers), then its webhook configurations, then the process,
+ * then every other object (CRDs, RBAC, namespaces it created).
+ */
 export async function uninstall(ctx: InstallContext, installed: Installed): Promise<void> {
   const dir = join(ctx.cluster.dir, 'components', installed.component);
+  const owned = parseAllDocuments(readFileSync(join(dir, `${installed.component}-owned.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter((o) => o?.kind);
+  const step = async (what: string, args: string[]) => {
+    const r = await kubectlIn(ctx, ['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', ...args]);
+    if (!r.ok) throw new Error(`uninstalling ${installed.component} ${installed.version}: ${what} left behind: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  };
+  const crds = owned.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name);
+  if (crds.length) await step('custom resources', [crds.join(','), '--all', '--all-namespaces']);
+  const hooks = owned.filter((o) => o.kind.endsWith('WebhookConfiguration')).map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
+  if (hooks.length) await step('webhook configurations', hooks);
   if (installed.process) await stopProcesses([installed.process.pid], dir, 2000);
-  const r = await kubectlIn(ctx, ['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', join(dir, `${installed.component}-owned.yaml`)]);
-  if (!r.ok) throw new Error(`uninstalling ${installed.component} ${installed.version} left objects behind: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const mode = component(loadCatalog(), installed.component).process.find((p) => satisfies(loadCatalog(), installed.component, installed.version, p.range));
+  for (const at of Object.keys(mode?.links ?? {})) {
+    try {
+      if (readlinkSync(at).startsWith(`${dir}/`)) rmSync(at); // ours: remove it; another cluster's: leave it
+    } catch {
+      /* not a link, or gone */
+    }
+  }
+  await step('objects', ['-f', join(dir, `${installed.component}-owned.yaml`)]);
 }

@@ -2,17 +2,21 @@
 // kubernetes.default.svc…), a service-account signing key, and client certificates per user.
 // ECDSA P-256 throughout: fast to make, and every Kubernetes version here accepts it.
 import 'reflect-metadata'; // @peculiar/x509 needs it loaded first
-import { webcrypto } from 'node:crypto';
+import { KeyObject, webcrypto } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
 const crypto = webcrypto as unknown as Crypto;
 x509.cryptoProvider.set(crypto);
-const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+// Some certificate rotators (open-policy-agent/cert-controller, in Kueue and the operator) read only
+// PKCS#1 RSA keys; a PKI they must accept is made with these.
+const rsa = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
 const year = 365 * 24 * 3600 * 1000;
 
 async function pem(key: CryptoKey): Promise<string> {
+  if (key.algorithm.name === rsa.name) return KeyObject.from(key).export({ type: 'pkcs1', format: 'pem' }) as string;
   const der = Buffer.from(await crypto.subtle.exportKey('pkcs8', key));
   return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
 }
@@ -37,14 +41,15 @@ export type Pki = {
 export type User = { name: string; cn: string; groups: string[] };
 
 /** Writes pki/{ca.crt, serving.crt/key, sa.key/pub, <user>.crt/key} with private keys mode 0600. */
-export async function makePki(dir: string, users: User[], extraSans: string[] = []): Promise<Pki> {
+export async function makePki(dir: string, users: User[], extraSans: string[] = [], o: { rsa?: boolean; caName?: string } = {}): Promise<Pki> {
+  const alg = o.rsa ? rsa : ecdsa;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const now = new Date(Date.now() - 60_000);
   const until = new Date(Date.now() + year);
   const caKeys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
-    name: 'CN=codeflare-matrix-ca',
+    name: `CN=${o.caName ?? 'codeflare-matrix-ca'}`,
     notBefore: now,
     notAfter: until,
     keys: caKeys,
@@ -53,6 +58,8 @@ export async function makePki(dir: string, users: User[], extraSans: string[] = 
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+      // a rotator checks its CA by name (x509 Verify with DNSName = the CA name)
+      ...(o.caName ? [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: o.caName }])] : []),
     ],
   });
   let serial = 2;
@@ -79,6 +86,7 @@ export async function makePki(dir: string, users: User[], extraSans: string[] = 
   };
   const write = (name: string, text: string, mode = 0o644) => writeFileSync(join(dir, name), text, { mode });
   write('ca.crt', ca.toString('pem') + '\n');
+  write('ca.key', await pem(caKeys.privateKey), 0o600); // certificate rotators (webhooks) want the CA key too
   const serving = await issue('CN=kube-apiserver', 'server', [
     { type: 'ip', value: '127.0.0.1' },
     { type: 'dns', value: 'localhost' },
