@@ -227,3 +227,31 @@ export async function uninstall(ctx: InstallContext, installed: Installed): Prom
   }
   await step('objects', ['-f', join(dir, `${installed.component}-owned.yaml`)]);
 }
+
+const key = (o: Obj) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/**
+ * Upgrade in place from an installed version to another build of the same component: the new
+ * CRDs first (existing custom resources must survive them), then the old controller stops, the new
+ * one is installed and started, and objects of the old version the new one no longer ships (a
+ * namespace it moved from, say) are removed. Custom resources stay and are reconciled by the new one.
+ */
+export async function upgradeProcess(ctx: InstallContext, from: Installed, built: Built): Promise<Installed> {
+  const id = from.component;
+  const dir = join(ctx.cluster.dir, 'components', id);
+  const old = parseAllDocuments(readFileSync(join(dir, `${id}-owned.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter((o) => o?.kind);
+  const crds = (await render(ctx, id, built)).filter((o) => o.kind === 'CustomResourceDefinition');
+  ctx.log?.(`${id}: upgrading ${from.version} → ${built.source.requested}, CRDs first`);
+  await apply(ctx, dir, crds.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } })), `${id}-upgrade`);
+  if (from.process) await stopProcesses([from.process.pid], dir, 2000);
+  const next = await installProcess(ctx, id, built);
+  const now = new Set(parseAllDocuments(readFileSync(join(dir, `${id}-owned.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter((o) => o?.kind).map(key));
+  const stale = old.filter((o) => !now.has(key(o)) && o.kind !== 'CustomResourceDefinition');
+  if (stale.length) {
+    const file = join(dir, `${id}-stale.yaml`);
+    writeFileSync(file, stale.map((o) => stringify(o)).join('---\n'));
+    ctx.log?.(`${id}: removing ${stale.length} objects ${from.version} shipped and ${built.source.requested} does not`);
+    await kubectlIn(ctx, ['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', file]);
+  }
+  return next;
+}

@@ -12,7 +12,7 @@ import { LocalProvider } from '../../providers/local/provider.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
-import { installProcess, uninstall, COMPONENT_LABEL } from './index.js';
+import { installProcess, uninstall, upgradeProcess, COMPONENT_LABEL } from './index.js';
 
 test.describe.configure({ mode: 'serial', timeout: 30 * 60_000 });
 
@@ -85,3 +85,39 @@ for (const [version, apiVersion] of [['v0.5.0', 'ray.io/v1alpha1'], ['v1.0.0', '
   });
 }
 
+
+test('KubeRay upgraded in place v1.0.0 → v1.3.2: CRDs first, a RayCluster made before survives and is reconciled by the new controller', async () => {
+  const cluster = { ...(await provider.list()).find((c) => c.name === name)! };
+  const ctx = { cluster, kubectl: toolchainEntry('kubernetes', k8s).bin.kubectl!, log: (l: string) => console.log(l) };
+  const a = await installProcess(ctx, 'kuberay', await buildComponent(await resolveSource('kuberay', 'v1.0.0')));
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const namespace = 'upgrade';
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
+  const rc = { group: 'ray.io', version: 'v1', namespace, plural: 'rayclusters', name: 'demo' };
+  await custom.createNamespacedCustomObject({ ...rc, body: rayCluster('ray.io/v1') });
+  await until('ready under v1.0.0', async () => ((await custom.getNamespacedCustomObject(rc)) as { status?: { state?: string } }).status?.state === 'ready');
+  const uid = ((await custom.getNamespacedCustomObject(rc)) as { metadata: { uid: string } }).metadata.uid;
+
+  const b = await upgradeProcess(ctx, a, await buildComponent(await resolveSource('kuberay', 'v1.3.2')));
+  expect(b.version).toBe('v1.3.2');
+  expect(b.namespace).toBe('default'); // KubeRay moved from ray-system to default in v1.3.0
+  expect(processesUnder(join(cluster.dir, 'components', 'kuberay'))).toHaveLength(1);
+  const after = (await custom.getNamespacedCustomObject(rc)) as { metadata: { uid: string } };
+  expect(after.metadata.uid).toBe(uid); // the same object survived the CRD upgrade
+  // reconciled by v1.3.2: scale the workers and see a third one Running
+  await custom.patchNamespacedCustomObject(
+    { ...rc, body: [{ op: 'replace', path: '/spec/workerGroupSpecs/0/replicas', value: 3 }] },
+  );
+  await until('3 workers Running', async () => (await core.listNamespacedPod({ namespace, labelSelector: 'ray.io/cluster=demo,ray.io/group=workers' })).items.filter((p) => p.status?.phase === 'Running').length === 3);
+  await until('ready with 3 workers', async () => {
+    const s = ((await custom.getNamespacedCustomObject(rc)) as { status?: { state?: string; availableWorkerReplicas?: number } }).status;
+    return s?.state === 'ready' && s.availableWorkerReplicas === 3;
+  });
+  expect((await core.listNamespace()).items.map((n) => n.metadata?.name)).not.toContain('ray-system'); // the old namespace went with v1.0.0
+  await core.deleteNamespace({ name: namespace });
+  await uninstall(ctx, b);
+});
