@@ -3,7 +3,7 @@
 // are there); RSS of one idle cluster; how many idle clusters fit on this machine.
 // Run: node --import tsx bench/cluster.ts [--runs 5] [--kubernetes v1.31.14]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { freemem, totalmem, tmpdir } from 'node:os';
+import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { run, versionOf } from '../harness/exec.js';
@@ -121,7 +121,8 @@ async function fit(n: number): Promise<string> {
     const each = names.map((name) => rssMiB(processesUnder(clusterDir(name)).map((x) => x.pid)));
     const avg = each.reduce((a, b) => a + b, 0) / n;
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-    return `${n} idle clusters at once: RSS ${each.map((x) => x.toFixed(0)).join(', ')} MiB (avg ${avg.toFixed(0)}); load ${load}; free ${(freemem() / 2 ** 30).toFixed(1)} of ${(totalmem() / 2 ** 30).toFixed(1)} GiB → about ${Math.floor(totalmem() / 2 ** 20 / avg)} idle clusters fit in memory`;
+    const cpu = Number(load) / n; // load an idle cluster adds (its controllers poll and renew leases)
+    return `${n} idle clusters at once: RSS ${each.map((x) => x.toFixed(0)).join(', ')} MiB (avg ${avg.toFixed(0)}); load ${load}; free ${(freemem() / 2 ** 30).toFixed(1)} of ${(totalmem() / 2 ** 30).toFixed(1)} GiB → about ${Math.floor(totalmem() / 2 ** 20 / avg)} idle clusters fit in memory, about ${Math.floor(cpus().length / cpu)} on ${cpus().length} cores (load ${cpu.toFixed(2)} each)`;
   } finally {
     for (const name of names) await p.destroy(name);
   }
