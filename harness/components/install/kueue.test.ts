@@ -3,13 +3,12 @@
 // its own rotator accepts). A Job sent to a LocalQueue is suspended by Kueue's webhook, admitted
 // within the ClusterQueue's quota and run; a Job over the quota stays suspended.
 import { test, expect } from '@playwright/test';
-import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalProvider } from '../../providers/local/provider.js';
 import { processesUnder } from '../../processes.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
-import { until } from '../../testing.js';
+import { clients, until } from '../../testing.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
 import { installProcess, uninstall } from './index.js';
@@ -28,11 +27,7 @@ test('Kueue v0.11.6: webhooks from the host; a Job admitted within quota, one ov
     const ctx = { cluster, kubectl: toolchainEntry('kubernetes', k8s).bin.kubectl!, log: (l: string) => console.log(l) };
     const installed = await installProcess(ctx, 'kueue', await buildComponent(await resolveSource('kueue', 'v0.11.6')));
     expect(installed.serviceAccount).toBe('kueue-controller-manager');
-    const kc = new KubeConfig();
-    kc.loadFromFile(cluster.kubeconfig);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    const core = kc.makeApiClient(CoreV1Api);
-    const batch = kc.makeApiClient(BatchV1Api);
+    const { custom, core, batch } = clients(cluster.kubeconfig);
     const namespace = 'team';
     await custom.createClusterCustomObject({ group, version: v, plural: 'resourceflavors', body: { apiVersion: `${group}/${v}`, kind: 'ResourceFlavor', metadata: { name: 'default-flavor' } } });
     await custom.createClusterCustomObject({

@@ -3,11 +3,10 @@
 // An AppWrapper wrapping a batch Job is dispatched and completes; one larger than every fake node
 // stays queued until a node that fits is added.
 import { test, expect } from '@playwright/test';
-import { CustomObjectsApi, CoreV1Api, BatchV1Api, KubeConfig } from '@kubernetes/client-node';
 import { LocalProvider } from '../../providers/local/provider.js';
 import { createNodes } from '../../providers/local/nodes.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
-import { until } from '../../testing.js';
+import { clients, until } from '../../testing.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
 import { installProcess, uninstall } from './index.js';
@@ -54,11 +53,7 @@ test('MCAD v1.34.1: installed from its Helm chart; AppWrappers dispatched, or qu
     const built = await buildComponent(await resolveSource('mcad', 'v1.34.1'), { log: (l: string) => console.log(l) });
     const installed = await installProcess(ctx, 'mcad', built);
     expect(installed.serviceAccount).toBe('mcad-controller');
-    const kc = new KubeConfig();
-    kc.loadFromFile(cluster.kubeconfig);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    const core = kc.makeApiClient(CoreV1Api);
-    const batch = kc.makeApiClient(BatchV1Api);
+    const { custom, core, batch } = clients(cluster.kubeconfig);
     await core.createNamespace({ body: { metadata: { name: namespace } } });
     await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
     const state = async (n: string) => ((await custom.getNamespacedCustomObject({ group, version, namespace, plural: 'appwrappers', name: n })) as { status?: { state?: string } }).status?.state;

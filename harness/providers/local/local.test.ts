@@ -4,11 +4,10 @@ import { test, expect } from '@playwright/test';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, KubeConfig, VersionApi, ApiextensionsV1Api } from '@kubernetes/client-node';
 import { run } from '../../exec.js';
 import { repoRoot } from '../../paths.js';
 import { processesUnder } from '../../processes.js';
-import { until } from '../../testing.js';
+import { clients, until } from '../../testing.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import { clusterDir, clustersDir } from '../state.js';
 import { janitor } from '../janitor.js';
@@ -19,11 +18,6 @@ test.describe.configure({ mode: 'serial', timeout: 180_000 });
 const [k1, k2] = defaultVersions().kubernetes;
 const provider = new LocalProvider();
 const name = (s: string) => `t-${s}-${process.pid}`;
-const clients = (kubeconfig: string) => {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), ext: kc.makeApiClient(ApiextensionsV1Api), version: kc.makeApiClient(VersionApi) };
-};
 
 test.afterAll(async () => {
   for (const n of ['a', 'b', 'v2', 'gc']) await provider.destroy(name(n));

@@ -121,8 +121,11 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
       await waitFor(ready, { check, intervalMs: 100 });
     } catch (e) {
       const err = e as Error;
-      const waiting = state.processes.find((x) => what.startsWith(x.component));
-      throw new Error(`${what}: ${err.message}${waiting && err.message.includes('within') ? `; last lines of ${waiting.log}:\n${tail(waiting.log)}` : ''}`);
+      if (!err.message.includes('within')) throw new Error(`${what}: ${err.message}`);
+      // A timeout: which process is stuck is not always the one waited for (etcd slow under load,
+      // say), so show the last lines of each.
+      const tails = state.processes.map((x) => `--- ${x.component} (${x.log}):\n${tail(x.log, 8)}`).join('\n');
+      throw new Error(`${what}: ${err.message}; last lines of each process:\n${tails}`);
     }
     mark(what);
   };
