@@ -255,3 +255,19 @@ export async function upgradeProcess(ctx: InstallContext, from: Installed, built
   }
   return next;
 }
+
+/**
+ * Installs a stack: the given components in the catalog's install order (KubeRay before Kueue, so
+ * Kueue activates its Ray integration), each from its own build. Returns what was installed, in order.
+ */
+export async function installStack(ctx: InstallContext, builds: Partial<Record<ComponentId, Built>>): Promise<Installed[]> {
+  const order = loadCatalog().installOrder.filter((id) => builds[id]);
+  const done: Installed[] = [];
+  for (const id of order) done.push(await installProcess(ctx, id, builds[id]!));
+  return done;
+}
+
+/** Uninstalls a stack in reverse install order. */
+export async function uninstallStack(ctx: InstallContext, stack: Installed[]): Promise<void> {
+  for (const installed of [...stack].reverse()) await uninstall(ctx, installed);
+}

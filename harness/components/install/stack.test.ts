@@ -1,0 +1,69 @@
+// A stack on the local provider: KubeRay and Kueue installed in the catalog's order (KubeRay first,
+// so Kueue's Ray integration is active). A RayCluster sent to a LocalQueue is held by Kueue's
+// webhook, admitted within quota, then KubeRay brings its pods to Running and reports it ready;
+// a second one over the quota stays suspended.
+import { test, expect } from '@playwright/test';
+import { LocalProvider } from '../../providers/local/provider.js';
+import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { clients, until } from '../../testing.js';
+import { resolveSource } from '../source.js';
+import { buildComponent } from '../build.js';
+import { installStack, uninstallStack } from './index.js';
+
+test.describe.configure({ timeout: 30 * 60_000 });
+
+const k8s = defaultVersions().kubernetes[1] ?? defaultVersions().kubernetes[0]!;
+
+const rayCluster = (name: string, cpu: string) => ({
+  apiVersion: 'ray.io/v1',
+  kind: 'RayCluster',
+  metadata: { name, labels: { 'kueue.x-k8s.io/queue-name': 'lq' } },
+  spec: {
+    rayVersion: '2.46.0',
+    headGroupSpec: { rayStartParams: {}, template: { spec: { containers: [{ name: 'ray-head', image: 'rayproject/ray:2.46.0', resources: { requests: { cpu, memory: '2Gi' }, limits: { cpu, memory: '2Gi' } } }] } } },
+    workerGroupSpecs: [{ groupName: 'workers', replicas: 1, minReplicas: 1, maxReplicas: 1, rayStartParams: {}, template: { spec: { containers: [{ name: 'ray-worker', image: 'rayproject/ray:2.46.0', resources: { requests: { cpu, memory: '2Gi' }, limits: { cpu, memory: '2Gi' } } }] } } }],
+  },
+});
+
+test('KubeRay v1.3.2 then Kueue v0.11.6: a queued RayCluster is admitted, its pods run, KubeRay says ready', async () => {
+  const provider = new LocalProvider();
+  const name = `t-stack-${process.pid}`;
+  const cluster = await provider.create({ name, kubernetes: k8s });
+  try {
+    const ctx = { cluster, kubectl: toolchainEntry('kubernetes', k8s).bin.kubectl!, log: (l: string) => console.log(l) };
+    const builds = {
+      kueue: await buildComponent(await resolveSource('kueue', 'v0.11.6')),
+      kuberay: await buildComponent(await resolveSource('kuberay', 'v1.3.2')),
+    };
+    const stack = await installStack(ctx, builds);
+    expect(stack.map((s) => s.component)).toEqual(['kuberay', 'kueue']); // the catalog's order, not the caller's
+    const { core, custom } = clients(cluster.kubeconfig);
+    const k = { group: 'kueue.x-k8s.io', version: 'v1beta1' };
+    await custom.createClusterCustomObject({ ...k, plural: 'resourceflavors', body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ResourceFlavor', metadata: { name: 'default-flavor' } } });
+    await custom.createClusterCustomObject({
+      ...k, plural: 'clusterqueues',
+      body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'cq' }, spec: { namespaceSelector: {}, resourceGroups: [{ coveredResources: ['cpu', 'memory'], flavors: [{ name: 'default-flavor', resources: [{ name: 'cpu', nominalQuota: 8 }, { name: 'memory', nominalQuota: '32Gi' }] }] }] } },
+    });
+    const namespace = 'ray';
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
+    await custom.createNamespacedCustomObject({ ...k, namespace, plural: 'localqueues', body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'lq', namespace }, spec: { clusterQueue: 'cq' } } });
+    const rc = { group: 'ray.io', version: 'v1', namespace, plural: 'rayclusters' };
+    const first = (await custom.createNamespacedCustomObject({ ...rc, body: rayCluster('first', '2') })) as { spec: { suspend?: boolean } };
+    expect(first.spec.suspend).toBe(true); // held by Kueue's webhook until admitted
+    await until('first ready', async () => ((await custom.getNamespacedCustomObject({ ...rc, name: 'first' })) as { status?: { state?: string } }).status?.state === 'ready');
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: 'ray.io/cluster=first' });
+    expect(pods.items.filter((p) => p.status?.phase === 'Running')).toHaveLength(2);
+    // 2 × 3 CPU more would exceed the 8 CPU quota (4 used): stays suspended, no pods
+    await custom.createNamespacedCustomObject({ ...rc, body: rayCluster('second', '3') });
+    await new Promise((r) => setTimeout(r, 8_000));
+    expect(((await custom.getNamespacedCustomObject({ ...rc, name: 'second' })) as { spec: { suspend?: boolean } }).spec.suspend).toBe(true);
+    expect((await core.listNamespacedPod({ namespace, labelSelector: 'ray.io/cluster=second' })).items).toHaveLength(0);
+
+    await core.deleteNamespace({ name: namespace });
+    await custom.deleteClusterCustomObject({ ...k, plural: 'clusterqueues', name: 'cq' });
+    await uninstallStack(ctx, stack);
+  } finally {
+    await provider.destroy(name);
+  }
+});
