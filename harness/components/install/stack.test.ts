@@ -9,8 +9,10 @@ import { clients, until } from '../../testing.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
 import { installStack, uninstallStack } from './index.js';
+import { ensureSdk } from '../sdk.js';
+import { run } from '../../exec.js';
 
-test.describe.configure({ timeout: 30 * 60_000 });
+test.describe.configure({ mode: 'serial', timeout: 30 * 60_000 });
 
 const k8s = defaultVersions().kubernetes[1] ?? defaultVersions().kubernetes[0]!;
 
@@ -59,6 +61,73 @@ test('KubeRay v1.3.2 then Kueue v0.11.6: a queued RayCluster is admitted, its po
     await new Promise((r) => setTimeout(r, 8_000));
     expect(((await custom.getNamespacedCustomObject({ ...rc, name: 'second' })) as { spec: { suspend?: boolean } }).spec.suspend).toBe(true);
     expect((await core.listNamespacedPod({ namespace, labelSelector: 'ray.io/cluster=second' })).items).toHaveLength(0);
+
+    await core.deleteNamespace({ name: namespace });
+    await custom.deleteClusterCustomObject({ ...k, plural: 'clusterqueues', name: 'cq' });
+    await uninstallStack(ctx, stack);
+  } finally {
+    await provider.destroy(name);
+  }
+});
+
+// The CodeFlare SDK from PyPI, in its own virtualenv, against the same kind of stack: the chain
+// SDK → Kueue → KubeRay → pods, as a user drives it (no operator: era E's shape).
+const sdkScript = `
+import sys, time
+from codeflare_sdk import Cluster, ClusterConfiguration
+c = Cluster(ClusterConfiguration(name="demo", namespace="sdk", num_workers=1,
+    head_cpu_requests=1, head_cpu_limits=1, head_memory_requests=2, head_memory_limits=2,
+    worker_cpu_requests=1, worker_cpu_limits=1, worker_memory_requests=2, worker_memory_limits=2,
+    local_queue="lq", write_to_file=False))
+action = sys.argv[1]
+if action == "up":
+    c.up()
+elif action == "status":
+    for _ in range(60):
+        status, ready = c.status(print_to_console=False)
+        if ready: break
+        time.sleep(1)
+    print("STATUS", status.name, ready)
+elif action == "down":
+    c.down()
+`;
+
+test('CodeFlare SDK v0.29.0: ClusterConfiguration → up() → status READY → down(), checked on the API server', async () => {
+  const sdk = await ensureSdk('v0.29.0');
+  const provider = new LocalProvider();
+  const name = `t-sdk-${process.pid}`;
+  const cluster = await provider.create({ name, kubernetes: k8s });
+  try {
+    const ctx = { cluster, kubectl: toolchainEntry('kubernetes', k8s).bin.kubectl!, log: (l: string) => console.log(l) };
+    const stack = await installStack(ctx, {
+      kuberay: await buildComponent(await resolveSource('kuberay', 'v1.3.2')),
+      kueue: await buildComponent(await resolveSource('kueue', 'v0.11.6')),
+    });
+    const { core, custom } = clients(cluster.kubeconfig);
+    const k = { group: 'kueue.x-k8s.io', version: 'v1beta1' };
+    await custom.createClusterCustomObject({ ...k, plural: 'resourceflavors', body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ResourceFlavor', metadata: { name: 'default-flavor' } } });
+    await custom.createClusterCustomObject({
+      ...k, plural: 'clusterqueues',
+      body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'cq' }, spec: { namespaceSelector: {}, resourceGroups: [{ coveredResources: ['cpu', 'memory'], flavors: [{ name: 'default-flavor', resources: [{ name: 'cpu', nominalQuota: 16 }, { name: 'memory', nominalQuota: '64Gi' }] }] }] } },
+    });
+    const namespace = 'sdk';
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
+    await custom.createNamespacedCustomObject({ ...k, namespace, plural: 'localqueues', body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'lq', namespace }, spec: { clusterQueue: 'cq' } } });
+    const py = (action: string) => run(sdk.python, ['-c', sdkScript, action], { env: { KUBECONFIG: cluster.kubeconfig }, timeout: 180_000 });
+
+    const up = await py('up');
+    expect(up.ok, up.all).toBe(true);
+    // what SDK v0.29.0 creates: a ray.io/v1 RayCluster (no AppWrapper), in the LocalQueue
+    const rc = (await custom.getNamespacedCustomObject({ group: 'ray.io', version: 'v1', namespace, plural: 'rayclusters', name: 'demo' })) as { metadata: { labels?: Record<string, string> } };
+    expect(rc.metadata.labels?.['kueue.x-k8s.io/queue-name']).toBe('lq');
+    const status = await py('status');
+    expect(status.stdout, status.all).toContain('STATUS READY True');
+    expect((await core.listNamespacedPod({ namespace, labelSelector: 'ray.io/cluster=demo' })).items.filter((p) => p.status?.phase === 'Running')).toHaveLength(2);
+    const down = await py('down');
+    expect(down.ok, down.all).toBe(true);
+    await until('RayCluster gone', async () => (await custom.listNamespacedCustomObject({ group: 'ray.io', version: 'v1', namespace, plural: 'rayclusters' }) as { items: unknown[] }).items.length === 0);
+    await until('pods gone', async () => (await core.listNamespacedPod({ namespace })).items.length === 0);
 
     await core.deleteNamespace({ name: namespace });
     await custom.deleteClusterCustomObject({ ...k, plural: 'clusterqueues', name: 'cq' });
