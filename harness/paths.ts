@@ -4,7 +4,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export function home(): string {
-  return resolve(process.env.CODEFLARE_MATRIX_HOME ?? join(homedir(), '.cache', 'codeflare-matrix'));
+  return resolve(process.env.CODEFLARE_MATRIX_HOME || join(homedir(), '.cache', 'codeflare-matrix'));
 }
 
 /** The repository root (where the default config lives). */

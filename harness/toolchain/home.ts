@@ -1,6 +1,6 @@
 // Where the toolchain cache lives. Read from the environment on every call so tests can point it
 // at a temporary directory.
-import { homedir } from 'node:os';
+import { home } from '../paths.js';
 import { join } from 'node:path';
 
 export const components = ['kubernetes', 'etcd', 'kwok', 'helm'] as const;
@@ -11,8 +11,7 @@ export type Tool = (typeof tools)[number];
 
 /** `${CODEFLARE_MATRIX_HOME:-$HOME/.cache/codeflare-matrix}/toolchain` */
 export function toolchainHome(): string {
-  const home = process.env.CODEFLARE_MATRIX_HOME || join(homedir(), '.cache', 'codeflare-matrix');
-  return join(home, 'toolchain');
+  return join(home(), 'toolchain');
 }
 
 /** The finished entry: `bin/` and `manifest.json`. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LocalProvider } from '../../providers/local/provider.js';
 import { processesUnder } from '../../processes.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
-import { clients, until } from '../../testing.js';
+import { clients, kueueQueue, until } from '../../testing.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
 import { installProcess, uninstall } from './index.js';
@@ -29,14 +29,7 @@ test('Kueue v0.11.6: webhooks from the host; a Job admitted within quota, one ov
     expect(installed.serviceAccount).toBe('kueue-controller-manager');
     const { custom, core, batch } = clients(cluster.kubeconfig);
     const namespace = 'team';
-    await custom.createClusterCustomObject({ group, version: v, plural: 'resourceflavors', body: { apiVersion: `${group}/${v}`, kind: 'ResourceFlavor', metadata: { name: 'default-flavor' } } });
-    await custom.createClusterCustomObject({
-      group, version: v, plural: 'clusterqueues',
-      body: { apiVersion: `${group}/${v}`, kind: 'ClusterQueue', metadata: { name: 'cq' }, spec: { namespaceSelector: {}, resourceGroups: [{ coveredResources: ['cpu', 'memory'], flavors: [{ name: 'default-flavor', resources: [{ name: 'cpu', nominalQuota: 4 }, { name: 'memory', nominalQuota: '16Gi' }] }] }] } },
-    });
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
-    await custom.createNamespacedCustomObject({ group, version: v, namespace, plural: 'localqueues', body: { apiVersion: `${group}/${v}`, kind: 'LocalQueue', metadata: { name: 'lq', namespace }, spec: { clusterQueue: 'cq' } } });
+    await kueueQueue(cluster.kubeconfig, { namespace, cpu: 4, memory: '16Gi' });
     const job = (n: string, cpu: string) => ({
       metadata: { name: n, labels: { 'kueue.x-k8s.io/queue-name': 'lq' } },
       spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '5'], resources: { requests: { cpu, memory: '1Gi' } } }] } } },

@@ -5,7 +5,7 @@
 import { test, expect } from '@playwright/test';
 import { LocalProvider } from '../../providers/local/provider.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
-import { clients, until } from '../../testing.js';
+import { clients, kueueQueue, until } from '../../testing.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
 import { installStack, uninstallStack } from './index.js';
@@ -40,16 +40,8 @@ test('KubeRay v1.3.2 then Kueue v0.11.6: a queued RayCluster is admitted, its po
     const stack = await installStack(ctx, builds);
     expect(stack.map((s) => s.component)).toEqual(['kuberay', 'kueue']); // the catalog's order, not the caller's
     const { core, custom } = clients(cluster.kubeconfig);
-    const k = { group: 'kueue.x-k8s.io', version: 'v1beta1' };
-    await custom.createClusterCustomObject({ ...k, plural: 'resourceflavors', body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ResourceFlavor', metadata: { name: 'default-flavor' } } });
-    await custom.createClusterCustomObject({
-      ...k, plural: 'clusterqueues',
-      body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'cq' }, spec: { namespaceSelector: {}, resourceGroups: [{ coveredResources: ['cpu', 'memory'], flavors: [{ name: 'default-flavor', resources: [{ name: 'cpu', nominalQuota: 8 }, { name: 'memory', nominalQuota: '32Gi' }] }] }] } },
-    });
     const namespace = 'ray';
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
-    await custom.createNamespacedCustomObject({ ...k, namespace, plural: 'localqueues', body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'lq', namespace }, spec: { clusterQueue: 'cq' } } });
+    await kueueQueue(cluster.kubeconfig, { namespace, cpu: 8, memory: '32Gi' });
     const rc = { group: 'ray.io', version: 'v1', namespace, plural: 'rayclusters' };
     const first = (await custom.createNamespacedCustomObject({ ...rc, body: rayCluster('first', '2') })) as { spec: { suspend?: boolean } };
     expect(first.spec.suspend).toBe(true); // held by Kueue's webhook until admitted
@@ -63,7 +55,7 @@ test('KubeRay v1.3.2 then Kueue v0.11.6: a queued RayCluster is admitted, its po
     expect((await core.listNamespacedPod({ namespace, labelSelector: 'ray.io/cluster=second' })).items).toHaveLength(0);
 
     await core.deleteNamespace({ name: namespace });
-    await custom.deleteClusterCustomObject({ ...k, plural: 'clusterqueues', name: 'cq' });
+    await custom.deleteClusterCustomObject({ group: 'kueue.x-k8s.io', version: 'v1beta1', plural: 'clusterqueues', name: 'cq' });
     await uninstallStack(ctx, stack);
   } finally {
     await provider.destroy(name);
@@ -104,16 +96,8 @@ test('CodeFlare SDK v0.29.0: ClusterConfiguration → up() → status READY → 
       kueue: await buildComponent(await resolveSource('kueue', 'v0.11.6')),
     });
     const { core, custom } = clients(cluster.kubeconfig);
-    const k = { group: 'kueue.x-k8s.io', version: 'v1beta1' };
-    await custom.createClusterCustomObject({ ...k, plural: 'resourceflavors', body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ResourceFlavor', metadata: { name: 'default-flavor' } } });
-    await custom.createClusterCustomObject({
-      ...k, plural: 'clusterqueues',
-      body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', metadata: { name: 'cq' }, spec: { namespaceSelector: {}, resourceGroups: [{ coveredResources: ['cpu', 'memory'], flavors: [{ name: 'default-flavor', resources: [{ name: 'cpu', nominalQuota: 16 }, { name: 'memory', nominalQuota: '64Gi' }] }] }] } },
-    });
     const namespace = 'sdk';
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
-    await custom.createNamespacedCustomObject({ ...k, namespace, plural: 'localqueues', body: { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', metadata: { name: 'lq', namespace }, spec: { clusterQueue: 'cq' } } });
+    await kueueQueue(cluster.kubeconfig, { namespace, cpu: 16, memory: '64Gi' });
     const py = (action: string) => run(sdk.python, ['-c', sdkScript, action], { env: { KUBECONFIG: cluster.kubeconfig }, timeout: 180_000 });
 
     const up = await py('up');
@@ -130,7 +114,7 @@ test('CodeFlare SDK v0.29.0: ClusterConfiguration → up() → status READY → 
     await until('pods gone', async () => (await core.listNamespacedPod({ namespace })).items.length === 0);
 
     await core.deleteNamespace({ name: namespace });
-    await custom.deleteClusterCustomObject({ ...k, plural: 'clusterqueues', name: 'cq' });
+    await custom.deleteClusterCustomObject({ group: 'kueue.x-k8s.io', version: 'v1beta1', plural: 'clusterqueues', name: 'cq' });
     await uninstallStack(ctx, stack);
   } finally {
     await provider.destroy(name);
