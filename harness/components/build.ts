@@ -4,7 +4,7 @@
 // (assembled in a temp dir, manifest written last, renamed into place: readers never see half an entry).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
 import { z } from 'zod';
@@ -13,6 +13,7 @@ import { home } from '../paths.js';
 import { duration, type Log } from '../toolchain/build.js';
 import { sha256File } from '../toolchain/entry.js';
 import { parseGoMod } from '../toolchain/gomod.js';
+import { publishDir } from '../files.js';
 import { withLock } from '../toolchain/lock.js';
 import { go, type GoRun } from './go.js';
 import { provenanceOf } from './provenance.js';
@@ -214,14 +215,7 @@ async function build(source: Source, overrides: Record<string, string>, key: str
       createdAt: new Date().toISOString(),
     };
     await copyFile(logFile, join(tmp, 'build.log'));
-    // The manifest is written last: its presence is what makes an entry.
-    await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    const old = join(parent, `.old-${key}-${process.pid}`);
-    await rename(final, old).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
-    });
-    await rename(tmp, final);
-    await rm(old, { recursive: true, force: true });
+    await publishDir(tmp, final, manifest);
     await rm(src, { recursive: true, force: true }); // the copy is only needed to debug a failure
     log(`${name}: built in ${duration(Date.now() - start)} → ${final} (${(size / 2 ** 20).toFixed(0)} MiB)`);
     for (const d of provenance.differences) log(`${name}: ${d}`);

@@ -1,9 +1,10 @@
 // Building one cache entry: wrapper module → download → one `go build` for all mains → version
 // check → manifest, assembled in a temp dir and renamed into place so readers never see half an entry.
-import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { entryDir, lockPath, workDir, type Component } from './home.js';
+import { publishDir } from '../files.js';
 import { withLock } from './lock.js';
 import { goEnv } from './gomod.js';
 import { buildSpec, type BuildSpec } from './specs.js';
@@ -126,14 +127,7 @@ export async function buildEntry(component: Component, version: string, opts: { 
           await mkdir(dirname(join(tmp, dest)), { recursive: true });
           await copyFile(join(spec.module.dir, src), join(tmp, dest));
         }
-        // The manifest is written last: its presence is what makes an entry.
-        await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-        const old = join(parent, `.old-${version}-${process.pid}`);
-        await rename(final, old).catch((e: NodeJS.ErrnoException) => {
-          if (e.code !== 'ENOENT') throw e;
-        });
-        await rename(tmp, final);
-        await rm(old, { recursive: true, force: true });
+        await publishDir(tmp, final, manifest);
         const size = Object.values(manifest.binaries).reduce((a, b) => a + b.size, 0);
         log(`${name}: built in ${duration(Date.now() - start)} → ${final} (${(size / 2 ** 20).toFixed(0)} MiB)`);
       } finally {
