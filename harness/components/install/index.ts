@@ -2,7 +2,7 @@
 // with kustomize and applied server-side — CRDs first, waited to Established — except the
 // controller's Deployment, whose pod is played by the built binary running on the host under that
 // Deployment's ServiceAccount (impersonated), so the component's shipped RBAC is what is tested.
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments, parseDocument, parse, stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
@@ -220,7 +220,10 @@ export async function uninstall(ctx: InstallContext, installed: Installed): Prom
   const mode = component(loadCatalog(), installed.component).process.find((p) => satisfies(loadCatalog(), installed.component, installed.version, p.range));
   for (const at of Object.keys(mode?.links ?? {})) {
     try {
-      if (readlinkSync(at).startsWith(`${dir}/`)) rmSync(at); // ours: remove it; another cluster's: leave it
+      if (readlinkSync(at).startsWith(`${dir}/`)) {
+        rmSync(at); // ours: remove it (and the folders made for it, once empty); another cluster's: leave it
+        for (let d = dirname(at); d !== '/' && readdirSync(d).length === 0; d = dirname(d)) rmdirSync(d);
+      }
     } catch {
       /* not a link, or gone */
     }
