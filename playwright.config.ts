@@ -1,19 +1,60 @@
-// One Playwright config. Today: the harness's own tests; `run` (issue 5) adds one project per cell from a plan file.
-// Deterministic and cheap: it is evaluated again in every worker.
-import { defineConfig } from '@playwright/test';
+// One Playwright config, evaluated again in every worker (so it only reads files, deterministically).
+// - Without a run: the harness's own tests (project `unit`).
+// - Under `codeflare-matrix run` (CODEFLARE_MATRIX_RUN=<run folder>): three projects per cell of the
+//   run's plan.json — `setup:<cell>` (build, provision, install), `<cell>` (the suites, depending
+//   on the setup, so a failed setup blocks them rather than failing them) and `teardown:<cell>`.
+import { join } from 'node:path';
+import { defineConfig, type Project } from '@playwright/test';
+import { seconds } from './matrix/config.js';
+import { RUN_ENV, cellDir, readPlan } from './harness/run/layout.js';
+import { suiteGrep } from './suites/index.js';
 
-export default defineConfig({
-  timeout: 60_000,
-  reporter: process.env.CI ? [['list'], ['junit', { outputFile: 'out/junit.xml' }]] : [['list']],
-  outputDir: 'out/test-results',
-  workers: 2,
-  globalSetup: './harness/global-setup.ts',
-  projects: [
+const runFolder = process.env[RUN_ENV];
+
+function cellProjects(dir: string): Project[] {
+  const plan = readPlan(dir);
+  const t = plan.run.timeouts;
+  const grep = suiteGrep(plan.run.suites);
+  return plan.cells.flatMap((c): Project[] => [
+    { name: `setup:${c.id}`, testDir: 'fixtures', testMatch: 'cell.setup.ts', teardown: `teardown:${c.id}`, use: { cellId: c.id } as never, retries: 0, timeout: 1000 * (seconds(t.provision) + seconds(t.install)) + 30 * 60_000 },
+    { name: `teardown:${c.id}`, testDir: 'fixtures', testMatch: 'cell.teardown.ts', use: { cellId: c.id } as never, retries: 0, timeout: 10 * 60_000 },
     {
-      // The harness itself: planner, catalog, config, CLI, toolchain, providers (real processes).
-      name: 'unit',
-      testDir: '.',
-      testMatch: ['{matrix,harness,reports,fixtures}/**/*.test.ts'],
+      name: c.id,
+      testDir: 'suites',
+      testMatch: '*.spec.ts',
+      dependencies: [`setup:${c.id}`],
+      use: { cellId: c.id } as never,
+      ...(grep ? { grep } : {}),
+      retries: plan.run.retries,
+      timeout: 1000 * seconds(t.test),
+      outputDir: join(cellDir(dir, c.id), 'test-results'),
+      metadata: { era: c.era, title: c.title },
     },
-  ],
-});
+  ]);
+}
+
+export default runFolder
+  ? defineConfig({
+      reporter: [
+        ['list'],
+        ['./reports/cell-reporter.ts'],
+        ['allure-playwright', { resultsDir: join(runFolder, 'allure-results'), detail: false, suiteTitle: false, environmentInfo: { harness: 'codeflare-matrix', run: runFolder } }],
+      ],
+      workers: 1,
+      projects: cellProjects(runFolder),
+    })
+  : defineConfig({
+      timeout: 60_000,
+      reporter: process.env.CI ? [['list'], ['junit', { outputFile: 'out/junit.xml' }]] : [['list']],
+      outputDir: 'out/test-results',
+      workers: 2,
+      globalSetup: './harness/global-setup.ts',
+      projects: [
+        {
+          // The harness itself: planner, catalog, config, CLI, toolchain, providers (real processes).
+          name: 'unit',
+          testDir: '.',
+          testMatch: ['{matrix,harness,reports,fixtures}/**/*.test.ts'],
+        },
+      ],
+    });

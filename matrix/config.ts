@@ -30,6 +30,11 @@ export const MatrixConfig = z.strictObject({
   components: z.partialRecord(z.enum(componentIds), Axis).default({}),
   /** chain: the component under test and where its code comes from (a tag, {ref}, or {path}). */
   chain: z.strictObject({ component: z.enum(componentIds), ref: Selector }).optional(),
+  /**
+   * Extra cells beyond the strategy's, each a combination of concrete versions (as GitHub Actions'
+   * matrix `include`): e.g. an era E stack (no operator) beside operator rows.
+   */
+  include: z.array(z.partialRecord(z.enum(['kubernetes', ...componentIds]), z.string().min(1))).default([]),
   /** release: the candidate operator version (a published row) and, optionally, the previous one. */
   release: z.strictObject({ candidate: z.string(), previous: z.string().optional() }).optional(),
   /** Suite tags to run ("*" for all that apply). */

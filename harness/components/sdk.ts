@@ -1,5 +1,8 @@
 // The CodeFlare SDK: one virtualenv per version at home()/sdk/<tag>/venv on the machine's Python,
-// installed from the exact wheel PyPI serves (its sha256 recorded). sdk.json is written last: its
+// installed from the exact wheel PyPI serves (its sha256 recorded). Its dependencies resolve as PyPI
+// served them the day after that wheel's upload (pip --uploaded-prior-to), so an SDK is tested with
+// the dependencies it was released against, not whatever is newest today (kubernetes 37's pydantic
+// models break SDK 0.35–0.38); resolution `latest` asks for today's. sdk.json is written last: its
 // presence is what makes an installed SDK. A version that cannot install or import on this Python
 // leaves failed.json, so the next call says why at once instead of spending minutes in pip again.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -23,6 +26,7 @@ const Manifest = z.object({
   interpreter: z.string(),
   python: z.string(),
   provenance: z.record(z.string(), z.unknown()),
+  resolution: z.enum(['release', 'latest']).default('latest'),
   seconds: z.number(),
   createdAt: z.string(),
 });
@@ -68,8 +72,22 @@ async function importFailure(python: string, stderr: string): Promise<string> {
 }
 
 /** Makes sure SDK `version` (a tag like v0.14.0) is installed in its own virtualenv and importable. */
-export async function ensureSdk(version: string, opts: { log?: Log; python?: string; force?: boolean } = {}): Promise<Sdk> {
+/** pip that knows --uploaded-prior-to (added in pip 25.x), pinned for repeatable resolution. */
+const PIP = 'pip==26.3';
+
+/** When PyPI received a file of codeflare-sdk (its simple JSON API), with the interpreter's own TLS setup. */
+const UPLOAD_TIME = `
+import json, sys, urllib.request
+req = urllib.request.Request("https://pypi.org/simple/codeflare-sdk/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+files = json.load(urllib.request.urlopen(req, timeout=60))["files"]
+print(next(f["upload-time"] for f in files if f["filename"] == sys.argv[1]))
+`;
+
+export type Resolution = 'release' | 'latest';
+
+export async function ensureSdk(version: string, opts: { log?: Log; python?: string; force?: boolean; resolution?: Resolution } = {}): Promise<Sdk> {
   const log = opts.log ?? (() => {});
+  const resolution = opts.resolution ?? 'release';
   const interpreter = opts.python ?? 'python3';
   const plain = version.replace(/^v/, '');
   if (!/^\d+\.\d+\.\d+([.-]?\w+)*$/.test(plain)) throw new UserError(`codeflare-sdk ${version}: not a version`, PACKAGE, 'use a tag like v0.14.0');
@@ -83,7 +101,7 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
     if (opts.force) return undefined;
     try {
       const m = Manifest.parse(JSON.parse(readFileSync(join(dir, 'sdk.json'), 'utf8')));
-      if (m.interpreter === interpreter && existsSync(python)) return { version: tag, venv, python, provenance: m.provenance as Provenance };
+      if (m.interpreter === interpreter && m.resolution === resolution && existsSync(python)) return { version: tag, venv, python, provenance: m.provenance as Provenance };
     } catch {
       // not installed
     }
@@ -129,7 +147,16 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
       r = await step('creating the virtualenv', interpreter, ['-m', 'venv', venv]);
       if (!r.ok) throw new Error(`codeflare-sdk ${tag}: ${interpreter} -m venv failed: ${r.all.trim().split('\n').pop()} (log ${logFile})`);
       const pyVersion = (await run(python, ['-c', 'import platform; print(platform.python_version())'])).stdout.trim();
-      r = await step(`installing ${file} and its dependencies`, python, ['-m', 'pip', 'install', join(dir, 'wheel', file)]);
+      let cutoff: string | undefined;
+      if (resolution === 'release') {
+        r = await step('asking PyPI when the wheel was uploaded', python, ['-c', UPLOAD_TIME, file]);
+        if (!r.ok) throw new Error(`codeflare-sdk ${tag}: cannot read the upload time of ${file} from PyPI: ${r.all.trim().split('\n').pop()} (log ${logFile})`);
+        cutoff = new Date(Date.parse(r.stdout.trim()) + 24 * 3600_000).toISOString();
+        r = await step(`installing ${PIP}`, python, ['-m', 'pip', 'install', PIP]);
+        if (!r.ok) throw new Error(`codeflare-sdk ${tag}: installing ${PIP} failed: ${pipFailure(r.all)} (log ${logFile})`);
+      }
+      const limit = cutoff ? ['--uploaded-prior-to', cutoff] : [];
+      r = await step(`installing ${file} and its dependencies${cutoff ? ` as PyPI served them before ${cutoff.slice(0, 10)}` : ''}`, python, ['-m', 'pip', 'install', ...limit, join(dir, 'wheel', file)]);
       if (!r.ok) throw failed(`codeflare-sdk ${tag} does not install on Python ${pyVersion}: ${pipFailure(r.all)}`);
       // The distribution's metadata, not codeflare_sdk.__version__: old SDKs lack it, newer fall back to "v0.0.0".
       r = await step('importing codeflare_sdk', python, ['-c', "import importlib.metadata as m, codeflare_sdk; print(m.version('codeflare-sdk'))"]);
@@ -151,11 +178,12 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
         resolved: `v${installed}`,
         module: PACKAGE,
         wheel,
+        ...(cutoff ? { resolvedBefore: cutoff } : {}),
         deps: freeze.map((m) => ({ path: m[1]!, version: m[2]! })),
         differences: [...(installed === plain ? [] : [`codeflare-sdk ${tag} reports version ${installed}`]), ...broken.map((b) => b.replace(': ', ` does not import on Python ${pyVersion}: `))],
       };
       const seconds = Math.round((Date.now() - start) / 100) / 10;
-      writeAtomic(join(dir, 'sdk.json'), JSON.stringify({ version: tag, interpreter, python: pyVersion, provenance, seconds, createdAt: new Date().toISOString() }, null, 2) + '\n');
+      writeAtomic(join(dir, 'sdk.json'), JSON.stringify({ version: tag, interpreter, python: pyVersion, provenance, resolution, seconds, createdAt: new Date().toISOString() }, null, 2) + '\n');
       log(`codeflare-sdk ${tag}: installed in ${duration(Date.now() - start)} (Python ${pyVersion}, ${file} sha256 ${wheel.sha256.slice(0, 12)}…)`);
       return { version: tag, venv, python, provenance };
     },

@@ -46,6 +46,8 @@ export type Provenance = {
   imageDigest?: string;
   /** SDK: the wheel installed and its hash. */
   wheel?: { file: string; sha256: string };
+  /** SDK: its dependencies resolved as PyPI served them before this time (the day after its release). */
+  resolvedBefore?: string;
   /** Where what ran differs from what was asked for, in words. */
   differences: string[];
 };

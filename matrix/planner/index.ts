@@ -130,7 +130,12 @@ export function plan(loaded: LoadedConfig, catalog: Catalog, override: { strateg
   const cells = new Map<string, Cell>();
   const excluded = new Map<string, Exclusion>();
   const excludedCount: Record<string, number> = {};
-  for (const p of out.proposals) {
+  const included = config.include.map((versions, i): Proposal => {
+    const resolved: Versions = {};
+    for (const [id, v] of Object.entries(versions) as [ComponentId, string][]) resolved[id] = resolveSelector(catalog, id, v, `include[${i}].${id}`)[0]!;
+    return { versions: resolved };
+  });
+  for (const p of [...out.proposals, ...included]) {
     const r = complete(p);
     if (isCell(r)) {
       cells.set(r.id, r);

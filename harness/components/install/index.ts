@@ -64,7 +64,13 @@ async function apply(ctx: InstallContext, dir: string, objs: Obj[], name: string
     const r = await kubectlIn(ctx, ['apply', '--server-side', '--force-conflicts', '--field-manager=codeflare-matrix', '-f', file]);
     if (!r.ok) throw new Error(`the API server rejected ${name} ${part}: ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
     if (part === 'crds') {
-      const w = await kubectlIn(ctx, ['wait', '--for=condition=Established', '--timeout=60s', ...list.map((o) => `crd/${o.metadata.name}`)]);
+      let w = await kubectlIn(ctx, ['wait', '--for=condition=Established', '--timeout=60s', ...list.map((o) => `crd/${o.metadata.name}`)]);
+      // A CRD read before the apiserver first wrote its status has no conditions, and kubectl (1.31)
+      // then fails at once ("accessor error") instead of waiting: ask again.
+      for (let i = 0; i < 20 && !w.ok && /accessor error/.test(w.stderr); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        w = await kubectlIn(ctx, ['wait', '--for=condition=Established', '--timeout=60s', ...list.map((o) => `crd/${o.metadata.name}`)]);
+      }
       if (!w.ok) throw new Error(`CRDs of ${name} not Established: ${w.stderr.trim()}`);
     }
   }

@@ -1,0 +1,56 @@
+// `codeflare-matrix run`: plan, provision, install, test and write results; prints each cell's
+// outcome and the support matrix verified by this run.
+import { Command, Option } from 'commander';
+import { relative } from 'node:path';
+import { defaultConfigPath } from '../paths.js';
+import { UserError } from '../errors.js';
+import { table } from '../table.js';
+import { runMatrix } from '../run/index.js';
+import type { Plan } from '../../matrix/planner/index.js';
+import type { Results } from '../../reports/results.js';
+
+const count = (flag: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} ${v} is not a whole number ≥ ${min}`, flag, `pass e.g. ${flag} ${min + 1}`);
+  return n;
+};
+
+function shard(v: string): { index: number; total: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = Number(m?.[1]);
+  const total = Number(m?.[2]);
+  if (!m || index < 1 || total < 1 || index > total) throw new UserError(`--shard ${v} is not i/n with 1 ≤ i ≤ n`, '--shard', 'pass e.g. --shard 1/4');
+  return { index, total };
+}
+
+/** Each cell's outcome, one row; why for every cell that is not passed. */
+export function renderOutcome(r: Results): string {
+  const rows = r.cells.map((c) => {
+    const tests = c.suites.flatMap((s) => s.tests);
+    const n = (s: string) => tests.filter((t) => t.status === s).length;
+    return [c.id, c.status, `${n('passed')} passed, ${n('failed')} failed, ${n('flaky')} flaky, ${n('not-applicable')} n/a, ${n('blocked')} blocked`, c.cluster?.reused ? 'reused' : c.cluster ? 'new' : '', c.reason ?? ''];
+  });
+  return table(['cell', 'status', 'tests', 'cluster', 'reason'], rows);
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run the matrix: per cell provision a cluster, install the stack, run the suites, tear down; writes results')
+    .option('-c, --config <file>', 'matrix config (YAML)', defaultConfigPath)
+    .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(['full', 'pairwise', 'chain', 'release', 'published']))
+    .option('--cells <ids>', 'only these cells (comma-separated ids from `plan`)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--shard <i/n>', 'the i-th of n shards, by whole cells', shard)
+    .option('--retries <n>', 'retries of a failed test (a pass on retry is flaky, not passed)', count('--retries', 0))
+    .option('-j, --parallelism <n>', 'cells at once', count('--parallelism', 1))
+    .option('--reuse-clusters', 'give a cleanly uninstalled cluster to the next cell of the same Kubernetes version and era', false)
+    .option('--keep-on-failure', 'keep the cluster of a failed cell (printed with how to remove it)', false)
+    .option('-o, --out <dir>', 'run folder (default out/runs/<name>-<time>)')
+    .action(async (o: { config: string; strategy?: Plan['strategy']; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
+      const { dir, results, exitCode } = await runMatrix(o);
+      console.log(`\n${renderOutcome(results)}\n`);
+      const verified = results.cells.filter((c) => c.status === 'passed');
+      console.log(verified.length ? `verified by this run (${verified.length} of ${results.cells.length} cells):\n${table(['era', 'stack'], verified.map((c) => [c.era, Object.entries(c.requested).map(([k, v]) => `${k} ${v}`).join(', ')]))}` : 'no cell verified by this run');
+      console.log(`\nresults: ${relative(process.cwd(), dir)}/results.json`);
+      process.exitCode = exitCode;
+    });
+}

@@ -1,0 +1,182 @@
+// One cell's life outside the tests: setup (build what the cell names, provision or reuse a
+// cluster, install the stack in the catalog's order, upgrade cells from their previous stack) and
+// teardown (export logs, uninstall and give the cluster back, or destroy it). Both run as
+// Playwright setup/teardown projects; every step is written to the cell's state as it completes, so
+// a teardown after a half-built setup knows exactly what to undo.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
+import type { Cell, Versions } from '../../matrix/cell.js';
+import type { Plan } from '../../matrix/planner/index.js';
+import { seconds } from '../../matrix/config.js';
+import { buildComponent } from '../components/build.js';
+import { ensureSdk } from '../components/sdk.js';
+import { resolveSource } from '../components/source.js';
+import { installStack, uninstallStack, upgradeProcess, type InstallContext, type Installed } from '../components/install/index.js';
+import type { Built } from '../components/types.js';
+import { providerFor } from '../providers/index.js';
+import type { Cluster } from '../providers/provider.js';
+import { readState, saveState } from '../providers/state.js';
+import { defaultNodes } from '../providers/local/provision.js';
+import { toolchainEntry } from '../toolchain/index.js';
+import { clients, until } from '../testing.js';
+import { cellDir, cellFailed, readCellState, saveCellState, setStep, type CellState, type RunOptions } from './layout.js';
+import { give, poolKey, take } from './pool.js';
+
+/** Components the cell installs itself (standalone in its era); the others come with the operator or are clients. */
+export function installedComponents(cell: Cell): ComponentId[] {
+  const era = loadCatalog().eras.find((e) => e.id === cell.era)!;
+  return (Object.keys(cell.versions) as ComponentId[]).filter((id) => era.install[id] === 'standalone');
+}
+
+async function buildAll(versions: Versions, ids: ComponentId[], step: (s: string) => void): Promise<Partial<Record<ComponentId, Built>>> {
+  const out: Partial<Record<ComponentId, Built>> = {};
+  for (const id of ids) {
+    step(`build ${id} ${versions[id]}`);
+    out[id] = await buildComponent(await resolveSource(id, versions[id]!));
+  }
+  return out;
+}
+
+const elapsed = (t0: number) => Date.now() - t0;
+
+export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOptions): Promise<CellState> {
+  const state: CellState = readCellState(run, cell.id) ?? { cell: cell.id, installed: [], phases: {} };
+  const save = () => saveCellState(run, state);
+  const step = (s: string) => setStep(run, cell.id, s);
+  const log = (line: string) => console.log(`[${cell.id}] ${line}`);
+  try {
+    // Known before anything starts: what the registries here do not serve cannot be built.
+    if (cell.unavailable.length) throw new Error(`not buildable here: ${cell.unavailable.join('; ')}`);
+    const ids = installedComponents(cell);
+    const t0 = Date.now();
+    const builds = await buildAll(cell.versions, ids, step);
+    const previous = cell.upgradeFrom ? await buildAll(cell.upgradeFrom, ids.filter((id) => cell.upgradeFrom![id] && cell.upgradeFrom![id] !== cell.versions[id]), step) : {};
+    const sdkVersion = cell.versions['codeflare-sdk'];
+    if (sdkVersion) {
+      step(`install codeflare-sdk ${sdkVersion} (PyPI)`);
+      state.sdk = await ensureSdk(sdkVersion, { log });
+    }
+    state.phases.install = elapsed(t0); // builds count as install; provision is timed alone below
+
+    const t1 = Date.now();
+    state.cluster = await acquireCluster(run, plan, cell, opts, step, log);
+    state.phases.provision = elapsed(t1);
+    save();
+
+    const t2 = Date.now();
+    const ctx = installContext(state.cluster, log, seconds(plan.run.timeouts.install) * 1000);
+    if (cell.upgradeFrom) {
+      step('install the previous stack');
+      const first = { ...builds, ...previous };
+      state.installed = await installStack(ctx, first);
+      save();
+      state.preUpgrade = await beforeUpgrade(state.cluster, state.installed);
+      save();
+      for (const id of Object.keys(previous) as ComponentId[]) {
+        step(`upgrade ${id} ${cell.upgradeFrom[id]} → ${cell.versions[id]}`);
+        const i = state.installed.findIndex((x) => x.component === id);
+        state.installed[i] = await upgradeProcess(ctx, state.installed[i]!, builds[id]!);
+        save();
+      }
+    } else {
+      step(`install ${ids.map((id) => `${id} ${cell.versions[id]}`).join(', ')}`);
+      state.installed = await installStack(ctx, builds);
+    }
+    state.phases.install = (state.phases.install ?? 0) + elapsed(t2);
+    const v = await clients(state.cluster.kubeconfig).version.getCode();
+    state.serverVersion = v.gitVersion;
+    step('suites');
+    save();
+    return state;
+  } catch (e) {
+    state.error = (e as Error).message.split('\n')[0];
+    save();
+    throw e;
+  }
+}
+
+function installContext(cluster: Cluster, log: (l: string) => void, timeoutMs?: number): InstallContext {
+  return { cluster, kubectl: toolchainEntry('kubernetes', cluster.kubernetes).bin.kubectl!, log, ...(timeoutMs ? { timeoutMs } : {}) };
+}
+
+async function acquireCluster(run: string, plan: Plan, cell: Cell, opts: RunOptions, step: (s: string) => void, log: (l: string) => void): Promise<CellState['cluster'] & {}> {
+  const provider = providerFor(plan.provider);
+  const kubernetes = cell.versions.kubernetes!;
+  const key = poolKey(plan.provider, kubernetes, cell.era);
+  if (opts.reuseClusters) {
+    for (let c = take(run, key, cell.id); c; c = take(run, key, cell.id)) {
+      const healthy = (await provider.list()).find((s) => s.name === c!.name)?.healthy;
+      if (healthy) {
+        step(`reuse cluster ${c.name}`);
+        return { ...c, reused: true, poolKey: key };
+      }
+      log(`cluster ${c.name} from the pool is not healthy: destroying it`);
+      await provider.destroy(c.name);
+    }
+  }
+  const name = `cm-${cell.id.slice(-8)}-${Date.now().toString(36).slice(-5)}`;
+  step(`provision ${plan.provider} cluster ${name} (Kubernetes ${kubernetes})`);
+  const cluster = await provider.create(
+    { name, kubernetes, owner: opts.owner, nodes: plan.run.nodes ?? defaultNodes, ...(plan.run.context ? { context: plan.run.context } : {}) },
+    log,
+  );
+  return { ...cluster, reused: false, poolKey: key };
+}
+
+/** Upgrade cells: objects made before the upgrade, which the upgraded stack must keep and reconcile. */
+async function beforeUpgrade(cluster: Cluster, installed: Installed[]): Promise<CellState['preUpgrade']> {
+  if (!installed.some((i) => i.component === 'kuberay')) return undefined;
+  const { core, custom } = clients(cluster.kubeconfig);
+  const namespace = 'pre-upgrade';
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
+  const { rayCluster, rayApi } = await import('../../fixtures/objects.js');
+  const api = rayApi(installed.find((i) => i.component === 'kuberay')!.version);
+  await custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'before-upgrade', { workers: 1 }) });
+  return { namespace, rayClusters: ['before-upgrade'] };
+}
+
+/**
+ * Teardown tolerates a half-built cell: whatever the state says was made is exported and undone.
+ * A cluster whose stack uninstalled cleanly goes back to the pool (with --reuse-clusters); a failed
+ * cell's cluster stays with --keep-on-failure; anything else is destroyed.
+ */
+export async function teardownCell(run: string, cell: Cell, opts: RunOptions): Promise<string[]> {
+  const state = readCellState(run, cell.id);
+  const notes: string[] = [];
+  if (!state?.cluster) return notes;
+  const t0 = Date.now();
+  setStep(run, cell.id, 'teardown');
+  const provider = providerFor(state.cluster.provider);
+  const logs = join(cellDir(run, cell.id), 'logs');
+  mkdirSync(logs, { recursive: true });
+  await provider.exportLogs(state.cluster.name, join(logs, 'cluster')).catch((e) => notes.push(`logs of ${state.cluster!.name}: ${(e as Error).message}`));
+  for (const i of state.installed) if (i.process && existsSync(i.process.log)) copyFileSync(i.process.log, join(logs, `${i.component}-${basename(i.process.log)}`));
+
+  const failed = cellFailed(run, cell.id) || !!state.error;
+  if (failed && opts.keepOnFailure) {
+    // Kept for a person to look at: no owner, so neither the janitor nor the run's end removes it.
+    const s = readState(state.cluster.name);
+    if (s) saveState({ ...s, owner: undefined, ownerStart: undefined });
+    notes.push(`kept cluster ${state.cluster.name} (kubeconfig ${state.cluster.kubeconfig}); remove it with: codeflare-matrix cluster down ${state.cluster.name}`);
+  } else {
+    let clean = false;
+    if (opts.reuseClusters && !state.error) {
+      try {
+        await uninstallStack(installContext(state.cluster, () => {}), state.installed);
+        if (state.preUpgrade) await clients(state.cluster.kubeconfig).core.deleteNamespace({ name: state.preUpgrade.namespace });
+        clean = true;
+      } catch (e) {
+        notes.push(`uninstall failed, destroying the cluster instead: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    const { reused: _r, poolKey: key, ...cluster } = state.cluster;
+    if (clean) give(run, key, cluster);
+    else await provider.destroy(state.cluster.name);
+  }
+  state.phases.teardown = Date.now() - t0;
+  saveCellState(run, state);
+  setStep(run, cell.id, 'done');
+  return notes;
+}

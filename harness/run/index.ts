@@ -1,0 +1,199 @@
+// `codeflare-matrix run`: plan → per cell a Playwright process (setup project, the cell's suites,
+// teardown project) → results. One Playwright process per cell keeps cells apart (a cell that
+// crashes its process takes no other cell with it; Playwright's dependent projects would skip every
+// later cell after a failed one); `parallelism` of them run at once.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { loadCatalog } from '../../matrix/catalog/index.js';
+import { loadConfig } from '../../matrix/config.js';
+import { plan as makePlan, type Plan } from '../../matrix/planner/index.js';
+import type { Cell } from '../../matrix/cell.js';
+import { cellStatus, writeResults, RESULTS_SCHEMA, type CellResult, type Results } from '../../reports/results.js';
+import type { CellTests } from '../../reports/cell-reporter.js';
+import { pickSuites } from '../../suites/index.js';
+import { UserError } from '../errors.js';
+import { writeAtomic } from '../files.js';
+import { repoRoot } from '../paths.js';
+import { janitor } from '../providers/janitor.js';
+import { providerFor } from '../providers/index.js';
+import { clusterNames, readState } from '../providers/state.js';
+import { RUN_ENV, cellDir, readCellState, readStep, type RunOptions } from './layout.js';
+import { poolKey } from './pool.js';
+
+export type RunArgs = {
+  config: string;
+  strategy?: Plan['strategy'];
+  cells?: string[];
+  shard?: { index: number; total: number };
+  retries?: number;
+  parallelism?: number;
+  reuseClusters: boolean;
+  keepOnFailure: boolean;
+  out?: string;
+  log?: (line: string) => void;
+};
+
+export type RunOutcome = { dir: string; results: Results; exitCode: number };
+
+const version = (): string => (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The plan a run works on: the config's, narrowed to --cells and --shard, cells of one pool key together. */
+export function runPlan(a: RunArgs): Plan {
+  const loaded = loadConfig(a.config);
+  const p = makePlan(loaded, loadCatalog(), { strategy: a.strategy });
+  pickSuites(p.run.suites, `${a.config}: suites`);
+  let cells = p.cells;
+  if (a.cells?.length) {
+    const unknown = a.cells.filter((id) => !cells.some((c) => c.id === id));
+    if (unknown.length) throw new UserError(`no cell ${unknown.join(', ')} in the plan of ${a.config}`, '--cells', `pick ids from: codeflare-matrix plan -c ${a.config}`);
+    cells = cells.filter((c) => a.cells!.includes(c.id));
+  }
+  // Shards take whole cells, the same way `plan --github-matrix` splits them.
+  if (a.shard) cells = cells.filter((_, j) => j % a.shard!.total === a.shard!.index - 1);
+  if (cells.length === 0) throw new UserError('this shard has no cell', '--shard', 'use fewer shards than cells');
+  const key = (c: Cell) => poolKey(p.provider, c.versions.kubernetes ?? '', c.era);
+  const keys = [...new Set(cells.map(key))];
+  cells = [...cells].sort((x, y) => keys.indexOf(key(x)) - keys.indexOf(key(y)));
+  return {
+    ...p,
+    cells,
+    run: { ...p.run, ...(a.retries !== undefined ? { retries: a.retries } : {}), ...(a.parallelism !== undefined ? { parallelism: a.parallelism } : {}) },
+  };
+}
+
+export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
+  const log = a.log ?? ((l: string) => console.log(l));
+  const p = runPlan(a);
+  const started = new Date();
+  const id = `${p.name}-${started.toISOString().replace(/[:.]/g, '-')}`;
+  const dir = resolve(a.out ?? join('out', 'runs', id));
+  mkdirSync(dir, { recursive: true });
+  const opts: RunOptions = { id, owner: process.pid, reuseClusters: a.reuseClusters, keepOnFailure: a.keepOnFailure, startedAt: started.toISOString() };
+  writeAtomic(join(dir, 'plan.json'), JSON.stringify(p, null, 2) + '\n');
+  writeAtomic(join(dir, 'run.json'), JSON.stringify(opts, null, 2) + '\n');
+  for (const line of await janitor()) log(`janitor: removed ${line}`);
+
+  const results: Results = {
+    schema: RESULTS_SCHEMA,
+    harness: { name: 'codeflare-matrix', version: version() },
+    config: { name: p.name, path: p.config.path, hash: p.config.hash },
+    strategy: p.strategy,
+    provider: p.provider,
+    runs: [{ id, startedAt: opts.startedAt, finishedAt: opts.startedAt, interrupted: false, host: hostname(), ...(a.shard ? { shard: a.shard } : {}) }],
+    cells: [],
+  };
+  const save = () => {
+    results.runs[0]!.finishedAt = new Date().toISOString();
+    writeResults(join(dir, 'results.json'), results);
+  };
+  log(`run ${id}: ${p.cells.length} cell(s), ${p.run.parallelism} at a time${a.reuseClusters ? ', clusters reused' : ''} → ${relative(process.cwd(), dir) || dir}`);
+
+  const running = new Map<string, { child: ChildProcess; startedAt: Date }>();
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${sig}: stopping the running cells, then removing this run's clusters…`);
+    for (const { child } of running.values()) child.kill('SIGINT');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const progress = setInterval(() => showProgress(dir, p, results, running, started, log), 1000);
+  try {
+    const queue = [...p.cells];
+    const runOne = async (cell: Cell) => {
+      const t0 = new Date();
+      const child = spawnCell(dir, cell);
+      running.set(cell.id, { child, startedAt: t0 });
+      await new Promise<void>((done) => child.on('exit', () => done()));
+      running.delete(cell.id);
+      results.cells.push(cellResult(dir, p, cell, t0, interrupted));
+      save();
+    };
+    const lanes = Array.from({ length: Math.min(p.run.parallelism, queue.length) }, async () => {
+      for (let cell = queue.shift(); cell && !interrupted; cell = queue.shift()) await runOne(cell);
+    });
+    await Promise.all(lanes);
+    for (const cell of queue) results.cells.push(cellResult(dir, p, cell, new Date(), true));
+  } finally {
+    clearInterval(progress);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // Every cluster this run still owns (the pool, a cell killed mid-setup); kept ones have no owner.
+    for (const name of clusterNames()) {
+      const s = readState(name);
+      if (s?.owner === process.pid) await providerFor(s.provider).destroy(name);
+    }
+    results.runs[0]!.interrupted = interrupted;
+    save();
+  }
+  const failing = results.cells.filter((c) => c.status === 'failed' || (c.status === 'blocked' && !p.cells.find((x) => x.id === c.id)?.unavailable.length));
+  return { dir, results, exitCode: interrupted ? 130 : failing.length ? 1 : 0 };
+}
+
+function spawnCell(dir: string, cell: Cell): ChildProcess {
+  mkdirSync(cellDir(dir, cell.id), { recursive: true });
+  const out = openSync(join(cellDir(dir, cell.id), 'playwright.log'), 'a', 0o600);
+  try {
+    const cli = join(repoRoot, 'node_modules', '@playwright', 'test', 'cli.js');
+    return spawn(process.execPath, [cli, 'test', '-c', join(repoRoot, 'playwright.config.ts'), '--project', cell.id], {
+      cwd: repoRoot,
+      stdio: ['ignore', out, out],
+      env: { ...process.env, [RUN_ENV]: dir, FORCE_COLOR: '0' },
+    });
+  } finally {
+    closeSync(out);
+  }
+}
+
+/** A cell's result from what its setup recorded and its reporter wrote. */
+export function cellResult(dir: string, p: Plan, cell: Cell, startedAt: Date, interrupted: boolean): CellResult {
+  const state = readCellState(dir, cell.id);
+  const testsFile = join(cellDir(dir, cell.id), 'tests.json');
+  const tests = existsSync(testsFile) ? (JSON.parse(readFileSync(testsFile, 'utf8')) as CellTests) : undefined;
+  const provenance = [...(state?.installed.map((i) => i.provenance) ?? []), ...(state?.sdk ? [state.sdk.provenance] : [])];
+  const suites = tests?.suites ?? [];
+  const reason = state?.error ?? (!tests ? (interrupted ? 'the run was interrupted before this cell finished' : `no results from the cell's Playwright process (see ${relative(dir, join(cellDir(dir, cell.id), 'playwright.log'))})`) : undefined);
+  const status = state?.error || !tests ? 'blocked' : cellStatus(suites);
+  return {
+    id: cell.id,
+    title: cell.title,
+    era: cell.era,
+    provider: p.provider,
+    kubernetes: cell.versions.kubernetes ?? '',
+    requested: cell.versions as Record<string, string>,
+    origin: cell.origin as Record<string, string>,
+    ...(cell.upgradeFrom ? { upgradeFrom: cell.upgradeFrom as Record<string, string> } : {}),
+    provenance,
+    ...(state?.serverVersion ? { serverVersion: state.serverVersion } : {}),
+    differences: provenance.flatMap((x) => x.differences),
+    status,
+    ...(reason ? { reason } : {}),
+    suites,
+    phases: { ...(state?.phases ?? {}), suites: suites.reduce((n, s) => n + s.tests.reduce((m, t) => m + t.durationMs, 0), 0) },
+    ...(state?.cluster ? { cluster: { name: state.cluster.name, reused: state.cluster.reused } } : {}),
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    artifacts: relative(dir, cellDir(dir, cell.id)),
+  };
+}
+
+const clock = (ms: number) => {
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+};
+
+let last = '';
+let lastAt = 0;
+/** One line per change of any running cell's step (and one every 30 s), so CI logs show progress too. */
+function showProgress(dir: string, p: Plan, results: Results, running: Map<string, { startedAt: Date }>, started: Date, log: (l: string) => void): void {
+  const steps = [...running.keys()].map((id) => `${id}: ${readStep(dir, id) ?? 'starting'}`);
+  const line = steps.join(' | ');
+  if (line === last && Date.now() - lastAt < 30_000) return;
+  last = line;
+  lastAt = Date.now();
+  log(`[${clock(Date.now() - started.getTime())}] ${results.cells.length}/${p.cells.length} cells done · ${line || 'finishing'}`);
+}

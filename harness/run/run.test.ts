@@ -1,0 +1,127 @@
+// `codeflare-matrix run` end to end on the local provider, for real: a cell provisioned, installed,
+// its suites run and torn down; results written; faults (a setup that fails, a cluster that dies
+// mid-run, Ctrl-C) leave a clear result and nothing behind.
+import { test, expect } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../exec.js';
+import { repoRoot } from '../paths.js';
+import { processesUnder } from '../processes.js';
+import { clusterNames, clusterDir, readState } from '../providers/state.js';
+import { readResults } from '../../reports/results.js';
+import { until } from '../testing.js';
+import { readCellState } from './layout.js';
+
+test.describe.configure({ timeout: 20 * 60_000 });
+
+const dir = mkdtempSync(join(tmpdir(), 'cfm-run-'));
+const bin = join(repoRoot, 'bin/codeflare-matrix.js');
+const cli = (args: string[], env: Record<string, string> = {}) => run('node', [bin, ...args], { cwd: repoRoot, env: { CODEFLARE_MATRIX_DEBUG: '', ...env } });
+
+/** A config of era E cells (no operator: buildable here) running the given suites. */
+function config(name: string, suites: string[], cells: { sdk: string; kueue?: string }[] = [{ sdk: 'v0.35.0' }]): string {
+  const p = join(dir, `${name}.yaml`);
+  const include = cells.map((c) => `  - { kubernetes: "1.31", kuberay: v1.3.2, kueue: ${c.kueue ?? 'v0.11.6'}, codeflare-sdk: ${c.sdk} }`).join('\n');
+  writeFileSync(p, `name: ${name}\nkubernetes: ["1.31"]\ninclude:\n${include}\nsuites: ${JSON.stringify(suites)}\nretries: 0\n`);
+  return p;
+}
+
+/** Clusters and processes a run with this pid still owns: must be none once it has exited. */
+function leftBy(pid: number): string[] {
+  const clusters = clusterNames().filter((n) => readState(n)?.owner === pid);
+  return [...clusters, ...clusters.flatMap((n) => processesUnder(clusterDir(n)).map((p) => `pid ${p.pid}`))];
+}
+
+test('a cell runs end to end: setup, suites (applicable or not, with reasons), teardown, results', async () => {
+  const out = join(dir, 'ok');
+  const r = await cli(['run', '-c', config('ok', ['kuberay', 'mcad']), '-o', out]);
+  expect(r.exitCode, r.all).toBe(0);
+  expect(r.stdout).toMatch(/verified by this run \(1 of 1 cells\)/);
+  const results = readResults(join(out, 'results.json'));
+  const cell = results.cells[0]!;
+  expect(cell.status).toBe('passed');
+  expect(cell.era).toBe('E');
+  expect(cell.serverVersion).toBe('v1.31.13');
+  // what ran, from the installers: both controllers built from their modules, the SDK's wheel
+  expect(cell.provenance.map((p) => p.component).sort()).toEqual(['codeflare-sdk', 'kuberay', 'kueue']);
+  expect(cell.provenance.find((p) => p.component === 'codeflare-sdk')?.wheel?.sha256).toMatch(/^[0-9a-f]{64}$/);
+  const kuberay = cell.suites.find((s) => s.name === 'kuberay')!;
+  expect(kuberay.tests.filter((t) => t.status === 'passed')).toHaveLength(3);
+  expect(kuberay.tests.find((t) => t.tags.includes('@real-pods'))).toMatchObject({ status: 'not-applicable', reason: expect.stringMatching(/real-pods/) });
+  expect(cell.suites.find((s) => s.name === 'mcad')).toMatchObject({ status: 'not-applicable', reason: 'era E cell without mcad' });
+  expect(cell.suites.map((s) => s.name)).not.toContain('kueue'); // not selected
+  expect(cell.phases.provision).toBeGreaterThan(0);
+  expect(existsSync(join(out, 'cells', cell.id, 'logs'))).toBe(true);
+  expect(existsSync(join(out, 'allure-results'))).toBe(true);
+  expect(leftBy(Number(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).owner))).toEqual([]);
+});
+
+test('a cell the registries here cannot serve is blocked with the reason; the next cell still runs', async () => {
+  const out = join(dir, 'unavailable');
+  const r = await cli(['run', '-c', config('unavailable', ['kueue'], [{ sdk: 'v0.35.0', kueue: 'v0.13.4' }, { sdk: 'v0.35.0' }]), '-o', out]);
+  expect(r.exitCode, r.all).toBe(0); // known ahead (availability), so not a failure of the run
+  const [first, second] = readResults(join(out, 'results.json')).cells;
+  expect(first).toMatchObject({ status: 'blocked', reason: expect.stringMatching(/not buildable here: kueue v0\.13\.4/) });
+  expect(first!.suites.flatMap((s) => s.tests).every((t) => t.status === 'blocked')).toBe(true);
+  expect(second!.status).toBe('passed');
+});
+
+test('a setup that fails (the cluster does not start in time) blocks its cell, fails the run, leaves nothing', async () => {
+  const out = join(dir, 'setup-fault');
+  const r = await cli(['run', '-c', config('setup-fault', ['kueue']), '-o', out], { CODEFLARE_MATRIX_START_TIMEOUT: '0.5' });
+  expect(r.exitCode, r.all).toBe(1);
+  const cell = readResults(join(out, 'results.json')).cells[0]!;
+  expect(cell).toMatchObject({ status: 'blocked', reason: expect.stringMatching(/not ready|timed out|did not/i) });
+  expect(leftBy(Number(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).owner))).toEqual([]);
+});
+
+test('a cluster that dies mid-run fails its cell with the collector’s attachments; Ctrl-C then stops the run cleanly', async () => {
+  const out = join(dir, 'faults');
+  const child = spawn('node', [bin, 'run', '-c', config('faults', ['kuberay', 'kueue'], [{ sdk: 'v0.35.0' }, { sdk: 'v0.38.2' }]), '-o', out], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  const plan = await until('plan.json', async () => existsSync(join(out, 'plan.json')) && (JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as { cells: { id: string }[] }), 30_000);
+  const [first, second] = plan.cells.map((c) => c.id);
+  // first cell: kill its apiserver once its suites run
+  await until('first cell in its suites', async () => /^(kuberay|kueue):/.test(readFileSync(join(out, 'cells', first!, 'step'), 'utf8')), 600_000);
+  await new Promise((r) => setTimeout(r, 3000)); // inside the first test, its namespace made
+  const cluster = readCellState(out, first!)!.cluster!;
+  const apiserver = readState(cluster.name)!.processes.find((p) => p.component === 'kube-apiserver')!;
+  process.kill(apiserver.pid, 'SIGKILL');
+  // second cell: Ctrl-C once it is installing
+  await until('second cell started', async () => existsSync(join(out, 'cells', second!, 'step')), 600_000);
+  child.kill('SIGINT');
+  expect(await exited, output).toBe(130);
+  const results = readResults(join(out, 'results.json'));
+  expect(results.runs[0]!.interrupted).toBe(true);
+  const dead = results.cells.find((c) => c.id === first)!;
+  expect(dead.status, output).toBe('failed');
+  // the test that was running when the apiserver died: the collector attached what it could
+  const failedTest = dead.suites.flatMap((s) => s.tests).find((t) => t.status === 'failed' && t.attachments.length > 0)!;
+  expect(failedTest.attachments.map((a) => a.name)).toEqual(expect.arrayContaining(['warning events (all namespaces)', 'kuberay v1.3.2 log']));
+  // every failed test has the collector's attachments, not only the one that was running
+  expect(dead.suites.flatMap((s) => s.tests).filter((t) => t.status === 'failed').every((t) => t.attachments.some((a) => a.name === 'kueue v0.11.6 log'))).toBe(true);
+  expect(results.cells.find((c) => c.id === second)).toMatchObject({ status: 'blocked' });
+  expect(leftBy(child.pid!)).toEqual([]);
+});
+
+test.describe('bad input', () => {
+  const expectUserError = (r: Awaited<ReturnType<typeof cli>>, ...patterns: RegExp[]) => {
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+    for (const p of patterns) expect(r.stderr).toMatch(p);
+  };
+  test('a suite selector that matches nothing', async () => {
+    expectUserError(await cli(['run', '-c', config('nosuite', ['ray*cluster'])]), /suite selector "ray\*cluster" matches no suite/, /fix: use "\*" or one of: kuberay/);
+  });
+  test('an unknown cell, a bad shard, a bad retry count', async () => {
+    const c = config('cells', ['kuberay']);
+    expectUserError(await cli(['run', '-c', c, '--cells', 'nope']), /no cell nope in the plan/);
+    expectUserError(await cli(['run', '-c', c, '--shard', '3/2']), /--shard 3\/2 is not i\/n/);
+    expectUserError(await cli(['run', '-c', c, '--retries', '-1']), /--retries -1/);
+  });
+});

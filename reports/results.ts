@@ -1,0 +1,164 @@
+// The results model: what a run did, per cell, with the provenance of what actually ran. One JSON
+// file per run (or shard), versioned; reports, gate, audit and merge read only this.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UserError } from '../harness/errors.js';
+import { writeAtomic } from '../harness/files.js';
+
+export const RESULTS_SCHEMA = 1;
+
+/**
+ * passed · failed · flaky (passed only on a retry) · blocked (its cell's setup failed, or the run
+ * stopped before it) · not-applicable (the cell lacks what the test needs; `reason` says what).
+ */
+export const TestStatus = z.enum(['passed', 'failed', 'flaky', 'blocked', 'not-applicable']);
+export type TestStatus = z.infer<typeof TestStatus>;
+
+const Attachment = z.object({ name: z.string(), path: z.string(), contentType: z.string().optional() });
+
+export const TestResult = z.object({
+  /** Playwright's test title path below the suite, e.g. "a RayCluster's head and workers reach Running". */
+  title: z.string(),
+  status: TestStatus,
+  reason: z.string().optional(),
+  /** Tags of the test (@kuberay, @real-nodes …). */
+  tags: z.array(z.string()).default([]),
+  durationMs: z.number().min(0),
+  /** Retries used (0 = first attempt decided it). */
+  retries: z.int().min(0),
+  errors: z.array(z.string()).default([]),
+  attachments: z.array(Attachment).default([]),
+});
+export type TestResult = z.infer<typeof TestResult>;
+
+export const SuiteResult = z.object({
+  /** The suite file's name, e.g. "kuberay", "integration". */
+  name: z.string(),
+  status: TestStatus,
+  reason: z.string().optional(),
+  tests: z.array(TestResult),
+});
+export type SuiteResult = z.infer<typeof SuiteResult>;
+
+/** One dependency compiled into a binary, as the binary reports it (after replace directives). */
+const Dep = z.object({ path: z.string(), version: z.string(), sum: z.string().optional(), replacedBy: z.object({ path: z.string(), version: z.string(), sum: z.string().optional() }).optional() });
+
+/** Provenance of one installed component (harness/components/types.ts Provenance). */
+export const Provenance = z.object({
+  component: z.string(),
+  requested: z.string(),
+  resolved: z.string(),
+  module: z.string(),
+  sum: z.string().optional(),
+  commit: z.string().optional(),
+  goVersion: z.string().optional(),
+  main: z.object({ path: z.string(), version: z.string(), sum: z.string().optional() }).optional(),
+  deps: z.array(Dep).optional(),
+  overrides: z.record(z.string(), z.string()).optional(),
+  binarySha256: z.string().optional(),
+  imageDigest: z.string().optional(),
+  wheel: z.object({ file: z.string(), sha256: z.string() }).optional(),
+  /** SDK: dependencies as PyPI served them before this time. */
+  resolvedBefore: z.string().optional(),
+  differences: z.array(z.string()),
+});
+export type Provenance = z.infer<typeof Provenance>;
+
+export const CellStatus = z.enum(['passed', 'failed', 'flaky', 'blocked', 'not-applicable']);
+export type CellStatus = z.infer<typeof CellStatus>;
+
+const Phase = z.enum(['provision', 'install', 'suites', 'teardown']);
+
+export const CellResult = z.object({
+  id: z.string(),
+  title: z.string(),
+  era: z.string(),
+  provider: z.string(),
+  kubernetes: z.string(),
+  /** What the plan asked for, per component (the Kubernetes version included). */
+  requested: z.record(z.string(), z.string()),
+  /** Why each version is in the cell: axis, bundled, paired, chain-dev, under-test, published. */
+  origin: z.record(z.string(), z.string()).default({}),
+  upgradeFrom: z.record(z.string(), z.string()).optional(),
+  /** What ran, from the installers (and the server's own version for Kubernetes). */
+  provenance: z.array(Provenance).default([]),
+  /** The server version the cluster reported. */
+  serverVersion: z.string().optional(),
+  /** Where what ran differs from what was asked for, in words (from every provenance entry). */
+  differences: z.array(z.string()).default([]),
+  status: CellStatus,
+  /** Why a cell is blocked (its setup's error), or failed as a whole. */
+  reason: z.string().optional(),
+  suites: z.array(SuiteResult),
+  phases: z.partialRecord(Phase, z.number().min(0)).default({}),
+  /** The cluster the cell ran on, and whether it was reused from an earlier cell of the run. */
+  cluster: z.object({ name: z.string(), reused: z.boolean() }).optional(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  /** Folder of this cell's artifacts (logs, failure attachments), relative to the results file. */
+  artifacts: z.string().optional(),
+});
+export type CellResult = z.infer<typeof CellResult>;
+
+export const Results = z.object({
+  schema: z.literal(RESULTS_SCHEMA),
+  harness: z.object({ name: z.literal('codeflare-matrix'), version: z.string() }),
+  config: z.object({ name: z.string(), path: z.string(), hash: z.string() }),
+  strategy: z.string(),
+  provider: z.string(),
+  /** Shards merged into this file (one entry per `run`). */
+  runs: z.array(
+    z.object({
+      id: z.string(),
+      startedAt: z.string(),
+      finishedAt: z.string(),
+      shard: z.object({ index: z.int().min(1), total: z.int().min(1) }).optional(),
+      /** Stopped early (Ctrl-C, a fatal error): cells not reached are blocked. */
+      interrupted: z.boolean().default(false),
+      host: z.string().optional(),
+    }),
+  ),
+  cells: z.array(CellResult),
+});
+export type Results = z.infer<typeof Results>;
+
+/** A cell's status from its tests: blocked and failed win over flaky, flaky over passed. */
+export function cellStatus(suites: SuiteResult[]): CellStatus {
+  const all = suites.flatMap((s) => s.tests.map((t) => t.status));
+  for (const s of ['failed', 'blocked', 'flaky', 'passed'] as const) if (all.includes(s)) return s;
+  return 'not-applicable';
+}
+
+/** A suite's status from its tests, the same way. */
+export const suiteStatus = (tests: TestResult[]): TestStatus => cellStatus([{ name: '', status: 'passed', tests }]);
+
+/** Reads a results file; an unreadable, truncated, older or foreign file is a UserError (exit 2). */
+export function readResults(path: string): Results {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError('cannot read the results file', path, 'pass a results.json written by `codeflare-matrix run`');
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`not valid JSON (truncated or damaged: ${(e as Error).message})`, path, 'run again or take the file from a complete run');
+  }
+  const schema = (raw as { schema?: unknown })?.schema;
+  if (typeof schema === 'number' && schema !== RESULTS_SCHEMA) {
+    throw new UserError(`results schema ${schema}, this harness reads schema ${RESULTS_SCHEMA}`, path, schema < RESULTS_SCHEMA ? 'run the matrix again with this version of codeflare-matrix' : 'use a newer codeflare-matrix');
+  }
+  const parsed = Results.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new UserError(`not a codeflare-matrix results file: ${i.path.join('.') || 'top level'}: ${i.message}`, path, 'pass a results.json written by `codeflare-matrix run`');
+  }
+  return parsed.data;
+}
+
+/** Writes results atomically (a temporary file renamed into place): a reader never sees half a file. */
+export function writeResults(path: string, results: Results): void {
+  writeAtomic(path, `${JSON.stringify(Results.parse(results), null, 2)}\n`);
+}

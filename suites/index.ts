@@ -1,0 +1,31 @@
+// The suites: one file per component, plus the stack's integration and upgrade suites. Each file's
+// describe block carries its tag (@name) and what it needs from a cell (fixtures/requires.ts).
+import { UserError } from '../harness/errors.js';
+
+export const SUITES: Record<string, string> = {
+  kuberay: 'KubeRay: RayCluster pods, status, scaling, deletion',
+  kueue: 'Kueue: Jobs admitted within quota, held beyond it',
+  mcad: 'MCAD: AppWrappers dispatched, or queued until capacity exists',
+  instascale: 'InstaScale: MachineSets scaled for queued AppWrappers, and back',
+  operator: 'CodeFlare Operator, per era: deployed controllers, RayCluster objects, webhooks, Kueue admission',
+  sdk: 'CodeFlare SDK: ClusterConfiguration → up() → status → down()',
+  integration: 'the whole chain: SDK → MCAD or Kueue → KubeRay → pods → SDK ready → down()',
+  upgrade: 'release upgrade cells: resources made before the upgrade survive and are reconciled',
+};
+
+const glob = (s: string) => new RegExp(`^${s.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+
+/** The suites a selector list picks ("*", names, globs); an empty pick is a UserError. */
+export function pickSuites(selectors: string[], where = 'suites'): string[] {
+  const names = Object.keys(SUITES);
+  for (const s of selectors) {
+    if (!names.some((n) => glob(s.replace(/^@/, '')).test(n))) throw new UserError(`suite selector "${s}" matches no suite`, where, `use "*" or one of: ${names.join(', ')}`);
+  }
+  return names.filter((n) => selectors.some((s) => glob(s.replace(/^@/, '')).test(n)));
+}
+
+/** Playwright's grep for the picked suites (undefined for all). */
+export function suiteGrep(selectors: string[]): RegExp | undefined {
+  const picked = pickSuites(selectors);
+  return picked.length === Object.keys(SUITES).length ? undefined : new RegExp(picked.map((n) => `@${n}\\b`).join('|'));
+}

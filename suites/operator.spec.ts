@@ -1,0 +1,68 @@
+// CodeFlare Operator e2e, per era (codeflare-stack.md §4): what each era's operator does.
+//   A       its MCAD and InstaScale custom resources deploy those controllers
+//   ≥ 1.3   its RayCluster controller adds the objects KubeRay does not make (Ingress, NetworkPolicy)
+//   ≥ 1.4.2 its webhooks accept a valid and reject an invalid RayCluster and AppWrapper
+//   D       an AppWrapper (embedded controller) is admitted through Kueue
+import { test, expect, requires } from '../fixtures/index.js';
+import { apiOf, appWrapper, batchJob, rayApi, rayCluster } from '../fixtures/objects.js';
+import { queue } from '../fixtures/kueue.js';
+import { until } from '../harness/testing.js';
+import { writeFileSync } from 'node:fs';
+
+type Owned = { metadata?: { ownerReferences?: { kind: string; name: string }[] } };
+const writeJson = (path: string, body: object): string => (writeFileSync(path, JSON.stringify(body)), path);
+const ownedBy = (kind: string, name: string) => (o: Owned) => !!o.metadata?.ownerReferences?.some((r) => r.kind === kind && r.name === name);
+
+test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ components: ['codeflare-operator'] }) }, () => {
+  test('era A: MCAD and InstaScale custom resources deploy their controllers', { annotation: requires({ eras: ['A'] }) }, async ({ cell, kube, namespace }) => {
+    const op = cell.versions['codeflare-operator']!;
+    for (const kind of ['MCAD', 'InstaScale']) {
+      const api = apiOf('codeflare-operator', op, kind)!;
+      await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: { apiVersion: api.apiVersion, kind, metadata: { name: kind.toLowerCase() }, spec: {} } });
+      const deployment = await until(`${kind} controller Deployment`, async () => (await kube.apps.listNamespacedDeployment({ namespace })).items.find(ownedBy(kind, kind.toLowerCase())), 120_000);
+      await until(`${kind} controller Available`, async () => (await kube.apps.readNamespacedDeployment({ namespace, name: deployment.metadata!.name! })).status?.availableReplicas === 1, 120_000);
+    }
+  });
+
+  test('v1.3 on: the RayCluster controller adds an Ingress or Route and NetworkPolicies', { annotation: requires({ components: ['kuberay'], versions: { 'codeflare-operator': '>=1.3.0' } }) }, async ({ cell, kube, namespace }) => {
+    const api = rayApi(cell.versions.kuberay!);
+    await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'rc', { workers: 1 }) });
+    const mine = ownedBy('RayCluster', 'rc');
+    const list = async (kind: string) => (JSON.parse((await kube.kubectl(['get', kind, '-n', namespace, '-o', 'json'])).stdout || '{"items":[]}') as { items: Owned[] }).items;
+    await until('NetworkPolicy owned by the RayCluster', async () => (await list('networkpolicies')).some(mine), 120_000);
+    expect((await list('ingresses')).some(mine)).toBe(true);
+  });
+
+  test('v1.4.2 on: webhooks accept a valid RayCluster and AppWrapper and reject invalid ones', { annotation: requires({ components: ['kuberay', 'appwrapper'], versions: { 'codeflare-operator': '>=1.4.2' } }) }, async ({ cell, kube, namespace }) => {
+    // `kubectl create --dry-run=server`: through admission (webhooks included), never stored
+    const dryRun = (body: object) => kube.kubectl(['create', '--dry-run=server', '-n', namespace, '-f', writeJson(test.info().outputPath(`${(body as { metadata: { name: string } }).metadata.name}.json`), body)]);
+    const api = rayApi(cell.versions.kuberay!);
+    const valid = rayCluster(api, 'valid');
+    expect((await dryRun(valid)).ok).toBe(true);
+    // the operator's RayCluster webhook refuses enableIngress (it makes its own Ingress/Route)
+    const invalid = { ...valid, metadata: { name: 'invalid' }, spec: { ...valid.spec, headGroupSpec: { ...valid.spec.headGroupSpec, enableIngress: true } } };
+    const refused = await dryRun(invalid);
+    expect(refused.ok).toBe(false);
+    expect(refused.stderr).toMatch(/admission webhook .* denied/);
+    const aw = apiOf('codeflare-operator', cell.versions['codeflare-operator']!, 'AppWrapper')!;
+    const job = batchJob('job');
+    expect((await dryRun(appWrapper(aw, 'valid-aw', job, [{ replicas: 1, cpu: '1' }]))).ok).toBe(true);
+    // a podSet path that is not in the wrapped object
+    const bad = await dryRun(appWrapper(aw, 'invalid-aw', job, [{ replicas: 1, cpu: '1', path: 'template.spec.nothing' }]));
+    expect(bad.ok).toBe(false);
+    expect(bad.stderr).toMatch(/admission webhook .* denied/);
+  });
+
+  test('era D: an AppWrapper is admitted through Kueue and its Job runs', { annotation: requires({ eras: ['D'], components: ['kueue', 'appwrapper'] }) }, async ({ cell, kube, namespace }) => {
+    const cleanup = await queue(kube, cell.versions.kueue!, namespace, 8);
+    const aw = apiOf('codeflare-operator', cell.versions['codeflare-operator']!, 'AppWrapper')!;
+    const body = appWrapper(aw, 'queued', batchJob('queued'), [{ replicas: 1, cpu: '1' }]) as { metadata: Record<string, unknown> };
+    body.metadata.labels = { 'kueue.x-k8s.io/queue-name': 'lq' };
+    await kube.custom.createNamespacedCustomObject({ ...aw, namespace, body });
+    const wl = apiOf('kueue', cell.versions.kueue!, 'Workload')!;
+    await until('Workload admitted', async () => ((await kube.custom.listNamespacedCustomObject({ ...wl, namespace })) as { items: { status?: { admission?: unknown } }[] }).items.some((w) => w.status?.admission), 120_000);
+    await until('AppWrapper Running or Succeeded', async () => /Running|Succeeded/.test(((await kube.custom.getNamespacedCustomObject({ ...aw, namespace, name: 'queued' })) as { status?: { phase?: string } }).status?.phase ?? ''), 120_000);
+    await kube.custom.deleteNamespacedCustomObject({ ...aw, namespace, name: 'queued' });
+    await cleanup();
+  });
+});

@@ -1,0 +1,22 @@
+// Release upgrade cells (strategy `release`): setup installed the previous stack, made a RayCluster,
+// then upgraded each component in place. What was made before must survive the upgrade and be
+// reconciled by the new controllers. (The integration suite then runs on the upgraded stack.)
+import { test, expect, requires } from '../fixtures/index.js';
+import { rayApi } from '../fixtures/objects.js';
+import { getObj, rayPods, rayReady } from '../fixtures/wait.js';
+import { until } from '../harness/testing.js';
+
+test.describe('upgrade', { tag: '@upgrade', annotation: requires({ upgrade: true, components: ['kuberay'] }) }, () => {
+  test('a RayCluster made before the upgrade survives it and is reconciled by the new controller', async ({ cell, kube }) => {
+    const pre = cell.state.preUpgrade;
+    expect(pre, 'setup made objects before the upgrade').toBeDefined();
+    const api = rayApi(cell.versions.kuberay!);
+    const name = pre!.rayClusters[0]!;
+    await rayReady(kube, api, pre!.namespace, name, 2);
+    // reconciled now, not only left standing: a change made after the upgrade takes effect
+    const r = await kube.kubectl(['patch', `rayclusters.${api.version}.${api.group}`, name, '-n', pre!.namespace, '--type', 'json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/workerGroupSpecs/0/replicas', value: 2 }])]);
+    expect(r.ok, r.all).toBe(true);
+    await until('2 workers Running after the upgrade', async () => (await rayPods(kube, pre!.namespace, name)) === 3, 120_000);
+    expect((await getObj(kube, api, pre!.namespace, name)).status?.state).toBe('ready');
+  });
+});
