@@ -7,12 +7,17 @@ import { doctorCommand } from './commands/doctor.js';
 import { toolchainCommand } from './toolchain/cli.js';
 import { clusterCommand } from './commands/cluster.js';
 import { sourcesCommand } from './commands/sources.js';
+import { reportCommand } from './commands/report.js';
+import { mergeCommand } from './commands/merge.js';
+import { gateCommand } from './commands/gate.js';
+import { auditCommand } from './commands/audit.js';
+import { runCommand } from './commands/run.js';
 
 const program = new Command('codeflare-matrix')
   .description('Verified compatibility matrix for the Project CodeFlare stack')
   .showSuggestionAfterError();
 
-for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), clusterCommand(), sourcesCommand()]) program.addCommand(cmd);
+for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), clusterCommand(), sourcesCommand(), runCommand(), mergeCommand(), reportCommand(), gateCommand(), auditCommand()]) program.addCommand(cmd);
 
 // Sub-commands added with addCommand do not inherit these settings: every bad argument exits 2 with one line.
 const settle = (c: Command): void => {

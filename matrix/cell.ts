@@ -55,10 +55,16 @@ export function cellId(era: string, versions: Versions, upgradeFrom?: Versions):
   return `${era.toLowerCase()}-k${k8s}-op${op}${upgradeFrom ? '-up' : ''}-${hash}`;
 }
 
+/** What an upgrade cell upgrades from: the components whose versions differ, e.g. "op v1.1.0, kr v1.0.0". */
+export function upgradeSummary(versions: Versions, upgradeFrom?: Versions): string {
+  if (!upgradeFrom) return '';
+  return canonical(upgradeFrom).filter(([k, v]) => versions[k as ComponentId] !== v).map(([k, v]) => `${short[k as ComponentId] ?? k} ${v}`).join(', ');
+}
+
 export function cellTitle(era: string, versions: Versions, upgradeFrom?: Versions): string {
   const parts = canonical(versions).map(([k, v]) => `${short[k as ComponentId] ?? k} ${v}`);
-  const from = upgradeFrom?.['codeflare-operator'];
-  return `era ${era} · ${parts.join(' · ')}${from ? ` · upgrade from op ${from}` : ''}`;
+  const from = upgradeSummary(versions, upgradeFrom);
+  return `era ${era} · ${parts.join(' · ')}${from ? ` · upgrade from ${from}` : ''}`;
 }
 
 /** The era of a combination: by operator version, or by SDK version where there is no operator. */

@@ -34,7 +34,15 @@ export const MatrixConfig = z.strictObject({
    * Extra cells beyond the strategy's, each a combination of concrete versions (as GitHub Actions'
    * matrix `include`): e.g. an era E stack (no operator) beside operator rows.
    */
-  include: z.array(z.partialRecord(z.enum(['kubernetes', ...componentIds]), z.string().min(1))).default([]),
+  include: z
+    .array(
+      z.strictObject({
+        ...Object.fromEntries(['kubernetes', ...componentIds].map((id) => [id, z.string().min(1).optional()])),
+        /** An upgrade cell: these versions installed first, then upgraded in place to the others. */
+        from: z.partialRecord(z.enum(componentIds), z.string().min(1)).optional(),
+      }) as z.ZodType<Partial<Record<'kubernetes' | (typeof componentIds)[number], string>> & { from?: Partial<Record<(typeof componentIds)[number], string>> }>,
+    )
+    .default([]),
   /** release: the candidate operator version (a published row) and, optionally, the previous one. */
   release: z.strictObject({ candidate: z.string(), previous: z.string().optional() }).optional(),
   /** Suite tags to run ("*" for all that apply). */

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
 import { loadConfig } from '../../matrix/config.js';
 import { plan, type Plan } from '../../matrix/planner/index.js';
+import { upgradeSummary } from '../../matrix/cell.js';
 import { defaultConfigPath } from '../paths.js';
 import { table } from '../table.js';
 import { UserError } from '../errors.js';
@@ -27,7 +28,7 @@ export function renderPlan(p: Plan): string {
     c.id,
     c.era,
     ...columns.map(([id]) => (c.versions[id] ? `${c.versions[id]}${marks[c.origin[id] ?? 'axis'] ?? ''}` : '')),
-    [c.upgradeFrom ? `upgrade from ${c.upgradeFrom['codeflare-operator']}` : '', ...c.needs.map((n) => `needs ${n}`), ...c.violations.map((v) => `✗ ${v.id}`), c.unavailable.length ? `not buildable here (${c.unavailable.length})` : '']
+    [c.upgradeFrom ? `upgrade from ${upgradeSummary(c.versions, c.upgradeFrom)}` : '', ...c.needs.map((n) => `needs ${n}`), ...c.violations.map((v) => `✗ ${v.id}`), c.unavailable.length ? `not buildable here (${c.unavailable.length})` : '']
       .filter(Boolean)
       .join('; '),
   ]);

@@ -130,10 +130,11 @@ export function plan(loaded: LoadedConfig, catalog: Catalog, override: { strateg
   const cells = new Map<string, Cell>();
   const excluded = new Map<string, Exclusion>();
   const excludedCount: Record<string, number> = {};
-  const included = config.include.map((versions, i): Proposal => {
-    const resolved: Versions = {};
-    for (const [id, v] of Object.entries(versions) as [ComponentId, string][]) resolved[id] = resolveSelector(catalog, id, v, `include[${i}].${id}`)[0]!;
-    return { versions: resolved };
+  const included = config.include.map(({ from, ...versions }, i): Proposal => {
+    const resolve = (vs: Versions, where: string): Versions =>
+      Object.fromEntries((Object.entries(vs) as [ComponentId, string][]).map(([id, v]) => [id, resolveSelector(catalog, id, v, `${where}.${id}`)[0]!]));
+    const resolved = resolve(versions, `include[${i}]`);
+    return { versions: resolved, ...(from ? { upgradeFrom: { ...resolved, ...resolve(from, `include[${i}].from`) } } : {}) };
   });
   for (const p of [...out.proposals, ...included]) {
     const r = complete(p);

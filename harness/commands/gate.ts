@@ -1,0 +1,37 @@
+// `codeflare-matrix gate --release VERSION`: exit 0 only when the release's row is verified by
+// recent results of the versions it will publish; otherwise every failing condition, exit 1.
+import { appendFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { loadCatalog } from '../../matrix/catalog/index.js';
+import { gate } from '../../reports/gate.js';
+import { readResults } from '../../reports/results.js';
+import { UserError } from '../errors.js';
+
+type Opts = { release: string; maxAge: string; allowFlaky?: boolean; at?: string };
+
+export function gateCommand(): Command {
+  return new Command('gate')
+    .description('release gate: exit 0 only when the release row ran, every required suite passed, the results are recent and the binaries are the row\'s versions')
+    .argument('<results>', 'results.json (written by run, or by merge)')
+    .requiredOption('-r, --release <version>', 'the operator version to be tagged, e.g. v1.16.0')
+    .option('--max-age <age>', 'results older than this fail the gate (90m, 36h, 7d, 2w)', '7d')
+    .option('--allow-flaky', 'count a suite that passed only on a retry as passed')
+    .option('--at <time>', 'judge the age as of this ISO time instead of now (to re-check a past decision)')
+    .action((path: string, o: Opts) => {
+      const now = o.at ? new Date(o.at) : new Date();
+      if (Number.isNaN(now.getTime())) throw new UserError(`--at ${o.at} is not a time`, undefined, 'pass an ISO time, e.g. 2025-06-20T12:00:00Z');
+      const v = gate(readResults(path), path, loadCatalog(), { release: o.release, maxAge: o.maxAge, allowFlaky: o.allowFlaky ?? false, now });
+      const summary = process.env.GITHUB_STEP_SUMMARY;
+      if (v.failures.length) {
+        const text = [`gate ${v.release}: failed (${v.failures.length} reason${v.failures.length === 1 ? '' : 's'}; ${v.cells.length} cell(s), versions from ${v.declaredBy})`, ...v.failures.map((f) => `  ✗ ${f}`)].join('\n');
+        console.log(text);
+        if (summary) appendFileSync(summary, `### ❌ Release gate ${v.release}\n\n${v.failures.map((f) => `- ${f}`).join('\n')}\n\n`);
+        process.exitCode = 1;
+        return;
+      }
+      // Standard output is the block to publish (gate … > block.md); the verdict goes to standard error.
+      process.stderr.write(`gate ${v.release}: passed (${v.cells.length} cell(s), versions from ${v.declaredBy})\n`);
+      console.log(v.block.join('\n'));
+      if (summary) appendFileSync(summary, `### ✅ Release gate ${v.release}\n\n${v.block.join('\n')}\n\n`);
+    });
+}

@@ -1,0 +1,49 @@
+// `codeflare-matrix report`: the verified support matrix from results (Markdown in the operator
+// README's format, JSON, or a self-contained HTML page), the README block, the job summary.
+import { appendFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { loadCatalog } from '../../matrix/catalog/index.js';
+import { loadHistory, type History } from '../../reports/history.js';
+import { renderHtml } from '../../reports/html.js';
+import { jobSummary, markdownReport, readmeBlock } from '../../reports/markdown.js';
+import { readmeUpdate } from '../../reports/readme.js';
+import { readResults } from '../../reports/results.js';
+import { supportMatrix } from '../../reports/support-matrix.js';
+import { UserError } from '../errors.js';
+import { writeAtomic } from '../files.js';
+
+type Opts = { format: 'md' | 'json' | 'html'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean };
+
+export function reportCommand(): Command {
+  return new Command('report')
+    .description('the verified support matrix from results: only cells that passed become rows (Markdown README block, JSON, or HTML)')
+    .argument('<results>', 'results.json (written by run, or by merge)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
+    .option('-o, --out <file>', 'write the report to this file (atomically) instead of standard output')
+    .option('--history <dir>', 'with --format html or json: earlier results (every results.json under DIR), shown as runs × cells')
+    .option('--update-readme <path>', "rewrite only the README's Compatibility Matrix block (between its markers) with the verified stacks")
+    .option('--allow-flaky', 'count flaky cells (passed only on a retry) as verified')
+    .action((path: string, o: Opts) => {
+      const catalog = loadCatalog();
+      const results = readResults(path);
+      const m = supportMatrix(results, catalog, { allowFlaky: o.allowFlaky });
+      if (o.history && o.format === 'md') throw new UserError('--history is shown by --format html or json', '--history', 'add --format html');
+      const hist: History | undefined = o.history ? loadHistory(o.history, { path, results }) : undefined;
+      // Everything is computed (and the README checked) before any file is written: bad input writes nothing.
+      let readme: ReturnType<typeof readmeUpdate> | undefined;
+      if (o.updateReadme) {
+        if (!m.stacks.length) throw new UserError('no cell passed: nothing verified to publish, the README is left as it was', path, 'fix the failing cells and run them again (`codeflare-matrix report` lists why each is not verified)');
+        readme = readmeUpdate(o.updateReadme, readmeBlock(m.stacks));
+      }
+      const text = o.format === 'json' ? `${JSON.stringify({ ...m, ...(hist ? { history: hist } : {}) }, null, 2)}\n` : o.format === 'html' ? renderHtml(results, m, catalog, hist) : markdownReport(m);
+      if (o.out) writeAtomic(o.out, text);
+      else process.stdout.write(text);
+      if (readme) {
+        readme.write();
+        process.stderr.write(`${o.updateReadme}: ${readme.changed ? `matrix block rewritten (${m.stacks.length} verified stack${m.stacks.length === 1 ? '' : 's'})` : 'matrix block already up to date'}\n`);
+      }
+      // GitHub Actions shows what a step appends to this file on the run's page.
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, jobSummary(m));
+      if (o.out) process.stderr.write(`${o.out}: ${o.format} report, ${m.stacks.length} verified stack(s), ${m.notVerified.length} cell(s) not verified\n`);
+    });
+}

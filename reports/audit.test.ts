@@ -1,0 +1,90 @@
+// audit: a published matrix (an operator README) against results and provenance, one line per finding.
+import { test, expect } from '@playwright/test';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCatalog } from '../matrix/catalog/index.js';
+import { audit } from './audit.js';
+import { END, START } from './markdown.js';
+import { readResults } from './results.js';
+import { CELLS, cli, data, scratch } from './testing.js';
+
+const nightly = data('nightly.json');
+const catalog = loadCatalog();
+
+/** A README whose block holds `tables` (each a list of [component title, cell text]). */
+function readme(...tables: [string, string][][]): string {
+  const body = tables.flatMap((t) => ['| Component | Version |', '|---|---|', ...t.map(([a, b]) => `| ${a} | ${b} |`), '']);
+  return ['# codeflare-operator', '', START, 'CodeFlare Stack Compatibility Matrix', '', ...body, END, ''].join('\n');
+}
+const link = (repo: string, v: string) => `[${v}](https://github.com/${repo}/releases/tag/${v})`;
+const findings = (text: string) => audit(text, 'README.md', readResults(nightly), catalog, { allowFlaky: false }).findings;
+
+test('the README of v1.0.0 as published: its operator embeds another KubeRay than it declares (exit 1)', async () => {
+  const r = await cli(['audit', data('README.v1.0.0.md'), nightly]);
+  expect(r.exitCode, r.all).toBe(1);
+  expect(r.stdout.split('\n')).toEqual([
+    `audit ${data('README.v1.0.0.md')} against ${nightly}: 1 declared row(s), 0 verified, 1 finding(s)`,
+    `  mismatch: v1.0.0 row: cell ${CELLS.mismatch}: the operator binary embeds KubeRay v1.0.0-rc.1 (github.com/ray-project/kuberay/ray-operator), the row declares v0.5.0`,
+  ]);
+});
+
+test('a README written by report --update-readme from the same results: the stacks that hold up are verified', async () => {
+  const dir = scratch();
+  const file = join(dir, 'README.md');
+  writeFileSync(file, readFileSync(data('README.v1.0.0.md')));
+  expect((await cli(['report', nightly, '--update-readme', file])).exitCode).toBe(0);
+  const r = await cli(['audit', file, nightly]);
+  // v1.2.0 and the era E stack are verified; v1.0.0 ran and passed but its binary still says otherwise.
+  expect(r.stdout).toMatch(/3 declared row\(s\), 2 verified, 1 finding\(s\)/);
+  expect(r.exitCode).toBe(1);
+  // Only the verified stacks: everything verified, exit 0.
+  const clean = join(dir, 'clean.md');
+  writeFileSync(clean, readme(
+    [['CodeFlare Operator', link('project-codeflare/codeflare-operator', 'v1.2.0')], ['Multi-Cluster App Dispatcher', link('project-codeflare/multi-cluster-app-dispatcher', 'v1.40.0')], ['CodeFlare-SDK', link('project-codeflare/codeflare-sdk', 'v0.14.0')], ['InstaScale', link('project-codeflare/instascale', 'v0.4.0')], ['KubeRay', link('ray-project/kuberay', 'v1.0.0')]],
+    [['CodeFlare Operator', '—'], ['CodeFlare-SDK', 'v0.35.0'], ['KubeRay', 'v1.4.2'], ['Kueue', 'v0.13.4']],
+  ));
+  const ok = await cli(['audit', clean, nightly]);
+  expect(ok.exitCode, ok.all).toBe(0);
+  expect(ok.stdout).toMatch(/2 declared row\(s\), 2 verified, 0 finding\(s\)$/);
+});
+
+test('declared but untested, failed, flaky, blocked, not applicable: one line each', () => {
+  const f = findings(readme(
+    [['CodeFlare Operator', 'v1.3.0'], ['Multi-Cluster App Dispatcher', 'v1.40.0'], ['CodeFlare-SDK', 'v0.15.0'], ['KubeRay', 'v1.1.0']],
+    [['CodeFlare Operator', 'v0.2.3'], ['Multi-Cluster App Dispatcher', 'v1.34.1'], ['CodeFlare-SDK', 'v0.7.1'], ['InstaScale', 'v0.0.8'], ['KubeRay', 'v0.5.0']],
+    [['CodeFlare Operator', 'v1.1.0'], ['CodeFlare-SDK', 'v0.13.0']],
+    [['CodeFlare Operator', 'v1.0.1'], ['CodeFlare-SDK', 'v0.12.1']],
+    [['CodeFlare Operator', 'v0.0.4'], ['KubeRay', 'v0.5.0']],
+  ));
+  expect(f[0]).toBe('untested: v1.3.0 row: no cell ran CodeFlare Operator v1.3.0, Multi-Cluster App Dispatcher v1.40.0, CodeFlare-SDK v0.15.0, KubeRay v1.1.0');
+  expect(f[1]).toMatch(new RegExp(`^failed: v0\\.2\\.3 row: cell ${CELLS.failed} failed — mcad: an AppWrapper larger than the fake nodes`));
+  expect(f[2]).toMatch(new RegExp(`^failed: v1\\.1\\.0 row: cell ${CELLS.flaky} flaky — sdk: .*passed only on retry 1`));
+  expect(f[3]).toMatch(new RegExp(`^untested: v1\\.0\\.1 row: cell ${CELLS.blocked} blocked — install: kuberay v1\\.0\\.0`));
+  expect(f[4]).toMatch(new RegExp(`^untested: v0\\.0\\.4 row: cell ${CELLS.notApplicable} not-applicable — mcad: MCAD v1\\.31\\.0`));
+  expect(f).toHaveLength(5);
+});
+
+test('mismatches in the record itself: a typo for a tag, a link to a fork, another version than the cell ran, an unknown component', () => {
+  const f = findings(readme(
+    [['CodeFlare Operator', 'v1.2.0'], ['InstaScale', 'v.0.4.0'], ['KubeRay', link('opendatahub-io/kuberay', 'v1.0.0')], ['Ray Dashboard', 'v2.5.0']],
+    [['CodeFlare Operator', link('project-codeflare/codeflare-operator', 'v1.0.0')], ['Multi-Cluster App Dispatcher', 'v1.38.0'], ['KubeRay', 'v0.5.0']],
+  ));
+  expect(f).toEqual([
+    'mismatch: v1.2.0 row: "Ray Dashboard" is not a component the catalog knows',
+    'mismatch: v1.2.0 row: InstaScale "v.0.4.0" is not a release tag',
+    'mismatch: v1.2.0 row: KubeRay v1.0.0 links to opendatahub-io/kuberay, not ray-project/kuberay',
+    // The typo matches no cell's request.
+    `untested: v1.2.0 row: no cell ran CodeFlare Operator v1.2.0, InstaScale v.0.4.0, KubeRay v1.0.0 (cells ran this operator with other versions: ${CELLS.passed})`,
+    `mismatch: v1.0.0 row: cell ${CELLS.mismatch}: the operator binary embeds KubeRay v1.0.0-rc.1 (github.com/ray-project/kuberay/ray-operator), the row declares v0.5.0`,
+  ]);
+});
+
+test('a row naming what its era no longer installs', () => {
+  // The v1.3.x rows still listed MCAD and InstaScale; pretend v1.2.0's cell is a v1.3-era cell without them.
+  const results = readResults(nightly);
+  const cell = results.cells.find((c) => c.id === CELLS.passed)!;
+  delete cell.requested.mcad;
+  cell.provenance = cell.provenance.map((p) => (p.component === 'codeflare-operator' ? { ...p, deps: p.deps?.filter((d) => !d.path.includes('dispatcher')) } : p));
+  const text = readme([['CodeFlare Operator', 'v1.2.0'], ['Multi-Cluster App Dispatcher', 'v1.40.0'], ['KubeRay', 'v1.0.0']]);
+  expect(audit(text, 'README.md', results, catalog, { allowFlaky: false }).findings).toEqual([`untested: v1.2.0 row: Multi-Cluster App Dispatcher v1.40.0 is declared, but no cell of this row installs it (era B)`]);
+});

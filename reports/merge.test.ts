@@ -1,0 +1,36 @@
+// merge: shards of one config become one results file; a cell run twice keeps the later run.
+import { test, expect } from '@playwright/test';
+import { join } from 'node:path';
+import { merge } from './merge.js';
+import { readResults } from './results.js';
+import { CELLS, cli, data, expectNoTmp, scratch } from './testing.js';
+
+test('joins shards; the later run of a cell wins, and merge says so', async () => {
+  const dir = scratch();
+  const out = join(dir, 'merged.json');
+  const r = await cli(['merge', out, data('shard-1.json'), data('shard-2.json')]);
+  expect(r.exitCode, r.all).toBe(0);
+  expect(r.stdout).toBe(`${out}: 3 cell(s) from 2 file(s), 2 run(s)`);
+  expect(r.stderr.trim().split('\n')).toEqual([`merge: cell ${CELLS.failed} is in ${data('shard-1.json')} and ${data('shard-2.json')}: keeping ${data('shard-2.json')}'s (finished 2025-06-20T09:31:10Z, later)`]);
+  expectNoTmp(dir);
+  const m = readResults(out);
+  expect(m.cells.map((c) => `${c.id} ${c.status}`)).toEqual([`${CELLS.passed} passed`, `${CELLS.failed} passed`, `${CELLS.noOperator} passed`]);
+  expect(m.runs.map((x) => x.shard)).toEqual([{ index: 1, total: 2 }, { index: 2, total: 2 }]);
+  expect(m.config.hash).toBe('51d0a7c3e2b94f18');
+  // The order of the arguments does not decide: the later run still wins.
+  const swapped = join(dir, 'swapped.json');
+  expect((await cli(['merge', swapped, data('shard-2.json'), data('shard-1.json')])).exitCode).toBe(0);
+  expect(readResults(swapped).cells.find((c) => c.id === CELLS.failed)?.status).toBe('passed');
+  // The merged file is a results file like any other: report and gate read it.
+  const g = await cli(['gate', '--release', 'v0.2.3', out, '--at', '2025-06-21T00:00:00Z']);
+  expect(g.exitCode, g.all).toBe(0);
+});
+
+test('merging a merged file again with one of its shards changes nothing', () => {
+  const a = { path: 'a', results: readResults(data('shard-1.json')) };
+  const b = { path: 'b', results: readResults(data('shard-2.json')) };
+  const once = merge([a, b]).results;
+  const twice = merge([{ path: 'm', results: once }, b]);
+  expect(twice.results).toEqual(once);
+  expect(twice.notes).toHaveLength(2); // each of shard 2's cells: "keeping b's" (a tie goes to the later argument)
+});

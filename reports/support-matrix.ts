@@ -1,0 +1,189 @@
+// The verified support matrix, from results only: one stack per distinct set of versions that ran in
+// cells that passed, with what ran read from provenance, and every other cell with why it verifies
+// nothing. Markdown, JSON, HTML, gate and audit all render or check this one model.
+import semver from 'semver';
+import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
+import { embedded as embeddedIn } from '../harness/components/provenance.js';
+import type { CellResult, CellStatus, Provenance, Results, TestResult } from './results.js';
+
+/**
+ * The operator README's row order: v1.0.0 lists operator, MCAD, SDK, InstaScale, KubeRay; v1.4.2
+ * lists operator, SDK, AppWrapper, KubeRay, Kueue. This order gives both.
+ */
+export const README_ORDER: ComponentId[] = ['codeflare-operator', 'mcad', 'codeflare-sdk', 'instascale', 'appwrapper', 'kuberay', 'kueue'];
+
+/** Where a version shown for a cell comes from: the component's own provenance, the operator binary that compiles it in, or (no provenance) the plan. */
+export type Source = 'provenance' | 'operator binary' | 'requested';
+export type Ran = { version: string; source: Source };
+
+/** embedded() reads the build info of a binary; a results entry has the same fields (its component is a plain string). */
+export const embedded = (p: Provenance, modulePath: string): string | undefined => embeddedIn(p as Parameters<typeof embeddedIn>[0], modulePath);
+
+export function goModule(catalog: Catalog, id: ComponentId): string | undefined {
+  const s = component(catalog, id).source;
+  return s.kind === 'go' ? s.module : undefined;
+}
+
+/** The version of `id` that ran in a cell: provenance first, never the request when provenance says otherwise. */
+export function ran(catalog: Catalog, cell: CellResult, id: ComponentId): Ran | undefined {
+  if (id === 'kubernetes') {
+    if (cell.serverVersion) return { version: cell.serverVersion, source: 'provenance' };
+    return cell.requested.kubernetes ? { version: cell.requested.kubernetes, source: 'requested' } : undefined;
+  }
+  const own = cell.provenance.find((p) => p.component === id);
+  if (own) return { version: embedded(own, own.module) ?? own.resolved, source: 'provenance' };
+  // Era B: MCAD and InstaScale have no binary of their own; the operator's build info says what it compiled in.
+  const era = catalog.eras.find((e) => e.id === cell.era);
+  const op = cell.provenance.find((p) => p.component === 'codeflare-operator');
+  const mod = goModule(catalog, id);
+  if (op && mod && era?.install[id] === 'embedded-in-operator') {
+    const v = embedded(op, mod);
+    if (v) return { version: v, source: 'operator binary' };
+  }
+  return cell.requested[id] ? { version: cell.requested[id], source: 'requested' } : undefined;
+}
+
+const TAG = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+/** A Go pseudo-version ends in a 14-digit time and a 12-digit commit (v0.0.0-20240719212005-aab106b2126e). */
+const PSEUDO = /\d{14}-([0-9a-f]{12})$/;
+
+export const isReleaseTag = (v: string): boolean => TAG.test(v) && !PSEUDO.test(v);
+
+/** The release page of a tag (the README links these), or the commit of a pseudo-version; nothing for a local path. */
+export function versionLink(repo: string, version: string): string | undefined {
+  if (isReleaseTag(version)) return `https://github.com/${repo}/releases/tag/${version}`;
+  const commit = PSEUDO.exec(version)?.[1];
+  return commit ? `https://github.com/${repo}/commit/${commit}` : undefined;
+}
+
+export type StackRow = { component: ComponentId; title: string; version: string; link?: string; source: Source };
+
+/** Provenance in short: identity of what ran, and only the catalog's own modules among the compiled-in dependencies. */
+export type ProvenanceSummary = Omit<Provenance, 'deps'> & { deps: { path: string; version: string }[] };
+
+export type VerifiedCell = {
+  id: string;
+  title: string;
+  status: CellStatus;
+  kubernetes: string;
+  provider: string;
+  upgradeFrom?: Record<string, string>;
+  finishedAt?: string;
+  differences: string[];
+  provenance: ProvenanceSummary[];
+};
+
+export type Stack = {
+  /** The operator version, or undefined for a stack without it (era E). */
+  operator?: string;
+  rows: StackRow[];
+  cells: VerifiedCell[];
+  /** Where an operator binary that ran compiles in another version of a component than the row shows. */
+  notes: string[];
+};
+
+export type NotVerified = { id: string; title: string; status: CellStatus; reason: string; requested: Record<string, string> };
+
+export type SupportMatrix = {
+  kind: 'codeflare-matrix/support-matrix';
+  schema: 1;
+  config: Results['config'];
+  harness: Results['harness'];
+  strategy: string;
+  provider: string;
+  runs: Results['runs'];
+  allowFlaky: boolean;
+  stacks: Stack[];
+  notVerified: NotVerified[];
+};
+
+export const verifies = (status: CellStatus, allowFlaky: boolean): boolean => status === 'passed' || (allowFlaky && status === 'flaky');
+
+const firstLine = (s: string): string => s.trim().split('\n')[0]!.trim();
+
+/** A test and why it did not pass, in a line. */
+export function testLine(t: TestResult): string {
+  const error = t.errors[0] ? firstLine(t.errors[0]) : t.reason ? firstLine(t.reason) : undefined;
+  const detail = t.status === 'flaky' ? `passed only on retry ${t.retries}${error ? `; first attempt: ${error}` : ''}` : error;
+  return `${t.title}${detail ? ` — ${detail}` : ''}`;
+}
+
+/** Why a cell verifies nothing, in one line: its own reason, else the first test or suite with its status. */
+export function whyNot(cell: CellResult): string {
+  if (cell.reason) return firstLine(cell.reason);
+  for (const s of cell.suites) {
+    if (s.status === cell.status && s.reason) return `${s.name}: ${firstLine(s.reason)}`;
+    const t = s.tests.find((x) => x.status === cell.status);
+    if (t) return `${s.name}: ${testLine(t)}`;
+  }
+  return cell.suites.length ? cell.status : 'no suite ran';
+}
+
+export function summarizeProvenance(catalog: Catalog, p: Provenance): ProvenanceSummary {
+  const ours = new Set(catalog.components.flatMap((c) => (c.source.kind === 'go' ? [c.source.module] : [])));
+  // A replace reads as go.mod writes it: "v0.7.1 => github.com/opendatahub-io/kueue v0.7.0-odh-test".
+  const version = (d: NonNullable<Provenance['deps']>[number]) => (d.replacedBy ? `${d.version} => ${d.replacedBy.path === d.path ? '' : `${d.replacedBy.path} `}${d.replacedBy.version}` : d.version);
+  const { deps, ...rest } = p;
+  return { ...rest, deps: (deps ?? []).filter((d) => ours.has(d.path)).map((d) => ({ path: d.path, version: version(d) })) };
+}
+
+function byOperatorDesc(a: Stack, b: Stack): number {
+  if (!a.operator || !b.operator) return a.operator ? -1 : b.operator ? 1 : 0;
+  const [x, y] = [semver.valid(a.operator), semver.valid(b.operator)];
+  return x && y ? semver.rcompare(x, y) : b.operator.localeCompare(a.operator);
+}
+
+/** Stacks from the cells that verify (passed; flaky with allowFlaky), newest operator first; the rest with reasons. */
+export function supportMatrix(results: Results, catalog: Catalog, opts: { allowFlaky?: boolean } = {}): SupportMatrix {
+  const allowFlaky = opts.allowFlaky ?? false;
+  const stacks = new Map<string, Stack>();
+  const notVerified: NotVerified[] = [];
+  for (const cell of results.cells) {
+    if (!verifies(cell.status, allowFlaky)) {
+      notVerified.push({ id: cell.id, title: cell.title, status: cell.status, reason: whyNot(cell), requested: cell.requested });
+      continue;
+    }
+    const rows: StackRow[] = [];
+    for (const id of README_ORDER) {
+      const r = ran(catalog, cell, id);
+      if (!r) continue;
+      const c = component(catalog, id);
+      const link = versionLink(c.repo, r.version);
+      rows.push({ component: id, title: c.title, version: r.version, ...(link ? { link } : {}), source: r.source });
+    }
+    // Same versions on several Kubernetes versions (or as an upgrade target) are one stack, verified by each of those cells.
+    const key = rows.map((r) => `${r.component}=${r.version}`).join(' ');
+    const stack = stacks.get(key) ?? { operator: rows.find((r) => r.component === 'codeflare-operator')?.version, rows, cells: [], notes: [] };
+    stacks.set(key, stack);
+    const op = cell.provenance.find((p) => p.component === 'codeflare-operator');
+    for (const r of rows) {
+      const mod = r.component === 'codeflare-operator' ? undefined : goModule(catalog, r.component);
+      const inOp = op && mod ? embedded(op, mod) : undefined;
+      const note = `the operator binary embeds ${r.title} ${inOp}`;
+      if (inOp && inOp !== r.version && !stack.notes.includes(note)) stack.notes.push(note);
+    }
+    stack.cells.push({
+      id: cell.id,
+      title: cell.title,
+      status: cell.status,
+      kubernetes: ran(catalog, cell, 'kubernetes')?.version ?? '?',
+      provider: cell.provider,
+      ...(cell.upgradeFrom ? { upgradeFrom: cell.upgradeFrom } : {}),
+      ...(cell.finishedAt ? { finishedAt: cell.finishedAt } : {}),
+      differences: cell.differences,
+      provenance: cell.provenance.map((p) => summarizeProvenance(catalog, p)),
+    });
+  }
+  return {
+    kind: 'codeflare-matrix/support-matrix',
+    schema: 1,
+    config: results.config,
+    harness: results.harness,
+    strategy: results.strategy,
+    provider: results.provider,
+    runs: results.runs,
+    allowFlaky,
+    stacks: [...stacks.values()].sort(byOperatorDesc),
+    notVerified,
+  };
+}
