@@ -33,12 +33,18 @@ function cellProjects(dir: string): Project[] {
   ]);
 }
 
+/** Allure's environment: the plan's config, strategy and provider, and the tools that ran it. */
+function environment(dir: string): Record<string, string> {
+  const plan = readPlan(dir);
+  return { harness: 'codeflare-matrix', config: `${plan.name} (${plan.config.hash})`, strategy: plan.strategy, provider: plan.provider, node: process.version, run: dir };
+}
+
 export default runFolder
   ? defineConfig({
       reporter: [
         ['list'],
         ['./reports/cell-reporter.ts'],
-        ['allure-playwright', { resultsDir: join(runFolder, 'allure-results'), detail: false, suiteTitle: false, environmentInfo: { harness: 'codeflare-matrix', run: runFolder } }],
+        ['allure-playwright', { resultsDir: join(runFolder, 'allure-results'), detail: false, suiteTitle: false, environmentInfo: environment(runFolder) }],
       ],
       workers: 1,
       projects: cellProjects(runFolder),

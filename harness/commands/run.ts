@@ -1,7 +1,13 @@
 // `codeflare-matrix run`: plan, provision, install, test and write results; prints each cell's
 // outcome and the support matrix verified by this run.
 import { Command, Option } from 'commander';
-import { relative } from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { loadCatalog } from '../../matrix/catalog/index.js';
+import { renderHtml } from '../../reports/html.js';
+import { jobSummary, markdownReport } from '../../reports/markdown.js';
+import { supportMatrix } from '../../reports/support-matrix.js';
+import { writeAtomic } from '../files.js';
 import { defaultConfigPath } from '../paths.js';
 import { UserError } from '../errors.js';
 import { table } from '../table.js';
@@ -48,9 +54,17 @@ export function runCommand(): Command {
     .action(async (o: { config: string; strategy?: Plan['strategy']; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
       const { dir, results, exitCode } = await runMatrix(o);
       console.log(`\n${renderOutcome(results)}\n`);
-      const verified = results.cells.filter((c) => c.status === 'passed');
-      console.log(verified.length ? `verified by this run (${verified.length} of ${results.cells.length} cells):\n${table(['era', 'stack'], verified.map((c) => [c.era, Object.entries(c.requested).map(([k, v]) => `${k} ${v}`).join(', ')]))}` : 'no cell verified by this run');
-      console.log(`\nresults: ${relative(process.cwd(), dir)}/results.json`);
+      // The support matrix this run verified (only passed cells become rows), beside the results.
+      const catalog = loadCatalog();
+      const m = supportMatrix(results, catalog);
+      const md = markdownReport(m);
+      writeAtomic(join(dir, 'support-matrix.md'), md);
+      writeAtomic(join(dir, 'support-matrix.json'), `${JSON.stringify(m, null, 2)}\n`);
+      writeAtomic(join(dir, 'report.html'), renderHtml(results, m, catalog));
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, jobSummary(m));
+      console.log(md);
+      const at = relative(process.cwd(), dir) || '.';
+      console.log(`results: ${at}/results.json · report: ${at}/report.html · allure: ${at}/allure-results`);
       process.exitCode = exitCode;
     });
 }

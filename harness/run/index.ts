@@ -129,9 +129,18 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
     }
     results.runs[0]!.interrupted = interrupted;
     save();
+    writeExecutor(dir, id);
   }
   const failing = results.cells.filter((c) => c.status === 'failed' || (c.status === 'blocked' && !p.cells.find((x) => x.id === c.id)?.unavailable.length));
   return { dir, results, exitCode: interrupted ? 130 : failing.length ? 1 : 0 };
+}
+
+/** Allure's executor info: who ran it (GitHub Actions when there), which build, where its page is. */
+function writeExecutor(dir: string, id: string): void {
+  const gh = process.env.GITHUB_RUN_ID ? process.env : undefined;
+  const url = gh ? `${gh.GITHUB_SERVER_URL}/${gh.GITHUB_REPOSITORY}/actions/runs/${gh.GITHUB_RUN_ID}` : undefined;
+  const executor = { name: gh ? 'GitHub Actions' : `codeflare-matrix on ${hostname()}`, type: gh ? 'github' : 'local', buildName: id, ...(url ? { buildUrl: url, reportUrl: url } : {}) };
+  writeAtomic(join(dir, 'allure-results', 'executor.json'), JSON.stringify(executor, null, 2) + '\n');
 }
 
 function spawnCell(dir: string, cell: Cell): ChildProcess {

@@ -3,7 +3,7 @@
 // mid-run, Ctrl-C) leave a clear result and nothing behind.
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../exec.js';
@@ -38,7 +38,8 @@ test('a cell runs end to end: setup, suites (applicable or not, with reasons), t
   const out = join(dir, 'ok');
   const r = await cli(['run', '-c', config('ok', ['kuberay', 'mcad']), '-o', out]);
   expect(r.exitCode, r.all).toBe(0);
-  expect(r.stdout).toMatch(/verified by this run \(1 of 1 cells\)/);
+  expect(r.stdout).toMatch(/1 verified stack from 1 of 1 cells/);
+  expect(readFileSync(join(out, 'support-matrix.md'), 'utf8')).toMatch(/ray-project\/kuberay\/releases\/tag\/v1\.3\.2/);
   const results = readResults(join(out, 'results.json'));
   const cell = results.cells[0]!;
   expect(cell.status).toBe('passed');
@@ -54,7 +55,12 @@ test('a cell runs end to end: setup, suites (applicable or not, with reasons), t
   expect(cell.suites.map((s) => s.name)).not.toContain('kueue'); // not selected
   expect(cell.phases.provision).toBeGreaterThan(0);
   expect(existsSync(join(out, 'cells', cell.id, 'logs'))).toBe(true);
-  expect(existsSync(join(out, 'allure-results'))).toBe(true);
+  // Allure: one history per cell — versions are parameters, never in the titles
+  const allure = readdirSync(join(out, 'allure-results')).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(readFileSync(join(out, 'allure-results', f), 'utf8')) as { name: string; status: string; parameters: { name: string; value: string }[] });
+  const ran = allure.find((a) => a.status === 'passed')!;
+  expect(ran.parameters).toEqual(expect.arrayContaining([{ name: 'cell', value: cell.id }, { name: 'kuberay', value: 'v1.3.2' }]));
+  expect(ran.name).not.toMatch(/v1\.3\.2/);
+  expect(existsSync(join(out, 'allure-results', 'executor.json'))).toBe(true);
   expect(leftBy(Number(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).owner))).toEqual([]);
 });
 

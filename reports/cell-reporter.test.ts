@@ -1,0 +1,52 @@
+// The cell reporter under a real Playwright run (no mocks of Playwright): a test passing first time
+// is passed, one passing only on retry is flaky (not passed), one failing every time is failed, a
+// skip with a reason is not-applicable with that reason, and the tests of a cell whose setup
+// project failed are blocked, with the setup's error as the reason.
+import { test, expect } from '@playwright/test';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../harness/exec.js';
+import { repoRoot } from '../harness/paths.js';
+import { RUN_ENV, saveCellState } from '../harness/run/layout.js';
+import type { CellTests } from './cell-reporter.js';
+
+const dir = join(repoRoot, 'out', `reporter-test-${process.pid}`);
+
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('statuses: passed, flaky, failed, not-applicable, and blocked behind a failed setup', async () => {
+  const runDir = join(dir, 'run');
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(join(dir, 'cell.spec.ts'), `import { test } from '@playwright/test';
+test('passes', () => {});
+test('flaky', ({}, info) => { if (info.retry === 0) throw new Error('first attempt fails'); });
+test('fails', () => { throw new Error('always fails'); });
+test('not applicable', () => { test.skip(true, 'not applicable: era E cell without mcad'); });
+`);
+  writeFileSync(join(dir, 'ok.setup.ts'), `import { test } from '@playwright/test';\ntest('setup', () => {});\n`);
+  writeFileSync(join(dir, 'bad.setup.ts'), `import { test } from '@playwright/test';\ntest('setup', () => { throw new Error('install failed'); });\n`);
+  writeFileSync(join(dir, 'pw.config.ts'), `export default {
+  reporter: [[${JSON.stringify(join(repoRoot, 'reports/cell-reporter.ts'))}]],
+  retries: 1, workers: 1, outputDir: 'results',
+  projects: [
+    { name: 'setup:good', testMatch: 'ok.setup.ts', use: { cellId: 'good' } },
+    { name: 'good', testMatch: 'cell.spec.ts', dependencies: ['setup:good'], use: { cellId: 'good' } },
+    { name: 'setup:broken', testMatch: 'bad.setup.ts', retries: 0, use: { cellId: 'broken' } },
+    { name: 'broken', testMatch: 'cell.spec.ts', dependencies: ['setup:broken'], use: { cellId: 'broken' } },
+  ],
+};
+`);
+  // What the harness's setup records when it fails (harness/run/cell.ts).
+  saveCellState(runDir, { cell: 'broken', installed: [], phases: {}, error: 'install failed' });
+  const r = await run(process.execPath, [join(repoRoot, 'node_modules/@playwright/test/cli.js'), 'test', '-c', join(dir, 'pw.config.ts')], { cwd: dir, env: { [RUN_ENV]: runDir } });
+  expect(r.exitCode, r.all).toBe(1);
+  const read = (id: string) => (JSON.parse(readFileSync(join(runDir, 'cells', id, 'tests.json'), 'utf8')) as CellTests).suites[0]!.tests;
+  const good = Object.fromEntries(read('good').map((t) => [t.title, t]));
+  expect(good.passes).toMatchObject({ status: 'passed', retries: 0 });
+  expect(good.flaky).toMatchObject({ status: 'flaky', retries: 1 });
+  expect(good.fails).toMatchObject({ status: 'failed', retries: 1, reason: expect.stringMatching(/always fails/) });
+  expect(good['not applicable']).toMatchObject({ status: 'not-applicable', reason: 'era E cell without mcad' });
+  const broken = read('broken');
+  expect(broken).toHaveLength(4);
+  for (const t of broken) expect(t).toMatchObject({ status: 'blocked', reason: 'setup failed: install failed' });
+});
