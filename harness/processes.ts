@@ -7,7 +7,9 @@ import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 
 export const MARKER = 'CODEFLARE_MATRIX_OWNER';
 
-export type Started = { pid: number; log: string };
+/** `exited()` is true once the process has ended (its own exit event: a check of its marker right
+ * after spawn could run between fork and exec, when the child still carries our environment). */
+export type Started = { pid: number; log: string; exited: () => boolean };
 
 /** Starts a detached process (it outlives the harness until stopped), output appended to `log`. */
 export function startProcess(bin: string, args: string[], o: { log: string; owner: string; cwd?: string; env?: Record<string, string> }): Started {
@@ -20,8 +22,10 @@ export function startProcess(bin: string, args: string[], o: { log: string; owne
       env: { ...process.env, ...o.env, [MARKER]: o.owner },
     });
     if (child.pid === undefined) throw new Error(`could not start ${bin}`);
+    let ended = false;
+    child.once('exit', () => (ended = true));
     child.unref();
-    return { pid: child.pid, log: o.log };
+    return { pid: child.pid, log: o.log, exited: () => ended };
   } finally {
     closeSync(fd);
   }

@@ -19,6 +19,7 @@ import { repoRoot } from '../paths.js';
 import { janitor } from '../providers/janitor.js';
 import { providerFor } from '../providers/index.js';
 import { clusterNames, readState } from '../providers/state.js';
+import { ensureToolchain, tools } from '../toolchain/index.js';
 import { RUN_ENV, cellDir, readCellState, readStep, type RunOptions } from './layout.js';
 import { poolKey } from './pool.js';
 
@@ -74,6 +75,9 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   writeAtomic(join(dir, 'plan.json'), JSON.stringify(p, null, 2) + '\n');
   writeAtomic(join(dir, 'run.json'), JSON.stringify(opts, null, 2) + '\n');
   for (const line of await janitor()) log(`janitor: removed ${line}`);
+  // A fresh machine: the binaries the plan's clusters and installs need, built once (cached after).
+  const kubernetes = [...new Set(p.cells.filter((c) => !c.unavailable.length).map((c) => c.versions.kubernetes!))];
+  await ensureToolchain({ kubernetes, tools: [...tools], log });
 
   const results: Results = {
     schema: RESULTS_SCHEMA,

@@ -8,7 +8,7 @@ import { parseAllDocuments, parseDocument, parse, stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../exec.js';
-import { alive, startProcess, stopProcesses, tail } from '../../processes.js';
+import { startProcess, stopProcesses, tail } from '../../processes.js';
 import { get, waitFor } from '../../providers/local/http.js';
 import { freePort } from '../../providers/local/provision.js';
 import { makePki } from '../../providers/local/pki.js';
@@ -181,7 +181,7 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
       await waitFor(async () => (await get(url)).status === 200, {
         intervalMs: 200,
         check: () => {
-          if (!alive(started.pid, dir)) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
+          if (started.exited()) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
           if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url} in time; last lines of ${logFile}:\n${tail(logFile)}`);
         },
       });

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { UserError } from '../../errors.js';
-import { startProcess, alive, tail } from '../../processes.js';
+import { startProcess, tail, type Started } from '../../processes.js';
 import { toolchainEntry, defaultVersions } from '../../toolchain/index.js';
 import type { ClusterSpec, Log, NodeSpec } from '../provider.js';
 import { saveState, type State } from '../state.js';
@@ -104,16 +104,18 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
   writeFileSync(stages, kwokStages(kwok.dir));
   const p = (f: string) => join(pki.dir, f);
 
+  const started: Started[] = [];
   const start = (component: string, bin: string, args: string[], port?: number) => {
     const s = startProcess(bin, args, { log: join(logs, `${component}.log`), owner: dir, cwd: dir });
+    started.push(s);
     state.processes.push({ component, pid: s.pid, log: s.log, port });
     saveState(state); // at once: a harness killed now still leaves the pid for the janitor
   };
   /** Fails fast with the component's last log lines when one of ours has exited. */
   const check = () => {
-    for (const pr of state.processes) {
-      if (!alive(pr.pid, dir)) throw new Error(`${pr.component} exited at start; last lines of ${pr.log}:\n${tail(pr.log)}`);
-    }
+    state.processes.forEach((pr, i) => {
+      if (started[i]!.exited()) throw new Error(`${pr.component} exited at start; last lines of ${pr.log}:\n${tail(pr.log)}`);
+    });
     if (Date.now() > deadline) throw new Error(`the cluster did not become ready within ${o.timeoutMs / 1000}s`);
   };
   const wait = async (what: string, ready: () => Promise<boolean>) => {
