@@ -145,7 +145,12 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     if (!existsSync(at)) {
       mkdirSync(dirname(at), { recursive: true });
       rmSync(at, { force: true });
-      symlinkSync(await fill(target), at);
+      try {
+        symlinkSync(await fill(target), at);
+      } catch (e) {
+        // Another cluster's install (cells run side by side) made it in between: any valid one serves.
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
     }
   }
   const skipped = objs.filter((o) => mode.skip.includes(o.kind));

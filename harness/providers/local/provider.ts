@@ -38,12 +38,21 @@ export class LocalProvider implements Provider {
       phase: 'creating',
       processes: [],
     };
-    saveState(state);
-    try {
-      this.lastTiming = await provision(state, spec, { log, timeoutMs: this.timeoutMs });
-    } catch (e) {
-      await this.destroy(spec.name); // nothing half-built is left behind
-      throw e;
+    // Free ports are picked, released, then bound by the component: another cluster starting at the
+    // same moment can take one in between. That (and only that) is worth a second attempt.
+    for (let attempt = 1; ; attempt++) {
+      saveState(state);
+      try {
+        this.lastTiming = await provision(state, spec, { log, timeoutMs: this.timeoutMs });
+        break;
+      } catch (e) {
+        await this.destroy(spec.name); // nothing half-built is left behind
+        const raced = /address already in use/.test((e as Error).message) && spec.port === undefined;
+        if (!raced || attempt === 3) throw e;
+        log(`a port was taken while the cluster started; starting again (attempt ${attempt + 1})`);
+        mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
+        state.processes = [];
+      }
     }
     state.phase = 'ready';
     if (spec.keep) delete state.owner, delete state.ownerStart; // made by hand: kept until `cluster down`
