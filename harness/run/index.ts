@@ -105,7 +105,7 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const progress = setInterval(() => showProgress(dir, p, results, running, started, log), 1000);
+  const progress = setInterval(progressLine(dir, p, results, running, started, log), 1000);
   try {
     const queue = [...p.cells];
     const runOne = async (cell: Cell) => {
@@ -199,14 +199,13 @@ const clock = (ms: number) => {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 };
 
-let last = '';
-let lastAt = 0;
 /** One line per change of any running cell's step (and one every 30 s), so CI logs show progress too. */
-function showProgress(dir: string, p: Plan, results: Results, running: Map<string, { startedAt: Date }>, started: Date, log: (l: string) => void): void {
-  const steps = [...running.keys()].map((id) => `${id}: ${readStep(dir, id) ?? 'starting'}`);
-  const line = steps.join(' | ');
-  if (line === last && Date.now() - lastAt < 30_000) return;
-  last = line;
-  lastAt = Date.now();
-  log(`[${clock(Date.now() - started.getTime())}] ${results.cells.length}/${p.cells.length} cells done · ${line || 'finishing'}`);
+function progressLine(dir: string, p: Plan, results: Results, running: Map<string, { startedAt: Date }>, started: Date, log: (l: string) => void): () => void {
+  const shown = { line: '', at: 0 };
+  return () => {
+    const line = [...running.keys()].map((id) => `${id}: ${readStep(dir, id) ?? 'starting'}`).join(' | ');
+    if (line === shown.line && Date.now() - shown.at < 30_000) return;
+    Object.assign(shown, { line, at: Date.now() });
+    log(`[${clock(Date.now() - started.getTime())}] ${results.cells.length}/${p.cells.length} cells done · ${line || 'finishing'}`);
+  };
 }
