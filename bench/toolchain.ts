@@ -33,7 +33,7 @@ for (const [c, v] of wanted) {
     continue;
   }
   cached.push(e);
-  const warm = await warmMs(c === 'kubernetes' ? { kubernetes: [v] } : { kubernetes: [], tools: [c] });
+  const warm = await warmMs(c === 'kubernetes' ? { kubernetes: [v] } : c === 'kubernetes-node' ? { kubernetes: [], node: [v] } : { kubernetes: [], tools: [c] });
   rows.push([c, v, duration(e.manifest.buildSeconds * 1000), `${warm.toFixed(2)} ms`, `${e.manifest.goVersion}, built ${e.manifest.createdAt.slice(0, 16)}`]);
   for (const [name, b] of Object.entries(e.manifest.binaries)) sizes.push([c, v, name, mib(b.size)]);
 }

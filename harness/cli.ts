@@ -12,12 +12,13 @@ import { mergeCommand } from './commands/merge.js';
 import { gateCommand } from './commands/gate.js';
 import { auditCommand } from './commands/audit.js';
 import { runCommand } from './commands/run.js';
+import { nodeImageCommand } from './commands/node-image.js';
 
 const program = new Command('codeflare-matrix')
   .description('Verified compatibility matrix for the Project CodeFlare stack')
   .showSuggestionAfterError();
 
-for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), clusterCommand(), sourcesCommand(), runCommand(), mergeCommand(), reportCommand(), gateCommand(), auditCommand()]) program.addCommand(cmd);
+for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), nodeImageCommand(), clusterCommand(), sourcesCommand(), runCommand(), mergeCommand(), reportCommand(), gateCommand(), auditCommand()]) program.addCommand(cmd);
 
 // Sub-commands added with addCommand do not inherit these settings: every bad argument exits 2 with one line.
 const settle = (c: Command): void => {

@@ -36,7 +36,7 @@ function up(): Command {
   return new Command('up')
     .description('start a cluster and print its kubeconfig (kept until `cluster down`)')
     .argument('[name]', 'cluster name', 'dev')
-    .addOption(new Option('-p, --provider <name>', 'provider').choices(['local', 'existing']).default('local'))
+    .addOption(new Option('-p, --provider <name>', 'provider').choices(['local', 'kind', 'existing']).default('local'))
     .option('-k, --kubernetes <version>', 'Kubernetes version (local): v1.31.14 or a minor like 1.31')
     .option('--nodes <n>', 'fake nodes without GPUs (local)')
     .option('--gpu-nodes <n>', 'fake nodes with nvidia.com/gpu (local)')
@@ -49,7 +49,7 @@ function up(): Command {
       const provider = await providerFor(o.provider);
       const port = o.port === undefined ? undefined : Number(o.port);
       if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new UserError(`--port ${o.port} is not a port number`, '--port', 'pass e.g. --port 6443');
-      const kubernetes = o.provider === 'local' ? resolveKubernetesVersion(o.kubernetes ?? defaultVersions().kubernetes[0]!) : '';
+      const kubernetes = o.provider !== 'existing' ? resolveKubernetesVersion(o.kubernetes ?? defaultVersions().kubernetes[0]!) : '';
       // Ctrl-C while starting: remove the half-built cluster, then stop.
       const abort = (signal: NodeJS.Signals) => {
         void provider.destroy(name).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
@@ -72,7 +72,7 @@ function list(): Command {
     .description('list the clusters of this machine (every provider)')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
-      const all = [...(await (await providerFor('local')).list()), ...(await (await providerFor('existing')).list())];
+      const all = [...(await (await providerFor('local')).list()), ...(await (await providerFor('kind')).list()), ...(await (await providerFor('existing')).list())];
       if (o.json) return console.log(JSON.stringify(all, null, 2));
       if (all.length === 0) return console.log('no clusters (start one: codeflare-matrix cluster up)');
       console.log(table(['name', 'provider', 'kubernetes', 'status', 'owner', 'created', 'kubeconfig'], all.map((c) => [

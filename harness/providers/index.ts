@@ -2,6 +2,7 @@
 import { UserError } from '../errors.js';
 import { LocalProvider } from './local/provider.js';
 import { ExistingProvider } from './existing/provider.js';
+import { KindProvider } from './kind/provider.js';
 import type { Provider, ProviderName } from './provider.js';
 
 export function providerFor(name: ProviderName | string): Provider {
@@ -11,7 +12,7 @@ export function providerFor(name: ProviderName | string): Provider {
     case 'existing':
       return new ExistingProvider();
     case 'kind':
-      throw new UserError('the kind provider is not available yet', `provider ${name}`, 'use provider local (the default) or existing');
+      return new KindProvider();
     default:
       throw new UserError(`unknown provider "${name}"`, 'provider', 'use local, kind or existing');
   }

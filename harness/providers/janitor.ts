@@ -6,6 +6,7 @@ import { processesUnder, stopProcesses } from '../processes.js';
 import { clusterDir, clusterNames, clustersDir, readState, startTime } from './state.js';
 import { providerFor } from './index.js';
 import type { Log } from './provider.js';
+import { deleteKindCluster, strayKindClusters } from './kind/provider.js';
 
 function ownerGone(owner: number | undefined, started: string | undefined): boolean {
   return owner !== undefined && startTime(owner) !== started;
@@ -25,6 +26,12 @@ export async function janitor(o: { all?: boolean; log?: Log } = {}): Promise<str
       rmSync(clusterDir(name), { recursive: true, force: true });
     }
     removed.push(name);
+  }
+  // kind clusters of ours with no folder at all (a run killed between `kind create` and its state write).
+  for (const kind of await strayKindClusters()) {
+    log(`removing kind cluster ${kind} (no cluster folder of ours names it)`);
+    await deleteKindCluster(kind);
+    removed.push(kind);
   }
   // Processes whose cluster folder is gone (a destroy interrupted between kill and rm, say).
   const live = new Set(clusterNames().map(clusterDir));

@@ -1,6 +1,6 @@
 // Building one cache entry: wrapper module → download → one `go build` for all mains → version
 // check → manifest, assembled in a temp dir and renamed into place so readers never see half an entry.
-import { appendFile, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { entryDir, lockPath, workDir, type Component } from './home.js';
@@ -31,10 +31,11 @@ async function step<T>(log: Log, name: string, label: string, fn: () => Promise<
 }
 
 /** Runs go with its output appended to the build log; on failure shows the log's tail and throws. */
-async function go(args: string[], cwd: string, logFile: string, log: Log, name: string, stdout: 'log' | 'ignore' = 'log'): Promise<void> {
+async function go(args: string[], cwd: string, logFile: string, log: Log, name: string, stdout: 'log' | 'ignore' = 'log', unverified: string[] = []): Promise<void> {
   await appendFile(logFile, `\n$ go ${args.join(' ')}\n`);
   const out = { file: logFile, append: true } as const;
-  const r = await execa('go', args, { cwd, env: goEnv(), stdout: stdout === 'log' ? out : 'ignore', stderr: out, reject: false });
+  const env = { ...goEnv(), ...(unverified.length ? { GONOSUMDB: unverified.join(',') } : {}) };
+  const r = await execa('go', args, { cwd, env, stdout: stdout === 'log' ? out : 'ignore', stderr: out, reject: false });
   if (r.exitCode === 0) return;
   const tail = (await readFile(logFile, 'utf8')).trimEnd().split('\n').slice(-30);
   log(`last ${tail.length} lines of ${logFile}:`);
@@ -65,6 +66,7 @@ async function writeManifest(spec: BuildSpec, binDir: string, goVersion: string,
     binaries,
     goVersion,
     tags: spec.tags,
+    ...(spec.unverified ? { unverified: spec.unverified } : {}),
     module: { path, version, sum, ...(gitCommit ? { gitCommit } : {}) },
     buildSeconds: Math.round(ms / 100) / 10,
     createdAt: new Date().toISOString(),
@@ -108,12 +110,12 @@ export async function buildEntry(component: Component, version: string, opts: { 
         const pkgs = Object.values(spec.binaries);
         const tags = spec.tags.length ? ['-tags', spec.tags.join(',')] : [];
         // `go list -deps` resolves and downloads exactly the modules the mains need, and fills go.sum.
-        await step(log, name, 'downloading modules', () => go(['list', ...tags, '-deps', ...pkgs], work, logFile, log, name, 'ignore'));
+        await step(log, name, 'downloading modules', () => go(['list', ...tags, '-deps', ...pkgs], work, logFile, log, name, 'ignore', spec.unverified));
         await mkdir(join(tmp, 'bin'), { recursive: true });
         const ldflags = ['-s', '-w', ...spec.ldflags].join(' ');
         // One go build for all mains, so shared packages compile once.
         await step(log, name, 'compiling', () =>
-          go(['build', '-trimpath', ...tags, '-ldflags', ldflags, '-o', join(tmp, 'bin') + '/', ...pkgs], work, logFile, log, name),
+          go(['build', '-trimpath', ...tags, '-ldflags', ldflags, '-o', join(tmp, 'bin') + '/', ...pkgs], work, logFile, log, name, 'log', spec.unverified),
         );
         const goVersion = (await execa('go', ['env', 'GOVERSION'], { env: goEnv() })).stdout.trim();
         const manifest = await step(log, name, 'verifying', async () => {
@@ -125,7 +127,7 @@ export async function buildEntry(component: Component, version: string, opts: { 
         });
         for (const [dest, src] of Object.entries(spec.assets ?? {})) {
           await mkdir(dirname(join(tmp, dest)), { recursive: true });
-          await copyFile(join(spec.module.dir, src), join(tmp, dest));
+          await cp(join(spec.module.dir, src), join(tmp, dest), { recursive: true });
         }
         await publishDir(tmp, final, manifest);
         const size = Object.values(manifest.binaries).reduce((a, b) => a + b.size, 0);

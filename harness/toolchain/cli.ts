@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { table } from '../table.js';
-import { components, tools, type Component, type Tool } from './home.js';
+import { components, kindTools, tools, type Component, type Tool } from './home.js';
 import { listToolchain, toolchainEntry, verifyEntry } from './entry.js';
 import { defaultVersions, resolveKubernetesVersion } from './versions.js';
 import { ensureToolchain } from './index.js';
@@ -17,19 +17,21 @@ export function toolchainCommand(): Command {
     .command('build')
     .description('build missing toolchain entries (no flags: the pinned defaults of harness/toolchain/versions.yaml)')
     .option('--kubernetes <version...>', 'Kubernetes versions (v1.31.14, 1.31)')
+    .option('--node <version...>', "Kubernetes versions whose node binaries (kubelet, kubeadm, kube-proxy) the kind provider's node image needs")
     .option('--default', 'also the default Kubernetes versions');
-  for (const t of tools) build.option(`--${t}`, `the pinned ${t}`);
-  build.option('--force', 'rebuild the named entries even when cached').action(async (o: { kubernetes?: string[]; default?: boolean; force?: boolean } & Partial<Record<Tool, boolean>>) => {
-    const named = tools.filter((t) => o[t]);
-    const all = (!o.kubernetes && !o.default && named.length === 0) || !!o.default;
+  for (const t of [...tools, ...kindTools]) build.option(`--${t}`, `the pinned ${t}${(kindTools as readonly string[]).includes(t) ? ' (kind provider)' : ''}`);
+  build.option('--force', 'rebuild the named entries even when cached').action(async (o: { kubernetes?: string[]; node?: string[]; default?: boolean; force?: boolean } & Partial<Record<Tool, boolean>>) => {
+    const named = [...tools, ...kindTools].filter((t) => o[t]);
+    const node = (o.node ?? []).map(resolveKubernetesVersion);
+    const all = (!o.kubernetes && !o.node && !o.default && named.length === 0) || !!o.default;
     const kubernetes = [...(o.kubernetes ?? []).map(resolveKubernetesVersion), ...(all ? defaultVersions().kubernetes : [])];
-    const chosen = all ? [...tools] : named;
+    const chosen: Tool[] = all ? [...tools] : named;
     const log = (l: string): void => console.log(l);
     // Every tool is always there (a control plane needs etcd and kwok, installers helm); ensure the
     // unnamed ones without --force, so `--kubernetes vX --force` rebuilds only vX.
     await ensureToolchain({ kubernetes: [], tools: tools.filter((t) => !chosen.includes(t)), log });
-    await ensureToolchain({ kubernetes, tools: chosen, force: o.force, log });
-    for (const [c, v] of [...chosen.map((t) => [t, defaultVersions()[t]]), ...kubernetes.map((k) => ['kubernetes', k])] as [Component, string][]) {
+    await ensureToolchain({ kubernetes, node, tools: chosen, force: o.force, log });
+    for (const [c, v] of [...chosen.map((t) => [t, defaultVersions()[t]]), ...kubernetes.map((k) => ['kubernetes', k]), ...node.map((k) => ['kubernetes-node', k])] as [Component, string][]) {
       console.log(`${c} ${v}: ${toolchainEntry(c, v).dir}`);
     }
   });
@@ -70,7 +72,7 @@ export function toolchainCommand(): Command {
       const c = component as Component;
       const pinned = defaultVersions();
       let v: string;
-      if (c === 'kubernetes') {
+      if (c === 'kubernetes' || c === 'kubernetes-node') {
         if (!version) throw new UserError('which Kubernetes version?', 'toolchain path', `add one, e.g. codeflare-matrix toolchain path kubernetes ${pinned.kubernetes[0]}`);
         v = resolveKubernetesVersion(version);
       } else {

@@ -14,6 +14,8 @@ export const Manifest = z.object({
   binaries: z.record(z.string(), z.object({ size: z.number().int(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
   goVersion: z.string(),
   tags: z.array(z.string()).default([]),
+  /** Modules the proxy served but the checksum database could not vouch for (GONOSUMDB), said openly. */
+  unverified: z.array(z.string()).optional(),
   module: z.object({ path: z.string(), version: z.string(), sum: z.string(), gitCommit: z.string().optional() }),
   buildSeconds: z.number(),
   createdAt: z.string(),
@@ -32,11 +34,22 @@ export interface Entry {
 /** The entry is not in the cache (as opposed to broken). */
 export class MissingEntryError extends UserError {}
 
-const title: Record<Component, string> = { kubernetes: 'Kubernetes', etcd: 'etcd', kwok: 'kwok', helm: 'helm' };
+
+
+const title: Record<Component, string> = {
+  kubernetes: 'Kubernetes',
+  'kubernetes-node': 'Kubernetes node binaries',
+  etcd: 'etcd',
+  kwok: 'kwok',
+  helm: 'helm',
+  kind: 'kind',
+  crictl: 'crictl',
+  coredns: 'CoreDNS',
+};
 
 /** The `toolchain build` command that (re)builds one entry. */
 export function buildCommand(component: Component, version: string, force = false): string {
-  const what = component === 'kubernetes' ? `--kubernetes ${version}` : `--${component}`;
+  const what = component === 'kubernetes' ? `--kubernetes ${version}` : component === 'kubernetes-node' ? `--node ${version}` : `--${component}`;
   return `codeflare-matrix toolchain build ${what}${force ? ' --force' : ''}`;
 }
 

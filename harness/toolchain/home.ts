@@ -3,11 +3,15 @@
 import { home } from '../paths.js';
 import { join } from 'node:path';
 
-export const components = ['kubernetes', 'etcd', 'kwok', 'helm'] as const;
+export const components = ['kubernetes', 'kubernetes-node', 'etcd', 'kwok', 'helm', 'kind', 'crictl', 'coredns'] as const;
 export type Component = (typeof components)[number];
-/** The single-version tools (the pinned version of versions.yaml); Kubernetes has several versions. */
+/** The single-version tools every run needs (the pinned version of versions.yaml); Kubernetes has several versions. */
 export const tools = ['etcd', 'kwok', 'helm'] as const;
-export type Tool = (typeof tools)[number];
+/** The single-version tools only the kind provider needs (kind itself, and what its node image holds). */
+export const kindTools = ['kind', 'crictl', 'coredns'] as const;
+export type Tool = (typeof tools)[number] | (typeof kindTools)[number];
+/** Components with one entry per Kubernetes version: the control plane, and the node binaries (kind). */
+export const perKubernetes = ['kubernetes', 'kubernetes-node'] as const;
 
 /** `${CODEFLARE_MATRIX_HOME:-$HOME/.cache/codeflare-matrix}/toolchain` */
 export function toolchainHome(): string {

@@ -5,7 +5,7 @@ import { MissingEntryError, toolchainEntry } from './entry.js';
 import type { Component, Tool } from './home.js';
 import { defaultVersions, resolveKubernetesVersion } from './versions.js';
 
-export { toolchainHome, entryDir, components, tools, type Component, type Tool } from './home.js';
+export { toolchainHome, entryDir, components, tools, kindTools, type Component, type Tool } from './home.js';
 export { toolchainEntry, verifyEntry, MissingEntryError, listToolchain, type Entry, type Listed, type Manifest } from './entry.js';
 export { defaultVersions, resolveKubernetesVersion } from './versions.js';
 export { withLock } from './lock.js';
@@ -14,6 +14,8 @@ export { buildEntry, duration, type Log } from './build.js';
 export interface EnsureOptions {
   /** Versions as `v1.31.14`, `1.31` or `v1.31`. */
   kubernetes: string[];
+  /** Kubernetes versions whose node binaries (kubelet, kubeadm, kube-proxy) a kind node image needs. */
+  node?: string[];
   /** Single-version tools at their pinned versions (versions.yaml). */
   tools?: Tool[];
   /** Rebuild even when cached. */
@@ -31,6 +33,7 @@ export async function ensureToolchain(opts: EnsureOptions): Promise<void> {
   const wanted: [Component, string][] = [
     ...(opts.tools ?? []).map((t) => [t, pinned[t]] as [Component, string]),
     ...[...new Set(opts.kubernetes.map(resolveKubernetesVersion))].map((v) => ['kubernetes', v] as [Component, string]),
+    ...[...new Set((opts.node ?? []).map(resolveKubernetesVersion))].map((v) => ['kubernetes-node', v] as [Component, string]),
   ];
   const start = Date.now();
   let built = 0;

@@ -18,12 +18,18 @@ export interface BuildSpec {
   tags: string[];
   /** `binary args…` must print a line matching `expect`. */
   check: { binary: string; args: string[]; expect: RegExp };
-  /** Data files kept with the entry: destination (relative to the entry) → path in the module tree. */
+  /** Modules served by the proxy whose checksum-database lookup fails here; built with GONOSUMDB, recorded in the manifest. */
+  unverified?: string[];
+  /** Data files or folders kept with the entry: destination (relative to the entry) → path in the module tree. */
   assets?: Record<string, string>;
 }
 
 const modulePaths: Record<Component, string> = {
   kubernetes: 'k8s.io/kubernetes',
+  'kubernetes-node': 'k8s.io/kubernetes',
+  kind: 'sigs.k8s.io/kind',
+  crictl: 'sigs.k8s.io/cri-tools',
+  coredns: 'github.com/coredns/coredns',
   etcd: 'go.etcd.io/etcd/server/v3',
   kwok: 'sigs.k8s.io/kwok',
   helm: 'helm.sh/helm/v3',
@@ -39,7 +45,8 @@ export async function buildSpec(component: Component, version: string): Promise<
   const require = { path: module.path, version };
   const base = { component, version, module, files: {}, tags: [] as string[] };
   switch (component) {
-    case 'kubernetes': {
+    case 'kubernetes':
+    case 'kubernetes-node': {
       const [major, minor] = version.slice(1).split('.') as [string, string];
       const commit = module.gitCommit ?? '';
       // hack/lib/version.sh sets each key in both packages; without them binaries say v0.0.0-master.
@@ -47,7 +54,10 @@ export async function buildSpec(component: Component, version: string): Promise<
       const ldflags = ['k8s.io/client-go/pkg/version', 'k8s.io/component-base/version'].flatMap((pkg) =>
         Object.entries(vars).map(([k, v]) => `-X ${pkg}.${k}=${v}`),
       );
-      const mains = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'];
+      // The control plane runs as processes (local) or as images in a kind node; the node binaries
+      // (kind only) are a separate entry so a local-only machine never builds them.
+      const mains = component === 'kubernetes' ? ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'] : ['kubelet', 'kubeadm', 'kube-proxy'];
+      const checked = component === 'kubernetes' ? 'kube-apiserver' : 'kubelet';
       return {
         ...base,
         goMod: kubernetesGoMod(version, upstream),
@@ -58,7 +68,10 @@ export async function buildSpec(component: Component, version: string): Promise<
         // build: the proxy here serves that module but its checksum-database lookup 404s, so without
         // the tag 1.27 does not build at all. Bonus: fewer packages to compile on 2 cores.
         tags: ['providerless'],
-        check: { binary: 'kube-apiserver', args: ['--version'], expect: line(`Kubernetes ${version}`) },
+        check: { binary: checked, args: ['--version'], expect: line(`Kubernetes ${version}`) },
+        // kubelet ≤1.30 links the in-tree GCP credential provider even with providerless, and the
+        // checksum database 404s on k8s.io/legacy-cloud-providers (the proxy serves the module).
+        ...(component === 'kubernetes-node' && Number(minor) <= 30 ? { unverified: ['k8s.io/legacy-cloud-providers'] } : {}),
       };
     }
     case 'etcd':
@@ -98,6 +111,34 @@ export async function buildSpec(component: Component, version: string): Promise<
         // Without it helm reports v3.x-dev; the Makefile sets the same variable.
         ldflags: [`-X helm.sh/helm/v3/internal/version.version=${version}`, ...(module.gitCommit ? [`-X helm.sh/helm/v3/internal/version.gitCommit=${module.gitCommit}`] : [])],
         check: { binary: 'helm', args: ['version', '--short'], expect: line(version, false) },
+      };
+    case 'kind':
+      return {
+        ...base,
+        goMod: wrapperGoMod(`local/kind-${version}`, require, upstream),
+        binaries: { kind: 'sigs.k8s.io/kind' },
+        // The version is a constant in the source; the Makefile sets only the commit.
+        ldflags: module.gitCommit ? [`-X sigs.k8s.io/kind/pkg/cmd/kind/version.gitCommit=${module.gitCommit}`] : [],
+        check: { binary: 'kind', args: ['version'], expect: line(`kind ${version} `, false) },
+        // The node image's base files (entrypoint, systemd units, containerd config), as kind's own
+        // base image has them: the module zip carries images/base.
+        assets: { base: 'images/base/files' },
+      };
+    case 'crictl':
+      return {
+        ...base,
+        goMod: wrapperGoMod(`local/crictl-${version}`, require, upstream),
+        binaries: { crictl: 'sigs.k8s.io/cri-tools/cmd/crictl' },
+        ldflags: [`-X sigs.k8s.io/cri-tools/pkg/version.Version=${version}`],
+        check: { binary: 'crictl', args: ['--version'], expect: line(`crictl version ${version}`) },
+      };
+    case 'coredns':
+      return {
+        ...base,
+        goMod: wrapperGoMod(`local/coredns-${version}`, require, upstream),
+        binaries: { coredns: 'github.com/coredns/coredns' },
+        ldflags: module.gitCommit ? [`-X github.com/coredns/coredns/coremain.GitCommit=${module.gitCommit.slice(0, 7)}`] : [],
+        check: { binary: 'coredns', args: ['-version'], expect: line(`CoreDNS-${version.slice(1)}`) },
       };
   }
 }

@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { toolchainHome } from './home.js';
 
 const tag = z.string().regex(/^v\d+\.\d+\.\d+$/, 'a version like v1.2.3');
-const Pinned = z.object({ etcd: tag, kwok: tag, helm: tag, kubernetes: z.array(tag).min(1) }).strict();
+const Pinned = z.object({ etcd: tag, kwok: tag, helm: tag, kind: tag, crictl: tag, coredns: tag, kubernetes: z.array(tag).min(1) }).strict();
 export type Pinned = z.infer<typeof Pinned>;
 
 const file = new URL('./versions.yaml', import.meta.url);

@@ -1,0 +1,112 @@
+// The kind provider: a real node (systemd, containerd, kubelet) in a Docker container per cluster,
+// from a node image assembled here with no registry. Real pods run; images are loaded, not pulled.
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../errors.js';
+import { run } from '../../exec.js';
+import { docker, requireEngine } from '../../docker.js';
+import { clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
+import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
+import { exportLogs } from './logs.js';
+import { KIND_PREFIX, kindBinary, kindName, provision } from './provision.js';
+
+export class KindProvider implements Provider {
+  readonly name = 'kind' as const;
+  readonly capabilities = ['real-pods', 'image-install'] as const;
+  /** kubeadm init plus the node becoming Ready; a minute here, more under load. */
+  timeoutMs = 1000 * Number(process.env.CODEFLARE_MATRIX_KIND_TIMEOUT ?? 240);
+
+  async create(spec: ClusterSpec, log: Log = () => {}): Promise<Cluster> {
+    if (!clusterName.test(spec.name) || kindName(spec.name).length > 40) {
+      throw new UserError(`"${spec.name}" is not a kind cluster name`, 'cluster', 'use lowercase letters, digits and -, at most 36 characters');
+    }
+    if (readState(spec.name) || existsSync(clusterDir(spec.name))) {
+      throw new UserError(`cluster ${spec.name} already exists`, clusterDir(spec.name), `use it, or remove it: codeflare-matrix cluster down ${spec.name}`);
+    }
+    await requireEngine('the kind provider');
+    const dir = clusterDir(spec.name);
+    mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
+    const state: State = {
+      name: spec.name,
+      provider: 'kind',
+      kubernetes: spec.kubernetes,
+      kubeconfig: join(dir, 'kubeconfig'),
+      dir,
+      createdAt: new Date().toISOString(),
+      owner: spec.owner ?? process.pid,
+      ownerStart: startTime(spec.owner ?? process.pid),
+      phase: 'creating',
+      processes: [],
+    };
+    saveState(state);
+    try {
+      await provision(spec, dir, log, this.timeoutMs);
+    } catch (e) {
+      // The node's own logs say why kubeadm or the kubelet failed; kept beside the cluster's state
+      // only until destroy, so copy them where the caller can read them.
+      await exportLogs(spec.name, join(dir, 'logs')).catch(() => []);
+      const failedLogs = join(dir, '..', `.${spec.name}-failed-logs`);
+      await run('cp', ['-a', join(dir, 'logs'), failedLogs]).catch(() => undefined);
+      await this.destroy(spec.name);
+      throw new Error(`${(e as Error).message} (node logs: ${failedLogs})`);
+    }
+    state.phase = 'ready';
+    if (spec.keep) delete state.owner, delete state.ownerStart;
+    saveState(state);
+    const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = state;
+    return cluster;
+  }
+
+  async list(): Promise<ClusterStatus[]> {
+    const out: ClusterStatus[] = [];
+    for (const name of clusterNames()) {
+      const s = readState(name);
+      if (!s || s.provider !== 'kind') continue;
+      const r = await docker(['inspect', '--format', '{{.State.Status}}', `${kindName(name)}-control-plane`]);
+      const status = r.ok ? r.stdout.trim() : 'no node container';
+      const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = s;
+      out.push({ ...cluster, healthy: s.phase === 'ready' && status === 'running', detail: s.phase !== 'ready' ? s.phase : `node ${status}` });
+    }
+    return out;
+  }
+
+  kubeconfig(name: string): string {
+    const s = readState(name);
+    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'codeflare-matrix cluster list shows the clusters');
+    return s.kubeconfig;
+  }
+
+  async loadImage(name: string, image: string): Promise<void> {
+    const r = await run(kindBinary(), ['load', 'docker-image', image, '--name', kindName(name)], { timeout: 600_000 });
+    if (!r.ok) throw new Error(`kind load docker-image ${image} failed: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+
+  async exportLogs(name: string, dest: string): Promise<string[]> {
+    mkdirSync(dest, { recursive: true });
+    return exportLogs(name, dest);
+  }
+
+  async destroy(name: string): Promise<void> {
+    const s = readState(name);
+    if (s) {
+      s.phase = 'destroying';
+      saveState(s);
+    }
+    await deleteKindCluster(kindName(name));
+    rmSync(clusterDir(name), { recursive: true, force: true });
+  }
+}
+
+/** `kind delete cluster`; idempotent (kind says nothing for a cluster that is not there). */
+export async function deleteKindCluster(kind: string): Promise<void> {
+  const r = await run(kindBinary(), ['delete', 'cluster', '--name', kind], { timeout: 180_000 });
+  if (!r.ok) throw new Error(`kind delete cluster ${kind} failed: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);
+}
+
+/** kind clusters with our prefix and no cluster folder: left by a run killed before it wrote its state. */
+export async function strayKindClusters(): Promise<string[]> {
+  const r = await docker(['ps', '-a', '--filter', 'label=io.x-k8s.kind.cluster', '--format', '{{.Label "io.x-k8s.kind.cluster"}}']);
+  if (!r.ok) return [];
+  const known = new Set(clusterNames().map(kindName));
+  return [...new Set(r.stdout.split('\n').map((l) => l.trim()))].filter((n) => n.startsWith(KIND_PREFIX) && !known.has(n));
+}

@@ -1,0 +1,57 @@
+// One kind cluster for one cell: its kind config (Kubernetes version through the node image, node
+// labels, the kubeadm patch the image names), then `kind create cluster`.
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { run } from '../../exec.js';
+import { imageLabel } from '../../docker.js';
+import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import type { ClusterSpec, Log } from '../provider.js';
+import { buildNodeImage, KUBEADM_PATCH_LABEL } from './nodeimage.js';
+
+/** kind cluster names carry this prefix, so the janitor can tell ours from anyone else's. */
+export const KIND_PREFIX = 'cfm-';
+export const kindName = (name: string): string => `${KIND_PREFIX}${name}`;
+
+export function kindBinary(): string {
+  return toolchainEntry('kind', defaultVersions().kind).bin.kind!;
+}
+
+/** The node image to use: CODEFLARE_MATRIX_KIND_IMAGE (an upstream kindest/node where a registry answers), or one built here. */
+export async function nodeImageFor(kubernetes: string, log: Log): Promise<{ image: string; patch?: object }> {
+  const given = process.env.CODEFLARE_MATRIX_KIND_IMAGE;
+  if (given) return { image: given };
+  const built = await buildNodeImage(kubernetes, log);
+  const patch = await imageLabel(built.tag, KUBEADM_PATCH_LABEL);
+  return { image: built.tag, ...(patch ? { patch: JSON.parse(patch) as object } : {}) };
+}
+
+/** The kind config: one node per spec'd node, apiserver on 127.0.0.1, the image's own pod network. */
+export function kindConfig(spec: ClusterSpec, patch: object | undefined): string {
+  // The offline image's pod network is one static subnet, so it runs one node: its labels are
+  // every spec'd node's labels (the suites select on labels, not node names).
+  const labels = Object.assign({}, ...(spec.nodes ?? []).map((n) => n.labels)) as Record<string, string>;
+  const node = { role: 'control-plane', ...(Object.keys(labels).length ? { labels } : {}) };
+  const config = {
+    kind: 'Cluster',
+    apiVersion: 'kind.x-k8s.io/v1alpha4',
+    networking: { apiServerAddress: '127.0.0.1', ...(patch ? { disableDefaultCNI: true } : {}) },
+    nodes: [node],
+    ...(patch ? { kubeadmConfigPatches: [stringify({ kind: 'ClusterConfiguration', ...patch })] } : {}),
+  };
+  return stringify(config);
+}
+
+export async function provision(spec: ClusterSpec, dir: string, log: Log, timeoutMs: number): Promise<{ kubeconfig: string; image: string }> {
+  const { image, patch } = await nodeImageFor(spec.kubernetes, log);
+  const configFile = join(dir, 'kind-config.yaml');
+  writeFileSync(configFile, kindConfig(spec, patch));
+  const kubeconfig = join(dir, 'kubeconfig');
+  log(`kind create cluster --name ${kindName(spec.name)} --image ${image}`);
+  const r = await run(kindBinary(), ['create', 'cluster', '--name', kindName(spec.name), '--image', image, '--config', configFile, '--kubeconfig', kubeconfig, '--wait', `${Math.round(timeoutMs / 1000)}s`, '--retain'], {
+    timeout: timeoutMs + 120_000,
+  });
+  if (!r.ok) throw new Error(`kind create cluster ${kindName(spec.name)} failed: ${r.all.trim().split('\n').slice(-8).join(' | ')}`);
+  chmodSync(kubeconfig, 0o600);
+  return { kubeconfig, image };
+}
