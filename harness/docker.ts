@@ -3,9 +3,29 @@
 import { execa } from 'execa';
 import { run, type RunResult } from './exec.js';
 import { UserError } from './errors.js';
+import { startTime } from './providers/state.js';
 
 /** The label every container and image the harness makes carries (the janitor's handle). */
 export const HARNESS_LABEL = 'codeflare-matrix.io/owner';
+
+/** The pid (and its start time) of the process that made a build container: the janitor removes it once that process is gone. */
+export const BUILDER_LABEL = 'codeflare-matrix.io/builder';
+
+/** Labels for a container the harness runs while building an image. */
+export function buildLabels(): string[] {
+  return ['--label', `${HARNESS_LABEL}=codeflare-matrix`, '--label', `${BUILDER_LABEL}=${process.pid}:${startTime(process.pid) ?? ''}`];
+}
+
+/** Build containers whose builder process is gone (a build killed mid-way). */
+export async function strayBuildContainers(): Promise<string[]> {
+  const r = await docker(['ps', '-a', '--filter', `label=${BUILDER_LABEL}`, '--format', `{{.Names}} {{.Label "${BUILDER_LABEL}"}}`]);
+  if (!r.ok) return [];
+  return r.stdout.split('\n').filter(Boolean).flatMap((l) => {
+    const [name, builder = ''] = l.split(' ');
+    const [pid, start] = builder.split(':');
+    return startTime(Number(pid)) === start ? [] : [name!];
+  });
+}
 
 export async function docker(args: string[], opts: { input?: string; timeout?: number } = {}): Promise<RunResult> {
   return run('docker', args, { timeout: opts.timeout ?? 600_000, ...(opts.input !== undefined ? { input: opts.input } : {}) });

@@ -8,7 +8,7 @@ import { queue } from '../fixtures/kueue.js';
 test.describe('Kueue', { tag: '@kueue', annotation: requires({ components: ['kueue'] }) }, () => {
   test('a Job in a LocalQueue is suspended, admitted within quota and runs to completion', async ({ cell, kube, namespace }) => {
     const cleanup = await queue(kube, cell.versions.kueue!, namespace, 4);
-    const job = await kube.batch.createNamespacedJob({ namespace, body: batchJob('small', { queue: 'lq', cpu: '1' }) as never });
+    const job = await kube.batch.createNamespacedJob({ namespace, body: batchJob('small', { queue: 'lq', cpu: '250m' }) as never });
     expect(job.spec?.suspend).toBe(true); // Kueue's webhook suspends it until admitted
     await until('small completed', async () => (await kube.batch.readNamespacedJob({ namespace, name: 'small' })).status?.succeeded === 1, 120_000);
     const wl = apiOf('kueue', cell.versions.kueue!, 'Workload')!;

@@ -75,12 +75,15 @@ async function importFailure(python: string, stderr: string): Promise<string> {
 /** pip that knows --uploaded-prior-to (added in pip 25.x), pinned for repeatable resolution. */
 const PIP = 'pip==26.3';
 
-/** When PyPI received a file of codeflare-sdk (its simple JSON API), with the interpreter's own TLS setup. */
-const UPLOAD_TIME = `
+/** pip that knows --uploaded-prior-to, pinned; shared with the Ray image builder (kind). */
+export { PIP };
+
+/** When PyPI received a file (argv: project, file name), from its simple JSON API, with the interpreter's own TLS setup. */
+export const UPLOAD_TIME = `
 import json, sys, urllib.request
-req = urllib.request.Request("https://pypi.org/simple/codeflare-sdk/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+req = urllib.request.Request(f"https://pypi.org/simple/{sys.argv[1]}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
 files = json.load(urllib.request.urlopen(req, timeout=60))["files"]
-print(next(f["upload-time"] for f in files if f["filename"] == sys.argv[1]))
+print(next(f["upload-time"] for f in files if f["filename"] == sys.argv[2]))
 `;
 
 export type Resolution = 'release' | 'latest';
@@ -149,7 +152,7 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
       const pyVersion = (await run(python, ['-c', 'import platform; print(platform.python_version())'])).stdout.trim();
       let cutoff: string | undefined;
       if (resolution === 'release') {
-        r = await step('asking PyPI when the wheel was uploaded', python, ['-c', UPLOAD_TIME, file]);
+        r = await step('asking PyPI when the wheel was uploaded', python, ['-c', UPLOAD_TIME, PACKAGE, file]);
         if (!r.ok) throw new Error(`codeflare-sdk ${tag}: cannot read the upload time of ${file} from PyPI: ${r.all.trim().split('\n').pop()} (log ${logFile})`);
         cutoff = new Date(Date.parse(r.stdout.trim()) + 24 * 3600_000).toISOString();
         r = await step(`installing ${PIP}`, python, ['-m', 'pip', 'install', PIP]);

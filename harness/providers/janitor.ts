@@ -7,6 +7,7 @@ import { clusterDir, clusterNames, clustersDir, readState, startTime } from './s
 import { providerFor } from './index.js';
 import type { Log } from './provider.js';
 import { deleteKindCluster, strayKindClusters } from './kind/provider.js';
+import { docker, strayBuildContainers } from '../docker.js';
 
 function ownerGone(owner: number | undefined, started: string | undefined): boolean {
   return owner !== undefined && startTime(owner) !== started;
@@ -32,6 +33,11 @@ export async function janitor(o: { all?: boolean; log?: Log } = {}): Promise<str
     log(`removing kind cluster ${kind} (no cluster folder of ours names it)`);
     await deleteKindCluster(kind);
     removed.push(kind);
+  }
+  for (const c of await strayBuildContainers()) {
+    log(`removing build container ${c} (the build that made it is gone)`);
+    await docker(['rm', '-f', c]);
+    removed.push(c);
   }
   // Processes whose cluster folder is gone (a destroy interrupted between kill and rm, say).
   const live = new Set(clusterNames().map(clusterDir));

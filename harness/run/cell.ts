@@ -15,6 +15,8 @@ import { resolveSource } from '../components/source.js';
 import { installStack, uninstallStack, upgradeProcess, type InstallContext, type Installed } from '../components/install/index.js';
 import type { Built } from '../components/types.js';
 import { providerFor } from '../providers/index.js';
+import { workloadImage } from '../providers/kind/workloads.js';
+import { workloadImages } from '../../fixtures/objects.js';
 import type { Cluster } from '../providers/provider.js';
 import { readState, saveState } from '../providers/state.js';
 import { defaultNodes } from '../providers/local/provision.js';
@@ -57,6 +59,12 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
       step(`install codeflare-sdk ${sdkVersion} (PyPI)`);
       state.sdk = await ensureSdk(sdkVersion, { log });
     }
+    // Real pods run real images: on a provider that loads them (kind), the suites' images are made here.
+    const images = providerFor(plan.provider).capabilities.includes('load-images') ? Object.values(workloadImages) : [];
+    for (const image of images) {
+      step(`make image ${image}`);
+      await workloadImage(image, log);
+    }
     state.phases.install = elapsed(t0); // builds count as install; provision is timed alone below
 
     const t1 = Date.now();
@@ -82,6 +90,10 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
     } else {
       step(`install ${ids.map((id) => `${id} ${cell.versions[id]}`).join(', ')}`);
       state.installed = await installStack(ctx, builds);
+    }
+    for (const image of images) {
+      step(`load image ${image}`);
+      await providerFor(plan.provider).loadImage(state.cluster.name, image);
     }
     state.phases.install = (state.phases.install ?? 0) + elapsed(t2);
     const v = await clients(state.cluster.kubeconfig).version.getCode();

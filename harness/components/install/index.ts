@@ -13,23 +13,26 @@ import { get, waitFor } from '../../providers/local/http.js';
 import { freePort } from '../../providers/local/provision.js';
 import { makePki } from '../../providers/local/pki.js';
 import type { Cluster, Log } from '../../providers/provider.js';
+import { providerFor } from '../../providers/index.js';
 import { writeAtomic } from '../../files.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import type { Built, Provenance } from '../types.js';
 
 export const COMPONENT_LABEL = 'codeflare-matrix.io/component';
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
+export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 
 export type Installed = {
   component: ComponentId;
   version: string;
-  mode: 'process';
+  mode: 'process' | 'image';
   namespace?: string;
   serviceAccount?: string;
   /** Every object applied, to uninstall exactly these. */
   manifest: string;
   process?: { pid: number; log: string; ports: Record<string, number>; args: string[] };
+  /** Image mode: the controller image the Deployment runs, and its local image id. */
+  image?: { image: string; id: string };
   /** What the harness set beyond the shipped Deployment (catalog `process.env`), said openly. */
   settings: Record<string, string>;
   provenance: Provenance;
@@ -54,7 +57,7 @@ export async function render(ctx: InstallContext, id: ComponentId, built: Built)
 }
 
 /** Server-side apply; CRDs first and waited to Established, since everything else may need them. */
-async function apply(ctx: InstallContext, dir: string, objs: Obj[], name: string): Promise<void> {
+export async function apply(ctx: InstallContext, dir: string, objs: Obj[], name: string): Promise<void> {
   const crds = objs.filter((o) => o.kind === 'CustomResourceDefinition');
   const rest = objs.filter((o) => o.kind !== 'CustomResourceDefinition');
   for (const [part, list] of [['crds', crds], ['objects', rest]] as const) {
@@ -258,7 +261,7 @@ export async function upgradeProcess(ctx: InstallContext, from: Installed, built
   ctx.log?.(`${id}: upgrading ${from.version} → ${built.source.requested}, CRDs first`);
   await apply(ctx, dir, crds.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } })), `${id}-upgrade`);
   if (from.process) await stopProcesses([from.process.pid], dir, 2000);
-  const next = await installProcess(ctx, id, built);
+  const next = await installComponent(ctx, id, built);
   const now = new Set(parseAllDocuments(readFileSync(join(dir, `${id}-owned.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter((o) => o?.kind).map(key));
   const stale = old.filter((o) => !now.has(key(o)) && o.kind !== 'CustomResourceDefinition');
   if (stale.length) {
@@ -270,6 +273,12 @@ export async function upgradeProcess(ctx: InstallContext, from: Installed, built
   return next;
 }
 
+/** Controllers run in pods where the provider runs images (kind, existing), else as host processes (local). */
+export async function installComponent(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
+  if (providerFor(ctx.cluster.provider).capabilities.includes('image-install')) return (await import('./image.js')).installImage(ctx, id, built);
+  return installProcess(ctx, id, built);
+}
+
 /**
  * Installs a stack: the given components in the catalog's install order (KubeRay before Kueue, so
  * Kueue activates its Ray integration), each from its own build. Returns what was installed, in order.
@@ -277,7 +286,7 @@ export async function upgradeProcess(ctx: InstallContext, from: Installed, built
 export async function installStack(ctx: InstallContext, builds: Partial<Record<ComponentId, Built>>): Promise<Installed[]> {
   const order = loadCatalog().installOrder.filter((id) => builds[id]);
   const done: Installed[] = [];
-  for (const id of order) done.push(await installProcess(ctx, id, builds[id]!));
+  for (const id of order) done.push(await installComponent(ctx, id, builds[id]!));
   return done;
 }
 

@@ -7,7 +7,7 @@ import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:
 import { dirname, join } from 'node:path';
 import { run } from '../../exec.js';
 import { home } from '../../paths.js';
-import { HARNESS_LABEL, imageLabel, pipeToDocker } from '../../docker.js';
+import { docker, HARNESS_LABEL, imageLabel, pipeToDocker } from '../../docker.js';
 import { withLock } from '../../toolchain/index.js';
 import type { Log } from '../provider.js';
 
@@ -50,7 +50,10 @@ export async function cachedImage(tag: string, inputs: string, make: () => Promi
     workDir(`.${tag.replace(/[^a-z0-9.-]/gi, '_')}.lock`),
     async () => {
       if ((await imageLabel(tag, INPUTS_LABEL)) === inputs) return false;
+      const old = (await docker(['image', 'inspect', '--format', '{{.Id}}', tag])).stdout.trim();
       await make();
+      // The image this one replaces is left untagged: remove it (a container still using it keeps it).
+      if (old) await docker(['rmi', old]);
       return true;
     },
     { log, what: tag },

@@ -8,7 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, w
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { run } from '../../exec.js';
-import { docker, dockerOk, HARNESS_LABEL, pipeToDocker } from '../../docker.js';
+import { buildLabels, docker, dockerOk, HARNESS_LABEL, pipeToDocker } from '../../docker.js';
 import { defaultVersions, ensureToolchain, resolveKubernetesVersion, toolchainEntry, type Entry } from '../../toolchain/index.js';
 import { goEnv } from '../../toolchain/gomod.js';
 import type { Log } from '../provider.js';
@@ -197,8 +197,8 @@ async function assemble(
   const name = `cfm-nodebuild-${process.pid}`;
   await docker(['rm', '-f', name]);
   log(`${tag}: assembling in container ${name}`);
-  await dockerOk(['run', '-d', '--privileged', '--name', name, '--label', `${HARNESS_LABEL}=codeflare-matrix`, '--entrypoint', 'sleep', base, 'infinity']);
   try {
+    await dockerOk(['run', '-d', '--privileged', '--name', name, ...buildLabels(), '--entrypoint', 'sleep', base, 'infinity']);
     for (const b of ['kubelet', 'kubeadm']) await dockerOk(['cp', p.node.bin[b]!, `${name}:/usr/bin/${b}`]);
     await dockerOk(['cp', p.kube.bin.kubectl!, `${name}:/usr/bin/kubectl`]);
     const put = (path: string, text: string) => dockerOk(['exec', '-i', name, 'sh', '-c', 'cat > "$1"', 'sh', path], { input: text });

@@ -1,0 +1,83 @@
+// Install mode `image` (kind): the component's own manifests applied whole, its controller running
+// in a pod from an image made of the binary the installer built (an empty filesystem plus the
+// binary, tagged as the manifests reference it) and loaded into the cluster's nodes — so no
+// registry is asked for anything. Where a registry serves the real image (an existing cluster),
+// the same install uses it.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
+import { satisfies } from '../../../matrix/versions.js';
+import { run } from '../../exec.js';
+import { docker } from '../../docker.js';
+import { writeAtomic } from '../../files.js';
+import { providerFor } from '../../providers/index.js';
+import { filesImage } from '../../providers/kind/images.js';
+import type { Built } from '../types.js';
+import { apply, COMPONENT_LABEL, render, type InstallContext, type Installed, type Obj } from './index.js';
+
+type Container = { name: string; image: string; command?: string[]; imagePullPolicy?: string };
+
+/** The image reference the shipped Deployment names, made from the built binary and loaded into the nodes. */
+async function controllerImage(ctx: InstallContext, id: ComponentId, built: Built, container: Container): Promise<{ image: string; id: string }> {
+  const image = container.image;
+  // The binary goes where the Deployment runs it (its command), else where the image's entrypoint is.
+  const command = container.command?.[0];
+  const at = command?.startsWith('/') ? command.slice(1) : 'manager';
+  const labels = { 'org.opencontainers.image.source': `${built.source.module}@${built.source.resolved}`, 'org.opencontainers.image.version': built.source.requested };
+  await filesImage(image, { [at]: built.binary }, { ...(command ? {} : { entrypoint: [`/${at}`] }), user: '65532:65532', labels }, [built.provenance.binarySha256 ?? built.binary], ctx.log ?? (() => {}));
+  await providerFor(ctx.cluster.provider).loadImage(ctx.cluster.name, image);
+  const r = await docker(['image', 'inspect', '--format', '{{.Id}}', image]);
+  return { image, id: r.stdout.trim() };
+}
+
+export async function installImage(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
+  const log = ctx.log ?? (() => {});
+  const catalog = loadCatalog();
+  const version = built.source.requested;
+  const mode = component(catalog, id).process.find((p) => satisfies(catalog, id, version, p.range));
+  if (!mode) throw new Error(`the catalog does not name the controller Deployment of ${id} ${version}`);
+  const dir = join(ctx.cluster.dir, 'components', id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const objs: Obj[] = (await render(ctx, id, built)).map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } }));
+  const deployment = objs.find((o) => o.kind === 'Deployment' && (o.metadata.name === mode.deployment || o.metadata.name.endsWith(`-${mode.deployment}`)));
+  if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
+  const container = deployment.spec.template.spec.containers[0] as Container;
+  const settings: Record<string, string> = {};
+  // A tag of `latest` (or none) means "always pull": there is nothing to pull from, so the loaded image is used.
+  if (!/:[^/]+$/.test(container.image) || container.image.endsWith(':latest') || container.imagePullPolicy === 'Always') {
+    container.imagePullPolicy = 'IfNotPresent';
+    settings.imagePullPolicy = 'IfNotPresent (the image is loaded, not pulled)';
+  }
+  // A provider that loads images (kind) gets one made here; any other pulls the upstream image itself.
+  const loads = providerFor(ctx.cluster.provider).capabilities.includes('load-images');
+  const loaded = loads ? await controllerImage(ctx, id, built, container) : { image: container.image, id: '' };
+  if (loads) log(`${id} ${version}: image ${loaded.image} (${loaded.id.slice(7, 19)}) loaded into ${ctx.cluster.name}`);
+  const before = (await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, 'get', 'namespaces', '-o', 'name'])).stdout.split('\n').map((l) => l.replace('namespace/', ''));
+  const owned = objs.filter((o) => !(o.kind === 'Namespace' && before.includes(o.metadata.name)));
+  writeFileSync(join(dir, `${id}-owned.yaml`), owned.map((o) => stringify(o)).join('---\n'));
+  log(`${id} ${version}: applying ${objs.length} objects from its own manifests`);
+  await apply(ctx, dir, objs, id);
+  const namespace = deployment.metadata.namespace ?? 'default';
+  const timeout = `${Math.round((ctx.timeoutMs ?? 300_000) / 1000)}s`;
+  const r = await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, '-n', namespace, 'rollout', 'status', `deployment/${deployment.metadata.name}`, `--timeout=${timeout}`], { timeout: (ctx.timeoutMs ?? 300_000) + 30_000 });
+  if (!r.ok) {
+    const pods = await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, '-n', namespace, 'describe', 'pods', '-l', Object.entries(deployment.spec.selector.matchLabels as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',')]);
+    const events = pods.stdout.split('Events:').pop()?.trim().split('\n').slice(-4).join(' | ');
+    throw new Error(`${id} ${version}: Deployment ${namespace}/${deployment.metadata.name} not available in ${timeout}: ${r.all.trim().split('\n').pop()}; pod events: ${events}`);
+  }
+  const installed: Installed = {
+    component: id,
+    version,
+    mode: 'image',
+    namespace,
+    serviceAccount: deployment.spec.template.spec.serviceAccountName ?? 'default',
+    manifest: join(dir, `${id}-owned.yaml`),
+    image: loaded,
+    settings,
+    provenance: { ...built.provenance, ...(loaded.id ? { imageDigest: loaded.id } : {}) },
+  };
+  writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
+  log(`${id} ${version}: ready (Deployment ${namespace}/${deployment.metadata.name})`);
+  return installed;
+}

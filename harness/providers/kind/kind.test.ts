@@ -1,0 +1,115 @@
+// The kind provider, for real: the node image assembled here boots, reports the Kubernetes version
+// it was built from and runs real containers; the janitor removes a kind cluster a killed run left;
+// one matrix cell runs end to end with its controllers and Ray in real pods.
+// Needs a Docker engine (bin/docker-up starts one; .ci/run calls it). Without one these tests are
+// skipped, and say so.
+import { test, expect } from '@playwright/test';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchV1Api, CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { run } from '../../exec.js';
+import { docker, engine } from '../../docker.js';
+import { repoRoot } from '../../paths.js';
+import { clusterDir, clusterNames, readState } from '../state.js';
+import { janitor } from '../janitor.js';
+import { readResults } from '../../../reports/results.js';
+import { until } from '../../testing.js';
+import { workloadImages } from '../../../fixtures/objects.js';
+import { workloadImage } from './workloads.js';
+import { buildNodeImage } from './nodeimage.js';
+import { KindProvider } from './provider.js';
+import { kindName } from './provision.js';
+
+test.describe.configure({ mode: 'serial', timeout: 30 * 60_000 });
+
+const KUBERNETES = 'v1.27.16';
+const kindNodes = async (name: string) => (await docker(['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${kindName(name)}`, '--format', '{{.Names}}'])).stdout.trim();
+
+test.beforeAll(async () => {
+  const e = await engine();
+  test.skip(!e.ok, `kind needs a Docker engine and none answers here (${e.ok ? '' : e.why}); start one with bin/docker-up`);
+});
+
+test('the node image built offline boots, reports its Kubernetes version and runs a real container', async () => {
+  const log: string[] = [];
+  const image = await buildNodeImage(KUBERNETES, (l) => log.push(l));
+  expect(image.tag).toBe(`codeflare-matrix/kind-node:${KUBERNETES}`);
+  expect(image.images).toContain(`registry.k8s.io/kube-apiserver:${KUBERNETES}`);
+  const kind = new KindProvider();
+  const name = `kt-${process.pid}`;
+  try {
+    const cluster = await kind.create({ name, kubernetes: KUBERNETES, nodes: [{ name: 'n', cpu: '2', memory: '8Gi', gpu: 0, labels: { 'codeflare-matrix.io/pool': 'test' } }] });
+    expect(readFileSync(cluster.kubeconfig, 'utf8')).toMatch(/server: https:\/\/127\.0\.0\.1:\d+/);
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfig);
+    expect((await kc.makeApiClient(VersionApi).getCode()).gitVersion).toBe(KUBERNETES);
+    const core = kc.makeApiClient(CoreV1Api);
+    const node = (await core.listNode()).items[0]!;
+    expect(node.status?.nodeInfo?.kubeletVersion).toBe(KUBERNETES);
+    expect(node.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^containerd:\/\/1\./);
+    expect(node.metadata?.labels?.['codeflare-matrix.io/pool']).toBe('test');
+    await until('node Ready', async () => (await core.readNode({ name: node.metadata!.name! })).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True', 120_000);
+    // A container that really runs: busybox (Debian's busybox-static) loaded, a Job that must echo and exit 0.
+    await workloadImage(workloadImages.busybox, () => {});
+    await kind.loadImage(name, workloadImages.busybox);
+    await core.createNamespace({ body: { metadata: { name: 'real' } } });
+    await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace: 'real' }));
+    const batch = kc.makeApiClient(BatchV1Api);
+    await batch.createNamespacedJob({
+      namespace: 'real',
+      body: { metadata: { name: 'echo' }, spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: workloadImages.busybox, command: ['sh', '-c', 'echo ran-in-a-real-container'] }] } } } },
+    });
+    await until('Job complete', async () => (await batch.readNamespacedJob({ name: 'echo', namespace: 'real' })).status?.succeeded === 1, 180_000);
+    const pod = (await core.listNamespacedPod({ namespace: 'real', labelSelector: 'job-name=echo' })).items[0]!;
+    expect(await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: 'real' })).toContain('ran-in-a-real-container');
+    // Logs come out with kind's own exporter: the node's journal, kubelet and containerd.
+    const out = mkdtempSync(join(tmpdir(), 'cfm-kind-logs-'));
+    const files = await kind.exportLogs(name, out);
+    expect(files.some((f) => f.endsWith('kubelet.log'))).toBe(true);
+    rmSync(out, { recursive: true, force: true });
+  } finally {
+    await kind.destroy(name);
+  }
+  expect(await kindNodes(name)).toBe('');
+  expect(clusterNames()).not.toContain(name);
+});
+
+test('the janitor removes a kind cluster whose run was killed, with or without its folder', async () => {
+  const kind = new KindProvider();
+  // An owner that is gone: a process that has already exited.
+  const dead = await run('sh', ['-c', 'echo $$']);
+  const owner = Number(dead.stdout.trim());
+  const a = `kj-a-${process.pid}`;
+  const b = `kj-b-${process.pid}`;
+  await kind.create({ name: a, kubernetes: KUBERNETES, owner });
+  await kind.create({ name: b, kubernetes: KUBERNETES, owner });
+  // b's folder is gone too, as if the run died between `kind create` and writing its state.
+  rmSync(clusterDir(b), { recursive: true, force: true });
+  expect(readState(a)?.owner).toBe(owner);
+  const removed = await janitor();
+  expect(removed).toEqual(expect.arrayContaining([a, kindName(b)]));
+  expect(await kindNodes(a)).toBe('');
+  expect(await kindNodes(b)).toBe('');
+});
+
+test('one matrix cell end to end on kind: controllers and Ray in real pods, the dashboard answers', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'cfm-kind-run-'));
+  const r = await run('node', [join(repoRoot, 'bin/codeflare-matrix.js'), 'run', '-c', join(repoRoot, 'matrix-kind.yaml'), '-o', out], { cwd: repoRoot, timeout: 40 * 60_000 });
+  const results = readResults(join(out, 'results.json'));
+  const cell = results.cells[0]!;
+  expect(r.exitCode, `${r.all.split('\n').slice(-40).join('\n')}`).toBe(0);
+  expect(cell.status).toBe('passed');
+  expect(cell.serverVersion).toBe(KUBERNETES);
+  // The controllers ran from images made of the binaries built at their versions.
+  for (const id of ['kuberay', 'kueue']) expect(cell.provenance.find((p) => p.component === id)?.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  const kuberay = cell.suites.find((s) => s.name === 'kuberay')!;
+  // On kind the real-pods test applies and passes: Ray started in the head pod and its dashboard answered.
+  expect(kuberay.tests.find((t) => t.tags.includes('@real-pods'))?.status).toBe('passed');
+  expect(kuberay.tests.every((t) => t.status === 'passed')).toBe(true);
+  expect(cell.suites.find((s) => s.name === 'kueue')?.status).toBe('passed');
+  // kind's own log export ran in teardown, pass or fail.
+  const logs = readdirSync(join(out, 'cells', cell.id, 'logs'), { recursive: true }).map(String);
+  expect(logs.some((f) => f.endsWith('kubelet.log'))).toBe(true);
+  rmSync(out, { recursive: true, force: true });
+});

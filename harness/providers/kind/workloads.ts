@@ -1,0 +1,110 @@
+// The images the suites' pods run (fixtures/objects.ts names them), made here with no registry and
+// tagged as the upstream reference: Ray from PyPI on Debian's Python, busybox from Debian's
+// busybox-static. Each is made once per machine and loaded into every kind cluster that needs it.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../../exec.js';
+import { buildLabels, docker, dockerOk, HARNESS_LABEL } from '../../docker.js';
+import { PIP, UPLOAD_TIME } from '../../components/sdk.js';
+import type { Log } from '../provider.js';
+import { cachedImage, debianImage, filesImage, hashOf, INPUTS_LABEL, workDir } from './images.js';
+
+const PYTHON_BASE = 'codeflare-matrix/debian-python:bookworm';
+/** What KubeRay's pods call besides Ray: bash (its command wrapper), wget (its probes), ps/ip (Ray's own checks). */
+const PYTHON_PACKAGES = ['python3', 'python3-venv', 'bash', 'wget', 'ca-certificates', 'procps', 'iproute2'];
+
+/** Images this file knows how to make, by repository. */
+const makers: { match: RegExp; make: (tag: string, version: string, log: Log) => Promise<void> }[] = [
+  { match: /^(?:docker\.io\/)?(?:library\/)?busybox:(.+)$/, make: busybox },
+  { match: /^(?:docker\.io\/)?rayproject\/ray:(\d+\.\d+\.\d+)$/, make: ray },
+];
+
+export function canMake(image: string): boolean {
+  return makers.some((m) => m.match.test(image));
+}
+
+export async function workloadImage(image: string, log: Log): Promise<void> {
+  for (const m of makers) {
+    const hit = m.match.exec(image);
+    if (hit) return m.make(image, hit[1]!, log);
+  }
+  throw new Error(`no recipe for image ${image} (known: busybox, rayproject/ray)`);
+}
+
+async function step(what: string, cmd: string, args: string[], cwd?: string): Promise<string> {
+  const r = await run(cmd, args, { timeout: 1_800_000, ...(cwd ? { cwd } : {}), env: { PIP_NO_INPUT: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+  if (!r.ok) throw new Error(`${what} failed: ${r.all.trim().split('\n').slice(-4).join(' | ')}`);
+  return r.stdout;
+}
+
+/** Debian's busybox-static, at the version the tag names. */
+async function busybox(tag: string, version: string, log: Log): Promise<void> {
+  const dir = workDir('busybox');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'root'), { recursive: true });
+  try {
+    await step('apt-get download busybox-static', 'apt-get', ['download', 'busybox-static'], dir);
+    const deb = readdirSync(dir).find((f) => f.endsWith('.deb'))!;
+    const debVersion = (await step('reading the package version', 'dpkg-deb', ['-f', join(dir, deb), 'Version'])).trim();
+    if (!debVersion.replace(/^\d+:/, '').startsWith(version)) throw new Error(`${tag}: Debian serves busybox-static ${debVersion}, not ${version}`);
+    await step('unpacking busybox-static', 'dpkg-deb', ['-x', join(dir, deb), join(dir, 'root')]);
+    const bin = join(dir, 'root', 'bin', 'busybox');
+    // busybox picks the applet from its own name: one copy per command the suites run.
+    const files = Object.fromEntries(['busybox', 'sh', 'true', 'sleep', 'echo', 'cat'].map((a) => [`bin/${a}`, bin]));
+    await filesImage(tag, files, { env: { PATH: '/bin' }, labels: { 'org.opencontainers.image.source': `debian:bookworm/busybox-static@${debVersion}` } }, [debVersion], log);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Ray at `version` from PyPI, with its dependencies as PyPI served them the day after the ray wheel
+ * was uploaded (as the SDK is installed), in a virtualenv on Debian's Python 3.11. The wheels are
+ * downloaded on the host and installed in a container with no network (`--no-index`).
+ */
+async function ray(tag: string, version: string, log: Log): Promise<void> {
+  await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
+  const base = (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', PYTHON_BASE])).trim();
+  const inputs = hashOf(base, version, PIP, 'ray-3');
+  await cachedImage(tag, inputs, async () => {
+    const dir = workDir('ray', version);
+    const wheels = join(dir, 'wheels');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(wheels, { recursive: true });
+    const name = `cfm-raybuild-${process.pid}`;
+    try {
+      const venv = join(dir, 'pip');
+      await step('creating a virtualenv for pip', 'python3', ['-m', 'venv', venv]);
+      const python = join(venv, 'bin', 'python');
+      await step(`installing ${PIP}`, python, ['-m', 'pip', 'install', '-q', PIP]);
+      log(`${tag}: downloading ray==${version} from PyPI`);
+      await step('pip download ray', python, ['-m', 'pip', 'download', '-q', '--no-deps', '--only-binary=:all:', '--dest', join(dir, 'ray'), `ray==${version}`]);
+      const wheel = readdirSync(join(dir, 'ray'))[0]!;
+      const uploaded = (await step('asking PyPI when ray was uploaded', python, ['-c', UPLOAD_TIME, 'ray', wheel])).trim();
+      const cutoff = new Date(Date.parse(uploaded) + 24 * 3600_000).toISOString();
+      log(`${tag}: downloading ray[default]==${version} and its dependencies as PyPI served them before ${cutoff.slice(0, 10)}`);
+      // pip wheel, not download: a few dependencies (gpustat) are sdists only, built here into wheels
+      // so the image's install needs no network and no build tools.
+      await step('pip wheel ray[default]', python, ['-m', 'pip', 'wheel', '-q', '--prefer-binary', '--uploaded-prior-to', cutoff, '--wheel-dir', wheels, `ray[default]==${version}`]);
+      log(`${tag}: installing into a virtualenv in the image (no network)`);
+      await docker(['rm', '-f', name]);
+      await dockerOk(
+        ['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, PYTHON_BASE, 'sh', '-euc',
+          `python3 -m venv /opt/ray && /opt/ray/bin/pip install -q --no-index --find-links /wheels 'ray[default]==${version}' && mkdir -p /home/ray && /opt/ray/bin/ray --version`
+          // KubeRay starts Ray through a login shell (bash -lc), and Debian's /etc/profile resets PATH.
+          + ` && echo 'export PATH=/opt/ray/bin:$PATH' > /etc/profile.d/ray.sh`],
+        { timeout: 1_800_000 },
+      );
+      const labels = { 'org.opencontainers.image.source': `pypi:ray[default]==${version}`, 'codeflare-matrix.io/resolved-before': cutoff, [INPUTS_LABEL]: inputs, [HARNESS_LABEL]: 'codeflare-matrix' };
+      await dockerOk([
+        'commit',
+        ...['ENV PATH=/opt/ray/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /home/ray', 'CMD ["bash"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]),
+        name,
+        tag,
+      ]);
+    } finally {
+      await docker(['rm', '-f', name]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, log);
+}
