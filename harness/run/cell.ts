@@ -15,7 +15,7 @@ import { resolveSource } from '../components/source.js';
 import { installStack, uninstallStack, upgradeProcess, type InstallContext, type Installed } from '../components/install/index.js';
 import type { Built } from '../components/types.js';
 import { providerFor } from '../providers/index.js';
-import { workloadImage } from '../providers/kind/workloads.js';
+import { sdkImage, workloadImage } from '../providers/kind/workloads.js';
 import { workloadImages } from '../../fixtures/objects.js';
 import type { Cluster } from '../providers/provider.js';
 import { readState, saveState } from '../providers/state.js';
@@ -58,6 +58,11 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
     if (sdkVersion) {
       step(`install codeflare-sdk ${sdkVersion} (PyPI)`);
       state.sdk = await ensureSdk(sdkVersion, { log });
+      // On kind the suites run the SDK in a container beside the cluster: its image, from this virtualenv.
+      if (providerFor(plan.provider).capabilities.includes('load-images')) {
+        step(`make image codeflare-matrix/codeflare-sdk:${state.sdk.version}`);
+        await sdkImage(state.sdk, log);
+      }
     }
     // Real pods run real images: on a provider that loads them (kind), the suites' images are made here.
     const images = providerFor(plan.provider).capabilities.includes('load-images') ? Object.values(workloadImages) : [];
