@@ -9,7 +9,7 @@ import { sdkImage } from './workloads.js';
 
 export type SdkContainer = { python: (script: string, args?: string[]) => Promise<RunResult>; stop: () => Promise<void> };
 
-export async function sdkContainer(sdk: { version: string; python: string }, cluster: string): Promise<SdkContainer> {
+export async function sdkContainer(sdk: { version: string; python: string; venv: string }, cluster: string): Promise<SdkContainer> {
   // Ryuk's image comes from Docker Hub, which no registry here serves: the container is stopped
   // by the fixture, and one a killed run left is removed by the janitor (its builder label).
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';

@@ -1,8 +1,8 @@
 // The images the suites' pods run (fixtures/objects.ts names them), made here with no registry and
 // tagged as the upstream reference: Ray from PyPI on Debian's Python, busybox from Debian's
 // busybox-static. Each is made once per machine and loaded into every kind cluster that needs it.
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { run } from '../../exec.js';
 import { buildLabels, docker, dockerOk, HARNESS_LABEL } from '../../docker.js';
 import { PIP, UPLOAD_TIME } from '../../components/sdk.js';
@@ -114,12 +114,13 @@ async function ray(tag: string, version: string, log: Log): Promise<void> {
  * kind network): the exact set of packages of its virtualenv here (`pip freeze`), as wheels built
  * on this host, installed with no network on Debian's Python.
  */
-export async function sdkImage(sdk: { version: string; python: string }, log: Log): Promise<string> {
+export async function sdkImage(sdk: { version: string; python: string; venv: string }, log: Log): Promise<string> {
   const tag = `codeflare-matrix/codeflare-sdk:${sdk.version}`;
   await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
   const base = (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', PYTHON_BASE])).trim();
-  const frozen = (await step('pip freeze', sdk.python, ['-m', 'pip', 'freeze'])).split('\n').filter((l) => /^[A-Za-z0-9_.-]+==\S+$/.test(l.trim())).join('\n') + '\n';
-  await cachedImage(tag, hashOf(base, frozen, 'sdk-1'), async () => {
+  // The SDK itself was installed from its wheel file (freeze says `codeflare-sdk @ file://…`): pinned by version here, the wheel copied below.
+  const frozen = [...(await step('pip freeze', sdk.python, ['-m', 'pip', 'freeze'])).split('\n').filter((l) => /^[A-Za-z0-9_.-]+==\S+$/.test(l.trim())), `codeflare-sdk==${sdk.version.replace(/^v/, '')}`].join('\n') + '\n';
+  await cachedImage(tag, hashOf(base, frozen, 'sdk-2'), async () => {
     const dir = workDir('sdk', sdk.version);
     const wheels = join(dir, 'wheels');
     rmSync(dir, { recursive: true, force: true });
@@ -128,14 +129,16 @@ export async function sdkImage(sdk: { version: string; python: string }, log: Lo
     try {
       writeFileSync(join(wheels, 'requirements.txt'), frozen);
       log(`${tag}: wheels of the ${frozen.split('\n').length - 1} packages of its virtualenv`);
-      await step('pip wheel (the SDK virtualenv)', sdk.python, ['-m', 'pip', 'wheel', '-q', '--no-deps', '--prefer-binary', '--wheel-dir', wheels, '-r', join(wheels, 'requirements.txt')]);
+      const sdkWheels = join(dirname(sdk.venv), 'wheel');
+      for (const f of readdirSync(sdkWheels)) copyFileSync(join(sdkWheels, f), join(wheels, f));
+      await step('pip wheel (the SDK virtualenv)', sdk.python, ['-m', 'pip', 'wheel', '-q', '--no-deps', '--prefer-binary', '--find-links', wheels, '--wheel-dir', wheels, '-r', join(wheels, 'requirements.txt')]);
       await docker(['rm', '-f', name]);
       await dockerOk(
         ['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, PYTHON_BASE, 'sh', '-euc',
           'python3 -m venv /opt/sdk && /opt/sdk/bin/pip install -q --no-index --no-deps --find-links /wheels -r /wheels/requirements.txt && /opt/sdk/bin/python -c "import codeflare_sdk"'],
         { timeout: 1_800_000 },
       );
-      const labels = { 'org.opencontainers.image.source': `pypi:codeflare-sdk==${sdk.version.replace(/^v/, '')}`, [INPUTS_LABEL]: hashOf(base, frozen, 'sdk-1'), [HARNESS_LABEL]: 'codeflare-matrix' };
+      const labels = { 'org.opencontainers.image.source': `pypi:codeflare-sdk==${sdk.version.replace(/^v/, '')}`, [INPUTS_LABEL]: hashOf(base, frozen, 'sdk-2'), [HARNESS_LABEL]: 'codeflare-matrix' };
       await dockerOk(['commit', ...['ENV PATH=/opt/sdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["sleep", "infinity"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]), name, tag]);
     } finally {
       await docker(['rm', '-f', name]);
