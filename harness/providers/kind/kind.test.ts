@@ -4,6 +4,7 @@
 // Needs a Docker engine (bin/docker-up starts one; .ci/run calls it). Without one these tests are
 // skipped, and say so.
 import { test, expect } from '@playwright/test';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,9 +78,9 @@ test('the node image built offline boots, reports its Kubernetes version and run
 
 test('the janitor removes a kind cluster whose run was killed, with or without its folder', async () => {
   const kind = new KindProvider();
-  // An owner that is gone: a process that has already exited.
-  const dead = await run('sh', ['-c', 'echo $$']);
-  const owner = Number(dead.stdout.trim());
+  // The run that owns them: alive while they are made, then killed.
+  const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+  const owner = sleeper.pid!;
   const a = `kj-a-${process.pid}`;
   const b = `kj-b-${process.pid}`;
   await kind.create({ name: a, kubernetes: KUBERNETES, owner });
@@ -87,6 +88,8 @@ test('the janitor removes a kind cluster whose run was killed, with or without i
   // b's folder is gone too, as if the run died between `kind create` and writing its state.
   rmSync(clusterDir(b), { recursive: true, force: true });
   expect(readState(a)?.owner).toBe(owner);
+  sleeper.kill('SIGKILL');
+  await until('the owner gone', async () => sleeper.exitCode !== null || sleeper.signalCode !== null);
   const removed = await janitor();
   expect(removed).toEqual(expect.arrayContaining([a, kindName(b)]));
   expect(await kindNodes(a)).toBe('');
