@@ -61,6 +61,14 @@ export default runFolder
           name: 'unit',
           testDir: '.',
           testMatch: ['{matrix,harness,reports,fixtures}/**/*.test.ts'],
+          testIgnore: ['harness/providers/kind/**'],
+        },
+        {
+          // Real pods in kind nodes: after the rest, alone, so two cores are not shared with other clusters.
+          name: 'kind',
+          testDir: '.',
+          testMatch: ['harness/providers/kind/**/*.test.ts'],
+          dependencies: ['unit'],
         },
       ],
     });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { run } from '../../exec.js';
+import { home } from '../../paths.js';
 import { docker, requireEngine } from '../../docker.js';
 import { clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
@@ -39,16 +40,22 @@ export class KindProvider implements Provider {
       processes: [],
     };
     saveState(state);
-    try {
-      await provision(spec, dir, log, this.timeoutMs);
-    } catch (e) {
-      // The node's own logs say why kubeadm or the kubelet failed; kept beside the cluster's state
-      // only until destroy, so copy them where the caller can read them.
-      await exportLogs(spec.name, join(dir, 'logs')).catch(() => []);
-      const failedLogs = join(dir, '..', `.${spec.name}-failed-logs`);
-      await run('cp', ['-a', join(dir, 'logs'), failedLogs]).catch(() => undefined);
-      await this.destroy(spec.name);
-      throw new Error(`${(e as Error).message} (node logs: ${failedLogs})`);
+    // kubeadm init on a loaded 2-core machine can fail once (its control plane answers 500 while
+    // starting); a second attempt is worth it, and the first one's node logs are kept.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await provision(spec, dir, log, this.timeoutMs);
+        break;
+      } catch (e) {
+        const failedLogs = join(home(), 'kind', 'failed', `${spec.name}-${attempt}`);
+        await exportLogs(spec.name, failedLogs).catch(() => []);
+        await deleteKindCluster(kindName(spec.name)).catch(() => undefined);
+        if (attempt === 2) {
+          await this.destroy(spec.name);
+          throw new Error(`${(e as Error).message} (node logs: ${failedLogs})`);
+        }
+        log(`kind create failed (${(e as Error).message.split('\n')[0]!.slice(0, 200)}; node logs: ${failedLogs}); trying once more`);
+      }
     }
     state.phase = 'ready';
     if (spec.keep) delete state.owner, delete state.ownerStart;

@@ -51,7 +51,12 @@ export async function provision(spec: ClusterSpec, dir: string, log: Log, timeou
   const r = await run(kindBinary(), ['create', 'cluster', '--name', kindName(spec.name), '--image', image, '--config', configFile, '--kubeconfig', kubeconfig, '--wait', `${Math.round(timeoutMs / 1000)}s`, '--retain'], {
     timeout: timeoutMs + 120_000,
   });
-  if (!r.ok) throw new Error(`kind create cluster ${kindName(spec.name)} failed: ${r.all.trim().split('\n').slice(-8).join(' | ')}`);
+  if (!r.ok) {
+    // kind prints kubeadm's whole output; the lines that say what failed are its ERROR and kubeadm's phase error.
+    const lines = r.all.trim().split('\n');
+    const why = lines.filter((l) => /^ERROR:|error execution phase|\[ERROR|timed out/.test(l)).slice(0, 3);
+    throw new Error(`kind create cluster ${kindName(spec.name)} failed: ${(why.length ? why : lines.slice(-4)).join(' | ')}`);
+  }
   chmodSync(kubeconfig, 0o600);
   return { kubeconfig, image };
 }
