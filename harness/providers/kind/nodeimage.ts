@@ -4,7 +4,7 @@
 // package registry: the root filesystem, containerd, runc and the CNI plugins from Debian's
 // packages; Kubernetes, etcd, CoreDNS, crictl and kind's base files (entrypoint, units, containerd
 // config) from Go modules through the toolchain; pause compiled from the Kubernetes module's source.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { run } from '../../exec.js';
@@ -65,7 +65,7 @@ async function pauseBinary(kube: Entry, log: Log): Promise<{ path: string; tag: 
     log(`pause ${tag}: gcc -static build/pause/linux/pause.c (k8s.io/kubernetes@${kube.version})`);
     const c = await run('gcc', ['-Os', '-static', '-Wall', '-Werror', `-DVERSION=v${tag}-${kube.version}`, '-o', `${out}.tmp`, join(dir, 'build/pause/linux/pause.c')]);
     if (!c.ok) throw new Error(`compiling pause failed: ${c.all.trim()}`);
-    await run('mv', [`${out}.tmp`, out]);
+    renameSync(`${out}.tmp`, out);
   }
   return { path: out, tag };
 }
