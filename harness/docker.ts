@@ -59,7 +59,7 @@ export async function engine(): Promise<{ ok: true; version: string; cgroup: str
 /** Throws the one-line "start it like this" error when no engine answers. */
 export async function requireEngine(what: string): Promise<void> {
   const e = await engine();
-  if (!e.ok) throw new UserError(`${what} needs a Docker engine: ${e.why}`, 'docker', 'install and start it: apt-get install -y docker.io && (dockerd >/var/log/dockerd.log 2>&1 &)');
+  if (!e.ok) throw new UserError(`${what} needs a Docker engine: ${e.why}`, 'docker', 'start one with bin/docker-up (installs Debian\'s docker.io and debootstrap if missing, starts dockerd)');
 }
 
 export async function imageLabel(image: string, label: string): Promise<string | undefined> {
