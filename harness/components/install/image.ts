@@ -1,8 +1,7 @@
 // Install mode `image` (kind): the component's own manifests applied whole, its controller running
 // in a pod from an image made of the binary the installer built (an empty filesystem plus the
 // binary, tagged as the manifests reference it) and loaded into the cluster's nodes — so no
-// registry is asked for anything. Where a registry serves the real image (an existing cluster),
-// the same install uses it.
+// registry is asked for anything, and the image id in provenance is that of the binary built.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -49,10 +48,8 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     container.imagePullPolicy = 'IfNotPresent';
     settings.imagePullPolicy = 'IfNotPresent (the image is loaded, not pulled)';
   }
-  // A provider that loads images (kind) gets one made here; any other pulls the upstream image itself.
-  const loads = providerFor(ctx.cluster.provider).capabilities.includes('load-images');
-  const loaded = loads ? await controllerImage(ctx, id, built, container) : { image: container.image, id: '' };
-  if (loads) log(`${id} ${version}: image ${loaded.image} (${loaded.id.slice(7, 19)}) loaded into ${ctx.cluster.name}`);
+  const loaded = await controllerImage(ctx, id, built, container);
+  log(`${id} ${version}: image ${loaded.image} (${loaded.id.slice(7, 19)}) loaded into ${ctx.cluster.name}`);
   const before = (await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, 'get', 'namespaces', '-o', 'name'])).stdout.split('\n').map((l) => l.replace('namespace/', ''));
   const owned = objs.filter((o) => !(o.kind === 'Namespace' && before.includes(o.metadata.name)));
   writeFileSync(join(dir, `${id}-owned.yaml`), owned.map((o) => stringify(o)).join('---\n'));
@@ -75,7 +72,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     manifest: join(dir, `${id}-owned.yaml`),
     image: loaded,
     settings,
-    provenance: { ...built.provenance, ...(loaded.id ? { imageDigest: loaded.id } : {}) },
+    provenance: { ...built.provenance, imageDigest: loaded.id },
   };
   writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
   log(`${id} ${version}: ready (Deployment ${namespace}/${deployment.metadata.name})`);

@@ -273,9 +273,12 @@ export async function upgradeProcess(ctx: InstallContext, from: Installed, built
   return next;
 }
 
-/** Controllers run in pods where the provider runs images (kind, existing), else as host processes (local). */
+/**
+ * Controllers run in pods where the provider loads images made here (kind), so what runs is the
+ * binary built and recorded; elsewhere they run as host processes (local, existing).
+ */
 export async function installComponent(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
-  if (providerFor(ctx.cluster.provider).capabilities.includes('image-install')) return (await import('./image.js')).installImage(ctx, id, built);
+  if (providerFor(ctx.cluster.provider).capabilities.includes('load-images')) return (await import('./image.js')).installImage(ctx, id, built);
   return installProcess(ctx, id, built);
 }
 
