@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { home } from '../paths.js';
 import { writeAtomic } from '../files.js';
-import type { Cluster } from './provider.js';
+import type { Cluster, ClusterSpec, ProviderName } from './provider.js';
 
 export type ProcessRecord = { component: string; pid: number; log: string; port?: number };
 
@@ -54,4 +54,28 @@ export function startTime(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The state of a cluster about to be made: while it is being made it belongs to its owner (this
+ * process by default), so if that dies the janitor removes the half-built one.
+ */
+export function creatingState(spec: ClusterSpec, provider: ProviderName): State {
+  const dir = clusterDir(spec.name);
+  const owner = spec.owner ?? process.pid;
+  return { name: spec.name, provider, kubernetes: spec.kubernetes, kubeconfig: join(dir, 'kubeconfig'), dir, createdAt: new Date().toISOString(), owner, ownerStart: startTime(owner), phase: 'creating', processes: [] };
+}
+
+/** Marks a made cluster ready; one made by hand (`keep`) then belongs to no process and stays until `cluster down`. */
+export function readyState(s: State, keep?: boolean): Cluster {
+  s.phase = 'ready';
+  if (keep) delete s.owner, delete s.ownerStart;
+  saveState(s);
+  return asCluster(s);
+}
+
+/** The cluster as callers see it, without the bookkeeping. */
+export function asCluster(s: State): Cluster {
+  const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = s;
+  return cluster;
 }

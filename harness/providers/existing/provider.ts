@@ -5,7 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { UserError } from '../../errors.js';
-import { clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
+import { asCluster, clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Provider } from '../provider.js';
 
 /** Every namespace (and later, every object) the harness creates in a cluster carries this label. */
@@ -58,8 +58,7 @@ export class ExistingProvider implements Provider {
       processes: [],
     };
     saveState(state);
-    const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = state;
-    return cluster;
+    return asCluster(state);
   }
 
   async list(): Promise<ClusterStatus[]> {
@@ -67,7 +66,7 @@ export class ExistingProvider implements Provider {
     for (const name of clusterNames()) {
       const s = readState(name);
       if (!s || s.provider !== 'existing') continue;
-      const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = s;
+      const cluster = asCluster(s);
       try {
         await load(s.kubeconfig).makeApiClient(VersionApi).getCode();
         out.push({ ...cluster, healthy: true, detail: 'answers' });

@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { run } from '../../exec.js';
 import { home } from '../../paths.js';
 import { docker, requireEngine } from '../../docker.js';
-import { clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
+import { asCluster, clusterDir, clusterNames, creatingState, readState, readyState, saveState } from '../state.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
 import { exportLogs } from './logs.js';
 import { KIND_PREFIX, kindBinary, kindName, provision } from './provision.js';
@@ -27,18 +27,7 @@ export class KindProvider implements Provider {
     await requireEngine('the kind provider');
     const dir = clusterDir(spec.name);
     mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
-    const state: State = {
-      name: spec.name,
-      provider: 'kind',
-      kubernetes: spec.kubernetes,
-      kubeconfig: join(dir, 'kubeconfig'),
-      dir,
-      createdAt: new Date().toISOString(),
-      owner: spec.owner ?? process.pid,
-      ownerStart: startTime(spec.owner ?? process.pid),
-      phase: 'creating',
-      processes: [],
-    };
+    const state = creatingState(spec, 'kind');
     saveState(state);
     // kubeadm init on a loaded 2-core machine can fail once (its control plane answers 500 while
     // starting); a second attempt is worth it, and the first one's node logs are kept.
@@ -57,11 +46,7 @@ export class KindProvider implements Provider {
         log(`kind create failed (${(e as Error).message.split('\n')[0]!.slice(0, 200)}; node logs: ${failedLogs}); trying once more`);
       }
     }
-    state.phase = 'ready';
-    if (spec.keep) delete state.owner, delete state.ownerStart;
-    saveState(state);
-    const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = state;
-    return cluster;
+    return readyState(state, spec.keep);
   }
 
   async list(): Promise<ClusterStatus[]> {
@@ -71,8 +56,7 @@ export class KindProvider implements Provider {
       if (!s || s.provider !== 'kind') continue;
       const r = await docker(['inspect', '--format', '{{.State.Status}}', `${kindName(name)}-control-plane`]);
       const status = r.ok ? r.stdout.trim() : 'no node container';
-      const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = s;
-      out.push({ ...cluster, healthy: s.phase === 'ready' && status === 'running', detail: s.phase !== 'ready' ? s.phase : `node ${status}` });
+      out.push({ ...asCluster(s), healthy: s.phase === 'ready' && status === 'running', detail: s.phase !== 'ready' ? s.phase : `node ${status}` });
     }
     return out;
   }

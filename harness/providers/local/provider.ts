@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { alive, processesUnder, stopProcesses } from '../../processes.js';
-import { clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
+import { asCluster, clusterDir, clusterNames, creatingState, readState, readyState, saveState } from '../state.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
 import { provision, type Timing } from './provision.js';
 
@@ -25,19 +25,7 @@ export class LocalProvider implements Provider {
     }
     const dir = clusterDir(spec.name);
     mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
-    const state: State = {
-      name: spec.name,
-      provider: 'local',
-      kubernetes: spec.kubernetes,
-      kubeconfig: join(dir, 'kubeconfig'),
-      dir,
-      createdAt: new Date().toISOString(),
-      // While it is being made, the cluster belongs to this process: if it dies, the janitor removes the half-built one.
-      owner: spec.owner ?? process.pid,
-      ownerStart: startTime(spec.owner ?? process.pid),
-      phase: 'creating',
-      processes: [],
-    };
+    const state = creatingState(spec, 'local');
     // Free ports are picked, released, then bound by the component: another cluster starting at the
     // same moment can take one in between. That (and only that) is worth a second attempt.
     for (let attempt = 1; ; attempt++) {
@@ -54,11 +42,7 @@ export class LocalProvider implements Provider {
         state.processes = [];
       }
     }
-    state.phase = 'ready';
-    if (spec.keep) delete state.owner, delete state.ownerStart; // made by hand: kept until `cluster down`
-    saveState(state);
-    const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = state;
-    return cluster;
+    return readyState(state, spec.keep);
   }
 
   async list(): Promise<ClusterStatus[]> {
@@ -67,8 +51,7 @@ export class LocalProvider implements Provider {
       if (!s || s.provider !== 'local') return [];
       const down = s.processes.filter((p) => !alive(p.pid, s.dir)).map((p) => p.component);
       const healthy = s.phase === 'ready' && down.length === 0;
-      const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = s;
-      return [{ ...cluster, healthy, detail: s.phase !== 'ready' ? s.phase : down.length ? `down: ${down.join(', ')}` : `${s.processes.length} processes up` }];
+      return [{ ...asCluster(s), healthy, detail: s.phase !== 'ready' ? s.phase : down.length ? `down: ${down.join(', ')}` : `${s.processes.length} processes up` }];
     });
   }
 
