@@ -51,9 +51,18 @@ export const ProcessMode = z.object({
   /** URL path of the readiness endpoint, served on {port:health}. */
   ready: z.string().optional(),
   env: z.record(z.string(), z.string()).default({}),
-  /** A config file the Deployment mounts from a ConfigMap: written to {config} with `set` (dotted paths) applied. */
+  /**
+   * The component's configuration, shipped in a ConfigMap, with `set` (dotted paths) applied: written
+   * to {config} where the Deployment mounts it as a file, or, `inCluster`, written back into the
+   * ConfigMap where the component reads it through the API.
+   */
   config: z
-    .object({ configMap: z.string(), key: z.string(), set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}) })
+    .object({
+      configMap: z.string(),
+      key: z.string(),
+      inCluster: z.boolean().default(false),
+      set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    })
     .optional(),
   /**
    * The component serves admission webhooks: the harness issues a serving certificate for
@@ -61,9 +70,13 @@ export const ProcessMode = z.object({
    * configuration at https://127.0.0.1:{port:webhook}<path> with that CA (the envtest pattern).
    * `secret`: the Secret a component's own certificate rotator keeps its certificate in; the
    * harness fills it, so the rotator finds a valid certificate and keeps (and injects) it;
-   * `caName`: the name that rotator checks its CA against.
+   * `caName`: the name that rotator checks its CA against; `port`: where the component's code fixes
+   * its webhook port (then it is that, not a free one); `certDir`: where the code reads the Secret's
+   * files (a pod's mount), when it cannot be told ({certdir} then is that; {tmpdir} may start it).
    */
-  webhooks: z.object({ secret: z.string().optional(), caName: z.string().optional() }).optional(),
+  webhooks: z
+    .object({ secret: z.string().optional(), caName: z.string().optional(), port: z.number().int().optional(), certDir: z.string().optional() })
+    .optional(),
   /** Fixed paths the component's code looks for (where a pod would have a mount): linked to the harness's files. */
   links: z.record(z.string(), z.string()).default({}),
   /** Kinds of the manifests that cannot work with an out-of-cluster controller (e.g. APIService, which needs a Service). */
@@ -121,6 +134,8 @@ export const Era = z.object({
   /** SDK versions that select this era when there is no operator. */
   sdk: Range.optional(),
   components: z.array(ComponentId),
+  /** Components a cell of this era may add (each installed as `install` says); absent unless named. */
+  optional: z.array(ComponentId).default([]),
   /** How each component is installed in this era. */
   install: z.partialRecord(
     ComponentId,

@@ -98,8 +98,11 @@ export function completer(catalog: Catalog, axisIds: string[] = []) {
         missing.push({ id: 'missing-component', reason: `era ${era.id} needs ${id}: add an axis components.${id}` });
       }
     }
+    for (const id of era.optional) {
+      if (p.versions[id]) (versions[id] = p.versions[id]), (origin[id] = p.origin?.[id] ?? 'axis');
+    }
     for (const [id, v] of Object.entries(p.versions) as [ComponentId, string][]) {
-      if (!['kubernetes', ...era.components].includes(id)) {
+      if (!['kubernetes', ...era.components, ...era.optional].includes(id)) {
         // A published row may still name components its era no longer has (stale rows).
         if (p.keepViolations) missing.push({ id: 'not-in-era', reason: `${id} ${v} is named, but era ${era.id} has no ${id}` });
       } else if (!isFloating(v) && !tags(catalog, id).includes(v)) {

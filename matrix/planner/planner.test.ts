@@ -34,6 +34,13 @@ test.describe('constraints', () => {
     expect(violations(catalog, { 'codeflare-sdk': 'v0.14.0', kuberay: 'v1.0.0', mcad: 'v1.40.0' })).toEqual([]);
   });
 
+  test('requires: who reconciles an AppWrapper Workload decides the Kueue it pairs with', () => {
+    expect(ids({ appwrapper: 'v1.0.4', kueue: 'v0.11.6' })).toContain('appwrapper-own-kueue-reconciler-needs-old-kueue');
+    expect(ids({ appwrapper: 'v1.0.4', kueue: 'v0.10.1', kubernetes: 'v1.31.14' })).toEqual([]);
+    expect(ids({ appwrapper: 'v1.1.2', kueue: 'v0.10.1' })).toContain('appwrapper-without-kueue-reconciler-needs-new-kueue');
+    expect(ids({ appwrapper: 'v1.1.2', kueue: 'v0.11.6', kubernetes: 'v1.31.14' })).toEqual([]);
+  });
+
   test('requires: Kueue >= 0.12 needs Kubernetes >= 1.29 (Kueue README at v0.12.0)', () => {
     expect(violations(catalog, { kueue: 'v0.13.4', kubernetes: 'v1.27.16' }).map((v) => v.reason).join()).toMatch(/1\.29/);
     expect(violations(catalog, { kueue: 'v0.13.4', kubernetes: 'v1.31.14' })).toEqual([]);
@@ -201,4 +208,13 @@ test('cells say which of their versions the registries here do not serve (catalo
   test.skip(!missing, 'the recorded availability has no missing operator version');
   const p = plan(cfg(`kubernetes: ["1.31"]\ncomponents: {codeflare-operator: ${missing!.tag}}`), catalog);
   expect(p.cells[0]!.unavailable.join()).toContain(`codeflare-operator ${missing!.tag}`);
+});
+
+test('an era may take optional components: era E with AppWrapper standalone, and without it', () => {
+  const p = plan(cfg('kubernetes: ["1.31"]\ncomponents: { kuberay: [v1.3.2], kueue: [v0.11.6], codeflare-sdk: [v0.38.2], appwrapper: [v1.1.2, v1.0.4] }'), catalog);
+  expect(p.cells.map((c) => [c.era, c.versions.appwrapper])).toEqual([['E', 'v1.1.2']]);
+  // v1.0.4 runs its own Kueue reconciler beside Kueue 0.11's: excluded, with the reason
+  expect(p.excluded.flatMap((x) => x.reasons.map((r) => r.id))).toContain('appwrapper-own-kueue-reconciler-needs-old-kueue');
+  const without = plan(cfg('kubernetes: ["1.31"]\ncomponents: { kuberay: [v1.3.2], kueue: [v0.11.6], codeflare-sdk: [v0.38.2] }'), catalog);
+  expect(without.cells[0]!.versions.appwrapper).toBeUndefined();
 });

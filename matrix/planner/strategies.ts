@@ -29,7 +29,7 @@ function full({ axes, catalog }: StrategyInput): StrategyOutput {
   function* all(): Generator<Proposal> {
     for (const op of ops!) {
       const era = eraOf(catalog, { 'codeflare-operator': op });
-      const own = Object.fromEntries(Object.entries(axes).filter(([id]) => id !== 'codeflare-operator' && (!era || id === 'kubernetes' || era.components.includes(id as ComponentId))));
+      const own = Object.fromEntries(Object.entries(axes).filter(([id]) => id !== 'codeflare-operator' && (!era || id === 'kubernetes' || [...era.components, ...era.optional].includes(id as ComponentId))));
       yield* map(product(own, { 'codeflare-operator': op }), (versions) => ({ versions }));
     }
   }

@@ -3,6 +3,7 @@
 // controller's Deployment, whose pod is played by the built binary running on the host under that
 // Deployment's ServiceAccount (impersonated), so the component's shipped RBAC is what is tested.
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments, parseDocument, parse, stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
@@ -39,6 +40,15 @@ export type Installed = {
 };
 
 export type InstallContext = { cluster: Cluster; kubectl: string; log?: Log; timeoutMs?: number };
+
+/** Fails with `why` when something listens on the port (on any interface, as a component binding ':port' would need). */
+function portFree(port: number, why: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', () => reject(new Error(why)));
+    s.listen(port, () => s.close(() => resolve()));
+  });
+}
 
 const kubectlIn = (ctx: InstallContext, args: string[]) => run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, ...args], { timeout: 300_000 });
 
@@ -103,30 +113,41 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   const deployment = named('Deployment', mode.deployment);
   if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
 
-  // Placeholders of the catalog's process data: {port:NAME} (a free port), {kubeconfig}, {config}, {certdir}.
+  const namespace = deployment.metadata.namespace ?? 'default';
+  // Placeholders of the catalog's process data: {port:NAME} (a free port), {kubeconfig}, {config},
+  // {certdir}, {namespace} (the Deployment's), {tmpdir} (the process's TMPDIR, where Go's os.TempDir() points).
   const ports: Record<string, number> = {};
-  const paths = { kubeconfig: join(dir, 'kubeconfig'), config: join(dir, 'config.yaml'), certdir: join(dir, 'certs') };
+  const tmpdir = join(dir, 'tmp');
+  const certdir = mode.webhooks?.certDir?.replace('{tmpdir}', tmpdir) ?? join(dir, 'certs');
+  const paths = { kubeconfig: join(dir, 'kubeconfig'), config: join(dir, 'config.yaml'), certdir, namespace, tmpdir };
+  mkdirSync(paths.tmpdir, { recursive: true, mode: 0o700 });
   const fill = async (text: string): Promise<string> => {
-    let out = text.replace(/\{(kubeconfig|config|certdir)\}/g, (_, k: keyof typeof paths) => paths[k]);
+    let out = text.replace(/\{(kubeconfig|config|certdir|namespace|tmpdir)\}/g, (_, k: keyof typeof paths) => paths[k]);
     for (const [, port] of text.matchAll(/\{port:(\w+)\}/g)) out = out.replace(`{port:${port}}`, String((ports[port!] ??= await freePort())));
     return out;
   };
+  // What the harness set beyond the shipped Deployment, said openly in what `installed` records.
+  const settings: Record<string, string> = {};
   if (mode.config) {
-    const cm = named('ConfigMap', mode.config.configMap);
-    const text = cm && (cm as unknown as { data?: Record<string, string> }).data?.[mode.config.key];
+    const cm = named('ConfigMap', mode.config.configMap) as (Obj & { data?: Record<string, string> }) | undefined;
+    const text = cm?.data?.[mode.config.key];
     if (!text) throw new Error(`${id} ${version}: no ConfigMap ${mode.config.configMap} with ${mode.config.key} in its install manifests`);
     const doc = parseDocument(text);
     for (const [path, value] of Object.entries(mode.config.set)) {
       const filled = typeof value === 'string' ? await fill(value) : value;
       doc.setIn(path.split('.'), typeof filled === 'string' && /^\d+$/.test(filled) ? Number(filled) : filled);
+      settings[`${cm!.metadata.name}: ${path}`] = String(filled);
     }
-    writeFileSync(paths.config, doc.toString(), { mode: 0o600 });
+    if (mode.config.inCluster) cm!.data![mode.config.key] = doc.toString();
+    else writeFileSync(paths.config, doc.toString(), { mode: 0o600 });
   }
   if (mode.webhooks) {
     // The apiserver calls the host process: a serving certificate for 127.0.0.1 and URL client configs.
     const services = objs.filter((o) => o.kind === 'Service').flatMap((o) => [`${o.metadata.name}.${o.metadata.namespace}.svc`, `${o.metadata.name}.${o.metadata.namespace}.svc.cluster.local`]);
     const pki = await makePki(join(dir, 'webhook-pki'), [], services, { rsa: true, caName: mode.webhooks.caName });
     mkdirSync(paths.certdir, { recursive: true, mode: 0o700 });
+    // What a pod finds where its Deployment mounts the webhook Secret.
+    writeFileSync(join(paths.certdir, 'ca.crt'), pki.ca);
     writeFileSync(join(paths.certdir, 'tls.crt'), pki.serving.cert);
     writeFileSync(join(paths.certdir, 'tls.key'), pki.serving.key, { mode: 0o600 });
     const secret = mode.webhooks.secret && named('Secret', mode.webhooks.secret);
@@ -134,6 +155,11 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
       const b64 = (s: string) => Buffer.from(s).toString('base64');
       const caKey = readFileSync(join(dir, 'webhook-pki', 'ca.key'), 'utf8');
       Object.assign(secret, { type: 'Opaque', data: { 'ca.crt': b64(pki.ca), 'ca.key': b64(caKey), 'tls.crt': b64(pki.serving.cert), 'tls.key': b64(pki.serving.key) } });
+    }
+    if (mode.webhooks.port) {
+      ports.webhook = mode.webhooks.port;
+      settings['webhook port'] = `${mode.webhooks.port} (fixed by ${id}'s code, on every interface)`;
+      await portFree(mode.webhooks.port, `${id} ${version} serves its webhooks on port ${mode.webhooks.port} (fixed in its code) and that port is in use: another cell with ${id} on this host? run such cells one at a time (-j 1)`);
     }
     const base = `https://127.0.0.1:${await fill('{port:webhook}')}`;
     for (const o of objs.filter((x) => x.kind === 'MutatingWebhookConfiguration' || x.kind === 'ValidatingWebhookConfiguration')) {
@@ -165,7 +191,6 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   writeFileSync(join(dir, `${id}-owned.yaml`), owned.map((o) => stringify(o)).join('---\n'));
   log(`${id} ${version}: applying ${applied.length} objects from its own manifests`);
   await apply(ctx, dir, applied, id);
-  const namespace = deployment.metadata.namespace ?? 'default';
   const pod = deployment.spec.template.spec;
   const sa = pod.serviceAccountName ?? 'default';
   const kubeconfig = impersonating(ctx.cluster, namespace, sa, paths.kubeconfig);
@@ -174,7 +199,8 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   const flagOf = (a: string) => a.split('=')[0];
   const container = pod.containers[0];
   const own = ((container.args ?? []) as string[]).filter((a) => !args.some((x) => flagOf(x) === flagOf(a)));
-  const env: Record<string, string> = { KUBECONFIG: kubeconfig, ...mode.env };
+  const env: Record<string, string> = { KUBECONFIG: kubeconfig };
+  for (const [k, v] of Object.entries(mode.env)) settings[k] = env[k] = await fill(v);
   for (const e of (container.env ?? []) as { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]) {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
@@ -206,7 +232,7 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     serviceAccount: sa,
     manifest: join(dir, `${id}-owned.yaml`),
     process: { pid: started.pid, log: logFile, ports, args: [...own, ...args] },
-    settings: mode.env,
+    settings,
     provenance: built.provenance,
   };
   writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');

@@ -1,7 +1,8 @@
-// A stack on the local provider: KubeRay and Kueue installed in the catalog's order (KubeRay first,
-// so Kueue's Ray integration is active). A RayCluster sent to a LocalQueue is held by Kueue's
-// webhook, admitted within quota, then KubeRay brings its pods to Running and reports it ready;
-// a second one over the quota stays suspended.
+// A stack on the local provider: KubeRay, AppWrapper and Kueue installed in the catalog's order
+// (KubeRay and AppWrapper first, so Kueue's integrations for both are active). A RayCluster sent to
+// a LocalQueue is held by Kueue's webhook, admitted within quota, then KubeRay brings its pods to
+// Running and reports it ready; a second one over the quota stays suspended. An AppWrapper around a
+// RayCluster goes the same way: admitted by Kueue, unwrapped by the AppWrapper controller, Running.
 import { test, expect } from '@playwright/test';
 import { LocalProvider } from '../../providers/local/provider.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
@@ -11,6 +12,7 @@ import { buildComponent } from '../build.js';
 import { installStack, uninstallStack } from './index.js';
 import { ensureSdk } from '../sdk.js';
 import { run } from '../../exec.js';
+import { apiOf, appWrapper, rayApi, rayCluster as rayClusterOf } from '../../../fixtures/objects.js';
 
 test.describe.configure({ mode: 'serial', timeout: 30 * 60_000 });
 
@@ -27,7 +29,7 @@ const rayCluster = (name: string, cpu: string) => ({
   },
 });
 
-test('KubeRay v1.3.2 then Kueue v0.11.6: a queued RayCluster is admitted, its pods run, KubeRay says ready', async () => {
+test('KubeRay v1.3.2, AppWrapper v1.1.2, Kueue v0.11.6: queued RayClusters and AppWrappers are admitted within quota and run', async () => {
   const provider = new LocalProvider();
   const name = `t-stack-${process.pid}`;
   const cluster = await provider.create({ name, kubernetes: k8s });
@@ -36,9 +38,14 @@ test('KubeRay v1.3.2 then Kueue v0.11.6: a queued RayCluster is admitted, its po
     const builds = {
       kueue: await buildComponent(await resolveSource('kueue', 'v0.11.6')),
       kuberay: await buildComponent(await resolveSource('kuberay', 'v1.3.2')),
+      appwrapper: await buildComponent(await resolveSource('appwrapper', 'v1.1.2')),
     };
     const stack = await installStack(ctx, builds);
-    expect(stack.map((s) => s.component)).toEqual(['kuberay', 'kueue']); // the catalog's order, not the caller's
+    expect(stack.map((s) => s.component)).toEqual(['kuberay', 'appwrapper', 'kueue']); // the catalog's order, not the caller's
+    // AppWrapper reads its configuration through the API: the harness's local addresses are in its ConfigMap
+    const aw = stack.find((s) => s.component === 'appwrapper')!;
+    expect(aw.settings['webhook port']).toMatch(/^9443 /);
+    expect(aw.serviceAccount).toBe('appwrapper-controller-manager');
     const { core, custom } = clients(cluster.kubeconfig);
     const namespace = 'ray';
     await kueueQueue(cluster.kubeconfig, { namespace, cpu: 8, memory: '32Gi' });
@@ -54,9 +61,35 @@ test('KubeRay v1.3.2 then Kueue v0.11.6: a queued RayCluster is admitted, its po
     expect(((await custom.getNamespacedCustomObject({ ...rc, name: 'second' })) as { spec: { suspend?: boolean } }).spec.suspend).toBe(true);
     expect((await core.listNamespacedPod({ namespace, labelSelector: 'ray.io/cluster=second' })).items).toHaveLength(0);
 
+    await custom.deleteNamespacedCustomObject({ ...rc, name: 'second' });
+
+    // An AppWrapper around a RayCluster: suspended by the webhooks, admitted by Kueue (its Workload
+    // names the ClusterQueue), the RayCluster created by the AppWrapper controller and made ready by KubeRay.
+    const awApi = apiOf('appwrapper', 'v1.1.2', 'AppWrapper')!;
+    const awc = { group: awApi.group, version: awApi.version, namespace, plural: awApi.plural };
+    const wrapped = (n: string, cpu: string) => ({ ...appWrapper(awApi, n, rayClusterOf(rayApi('v1.3.2'), n, { cpu }), []), metadata: { name: n, labels: { 'kueue.x-k8s.io/queue-name': 'lq' } } });
+    const phase = async (n: string) => ((await custom.getNamespacedCustomObject({ ...awc, name: n })) as { status?: { phase?: string } }).status?.phase;
+    const made = (await custom.createNamespacedCustomObject({ ...awc, body: wrapped('wrapped', '2') })) as { spec: { suspend?: boolean } };
+    expect(made.spec.suspend).toBe(true);
+    await until('AppWrapper Running', async () => (await phase('wrapped')) === 'Running', 120_000);
+    await until('its RayCluster ready', async () => ((await custom.getNamespacedCustomObject({ ...rc, name: 'wrapped' })) as { status?: { state?: string } }).status?.state === 'ready', 120_000);
+    const workloads = (await custom.listNamespacedCustomObject({ group: 'kueue.x-k8s.io', version: 'v1beta1', namespace, plural: 'workloads' })) as { items: { metadata: { ownerReferences?: { kind: string; name: string }[] }; status?: { admission?: { clusterQueue: string } } }[] };
+    expect(workloads.items.find((w) => w.metadata.ownerReferences?.some((o) => o.kind === 'AppWrapper' && o.name === 'wrapped'))?.status?.admission?.clusterQueue).toBe('cq');
+    // over the quota (4 CPU used of 8; 2 × 3 more): stays suspended, nothing unwrapped
+    await custom.createNamespacedCustomObject({ ...awc, body: wrapped('too-big', '3') });
+    await new Promise((r) => setTimeout(r, 8_000));
+    expect(((await custom.getNamespacedCustomObject({ ...awc, name: 'too-big' })) as { spec: { suspend?: boolean } }).spec.suspend).toBe(true);
+    await expect(custom.getNamespacedCustomObject({ ...rc, name: 'too-big' })).rejects.toMatchObject({ code: 404 });
+    // deleting the AppWrapper removes what it wrapped
+    await custom.deleteNamespacedCustomObject({ ...awc, name: 'wrapped' });
+    await until('wrapped RayCluster gone', () => custom.getNamespacedCustomObject({ ...rc, name: 'wrapped' }).then(() => false, (e: { code?: number }) => e.code === 404), 120_000);
+
     await core.deleteNamespace({ name: namespace });
     await custom.deleteClusterCustomObject({ group: 'kueue.x-k8s.io', version: 'v1beta1', plural: 'clusterqueues', name: 'cq' });
     await uninstallStack(ctx, stack);
+    // clean: no CRD, webhook configuration or namespace of the stack left
+    const left = await run(ctx.kubectl, ['--kubeconfig', cluster.kubeconfig, 'get', 'crd,mutatingwebhookconfigurations,validatingwebhookconfigurations,namespaces', '-o', 'name']);
+    expect(left.stdout).not.toMatch(/ray\.io|kueue|codeflare|appwrapper/);
   } finally {
     await provider.destroy(name);
   }
