@@ -2,10 +2,9 @@
 //   A       its MCAD and InstaScale custom resources deploy those controllers
 //   ≥ 1.3   its RayCluster controller adds the objects KubeRay does not make (Ingress, NetworkPolicy)
 //   ≥ 1.4.2 its webhooks accept a valid and reject an invalid RayCluster and AppWrapper
-//   D       an AppWrapper (embedded controller) is admitted through Kueue
+//   (era D's embedded AppWrapper controller: suites/appwrapper.spec.ts, as for the standalone one)
 import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf, appWrapper, batchJob, rayApi, rayCluster } from '../fixtures/objects.js';
-import { queue } from '../fixtures/kueue.js';
 import { until } from '../harness/testing.js';
 import { writeFileSync } from 'node:fs';
 
@@ -51,18 +50,5 @@ test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ c
     const bad = await dryRun(appWrapper(aw, 'invalid-aw', job, [{ replicas: 1, cpu: '1', path: 'template.spec.nothing' }]));
     expect(bad.ok).toBe(false);
     expect(bad.stderr).toMatch(/admission webhook .* denied/);
-  });
-
-  test('era D: an AppWrapper is admitted through Kueue and its Job runs', { annotation: requires({ eras: ['D'], components: ['kueue', 'appwrapper'] }) }, async ({ cell, kube, namespace }) => {
-    const cleanup = await queue(kube, cell.versions.kueue!, namespace, 8);
-    const aw = apiOf('codeflare-operator', cell.versions['codeflare-operator']!, 'AppWrapper')!;
-    const body = appWrapper(aw, 'queued', batchJob('queued'), [{ replicas: 1, cpu: '1' }]) as { metadata: Record<string, unknown> };
-    body.metadata.labels = { 'kueue.x-k8s.io/queue-name': 'lq' };
-    await kube.custom.createNamespacedCustomObject({ ...aw, namespace, body });
-    const wl = apiOf('kueue', cell.versions.kueue!, 'Workload')!;
-    await until('Workload admitted', async () => ((await kube.custom.listNamespacedCustomObject({ ...wl, namespace })) as { items: { status?: { admission?: unknown } }[] }).items.some((w) => w.status?.admission), 120_000);
-    await until('AppWrapper Running or Succeeded', async () => /Running|Succeeded/.test(((await kube.custom.getNamespacedCustomObject({ ...aw, namespace, name: 'queued' })) as { status?: { phase?: string } }).status?.phase ?? ''), 120_000);
-    await kube.custom.deleteNamespacedCustomObject({ ...aw, namespace, name: 'queued' });
-    await cleanup();
   });
 });

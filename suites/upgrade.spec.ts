@@ -2,7 +2,7 @@
 // then upgraded each component in place. What was made before must survive the upgrade and be
 // reconciled by the new controllers. (The integration suite then runs on the upgraded stack.)
 import { test, expect, requires } from '../fixtures/index.js';
-import { rayApi } from '../fixtures/objects.js';
+import { apiOf, rayApi } from '../fixtures/objects.js';
 import { getObj, rayPods, rayReady } from '../fixtures/wait.js';
 import { until } from '../harness/testing.js';
 
@@ -18,5 +18,21 @@ test.describe('upgrade', { tag: '@upgrade', annotation: requires({ upgrade: true
     expect(r.ok, r.all).toBe(true);
     await until('2 workers Running after the upgrade', async () => (await rayPods(kube, pre!.namespace, name)) === 3, 120_000);
     expect((await getObj(kube, api, pre!.namespace, name)).status?.state).toBe('ready');
+  });
+});
+
+test.describe('upgrade with an AppWrapper in flight', { tag: '@upgrade', annotation: requires({ upgrade: true, components: ['kuberay', 'kueue', 'appwrapper'] }) }, () => {
+  test('an AppWrapper Running before the upgrade is Running after it, and the new controller removes what it wrapped when it is deleted', async ({ cell, kube }) => {
+    const pre = cell.state.preUpgrade;
+    const name = pre?.appWrappers?.[0];
+    expect(name, 'setup made an AppWrapper in flight before the upgrade').toBeDefined();
+    const aw = apiOf('appwrapper', cell.versions.appwrapper!, 'AppWrapper')!;
+    const ray = rayApi(cell.versions.kuberay!);
+    const phase = async () => ((await getObj(kube, aw, pre!.namespace, name!)) as { status?: { phase?: string } }).status?.phase;
+    expect(await phase()).toBe('Running');
+    await rayReady(kube, ray, pre!.namespace, name!, 2);
+    // reconciled by the new controller: deleting the AppWrapper removes the RayCluster it made
+    await kube.custom.deleteNamespacedCustomObject({ ...aw, namespace: pre!.namespace, name: name! });
+    await until('the wrapped RayCluster gone', () => getObj(kube, ray, pre!.namespace, name!).then(() => false, (e: { code?: number }) => e.code === 404), 180_000);
   });
 });

@@ -22,6 +22,8 @@ import { readState, saveState } from '../providers/state.js';
 import { defaultNodes } from '../providers/local/provision.js';
 import { toolchainEntry } from '../toolchain/index.js';
 import { clients, until } from '../testing.js';
+import { run } from '../exec.js';
+import type { Kube } from '../../fixtures/index.js';
 import { cellDir, cellFailed, readCellState, saveCellState, setStep, type CellState, type RunOptions } from './layout.js';
 import { give, poolKey, take } from './pool.js';
 
@@ -141,17 +143,31 @@ async function acquireCluster(run: string, plan: Plan, cell: Cell, opts: RunOpti
   return { ...cluster, reused: false, poolKey: key };
 }
 
-/** Upgrade cells: objects made before the upgrade, which the upgraded stack must keep and reconcile. */
+/**
+ * Upgrade cells: objects made before the upgrade, which the upgraded stack must keep and reconcile:
+ * a RayCluster, and with AppWrapper and Kueue an AppWrapper in flight (admitted and Running).
+ */
 async function beforeUpgrade(cluster: Cluster, installed: Installed[]): Promise<CellState['preUpgrade']> {
-  if (!installed.some((i) => i.component === 'kuberay')) return undefined;
-  const { core, custom } = clients(cluster.kubeconfig);
+  const version = (id: ComponentId) => installed.find((i) => i.component === id)?.version;
+  const kuberay = version('kuberay');
+  if (!kuberay) return undefined;
+  const kube: Kube = { ...clients(cluster.kubeconfig), kubectl: (args: string[]) => run(toolchainEntry('kubernetes', cluster.kubernetes).bin.kubectl!, ['--kubeconfig', cluster.kubeconfig, ...args]) };
   const namespace = 'pre-upgrade';
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  await until('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
-  const { rayCluster, rayApi } = await import('../../fixtures/objects.js');
-  const api = rayApi(installed.find((i) => i.component === 'kuberay')!.version);
-  await custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'before-upgrade', { workers: 1 }) });
-  return { namespace, rayClusters: ['before-upgrade'] };
+  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  await until('default ServiceAccount', () => kube.core.readNamespacedServiceAccount({ name: 'default', namespace }));
+  const { rayCluster, rayApi, apiOf, appWrapper } = await import('../../fixtures/objects.js');
+  const api = rayApi(kuberay);
+  await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'before-upgrade', { workers: 1 }) });
+  const aw = version('appwrapper');
+  const kueue = version('kueue');
+  if (!aw || !kueue) return { namespace, rayClusters: ['before-upgrade'] };
+  const { queue } = await import('../../fixtures/kueue.js');
+  await queue(kube, kueue, namespace, 4);
+  const awApi = apiOf('appwrapper', aw, 'AppWrapper')!;
+  const wrapped = appWrapper(awApi, 'in-flight', rayCluster(api, 'in-flight', { workers: 1 }), []);
+  await kube.custom.createNamespacedCustomObject({ ...awApi, namespace, body: { ...wrapped, metadata: { name: 'in-flight', labels: { 'kueue.x-k8s.io/queue-name': 'lq' } } } });
+  await until('AppWrapper in-flight Running before the upgrade', async () => ((await kube.custom.getNamespacedCustomObject({ ...awApi, namespace, name: 'in-flight' })) as { status?: { phase?: string } }).status?.phase === 'Running', 240_000);
+  return { namespace, rayClusters: ['before-upgrade'], appWrappers: ['in-flight'] };
 }
 
 /**

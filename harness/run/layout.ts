@@ -25,7 +25,7 @@ export type CellState = {
   sdk?: Sdk;
   serverVersion?: string;
   /** Namespaces setup made with objects that must outlive an upgrade (upgrade cells). */
-  preUpgrade?: { namespace: string; rayClusters: string[] };
+  preUpgrade?: { namespace: string; rayClusters: string[]; appWrappers?: string[] };
   phases: Partial<Record<Phase, number>>;
   /** Why setup failed: the cell's tests are blocked by it. */
   error?: string;

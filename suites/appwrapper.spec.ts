@@ -1,0 +1,81 @@
+// AppWrapper e2e, wherever its controller runs (standalone in era E, embedded in the operator in
+// era D): an AppWrapper in a LocalQueue is suspended by the webhooks, admitted by Kueue (its
+// built-in AppWrapper integration), unwrapped by the AppWrapper controller, and its phase follows
+// what it wraps; beyond the quota nothing is unwrapped; the webhooks refuse a malformed one;
+// deleting it removes what it wrapped.
+import { writeFileSync } from 'node:fs';
+import { test, expect, requires, type Kube } from '../fixtures/index.js';
+import { apiOf, appWrapper, batchJob, rayApi, rayCluster, type Api } from '../fixtures/objects.js';
+import { queue } from '../fixtures/kueue.js';
+import { getObj, rayPods } from '../fixtures/wait.js';
+import { until } from '../harness/testing.js';
+
+type AppWrapperObj = { spec: { suspend?: boolean }; status?: { phase?: string } };
+
+/** The AppWrapper API of the cell (the AppWrapper component serves it, standalone or embedded). */
+const awApi = (v: string): Api => apiOf('appwrapper', v, 'AppWrapper')!;
+
+/** An AppWrapper around `wrapped` in LocalQueue lq; podSets inferred by the controller for kinds it knows. */
+function queued(api: Api, name: string, wrapped: { kind: string }) {
+  const aw = appWrapper(api, name, wrapped, []);
+  return { ...aw, metadata: { name, labels: { 'kueue.x-k8s.io/queue-name': 'lq' } } };
+}
+
+const phase = async (kube: Kube, api: Api, namespace: string, name: string) => ((await getObj(kube, api, namespace, name)) as unknown as AppWrapperObj).status?.phase;
+
+test.describe('AppWrapper', { tag: '@appwrapper', annotation: requires({ components: ['appwrapper', 'kueue'] }) }, () => {
+  test('a queued AppWrapper around a Job is suspended, admitted by Kueue, and Succeeds with its Job', async ({ cell, kube, namespace }) => {
+    const cleanup = await queue(kube, cell.versions.kueue!, namespace, 4);
+    const api = awApi(cell.versions.appwrapper!);
+    const made = (await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: queued(api, 'job', batchJob('job', { cpu: '250m' })) })) as AppWrapperObj;
+    expect(made.spec.suspend).toBe(true); // held until Kueue admits it
+    const wl = apiOf('kueue', cell.versions.kueue!, 'Workload')!;
+    type Workload = { metadata: { ownerReferences?: { kind: string; name: string }[] }; status?: { admission?: { clusterQueue?: string } } };
+    const admitted = await until('its Workload admitted', async () => ((await kube.custom.listNamespacedCustomObject({ ...wl, namespace })) as { items: Workload[] }).items.find((w) => w.status?.admission && w.metadata.ownerReferences?.some((o) => o.kind === 'AppWrapper' && o.name === 'job')), 120_000);
+    expect(admitted.status!.admission!.clusterQueue).toBe(namespace);
+    await until('AppWrapper Succeeded', async () => (await phase(kube, api, namespace, 'job')) === 'Succeeded', 180_000);
+    // AppWrapper judges by its pods; the Job controller's status follows
+    await until('its Job succeeded', async () => (await kube.batch.readNamespacedJob({ namespace, name: 'job' })).status?.succeeded === 1, 60_000);
+    await kube.custom.deleteNamespacedCustomObject({ ...api, namespace, name: 'job' });
+    await cleanup();
+  });
+
+  test('an AppWrapper around a RayCluster runs it; deleting the AppWrapper removes the RayCluster', { annotation: requires({ components: ['kuberay'] }) }, async ({ cell, kube, namespace }) => {
+    const cleanup = await queue(kube, cell.versions.kueue!, namespace, 4);
+    const api = awApi(cell.versions.appwrapper!);
+    const ray = rayApi(cell.versions.kuberay!);
+    await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: queued(api, 'ray', rayCluster(ray, 'ray', { workers: 1 })) });
+    await until('AppWrapper Running', async () => (await phase(kube, api, namespace, 'ray')) === 'Running', 240_000);
+    await until('head and worker Running', async () => (await rayPods(kube, namespace, 'ray')) === 2, 120_000);
+    await kube.custom.deleteNamespacedCustomObject({ ...api, namespace, name: 'ray' });
+    await until('the RayCluster gone with it', () => getObj(kube, ray, namespace, 'ray').then(() => false, (e: { code?: number }) => e.code === 404), 180_000);
+    await cleanup();
+  });
+
+  test('beyond the quota an AppWrapper stays suspended and nothing it wraps is made', async ({ cell, kube, namespace }) => {
+    const cleanup = await queue(kube, cell.versions.kueue!, namespace, 4);
+    const api = awApi(cell.versions.appwrapper!);
+    await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: queued(api, 'big', batchJob('big', { cpu: '3', parallelism: 2 })) });
+    await new Promise((r) => setTimeout(r, 8_000));
+    expect(((await getObj(kube, api, namespace, 'big')) as unknown as AppWrapperObj).spec.suspend).toBe(true);
+    await expect(kube.batch.readNamespacedJob({ namespace, name: 'big' })).rejects.toMatchObject({ code: 404 });
+    await kube.custom.deleteNamespacedCustomObject({ ...api, namespace, name: 'big' });
+    await cleanup();
+  });
+
+  test('the webhooks accept a valid AppWrapper and refuse a podSet path that is not in what it wraps', async ({ cell, kube, namespace }) => {
+    const api = awApi(cell.versions.appwrapper!);
+    // `kubectl create --dry-run=server`: through admission (webhooks included), never stored
+    const dryRun = (body: { metadata: { name: string } }) => {
+      const file = test.info().outputPath(`${body.metadata.name}.json`);
+      writeFileSync(file, JSON.stringify(body));
+      return kube.kubectl(['create', '--dry-run=server', '-n', namespace, '-f', file]);
+    };
+    const job = batchJob('job', { cpu: '250m' });
+    const ok = await dryRun(appWrapper(api, 'valid', job, [{ replicas: 1, cpu: '250m' }]));
+    expect(ok.ok, ok.all).toBe(true);
+    const bad = await dryRun(appWrapper(api, 'invalid', job, [{ replicas: 1, cpu: '250m', path: 'template.spec.nothing' }]));
+    expect(bad.ok).toBe(false);
+    expect(bad.stderr).toMatch(/admission webhook .* denied/);
+  });
+});
