@@ -1,5 +1,6 @@
 // Benchmark: install and uninstall time (process mode, local provider) of each component that can
-// be built here, and of the KubeRay + Kueue stack; builds warm (cached), median of several runs.
+// be built here, and of the era stacks that can (E, and E with AppWrapper standalone: era D's stack
+// without its operator, which the Go module proxy here does not serve); builds warm (cached), median of several runs.
 // Cold = the recorded build time of the component (bench/components.ts) plus the warm install.
 // Run: node --import tsx bench/install.ts [--runs 3]
 import { parseArgs } from 'node:util';
@@ -23,7 +24,9 @@ const stacks: [string, Partial<Record<ComponentId, string>>][] = [
   ['KubeRay v1.3.2', { kuberay: 'v1.3.2' }],
   ['MCAD v1.34.1 (Helm chart)', { mcad: 'v1.34.1' }],
   ['Kueue v0.11.6 (webhooks)', { kueue: 'v0.11.6' }],
-  ['KubeRay v1.3.2 + Kueue v0.11.6', { kuberay: 'v1.3.2', kueue: 'v0.11.6' }],
+  ['AppWrapper v1.1.2 (webhooks)', { appwrapper: 'v1.1.2' }],
+  ['era E: KubeRay v1.3.2 + Kueue v0.11.6', { kuberay: 'v1.3.2', kueue: 'v0.11.6' }],
+  ['era E + AppWrapper v1.1.2 (era D without its operator)', { kuberay: 'v1.3.2', appwrapper: 'v1.1.2', kueue: 'v0.11.6' }],
 ];
 const provider = new LocalProvider();
 const rows: string[][] = [];

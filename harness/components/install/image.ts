@@ -43,8 +43,18 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
   if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
   const container = deployment.spec.template.spec.containers[0] as Container;
   const settings: Record<string, string> = {};
-  // A tag of `latest` (or none) means "always pull": there is nothing to pull from, so the loaded image is used.
-  if (!/:[^/]+$/.test(container.image) || container.image.endsWith(':latest') || container.imagePullPolicy === 'Always') {
+  // Manifests at a tag often leave the image to the release step (Kueue's config/default names a
+  // staging image `release-0.11`, AppWrapper's `latest`; their Makefiles set it when they release):
+  // a reference not at the exact version is set to the release's, the catalog's repository:version.
+  const tag = version.replace(/[^\w.-]/g, '-').slice(0, 128);
+  const untagged = !container.image.endsWith(`:${tag}`);
+  const repository = component(catalog, id).image?.repository;
+  if (untagged && repository) {
+    settings.image = `${repository}:${tag} (the manifests say ${container.image})`;
+    container.image = `${repository}:${tag}`;
+  }
+  // There is nothing to pull from: the loaded image is used.
+  if (untagged || container.imagePullPolicy === 'Always') {
     container.imagePullPolicy = 'IfNotPresent';
     settings.imagePullPolicy = 'IfNotPresent (the image is loaded, not pulled)';
   }
