@@ -72,19 +72,19 @@ test.describe('commands', () => {
     const out = join(dir, 'plan.json');
     const r = await cli('plan', '--out', out);
     expect(r.exitCode, r.all).toBe(0);
-    // the default matrix: eras A and B (operator rows), and era E cells (one an upgrade)
-    expect(r.stdout).toMatch(/strategy full, provider local, 5 cell/);
+    // the default matrix: eras A and B (operator rows), and era E cells (two upgrades: KubeRay; AppWrapper)
+    expect(r.stdout).toMatch(/strategy full, provider local, 6 cell/);
     expect(r.stdout).toMatch(/v0\.2\.3/);
     const cells = JSON.parse(readFileSync(out, 'utf8')).cells as { era: string; upgradeFrom?: unknown }[];
-    expect(cells.map((c) => c.era)).toEqual(['A', 'B', 'E', 'E', 'E']);
-    expect(cells.filter((c) => c.upgradeFrom)).toHaveLength(1);
+    expect(cells.map((c) => c.era)).toEqual(['A', 'B', 'E', 'E', 'E', 'E']);
+    expect(cells.filter((c) => c.upgradeFrom)).toHaveLength(2);
     expect(existsSync(`${out}.${process.pid}.tmp`)).toBe(false);
   });
 
   test('plan --github-matrix gives one job per cell', async () => {
     const r = await cli('plan', '--github-matrix');
     const m = JSON.parse(r.stdout) as { include: { cell: string }[] };
-    expect(m.include).toHaveLength(5);
+    expect(m.include).toHaveLength(6);
     const sharded = JSON.parse((await cli('plan', '--github-matrix', '--max-jobs', '1')).stdout) as { include: { shard: string; cells: string }[] };
     expect(sharded.include).toEqual([{ shard: '1/1', cells: m.include.map((i) => i.cell).join(',') }]);
   });

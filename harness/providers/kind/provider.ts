@@ -13,7 +13,7 @@ import { KIND_PREFIX, kindBinary, kindName, provision } from './provision.js';
 
 export class KindProvider implements Provider {
   readonly name = 'kind' as const;
-  readonly capabilities = ['real-pods', 'image-install', 'load-images'] as const;
+  readonly capabilities = ['real-pods', 'load-images'] as const;
   /** kubeadm init plus the node becoming Ready; a minute here, more under load. */
   timeoutMs = 1000 * Number(process.env.CODEFLARE_MATRIX_KIND_TIMEOUT ?? 240);
 
