@@ -3,11 +3,10 @@
 // built-in AppWrapper integration), unwrapped by the AppWrapper controller, and its phase follows
 // what it wraps; beyond the quota nothing is unwrapped; the webhooks refuse a malformed one;
 // deleting it removes what it wrapped.
-import { writeFileSync } from 'node:fs';
 import { test, expect, requires, type Kube } from '../fixtures/index.js';
 import { apiOf, appWrapper, batchJob, rayApi, rayCluster, type Api } from '../fixtures/objects.js';
 import { queue } from '../fixtures/kueue.js';
-import { getObj, rayPods } from '../fixtures/wait.js';
+import { dryRun, getObj, gone, rayPods } from '../fixtures/wait.js';
 import { until } from '../harness/testing.js';
 
 type AppWrapperObj = { spec: { suspend?: boolean }; status?: { phase?: string } };
@@ -48,7 +47,7 @@ test.describe('AppWrapper', { tag: '@appwrapper', annotation: requires({ compone
     await until('AppWrapper Running', async () => (await phase(kube, api, namespace, 'ray')) === 'Running', 240_000);
     await until('head and worker Running', async () => (await rayPods(kube, namespace, 'ray')) === 2, 120_000);
     await kube.custom.deleteNamespacedCustomObject({ ...api, namespace, name: 'ray' });
-    await until('the RayCluster gone with it', () => getObj(kube, ray, namespace, 'ray').then(() => false, (e: { code?: number }) => e.code === 404), 180_000);
+    await gone(kube, ray, namespace, 'ray'); // with it
     await cleanup();
   });
 
@@ -65,16 +64,11 @@ test.describe('AppWrapper', { tag: '@appwrapper', annotation: requires({ compone
 
   test('the webhooks accept a valid AppWrapper and refuse a podSet path that is not in what it wraps', async ({ cell, kube, namespace }) => {
     const api = awApi(cell.versions.appwrapper!);
-    // `kubectl create --dry-run=server`: through admission (webhooks included), never stored
-    const dryRun = (body: { metadata: { name: string } }) => {
-      const file = test.info().outputPath(`${body.metadata.name}.json`);
-      writeFileSync(file, JSON.stringify(body));
-      return kube.kubectl(['create', '--dry-run=server', '-n', namespace, '-f', file]);
-    };
+    const check = (body: { metadata: { name: string } }) => dryRun(kube, namespace, body, test.info().outputPath(`${body.metadata.name}.json`));
     const job = batchJob('job', { cpu: '250m' });
-    const ok = await dryRun(appWrapper(api, 'valid', job, [{ replicas: 1, cpu: '250m' }]));
+    const ok = await check(appWrapper(api, 'valid', job, [{ replicas: 1, cpu: '250m' }]));
     expect(ok.ok, ok.all).toBe(true);
-    const bad = await dryRun(appWrapper(api, 'invalid', job, [{ replicas: 1, cpu: '250m', path: 'template.spec.nothing' }]));
+    const bad = await check(appWrapper(api, 'invalid', job, [{ replicas: 1, cpu: '250m', path: 'template.spec.nothing' }]));
     expect(bad.ok).toBe(false);
     expect(bad.stderr).toMatch(/admission webhook .* denied/);
   });

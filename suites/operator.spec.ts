@@ -6,10 +6,9 @@
 import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf, appWrapper, batchJob, rayApi, rayCluster } from '../fixtures/objects.js';
 import { until } from '../harness/testing.js';
-import { writeFileSync } from 'node:fs';
+import { dryRun } from '../fixtures/wait.js';
 
 type Owned = { metadata?: { ownerReferences?: { kind: string; name: string }[] } };
-const writeJson = (path: string, body: object): string => (writeFileSync(path, JSON.stringify(body)), path);
 const ownedBy = (kind: string, name: string) => (o: Owned) => !!o.metadata?.ownerReferences?.some((r) => r.kind === kind && r.name === name);
 
 test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ components: ['codeflare-operator'] }) }, () => {
@@ -33,21 +32,20 @@ test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ c
   });
 
   test('v1.4.2 on: webhooks accept a valid RayCluster and AppWrapper and reject invalid ones', { annotation: requires({ components: ['kuberay', 'appwrapper'], versions: { 'codeflare-operator': '>=1.4.2' } }) }, async ({ cell, kube, namespace }) => {
-    // `kubectl create --dry-run=server`: through admission (webhooks included), never stored
-    const dryRun = (body: object) => kube.kubectl(['create', '--dry-run=server', '-n', namespace, '-f', writeJson(test.info().outputPath(`${(body as { metadata: { name: string } }).metadata.name}.json`), body)]);
+    const check = (body: { metadata: { name: string } }) => dryRun(kube, namespace, body, test.info().outputPath(`${body.metadata.name}.json`));
     const api = rayApi(cell.versions.kuberay!);
     const valid = rayCluster(api, 'valid');
-    expect((await dryRun(valid)).ok).toBe(true);
+    expect((await check(valid)).ok).toBe(true);
     // the operator's RayCluster webhook refuses enableIngress (it makes its own Ingress/Route)
     const invalid = { ...valid, metadata: { name: 'invalid' }, spec: { ...valid.spec, headGroupSpec: { ...valid.spec.headGroupSpec, enableIngress: true } } };
-    const refused = await dryRun(invalid);
+    const refused = await check(invalid);
     expect(refused.ok).toBe(false);
     expect(refused.stderr).toMatch(/admission webhook .* denied/);
     const aw = apiOf('codeflare-operator', cell.versions['codeflare-operator']!, 'AppWrapper')!;
     const job = batchJob('job');
-    expect((await dryRun(appWrapper(aw, 'valid-aw', job, [{ replicas: 1, cpu: '1' }]))).ok).toBe(true);
+    expect((await check(appWrapper(aw, 'valid-aw', job, [{ replicas: 1, cpu: '1' }]))).ok).toBe(true);
     // a podSet path that is not in the wrapped object
-    const bad = await dryRun(appWrapper(aw, 'invalid-aw', job, [{ replicas: 1, cpu: '1', path: 'template.spec.nothing' }]));
+    const bad = await check(appWrapper(aw, 'invalid-aw', job, [{ replicas: 1, cpu: '1', path: 'template.spec.nothing' }]));
     expect(bad.ok).toBe(false);
     expect(bad.stderr).toMatch(/admission webhook .* denied/);
   });

@@ -3,7 +3,7 @@
 // reconciled by the new controllers. (The integration suite then runs on the upgraded stack.)
 import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf, rayApi } from '../fixtures/objects.js';
-import { getObj, rayPods, rayReady } from '../fixtures/wait.js';
+import { getObj, gone, rayPods, rayReady } from '../fixtures/wait.js';
 import { until } from '../harness/testing.js';
 
 test.describe('upgrade', { tag: '@upgrade', annotation: requires({ upgrade: true, components: ['kuberay'] }) }, () => {
@@ -33,6 +33,6 @@ test.describe('upgrade with an AppWrapper in flight', { tag: '@upgrade', annotat
     await rayReady(kube, ray, pre!.namespace, name!, 2);
     // reconciled by the new controller: deleting the AppWrapper removes the RayCluster it made
     await kube.custom.deleteNamespacedCustomObject({ ...aw, namespace: pre!.namespace, name: name! });
-    await until('the wrapped RayCluster gone', () => getObj(kube, ray, pre!.namespace, name!).then(() => false, (e: { code?: number }) => e.code === 404), 180_000);
+    await gone(kube, ray, pre!.namespace, name!);
   });
 });
