@@ -59,7 +59,7 @@ test('a cell the registries here cannot serve is blocked with the reason; the ne
   expect(existsSync(join(out, 'cells', cell.id, 'logs'))).toBe(true);
   // Allure: one history per cell — versions are parameters, never in the titles
   const allure = readdirSync(join(out, 'allure-results')).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(readFileSync(join(out, 'allure-results', f), 'utf8')) as { name: string; status: string; parameters: { name: string; value: string }[] });
-  const ran = allure.find((a) => a.name === "a RayCluster's head and workers reach Running and its status says so")!;
+  const ran = allure.find((a) => a.name === "a RayCluster's head and workers reach Running and its status says so" && a.parameters.some((p) => p.name === 'cell' && p.value === cell.id))!;
   expect(ran.status).toBe('passed');
   expect(ran.parameters).toEqual(expect.arrayContaining([{ name: 'cell', value: cell.id }, { name: 'kuberay', value: 'v1.3.2' }]));
   expect(ran.name).not.toMatch(/v1\.3\.2/);
