@@ -1,7 +1,9 @@
-// Install mode `image` (kind): the component's own manifests applied whole, its controller running
-// in a pod from an image made of the binary the installer built (an empty filesystem plus the
-// binary, tagged as the manifests reference it) and loaded into the cluster's nodes — so no
-// registry is asked for anything, and the image id in provenance is that of the binary built.
+// Install mode `image`: the component's own manifests applied whole, its controller running in a
+// pod. On a provider that loads images made here (kind) the image is made of the binary the
+// installer built (an empty filesystem plus the binary, tagged as the manifests reference it) and
+// loaded into the nodes — no registry is asked for anything, and the image id in provenance is that
+// of the binary built. On one that pulls (existing) the cluster pulls the release image; provenance
+// then carries the image id the node reports, and says that the binary built here is not what ran.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -12,7 +14,7 @@ import { docker } from '../../docker.js';
 import { writeAtomic } from '../../files.js';
 import { providerFor } from '../../providers/index.js';
 import { filesImage } from '../../providers/kind/images.js';
-import type { Built } from '../types.js';
+import type { Built, Provenance } from '../types.js';
 import { apply, COMPONENT_LABEL, render, type InstallContext, type Installed, type Obj } from './index.js';
 
 type Container = { name: string; image: string; command?: string[]; imagePullPolicy?: string };
@@ -53,13 +55,18 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     settings.image = `${repository}:${tag} (the manifests say ${container.image})`;
     container.image = `${repository}:${tag}`;
   }
-  // There is nothing to pull from: the loaded image is used.
-  if (untagged || container.imagePullPolicy === 'Always') {
+  // Where images are loaded there is nothing to pull from: the loaded image is used.
+  if (providerFor(ctx.cluster.provider).capabilities.includes('load-images') && (untagged || container.imagePullPolicy === 'Always')) {
     container.imagePullPolicy = 'IfNotPresent';
     settings.imagePullPolicy = 'IfNotPresent (the image is loaded, not pulled)';
   }
-  const loaded = await controllerImage(ctx, id, built, container);
-  log(`${id} ${version}: image ${loaded.image} (${loaded.id.slice(7, 19)}) loaded into ${ctx.cluster.name}`);
+  const loads = providerFor(ctx.cluster.provider).capabilities.includes('load-images');
+  if (!loads && !component(catalog, id).versions.some((v) => v.tag === built.source.resolved)) {
+    throw new Error(`${id} ${version}: the cluster pulls release images, and ${built.source.resolved} is not a release; build an image of it where your cluster can pull it`);
+  }
+  const loaded = loads ? await controllerImage(ctx, id, built, container) : undefined;
+  if (loaded) log(`${id} ${version}: image ${loaded.image} (${loaded.id.slice(7, 19)}) loaded into ${ctx.cluster.name}`);
+  else settings.image = `${container.image}, pulled by the cluster${settings.image ? `; ${settings.image}` : ''}`;
   const before = (await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, 'get', 'namespaces', '-o', 'name'])).stdout.split('\n').map((l) => l.replace('namespace/', ''));
   const owned = objs.filter((o) => !(o.kind === 'Namespace' && before.includes(o.metadata.name)));
   writeFileSync(join(dir, `${id}-owned.yaml`), owned.map((o) => stringify(o)).join('---\n'));
@@ -73,6 +80,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     const events = pods.stdout.split('Events:').pop()?.trim().split('\n').slice(-4).join(' | ');
     throw new Error(`${id} ${version}: Deployment ${namespace}/${deployment.metadata.name} not available in ${timeout}: ${r.all.trim().split('\n').pop()}; pod events: ${events}`);
   }
+  const image = loaded ?? (await pulled(ctx, namespace, deployment, container.image));
   const installed: Installed = {
     component: id,
     version,
@@ -80,11 +88,27 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     namespace,
     serviceAccount: deployment.spec.template.spec.serviceAccountName ?? 'default',
     manifest: join(dir, `${id}-owned.yaml`),
-    image: loaded,
+    image,
     settings,
-    provenance: { ...built.provenance, imageDigest: loaded.id },
+    provenance: loaded ? { ...built.provenance, imageDigest: loaded.id } : pulledProvenance(built, image),
   };
   writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
   log(`${id} ${version}: ready (Deployment ${namespace}/${deployment.metadata.name})`);
   return installed;
+}
+
+/** The image id the node reports for the controller's pod (containerStatuses[0].imageID). */
+async function pulled(ctx: InstallContext, namespace: string, deployment: Obj, image: string): Promise<{ image: string; id: string }> {
+  const selector = Object.entries(deployment.spec.selector.matchLabels as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
+  const r = await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, '-n', namespace, 'get', 'pods', '-l', selector, '-o', 'jsonpath={.items[0].status.containerStatuses[0].imageID}']);
+  return { image, id: r.ok ? r.stdout.trim() : '' };
+}
+
+/** What ran was the pulled image: the module and version stand, the build's binary facts do not. */
+function pulledProvenance(built: Built, image: { image: string; id: string }): Provenance {
+  const { goVersion: _g, main: _m, deps: _d, binarySha256: _b, ...source } = built.provenance;
+  const differences = [...source.differences, `ran the release image ${image.image} the cluster pulled, not the binary built here`];
+  if (!image.id) differences.push('the node reported no image id for it');
+  if (source.overrides && Object.keys(source.overrides).length) differences.push(`module overrides not in effect: the release image has none (${Object.keys(source.overrides).join(', ')})`);
+  return { ...source, ...(image.id ? { imageDigest: image.id } : {}), differences };
 }

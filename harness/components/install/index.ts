@@ -300,11 +300,13 @@ export async function upgradeProcess(ctx: InstallContext, from: Installed, built
 }
 
 /**
- * Controllers run in pods where the provider loads images made here (kind), so what runs is the
- * binary built and recorded; elsewhere they run as host processes (local, existing).
+ * Controllers run in pods where the provider loads images made here (kind: what runs is the binary
+ * built and recorded) or where the cluster pulls release images (existing: its apiserver cannot
+ * call webhooks on this host); on the local provider they run as host processes.
  */
 export async function installComponent(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
-  if (providerFor(ctx.cluster.provider).capabilities.includes('load-images')) return (await import('./image.js')).installImage(ctx, id, built);
+  const caps: readonly string[] = providerFor(ctx.cluster.provider).capabilities;
+  if (caps.includes('load-images') || caps.includes('pull-images')) return (await import('./image.js')).installImage(ctx, id, built);
   return installProcess(ctx, id, built);
 }
 

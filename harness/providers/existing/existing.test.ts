@@ -2,7 +2,10 @@
 // never deleted, and only what the harness created there is removed.
 import { test, expect } from '@playwright/test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { defaultVersions } from '../../toolchain/index.js';
+import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { buildComponent } from '../../components/build.js';
+import { resolveSource } from '../../components/source.js';
+import { installComponent, uninstall } from '../../components/install/index.js';
 import { LocalProvider } from '../local/provider.js';
 import { readState } from '../state.js';
 import { CREATED_BY, ExistingProvider } from './provider.js';
@@ -34,6 +37,36 @@ test('uses a kubeconfig context, never deletes the cluster, removes only what it
     expect((await local.list()).find((x) => x.name === shared)?.healthy).toBe(true); // the cluster itself lives on
     await expect(existing.create({ name, kubernetes: '', kubeconfig: c.kubeconfig, context: 'nope' })).rejects.toThrow(/no context "nope"/);
     await expect(existing.loadImage(name, 'x:1')).rejects.toThrow(/pulls its images/);
+  } finally {
+    await existing.destroy(name);
+    await local.destroy(shared);
+  }
+});
+
+// Controllers on an existing cluster run from the release images it pulls (its apiserver cannot call
+// webhooks on this host). A local cluster stands in: its fake nodes never pull and run no process,
+// so this shows the install's shape and provenance, not a controller at work.
+test('installs in image mode: the release image at the exact version, provenance says the build here is not what ran', async () => {
+  const local = new LocalProvider();
+  const existing = new ExistingProvider();
+  const shared = `t-shared-img-${process.pid}`;
+  const name = `t-existing-img-${process.pid}`;
+  const k = defaultVersions().kubernetes[1] ?? defaultVersions().kubernetes[0]!;
+  const c = await local.create({ name: shared, kubernetes: k });
+  try {
+    const cluster = await existing.create({ name, kubernetes: '', kubeconfig: c.kubeconfig, context: 'local' });
+    const ctx = { cluster, kubectl: toolchainEntry('kubernetes', k).bin.kubectl! };
+    const built = await buildComponent(await resolveSource('kuberay', 'v1.3.2'));
+    const installed = await installComponent(ctx, 'kuberay', built);
+    expect(installed).toMatchObject({ mode: 'image', image: { image: 'quay.io/kuberay/operator:v1.3.2' } });
+    expect(installed.process).toBeUndefined();
+    expect(installed.provenance).toMatchObject({ component: 'kuberay', resolved: 'v1.3.2' });
+    expect(installed.provenance.deps).toBeUndefined(); // the binary built here did not run
+    expect(installed.provenance.differences).toContainEqual(expect.stringMatching(/ran the release image quay\.io\/kuberay\/operator:v1\.3\.2 the cluster pulled/));
+    await uninstall(ctx, installed);
+    // a pseudo-version has no release image to pull: one clear error
+    const dev = { ...built, source: { ...built.source, resolved: 'v1.3.3-0.20250101000000-abcdef123456' } };
+    await expect(installComponent(ctx, 'kuberay', dev)).rejects.toThrow(/is not a release/);
   } finally {
     await existing.destroy(name);
     await local.destroy(shared);
