@@ -1,5 +1,6 @@
 // Small helpers for the harness's own tests.
 import { ApiextensionsV1Api, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { run } from './exec.js';
 
 /** Polls `f` until it returns something truthy (errors count as not yet); fails after `ms`. */
 export async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
@@ -25,6 +26,12 @@ export function clients(kubeconfig: string) {
     version: kc.makeApiClient(VersionApi),
   };
 }
+
+/** The API clients plus kubectl (the given binary) for a kubeconfig: what suites call `kube`. */
+export function kube(kubeconfig: string, kubectl: string) {
+  return { ...clients(kubeconfig), kubectl: (args: string[]) => run(kubectl, ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 }) };
+}
+export type Kube = ReturnType<typeof kube>;
 
 /** Kueue quota for tests: ResourceFlavor default-flavor, ClusterQueue cq (cpu, memory), namespace, LocalQueue lq. */
 export async function kueueQueue(kubeconfig: string, o: { namespace: string; cpu: number; memory: string }): Promise<void> {

@@ -15,10 +15,7 @@ type AppWrapperObj = { spec: { suspend?: boolean }; status?: { phase?: string } 
 const awApi = (v: string): Api => apiOf('appwrapper', v, 'AppWrapper')!;
 
 /** An AppWrapper around `wrapped` in LocalQueue lq; podSets inferred by the controller for kinds it knows. */
-function queued(api: Api, name: string, wrapped: { kind: string }) {
-  const aw = appWrapper(api, name, wrapped, []);
-  return { ...aw, metadata: { name, labels: { 'kueue.x-k8s.io/queue-name': 'lq' } } };
-}
+const queued = (api: Api, name: string, wrapped: { kind: string }) => appWrapper(api, name, wrapped, [], { queue: 'lq' });
 
 const phase = async (kube: Kube, api: Api, namespace: string, name: string) => ((await getObj(kube, api, namespace, name)) as unknown as AppWrapperObj).status?.phase;
 

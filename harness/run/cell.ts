@@ -21,9 +21,7 @@ import type { Cluster } from '../providers/provider.js';
 import { readState, saveState } from '../providers/state.js';
 import { defaultNodes } from '../providers/local/provision.js';
 import { toolchainEntry } from '../toolchain/index.js';
-import { clients, until } from '../testing.js';
-import { run } from '../exec.js';
-import type { Kube } from '../../fixtures/index.js';
+import { clients, kube, until } from '../testing.js';
 import { cellDir, cellFailed, readCellState, saveCellState, setStep, type CellState, type RunOptions } from './layout.js';
 import { give, poolKey, take } from './pool.js';
 
@@ -56,18 +54,20 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
     const t0 = Date.now();
     const builds = await buildAll(cell.versions, ids, step);
     const previous = cell.upgradeFrom ? await buildAll(cell.upgradeFrom, ids.filter((id) => cell.upgradeFrom![id] && cell.upgradeFrom![id] !== cell.versions[id]), step) : {};
+    // A provider that loads images made here (kind) runs real pods: their images are made in setup.
+    const loads = providerFor(plan.provider).capabilities.includes('load-images');
     const sdkVersion = cell.versions['codeflare-sdk'];
     if (sdkVersion) {
       step(`install codeflare-sdk ${sdkVersion} (PyPI)`);
       state.sdk = await ensureSdk(sdkVersion, { log });
       // On kind the suites run the SDK in a container beside the cluster: its image, from this virtualenv.
-      if (providerFor(plan.provider).capabilities.includes('load-images')) {
+      if (loads) {
         step(`make image codeflare-matrix/codeflare-sdk:${state.sdk.version}`);
         await sdkImage(state.sdk, log);
       }
     }
     // Real pods run real images: on a provider that loads them (kind), the suites' images are made here.
-    const images = providerFor(plan.provider).capabilities.includes('load-images') ? Object.values(workloadImages) : [];
+    const images = loads ? Object.values(workloadImages) : [];
     for (const image of images) {
       step(`make image ${image}`);
       await workloadImage(image, log);
@@ -151,22 +151,21 @@ async function beforeUpgrade(cluster: Cluster, installed: Installed[]): Promise<
   const version = (id: ComponentId) => installed.find((i) => i.component === id)?.version;
   const kuberay = version('kuberay');
   if (!kuberay) return undefined;
-  const kube: Kube = { ...clients(cluster.kubeconfig), kubectl: (args: string[]) => run(toolchainEntry('kubernetes', cluster.kubernetes).bin.kubectl!, ['--kubeconfig', cluster.kubeconfig, ...args]) };
+  const k = kube(cluster.kubeconfig, toolchainEntry('kubernetes', cluster.kubernetes).bin.kubectl!);
   const namespace = 'pre-upgrade';
-  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
-  await until('default ServiceAccount', () => kube.core.readNamespacedServiceAccount({ name: 'default', namespace }));
+  await k.core.createNamespace({ body: { metadata: { name: namespace } } });
+  await until('default ServiceAccount', () => k.core.readNamespacedServiceAccount({ name: 'default', namespace }));
   const { rayCluster, rayApi, apiOf, appWrapper } = await import('../../fixtures/objects.js');
   const api = rayApi(kuberay);
-  await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'before-upgrade', { workers: 1 }) });
+  await k.custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'before-upgrade', { workers: 1 }) });
   const aw = version('appwrapper');
   const kueue = version('kueue');
   if (!aw || !kueue) return { namespace, rayClusters: ['before-upgrade'] };
   const { queue } = await import('../../fixtures/kueue.js');
-  await queue(kube, kueue, namespace, 4);
+  await queue(k, kueue, namespace, 4);
   const awApi = apiOf('appwrapper', aw, 'AppWrapper')!;
-  const wrapped = appWrapper(awApi, 'in-flight', rayCluster(api, 'in-flight', { workers: 1 }), []);
-  await kube.custom.createNamespacedCustomObject({ ...awApi, namespace, body: { ...wrapped, metadata: { name: 'in-flight', labels: { 'kueue.x-k8s.io/queue-name': 'lq' } } } });
-  await until('AppWrapper in-flight Running before the upgrade', async () => ((await kube.custom.getNamespacedCustomObject({ ...awApi, namespace, name: 'in-flight' })) as { status?: { phase?: string } }).status?.phase === 'Running', 240_000);
+  await k.custom.createNamespacedCustomObject({ ...awApi, namespace, body: appWrapper(awApi, 'in-flight', rayCluster(api, 'in-flight', { workers: 1 }), [], { queue: 'lq' }) });
+  await until('AppWrapper in-flight Running before the upgrade', async () => ((await k.custom.getNamespacedCustomObject({ ...awApi, namespace, name: 'in-flight' })) as { status?: { phase?: string } }).status?.phase === 'Running', 240_000);
   return { namespace, rayClusters: ['before-upgrade'], appWrappers: ['in-flight'] };
 }
 

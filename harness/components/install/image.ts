@@ -45,6 +45,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
   if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
   const container = deployment.spec.template.spec.containers[0] as Container;
   const settings: Record<string, string> = {};
+  const loads = providerFor(ctx.cluster.provider).capabilities.includes('load-images');
   // Manifests at a tag often leave the image to the release step (Kueue's config/default names a
   // staging image `release-0.11`, AppWrapper's `latest`; their Makefiles set it when they release):
   // a reference not at the exact version is set to the release's, the catalog's repository:version.
@@ -56,11 +57,10 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     container.image = `${repository}:${tag}`;
   }
   // Where images are loaded there is nothing to pull from: the loaded image is used.
-  if (providerFor(ctx.cluster.provider).capabilities.includes('load-images') && (untagged || container.imagePullPolicy === 'Always')) {
+  if (loads && (untagged || container.imagePullPolicy === 'Always')) {
     container.imagePullPolicy = 'IfNotPresent';
     settings.imagePullPolicy = 'IfNotPresent (the image is loaded, not pulled)';
   }
-  const loads = providerFor(ctx.cluster.provider).capabilities.includes('load-images');
   if (!loads && !component(catalog, id).versions.some((v) => v.tag === built.source.resolved)) {
     throw new Error(`${id} ${version}: the cluster pulls release images, and ${built.source.resolved} is not a release; build an image of it where your cluster can pull it`);
   }
@@ -76,7 +76,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
   const timeout = `${Math.round((ctx.timeoutMs ?? 300_000) / 1000)}s`;
   const r = await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, '-n', namespace, 'rollout', 'status', `deployment/${deployment.metadata.name}`, `--timeout=${timeout}`], { timeout: (ctx.timeoutMs ?? 300_000) + 30_000 });
   if (!r.ok) {
-    const pods = await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, '-n', namespace, 'describe', 'pods', '-l', Object.entries(deployment.spec.selector.matchLabels as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',')]);
+    const pods = await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, '-n', namespace, 'describe', 'pods', '-l', podSelector(deployment)]);
     const events = pods.stdout.split('Events:').pop()?.trim().split('\n').slice(-4).join(' | ');
     throw new Error(`${id} ${version}: Deployment ${namespace}/${deployment.metadata.name} not available in ${timeout}: ${r.all.trim().split('\n').pop()}; pod events: ${events}`);
   }
@@ -97,10 +97,11 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
   return installed;
 }
 
+const podSelector = (deployment: Obj) => Object.entries(deployment.spec.selector.matchLabels as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
+
 /** The image id the node reports for the controller's pod (containerStatuses[0].imageID). */
 async function pulled(ctx: InstallContext, namespace: string, deployment: Obj, image: string): Promise<{ image: string; id: string }> {
-  const selector = Object.entries(deployment.spec.selector.matchLabels as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
-  const r = await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, '-n', namespace, 'get', 'pods', '-l', selector, '-o', 'jsonpath={.items[0].status.containerStatuses[0].imageID}']);
+  const r = await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, '-n', namespace, 'get', 'pods', '-l', podSelector(deployment), '-o', 'jsonpath={.items[0].status.containerStatuses[0].imageID}']);
   return { image, id: r.ok ? r.stdout.trim() : '' };
 }
 

@@ -67,7 +67,7 @@ test('KubeRay v1.3.2, AppWrapper v1.1.2, Kueue v0.11.6: queued RayClusters and A
     // names the ClusterQueue), the RayCluster created by the AppWrapper controller and made ready by KubeRay.
     const awApi = apiOf('appwrapper', 'v1.1.2', 'AppWrapper')!;
     const awc = { group: awApi.group, version: awApi.version, namespace, plural: awApi.plural };
-    const wrapped = (n: string, cpu: string) => ({ ...appWrapper(awApi, n, rayClusterOf(rayApi('v1.3.2'), n, { cpu }), []), metadata: { name: n, labels: { 'kueue.x-k8s.io/queue-name': 'lq' } } });
+    const wrapped = (n: string, cpu: string) => appWrapper(awApi, n, rayClusterOf(rayApi('v1.3.2'), n, { cpu }), [], { queue: 'lq' });
     const phase = async (n: string) => ((await custom.getNamespacedCustomObject({ ...awc, name: n })) as { status?: { phase?: string } }).status?.phase;
     const made = (await custom.createNamespacedCustomObject({ ...awc, body: wrapped('wrapped', '2') })) as { spec: { suspend?: boolean } };
     expect(made.spec.suspend).toBe(true);
