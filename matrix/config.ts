@@ -20,6 +20,19 @@ const Duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(
 
 export const componentIds = ['codeflare-operator', 'mcad', 'instascale', 'kuberay', 'codeflare-sdk', 'appwrapper', 'kueue'] as const;
 
+/** A component's git repository: its path, or the path and whether git is preferred over the proxy. */
+export const GitSourceSpec = z.union([
+  z.string().min(1),
+  z.strictObject({
+    /** A local git repository: a clone, a bare mirror, a PR checkout. */
+    git: z.string().min(1),
+    /** proxy: git only for what the Go module proxy refuses; git: always from git. */
+    prefer: z.enum(['proxy', 'git']).default('proxy'),
+  }),
+]);
+/** Git repositories by component (also in a user-level file, harness/components/git.ts). */
+export const SourcesSpec = z.partialRecord(z.enum(componentIds), GitSourceSpec);
+
 export const MatrixConfig = z.strictObject({
   name: z.string().default('matrix'),
   provider: z.enum(['local', 'kind', 'existing']).default('local'),
@@ -45,6 +58,8 @@ export const MatrixConfig = z.strictObject({
     .default([]),
   /** release: the candidate operator version (a published row) and, optionally, the previous one. */
   release: z.strictObject({ candidate: z.string(), previous: z.string().optional() }).optional(),
+  /** Git repositories to take components from where the Go module proxy refuses them (over the user-level file's). */
+  sources: SourcesSpec.optional(),
   /** Suite tags to run ("*" for all that apply). */
   suites: z.array(z.string().min(1)).min(1).default(['*']),
   parallelism: z.int().positive().default(1),
@@ -68,7 +83,7 @@ export const MatrixConfig = z.strictObject({
 export type MatrixConfig = z.infer<typeof MatrixConfig>;
 export type SelectorSpec = z.infer<typeof Selector>;
 
-export type LoadedConfig = { config: MatrixConfig; path: string; hash: string };
+export type LoadedConfig = { config: MatrixConfig; path: string; hash: string; text: string };
 
 export function seconds(d: number | string): number {
   if (typeof d === 'number') return d;
@@ -120,7 +135,7 @@ export function parseConfig(text: string, path: string): LoadedConfig {
     throw new UserError(`${dotted || 'config'}: ${issue.message}`, where, 'see matrix/config.schema.json for the allowed keys and values');
   }
   const hash = createHash('sha256').update(JSON.stringify(parsed.data)).digest('hex').slice(0, 16);
-  return { config: parsed.data, path, hash };
+  return { config: parsed.data, path, hash, text };
 }
 
 /** A union's own message is "Invalid input": say what the closest alternative wanted instead. */

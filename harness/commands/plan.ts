@@ -8,6 +8,7 @@ import { defaultConfigPath } from '../paths.js';
 import { table } from '../table.js';
 import { UserError } from '../errors.js';
 import { writeAtomic } from '../files.js';
+import { loadSources } from '../components/git.js';
 
 const columns: [ComponentId, string][] = [
   ['kubernetes', 'k8s'],
@@ -46,7 +47,7 @@ export function renderPlan(p: Plan): string {
   }
   const unbuildable = p.cells.filter((c) => c.unavailable.length > 0);
   if (unbuildable.length) {
-    out.push('', `cells this machine cannot build (matrix/catalog/availability.yaml; \`codeflare-matrix sources\` checks again):`);
+    out.push('', `cells this machine cannot build (matrix/catalog/availability.yaml; \`codeflare-matrix sources\` says where each version would come from):`);
     for (const c of unbuildable) out.push(`  ${c.id}: ${c.unavailable.join('; ')}`);
   }
   if (p.excluded.length) {
@@ -82,7 +83,8 @@ export function planCommand(): Command {
     .action((o: { config: string; strategy?: Plan['strategy']; json?: boolean; githubMatrix?: boolean; maxJobs: string; out?: string }) => {
       const maxJobs = Number(o.maxJobs);
       if (!Number.isInteger(maxJobs) || maxJobs < 1 || maxJobs > 256) throw new UserError(`--max-jobs ${o.maxJobs} is not a whole number from 1 to 256`, '--max-jobs', 'pass e.g. --max-jobs 64');
-      const p = plan(loadConfig(o.config), loadCatalog(), { strategy: o.strategy });
+      const loaded = loadConfig(o.config);
+      const p = plan(loaded, loadCatalog(), { strategy: o.strategy, sources: loadSources(loaded.text, loaded.path) });
       if (o.out) writeAtomic(o.out, JSON.stringify(p, null, 2) + '\n');
       if (o.githubMatrix) console.log(JSON.stringify(githubMatrix(p, maxJobs)));
       else if (o.json) console.log(JSON.stringify(p, null, 2));

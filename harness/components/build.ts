@@ -8,7 +8,7 @@ import { chmod, copyFile, mkdir, readFile, readdir, readlink, rm, stat, symlink,
 import { join } from 'node:path';
 import semver from 'semver';
 import { z } from 'zod';
-import type { ComponentId } from '../../matrix/catalog/index.js';
+import { loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
 import { home } from '../paths.js';
 import { duration, type Log } from '../toolchain/build.js';
 import { sha256File } from '../toolchain/entry.js';
@@ -17,7 +17,8 @@ import { publishDir } from '../files.js';
 import { withLock } from '../toolchain/lock.js';
 import { go, type GoRun } from './go.js';
 import { provenanceOf } from './provenance.js';
-import { goOrigin } from './source.js';
+import { resolveGit, type Sources } from './git.js';
+import { goOrigin, pseudoCommit } from './source.js';
 import type { Built, Provenance, Source } from './types.js';
 
 export type BuildOptions = {
@@ -26,6 +27,8 @@ export type BuildOptions = {
   log?: Log;
   /** Rebuild even when cached. */
   force?: boolean;
+  /** Git sources: a requirement the proxy refuses is replaced with the tree of its component's repository. */
+  sources?: Sources;
 };
 
 const REFLECT2 = 'github.com/modern-go/reflect2';
@@ -56,10 +59,11 @@ export const workDir = (id: ComponentId, key: string): string => join(components
  */
 export function cacheKey(source: Source, overrides: Record<string, string> = {}): string {
   const local = source.resolved.startsWith('path:');
-  const version = !local ? source.resolved : source.dirty ? `dirty:${source.dir}` : `commit:${source.commit}`;
+  // A tree from git is keyed by its commit (the same tag on the proxy is another, checksummed, tree).
+  const version = source.origin === 'git' ? `git:${source.commit}` : !local ? source.resolved : source.dirty ? `dirty:${source.dir}` : `commit:${source.commit}`;
   const ov = Object.entries(overrides).sort(([a], [b]) => a.localeCompare(b));
   const hash = createHash('sha256').update(JSON.stringify({ module: source.module, version, overrides: ov })).digest('hex').slice(0, 10);
-  const label = local ? `path-${source.tag ?? source.commit?.slice(0, 12) ?? 'local'}` : source.resolved;
+  const label = local ? `path-${source.tag ?? source.commit?.slice(0, 12) ?? 'local'}` : source.origin === 'git' ? `git-${source.tag ?? source.commit?.slice(0, 12)}` : source.resolved;
   return `${label.replace(/[^\w.-]/g, '_')}-${hash}`;
 }
 
@@ -131,13 +135,13 @@ export async function buildComponent(source: Source, opts: BuildOptions = {}): P
         log(`${name}: built meanwhile by another process`);
         return hit(source, meanwhile);
       }
-      return build(source, overrides, key, name, log);
+      return build(source, overrides, key, name, log, opts.sources ?? {});
     },
     { log, what: name },
   );
 }
 
-async function build(source: Source, overrides: Record<string, string>, key: string, name: string, log: Log): Promise<Built> {
+async function build(source: Source, overrides: Record<string, string>, key: string, name: string, log: Log, sources: Sources): Promise<Built> {
   const id = source.component;
   const start = Date.now();
   const final = entryDir(id, key);
@@ -181,10 +185,22 @@ async function build(source: Source, overrides: Record<string, string>, key: str
       }
     }
     const pkg = goOrigin(id).main === '.' ? '.' : `./${goOrigin(id).main}`;
-    // Resolves and downloads only what the main package needs (and fills go.sum).
+    // Resolves and downloads only what the main package needs (and fills go.sum). A requirement
+    // the proxy refuses that a configured git source holds is replaced with that tree, and again.
+    const fromGit: Record<string, string> = {};
     let r = await run(['list', '-deps', pkg], true);
-    if (!r.ok && /go mod tidy|missing go\.sum entry|updates to go\.mod needed/.test(r.all)) {
-      if (!(await run(['mod', 'tidy'])).ok) throw await fail('go mod tidy failed');
+    for (let i = 0; i < 20 && !r.ok; i++) {
+      const refused = refusedRequirement(r.all, sources);
+      if (refused) {
+        const tree = await resolveGit(refused.id, refused.query, refused.source, `the Go module proxy refuses ${refused.path}@${refused.version}`);
+        const e = await run(['mod', 'edit', `-replace=${refused.path}@${refused.version}=${tree.dir}`]);
+        if (!e.ok) throw await fail(`go mod edit -replace ${refused.path}@${refused.version} failed`);
+        fromGit[`${refused.path}@${refused.version}`] = tree.commit!;
+        notes.push(`${refused.id} ${refused.version} (required by ${id}) built from the git source ${refused.source.git} at ${tree.commit!.slice(0, 12)}: the Go module proxy refuses it`);
+        log(`${name}: ${refused.path}@${refused.version} from git (${tree.commit!.slice(0, 12)})`);
+      } else if (/go mod tidy|missing go\.sum entry|updates to go\.mod needed/.test(r.all)) {
+        if (!(await run(['mod', 'tidy'])).ok) throw await fail('go mod tidy failed');
+      } else break;
       r = await run(['list', '-deps', pkg], true);
     }
     if (!r.ok) throw await fail('resolving the dependencies failed');
@@ -201,7 +217,7 @@ async function build(source: Source, overrides: Record<string, string>, key: str
       r = await compile();
     }
     if (!r.ok) throw await fail(`go build exited with ${r.exitCode}`);
-    const provenance = await provenanceOf(binary, { ...source, ...(unverified.length ? { unverified } : {}) }, { overrides: applied, notes });
+    const provenance = await provenanceOf(binary, { ...source, ...(unverified.length ? { unverified } : {}) }, { overrides: applied, notes, fromGit });
     const size = (await stat(binary)).size;
     const manifest: Manifest = {
       key,
@@ -224,6 +240,22 @@ async function build(source: Source, overrides: Record<string, string>, key: str
     clearInterval(tick);
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+// "github.com/x/y@v0.1.0: reading https://proxy.golang.org/github.com/x/y/@v/v0.1.0.mod: 403 Forbidden"
+const refusal = /([\w.~!/-]+)@(v[\w.+-]+): (?:reading|invalid version|unknown revision)[^\n]*?(?:40[34]|410|not available|unknown revision)/g;
+
+/** A requirement the proxy refused whose component has a git source, from go's output. */
+function refusedRequirement(output: string, sources: Sources): { id: ComponentId; path: string; version: string; query: string; source: NonNullable<Sources[ComponentId]> } | undefined {
+  for (const m of output.matchAll(refusal)) {
+    const path = m[1]!.replace(/!([a-z])/g, (_, c: string) => c.toUpperCase());
+    const c = loadCatalog().components.find((x) => x.source.kind === 'go' && x.source.module === path);
+    const g = c && sources[c.id];
+    if (!c || !g) continue;
+    const commit = pseudoCommit(m[2]!);
+    return { id: c.id, path, version: m[2]!, query: commit ? `ref:${commit}` : m[2]!, source: g };
+  }
+  return undefined;
 }
 
 /** Requires `path@version` in the copy's go.mod, dropping the module's own replace of that path. */

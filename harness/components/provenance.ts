@@ -75,12 +75,13 @@ export function differences(p: Provenance, source: Source): string[] {
     const what = r.path === d.path ? `${last(d.path)} ${r.version} (replace of ${d.version})` : `${r.path} ${r.version} (replace of ${d.path} ${d.version})`;
     out.push(`${label} embeds ${what}`);
   }
+  if (source.origin === 'git') out.push(`${label} built from the git repository ${source.git?.repository} at ${source.commit?.slice(0, 12)} (tree ${source.git?.tree.slice(0, 12)}; no checksum-database entry)${source.git?.why ? `: ${source.git.why}` : ''}`);
   if (source.unverified?.length) out.push(`not verified against the checksum database (it does not have them): ${source.unverified.join(', ')}`);
   return out;
 }
 
 /** The provenance of a binary built from `source`; `notes` are differences the build itself made (e.g. automatic overrides). */
-export async function provenanceOf(binary: string, source: Source, opts: { overrides?: Record<string, string>; notes?: string[] } = {}): Promise<Provenance> {
+export async function provenanceOf(binary: string, source: Source, opts: { overrides?: Record<string, string>; notes?: string[]; fromGit?: Record<string, string> } = {}): Promise<Provenance> {
   const info = await readBuildInfo(binary);
   const p: Provenance = {
     component: source.component,
@@ -89,6 +90,9 @@ export async function provenanceOf(binary: string, source: Source, opts: { overr
     module: source.module,
     ...(source.sum ? { sum: source.sum } : {}),
     ...(source.commit ? { commit: source.commit } : {}),
+    ...(source.origin && source.origin !== 'proxy' ? { origin: source.origin } : {}),
+    ...(source.git ? { git: source.git } : {}),
+    ...(opts.fromGit && Object.keys(opts.fromGit).length ? { fromGit: opts.fromGit } : {}),
     goVersion: info.goVersion,
     ...(info.main ? { main: info.main } : {}),
     deps: info.deps,

@@ -7,6 +7,7 @@ import { component, loadCatalog, type ComponentId } from '../../matrix/catalog/i
 import { UserError } from '../errors.js';
 import { run } from '../exec.js';
 import { home } from '../paths.js';
+import { resolveGit, type Sources } from './git.js';
 import { go, goError } from './go.js';
 import type { Source } from './types.js';
 
@@ -39,17 +40,34 @@ export function tagVersion(id: ComponentId, tag: string, tagPrefix: string): str
 
 const missing = /40[34] |410 Gone|not available|unknown revision|invalid version|no matching versions|not found/i;
 
-/** Resolves what a cell asked for to a module version and its tree in the module cache (downloading it). */
-export async function resolveSource(id: ComponentId, requested: string): Promise<Source> {
+/**
+ * Resolves what a cell asked for to a module version and its tree: through the Go module proxy
+ * (downloading it into the module cache), or in the component's git source where one is named and
+ * the proxy refuses it (or `prefer: git`).
+ */
+export async function resolveSource(id: ComponentId, requested: string, sources: Sources = {}): Promise<Source> {
   const o = goOrigin(id);
   if (requested.startsWith('path:')) return checkout(id, requested, o);
+  const g = sources[id];
+  const wanted = requested === 'dev' || requested.startsWith('ref:') ? requested : tagVersion(id, requested, o.tagPrefix);
+  if (g?.prefer === 'git') return { ...(await resolveGit(id, wanted, g, 'prefer: git')), requested };
+  try {
+    return await resolveProxy(id, requested, o);
+  } catch (e) {
+    // Refused, or not reachable at all (an air-gapped site): the user's repository answers instead.
+    if (!g) throw e;
+    return { ...(await resolveGit(id, wanted, g, `the Go module proxy: ${(e as Error).message.replace(/^.*?: /, '').split(' — ')[0]}`)), requested };
+  }
+}
+
+async function resolveProxy(id: ComponentId, requested: string, o: GoOrigin): Promise<Source> {
   const query = requested === 'dev' ? o.branch : requested.startsWith('ref:') ? requested.slice(4) : tagVersion(id, requested, o.tagPrefix);
   const cwd = join(home(), 'components'); // anywhere outside a Go module
   mkdirSync(cwd, { recursive: true });
   const fail = (out: string): Error => {
     const why = goError(out).replace(`${o.module}@${query}: `, '');
     if (!missing.test(why)) return new Error(`${id} ${requested}: go could not resolve ${o.module}@${query}: ${why}`);
-    const fix = `use a released tag${o.tagPrefix ? ` (vX.Y.Z for the git tag ${o.tagPrefix}vX.Y.Z)` : ''}, dev, ref:<commit>, or a checkout with path:<dir>`;
+    const fix = `use a released tag${o.tagPrefix ? ` (vX.Y.Z for the git tag ${o.tagPrefix}vX.Y.Z)` : ''}, dev, ref:<commit>, a checkout with path:<dir>, or name a git repository of ${id} under sources: (the config, or ~/.config/codeflare-matrix/sources.yaml)`;
     return new UserError(`${id} ${requested}: ${o.module}@${query} is not on the Go module proxy: ${why}`, undefined, fix);
   };
   // `go list` turns a branch or ref into a (pseudo-)version; for a tag it checks the tag exists.
@@ -87,7 +105,7 @@ async function checkout(id: ComponentId, requested: string, o: GoOrigin): Promis
   if (mod !== o.module) throw new UserError(`${id} ${requested}: ${dir}/go.mod is module ${mod}, not ${o.module}`);
   const git = (...args: string[]) => run('git', ['-C', dir, ...args]);
   const head = await git('rev-parse', 'HEAD');
-  const src: Source = { component: id, requested, resolved: `path:${dir}`, module: o.module, dir, dirty: true };
+  const src: Source = { component: id, requested, resolved: `path:${dir}`, module: o.module, dir, dirty: true, origin: 'checkout' };
   if (!head.ok) return src; // not a git repository: nothing to key a cache on
   src.commit = head.stdout.trim();
   src.time = (await git('log', '-1', '--format=%cI')).stdout.trim();

@@ -23,7 +23,13 @@ export type Source = {
   tag?: string;
   /** Modules (path@version) fetched without a checksum-database check (the database did not have them). */
   unverified?: string[];
+  /** Where the tree came from: the Go module proxy (the default), a git repository the user named, a local checkout. */
+  origin?: 'proxy' | 'git' | 'checkout';
+  /** A tree from a git source: the repository, the tree hash at the commit, and why git rather than the proxy. */
+  git?: GitOrigin;
 };
+
+export type GitOrigin = { repository: string; tree: string; why?: string };
 
 /** One dependency as the binary itself reports it (`go version -m`), after replace directives. */
 export type BuildDep = { path: string; version: string; sum?: string; replacedBy?: { path: string; version: string; sum?: string } };
@@ -35,6 +41,11 @@ export type Provenance = {
   module: string;
   sum?: string;
   commit?: string;
+  /** Where the tree came from (absent: the Go module proxy); a git tree has no checksum-database entry. */
+  origin?: 'proxy' | 'git' | 'checkout';
+  git?: GitOrigin;
+  /** Requirements the proxy refused, replaced with trees of other configured git sources (path@version → commit). */
+  fromGit?: Record<string, string>;
   /** From the binary: Go version and the dependencies compiled in (for Go components). */
   goVersion?: string;
   /** The main module as the binary reports it; "(devel)" for a build inside a source tree. */

@@ -12,6 +12,7 @@ import { seconds } from '../../matrix/config.js';
 import { buildComponent } from '../components/build.js';
 import { ensureSdk } from '../components/sdk.js';
 import { resolveSource } from '../components/source.js';
+import type { Sources } from '../components/git.js';
 import { installStack, uninstallStack, upgradeProcess, type InstallContext, type Installed } from '../components/install/index.js';
 import type { Built } from '../components/types.js';
 import { providerFor } from '../providers/index.js';
@@ -31,11 +32,11 @@ export function installedComponents(cell: Cell): ComponentId[] {
   return (Object.keys(cell.versions) as ComponentId[]).filter((id) => era.install[id] === 'standalone');
 }
 
-async function buildAll(versions: Versions, ids: ComponentId[], step: (s: string) => void): Promise<Partial<Record<ComponentId, Built>>> {
+async function buildAll(versions: Versions, ids: ComponentId[], step: (s: string) => void, sources: Sources): Promise<Partial<Record<ComponentId, Built>>> {
   const out: Partial<Record<ComponentId, Built>> = {};
   for (const id of ids) {
     step(`build ${id} ${versions[id]}`);
-    out[id] = await buildComponent(await resolveSource(id, versions[id]!));
+    out[id] = await buildComponent(await resolveSource(id, versions[id]!, sources), { sources });
   }
   return out;
 }
@@ -52,8 +53,9 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
     if (cell.unavailable.length) throw new Error(`not buildable here: ${cell.unavailable.join('; ')}`);
     const ids = installedComponents(cell);
     const t0 = Date.now();
-    const builds = await buildAll(cell.versions, ids, step);
-    const previous = cell.upgradeFrom ? await buildAll(cell.upgradeFrom, ids.filter((id) => cell.upgradeFrom![id] && cell.upgradeFrom![id] !== cell.versions[id]), step) : {};
+    const sources = plan.sources ?? {};
+    const builds = await buildAll(cell.versions, ids, step, sources);
+    const previous = cell.upgradeFrom ? await buildAll(cell.upgradeFrom, ids.filter((id) => cell.upgradeFrom![id] && cell.upgradeFrom![id] !== cell.versions[id]), step, sources) : {};
     // A provider that loads images made here (kind) runs real pods: their images are made in setup.
     const loads = providerFor(plan.provider).capabilities.includes('load-images');
     const sdkVersion = cell.versions['codeflare-sdk'];

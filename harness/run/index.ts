@@ -14,6 +14,7 @@ import { cellStatus, writeResults, RESULTS_SCHEMA, type CellResult, type Results
 import type { CellTests } from '../../reports/cell-reporter.js';
 import { pickSuites } from '../../suites/index.js';
 import { UserError } from '../errors.js';
+import { loadSources } from '../components/git.js';
 import { writeAtomic } from '../files.js';
 import { repoRoot } from '../paths.js';
 import { janitor } from '../providers/janitor.js';
@@ -43,7 +44,7 @@ const version = (): string => (JSON.parse(readFileSync(join(repoRoot, 'package.j
 /** The plan a run works on: the config's, narrowed to --cells and --shard, cells of one pool key together. */
 export function runPlan(a: RunArgs): Plan {
   const loaded = loadConfig(a.config);
-  const p = makePlan(loaded, loadCatalog(), { strategy: a.strategy });
+  const p = makePlan(loaded, loadCatalog(), { strategy: a.strategy, sources: loadSources(loaded.text, loaded.path) });
   pickSuites(p.run.suites, `${a.config}: suites`);
   let cells = p.cells;
   if (a.cells?.length) {

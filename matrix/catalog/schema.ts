@@ -202,6 +202,8 @@ export const ChainEdge = z.object({ from: ComponentId, to: ComponentId, note: z.
 export const Availability = z.object({
   checked: z.iso.date(),
   where: z.string(),
+  /** Whether the proxy answers branch queries (`dev`); here it refuses every one (403). */
+  branches: z.enum(['served', 'refused']).optional(),
   versions: z.array(
     z.object({
       component: ComponentId,

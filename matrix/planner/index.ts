@@ -8,6 +8,7 @@ import type { LoadedConfig, MatrixConfig } from '../config.js';
 import { needs, violations } from '../constraints.js';
 import { isFloating, resolveSelector, tags, type Selector } from '../versions.js';
 import { UserError } from '../../harness/errors.js';
+import type { Sources } from '../../harness/components/git.js';
 import { strategies } from './strategies.js';
 
 export const PLAN_SCHEMA = 1;
@@ -30,6 +31,8 @@ export type Plan = {
   /** pairwise: value pairs no valid cell can hold (each with the reason). */
   uncoverable: string[];
   run: Pick<MatrixConfig, 'suites' | 'retries' | 'parallelism' | 'timeouts' | 'nodes' | 'context'>;
+  /** Git repositories the run takes components from (the config's over the user-level file's). */
+  sources: Sources;
 };
 
 /** A combination proposed by a strategy, before completion. */
@@ -61,7 +64,7 @@ export function isCell(x: Cell | Exclusion): x is Cell {
  * fills the ones the operator fixes (bundles) or its published row pairs with it, and checks
  * the constraints. Returns an Exclusion (with reasons) when it cannot be a valid cell.
  */
-export function completer(catalog: Catalog, axisIds: string[] = []) {
+export function completer(catalog: Catalog, axisIds: string[] = [], sources: Sources = {}) {
   const published = (op: string | undefined) => catalog.published.find((r) => r.operator === op);
   return (p: Proposal, partial = false): Cell | Exclusion => {
     const era = eraOf(catalog, p.versions);
@@ -112,12 +115,20 @@ export function completer(catalog: Catalog, axisIds: string[] = []) {
     const overridden = (Object.keys(origin) as ComponentId[]).filter((id) => origin[id] === 'under-test' || origin[id] === 'chain-dev');
     const broken = [...missing, ...violations(catalog, versions, { partial, overridden })];
     if (broken.length > 0 && !p.keepViolations) return { title: cellTitle(era.id, versions, p.upgradeFrom), versions, reasons: broken };
+    // What the registries here refuse comes from the component's git source, where one is named.
     const unavailable = (Object.entries(versions) as [ComponentId, string][]).flatMap(([id, v]) => {
-      const a = catalog.availability?.versions.find((x) => x.component === id && x.tag === v && x.status === 'missing');
-      return a ? [`${id} ${v}: ${a.detail ?? 'not served here'}`] : [];
+      const refused = v === 'dev' ? goBranchRefused(catalog, id) : catalog.availability?.versions.find((x) => x.component === id && x.tag === v && x.status === 'missing')?.detail;
+      if (!refused || sources[id]) return [];
+      return [`${id} ${v}: ${refused}; fix: name a git repository of ${component(catalog, id).repo} under sources: (~/.config/codeflare-matrix/sources.yaml or the config)`];
     });
     return makeCell(era, versions, origin, { upgradeFrom: p.upgradeFrom, needs: needs(catalog, versions), violations: broken, unavailable });
   };
+}
+
+/** The proxy here answers no branch query (`dev`) of a Go component (recorded beside availability). */
+function goBranchRefused(catalog: Catalog, id: ComponentId): string | undefined {
+  const c = component(catalog, id);
+  return c.source.kind === 'go' && catalog.availability?.branches === 'refused' ? `the Go module proxy answers no branch query (${c.source.branch})` : undefined;
 }
 
 /** README typos kept in the published record, mapped to the tag they meant. */
@@ -125,10 +136,11 @@ export function normalizeDeclared(v: string): string {
   return v.replace(/^v\.(\d)/, 'v$1');
 }
 
-export function plan(loaded: LoadedConfig, catalog: Catalog, override: { strategy?: MatrixConfig['strategy'] } = {}): Plan {
+export function plan(loaded: LoadedConfig, catalog: Catalog, override: { strategy?: MatrixConfig['strategy']; sources?: Sources } = {}): Plan {
   const config = { ...loaded.config, ...(override.strategy ? { strategy: override.strategy } : {}) };
   const axes = resolveAxes(config, catalog);
-  const complete = completer(catalog, Object.keys(axes));
+  const sources = override.sources ?? {};
+  const complete = completer(catalog, Object.keys(axes), sources);
   const out = strategies[config.strategy]({ config, catalog, axes, complete });
   const cells = new Map<string, Cell>();
   const excluded = new Map<string, Exclusion>();
@@ -166,5 +178,6 @@ export function plan(loaded: LoadedConfig, catalog: Catalog, override: { strateg
     excludedCount,
     uncoverable: out.uncoverable ?? [],
     run: { suites: config.suites, retries: config.retries, parallelism: config.parallelism, timeouts: config.timeouts, nodes: config.nodes, context: config.context },
+    sources,
   };
 }

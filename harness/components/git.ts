@@ -1,0 +1,206 @@
+// Git repositories as sources: a release engineer's clone, a PR checkout's repository, an
+// air-gapped mirror. A `sources:` map (the config's, over a user-level file) names one local git
+// repository per component; a tag, `dev` (the default branch's head) or `ref:` resolves there when
+// the Go module proxy refuses it, or always with `prefer: git`. The tree at that commit is
+// materialised read-only in the cache, keyed by commit, and built like a proxy module.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { execaSync } from 'execa';
+import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
+import type { z } from 'zod';
+import { ComponentId, loadCatalog, component, type ComponentId as Id } from '../../matrix/catalog/index.js';
+import { GitSourceSpec, SourcesSpec } from '../../matrix/config.js';
+import { UserError } from '../errors.js';
+import { run } from '../exec.js';
+import { home } from '../paths.js';
+import type { Source } from './types.js';
+
+/** Where the user-level sources file is: this variable (empty: none), else ~/.config/codeflare-matrix/sources.yaml. */
+export const SOURCES_ENV = 'CODEFLARE_MATRIX_SOURCES';
+
+
+export type GitSource = { git: string; prefer: 'proxy' | 'git'; /** file:line it was named at, for messages. */ at: string };
+export type Sources = Partial<Record<Id, GitSource>>;
+
+export function userSourcesFile(): string | undefined {
+  const env = process.env[SOURCES_ENV];
+  if (env !== undefined) return env === '' ? undefined : resolve(env);
+  const base = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return join(base, 'codeflare-matrix', 'sources.yaml');
+}
+
+const git = (dir: string, args: string[]) => run('git', ['-C', dir, ...args], { timeout: 120_000 });
+
+/** Checks one named repository: it exists and is a git repository, else one line naming file:line. */
+function checked(id: Id, spec: z.infer<typeof GitSourceSpec>, base: string, at: string): GitSource {
+  const s = typeof spec === 'string' ? { git: spec, prefer: 'proxy' as const } : spec;
+  const path = isAbsolute(s.git) ? s.git : resolve(base, s.git);
+  if (!existsSync(path)) throw new UserError(`sources.${id}: ${path} does not exist`, at, `point it at a local clone or mirror of ${component(loadCatalog(), id).repo}`);
+  if (!statSync(path).isDirectory()) throw new UserError(`sources.${id}: ${path} is not a folder`, at, 'point it at the git repository (a clone or a bare mirror)');
+  const r = execaSync('git', ['-C', path, 'rev-parse', '--git-dir'], { reject: false });
+  if (r.exitCode !== 0) throw new UserError(`sources.${id}: ${path} is not a git repository`, at, `clone ${component(loadCatalog(), id).repo} there, or name the folder that holds one`);
+  return { git: path, prefer: s.prefer, at };
+}
+
+/** The `sources:` map of a YAML text (the config's or the user-level file's), checked, with file:line for every entry. */
+export function parseSources(text: string, file: string, map: unknown = undefined): Sources {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors[0]) {
+    const p = lines.linePos(doc.errors[0].pos[0]);
+    throw new UserError(`malformed YAML: ${doc.errors[0].message.split('\n')[0]}`, `${file}:${p.line}:${p.col}`, 'fix the YAML syntax at that place');
+  }
+  const at = (path: (string | number)[]) => {
+    const n = doc.getIn(path, true) as Node | undefined;
+    if (!isNode(n) || !n.range) return file;
+    const p = lines.linePos(n.range[0]);
+    return `${file}:${p.line}:${p.col}`;
+  };
+  const raw = map ?? (doc.toJS() as { sources?: unknown } | null)?.sources;
+  if (raw === undefined || raw === null) return {};
+  const parsed = SourcesSpec.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+    const what = key ? `unknown component "${key}"` : `${['sources', ...issue.path].join('.')}: ${issue.message}`;
+    throw new UserError(what, at(['sources', ...issue.path, ...(key ? [key] : [])] as (string | number)[]), `write sources: { COMPONENT: /path/to/clone } or { COMPONENT: { git: PATH, prefer: git } }; components: ${ComponentId.options.join(', ')}`);
+  }
+  const out: Sources = {};
+  for (const [id, spec] of Object.entries(parsed.data) as [Id, z.infer<typeof GitSourceSpec>][]) {
+    if (component(loadCatalog(), id).source.kind !== 'go') throw new UserError(`sources.${id}: ${id} is not built from a Go module (nothing to take from git)`, at(['sources', id]), 'name git sources for Go components only');
+    out[id] = checked(id, spec, dirname(file), at(['sources', id]));
+  }
+  return out;
+}
+
+/** The user-level file's sources (if the file exists), under those a config names. */
+export function loadSources(configText?: string, configPath?: string): Sources {
+  const file = userSourcesFile();
+  const user = file && existsSync(file) ? parseSources(readFileSync(file, 'utf8'), file) : {};
+  const own = configText !== undefined && configPath ? parseSources(configText, configPath) : {};
+  return { ...user, ...own };
+}
+
+/** The folder of a component's module inside its repository (KubeRay's ray-operator/), from its tag prefix. */
+const moduleDir = (tagPrefix: string): string => tagPrefix.replace(/\/$/, '');
+
+/** A commit of the repository: what a tag, `dev` or `ref:` names there; undefined when it names nothing. */
+export async function commitOf(repo: string, id: Id, requested: string): Promise<string | undefined> {
+  const s = component(loadCatalog(), id).source;
+  if (s.kind !== 'go') return undefined;
+  const candidates =
+    requested === 'dev'
+      ? [`refs/heads/${s.branch}`, `refs/remotes/origin/${s.branch}`, 'HEAD']
+      : requested.startsWith('ref:')
+        ? [requested.slice(4), `refs/remotes/origin/${requested.slice(4)}`]
+        : [`refs/tags/${s.tagPrefix}${requested}`];
+  for (const c of candidates) {
+    const r = await git(repo, ['rev-parse', '--verify', '--quiet', `${c}^{commit}`]);
+    if (r.ok && r.stdout.trim()) return r.stdout.trim();
+  }
+  return undefined;
+}
+
+/** The tags of the repository that are versions of the component (without the tag prefix). */
+export async function gitTags(repo: string, id: Id): Promise<Map<string, string>> {
+  const s = component(loadCatalog(), id).source;
+  const prefix = s.kind === 'go' ? s.tagPrefix : '';
+  const r = await git(repo, ['for-each-ref', '--format=%(refname:strip=2) %(*objectname) %(objectname)', `refs/tags/${prefix}v*`]);
+  const out = new Map<string, string>();
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const [tag, peeled, obj] = line.split(' ');
+    out.set(tag!.slice(prefix.length), peeled || obj!);
+  }
+  return out;
+}
+
+/**
+ * Go's pseudo-version of a commit that no tag names: after the newest version tag it descends
+ * from, vX.Y.(Z+1)-0.TIME-HASH (a release) or vX.Y.Z-pre.0.TIME-HASH (a pre-release); v0.0.0-TIME-HASH without one.
+ */
+async function pseudoVersion(repo: string, commit: string, tagPrefix: string): Promise<string> {
+  const time = (await git(repo, ['log', '-1', '--format=%cd', '--date=format-local:%Y%m%d%H%M%S', commit])).stdout.trim();
+  const hash = commit.slice(0, 12);
+  const d = await git(repo, ['describe', '--tags', '--abbrev=0', '--match', `${tagPrefix}v[0-9]*`, commit]);
+  const base = d.ok ? d.stdout.trim().slice(tagPrefix.length) : '';
+  const m = /^v(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/.exec(base);
+  if (!m) return `v0.0.0-${time}-${hash}`;
+  return m[4] ? `${base}.0.${time}-${hash}` : `v${m[1]}.${m[2]}.${Number(m[3]) + 1}-0.${time}-${hash}`;
+}
+
+/** The materialised trees: home()/sources/<component>/<commit>/, read-only. */
+export const treesHome = (): string => join(home(), 'sources');
+
+/** `git archive` of the module's folder at the commit, unpacked read-only; once per commit (atomic rename). */
+async function materialise(repo: string, id: Id, commit: string, sub: string): Promise<string> {
+  const dir = join(treesHome(), id, commit);
+  if (existsSync(join(dir, 'go.mod'))) return dir;
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const tar = `${tmp}.tar`;
+  try {
+    const a = await git(repo, ['archive', '--format=tar', `--output=${tar}`, sub ? `${commit}:${sub}` : commit]);
+    if (!a.ok) throw new Error(`git archive ${commit} in ${repo} failed: ${a.stderr.trim()}`);
+    const x = await run('tar', ['-xf', tar, '-C', tmp]);
+    if (!x.ok) throw new Error(`unpacking the tree of ${id} ${commit}: ${x.stderr.trim()}`);
+    await run('chmod', ['-R', 'a-w', tmp]);
+    try {
+      renameSync(tmp, dir);
+    } catch (e) {
+      // Another process made it meanwhile: the same commit, the same tree.
+      if (!existsSync(join(dir, 'go.mod'))) throw e;
+    }
+  } finally {
+    rmSync(tar, { force: true });
+    if (existsSync(tmp)) {
+      await run('chmod', ['-R', 'u+w', tmp]);
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return dir;
+}
+
+/**
+ * Resolves a tag, `dev` or `ref:` in the component's git source and materialises its tree. `why`
+ * says why git and not the proxy (kept in the source, and so in provenance).
+ */
+export async function resolveGit(id: Id, requested: string, g: GitSource, why?: string): Promise<Source> {
+  const s = component(loadCatalog(), id).source;
+  if (s.kind !== 'go') throw new UserError(`${id} is not built from Go modules`);
+  if (requested.startsWith('ref:')) {
+    const ref = requested.slice(4);
+    const hex = /^[0-9a-f]{7,40}$/.test(ref);
+    if (!hex && !(await run('git', ['check-ref-format', '--allow-onelevel', ref])).ok) {
+      throw new UserError(`${id} ${requested}: "${ref}" is not a valid git ref name`, g.at, 'use a branch, a tag or a commit hash');
+    }
+  }
+  const commit = await commitOf(g.git, id, requested);
+  if (!commit) {
+    const what = requested === 'dev' ? `no branch ${s.branch}` : requested.startsWith('ref:') ? `no ref ${requested.slice(4)}` : `no tag ${s.tagPrefix}${requested}`;
+    throw new UserError(`${id} ${requested}: ${what} in ${g.git} (the git source of ${id})`, g.at, `fetch it there (git -C ${g.git} fetch --tags), or pick one \`git -C ${g.git} tag\` lists`);
+  }
+  const sub = moduleDir(s.tagPrefix);
+  const tree = (await git(g.git, ['rev-parse', `${commit}:${sub}`])).stdout.trim();
+  const dir = await materialise(g.git, id, commit, sub);
+  const mod = /^module\s+"?([^\s"]+)/m.exec(readFileSync(join(dir, 'go.mod'), 'utf8'))?.[1];
+  if (mod !== s.module) throw new UserError(`${id} ${requested}: the go.mod of ${g.git}${sub ? `/${sub}` : ''} at ${commit.slice(0, 12)} is module ${mod}, not ${s.module}`, g.at, `point sources.${id} at a repository of ${s.module}`);
+  const tags = [...(await gitTags(g.git, id)).entries()].filter(([, c]) => c === commit).map(([t]) => t);
+  const tag = requested.startsWith('v') ? requested : tags[0];
+  const resolved = tag ?? (await pseudoVersion(g.git, commit, s.tagPrefix));
+  const time = (await git(g.git, ['log', '-1', '--format=%cI', commit])).stdout.trim();
+  return {
+    component: id,
+    requested,
+    resolved,
+    module: s.module,
+    dir,
+    commit,
+    ...(time ? { time } : {}),
+    ...(tag ? { tag } : {}),
+    origin: 'git',
+    git: { repository: g.git, tree, ...(why ? { why } : {}) },
+  };
+}
