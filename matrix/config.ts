@@ -30,8 +30,14 @@ export const GitSourceSpec = z.union([
     prefer: z.enum(['proxy', 'git']).default('proxy'),
   }),
 ]);
-/** Git repositories by component (also in a user-level file, harness/components/git.ts). */
-export const SourcesSpec = z.partialRecord(z.enum(componentIds), GitSourceSpec);
+/**
+ * Git repositories by component (also in a user-level file, harness/components/git.ts), or by Go
+ * module path for a library a component requires that the proxy refuses.
+ */
+export const SourcesSpec = z.record(
+  z.union([z.enum(componentIds), z.string().regex(/^[a-z0-9.-]+\.[a-z]+\/[\w.~/-]+$/, 'a component id or a Go module path')]),
+  GitSourceSpec,
+);
 
 export const MatrixConfig = z.strictObject({
   name: z.string().default('matrix'),

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadCatalog, type Availability, type ComponentId } from '../../matrix/catalog/index.js';
+import { loadConfig } from '../../matrix/config.js';
+import { gitTags, loadSources, type Sources } from '../components/git.js';
 import { run } from '../exec.js';
 import { writeAtomic } from '../files.js';
 import { repoRoot, home } from '../paths.js';
@@ -57,21 +59,52 @@ export async function checkSources(ids?: ComponentId[]): Promise<Availability> {
       rows.push(...c.versions.map((v): Row => (served.includes(v.tag) ? { component: c.id, tag: v.tag, status: 'ok' } : { component: c.id, tag: v.tag, status: 'missing', detail: 'not on PyPI' })));
     }
   }
-  return { checked: new Date().toISOString().slice(0, 10), where: 'the Go module proxy and PyPI as reached from this machine', versions: rows };
+  // Branch queries (dev): one per Go component; "refused" only when the proxy answers none.
+  const branches = await pool(catalog.components.filter((c) => c.source.kind === 'go' && (!ids || ids.includes(c.id))), 4, async (c) => (c.source.kind === 'go' ? (await goModule(c.source.module, c.source.branch)).status !== 'missing' : false));
+  return { checked: new Date().toISOString().slice(0, 10), where: 'the Go module proxy and PyPI as reached from this machine', branches: branches.some(Boolean) ? 'served' : 'refused', versions: rows };
+}
+
+/** Where each catalog version of the Go components would come from: the proxy, a git source, or nowhere (and the fix). */
+export async function whereFrom(sources: Sources, availability = loadCatalog().availability): Promise<{ component: ComponentId; tag: string; from: 'proxy' | 'git' | 'pypi' | 'nowhere'; detail: string }[]> {
+  const catalog = loadCatalog();
+  const out: Awaited<ReturnType<typeof whereFrom>> = [];
+  for (const c of catalog.components) {
+    if (c.source.kind === 'kubernetes') continue;
+    const g = sources[c.id];
+    const tags = g ? await gitTags(g.git, c.id) : new Map<string, string>();
+    for (const v of c.versions) {
+      const a = availability?.versions.find((x) => x.component === c.id && x.tag === v.tag);
+      const served = a && a.status !== 'missing';
+      const inGit = tags.get(v.tag);
+      const pypi = c.source.kind === 'pypi';
+      if (g && inGit && (g.prefer === 'git' || !served)) out.push({ component: c.id, tag: v.tag, from: 'git', detail: `${g.git} at ${inGit.slice(0, 12)}${served ? ' (prefer: git)' : ` (${a?.detail ?? 'the proxy refuses it'})`}` });
+      else if (served || !a) out.push({ component: c.id, tag: v.tag, from: pypi ? 'pypi' : 'proxy', detail: a?.status === 'unverified' ? a.detail ?? 'unverified' : a ? '' : 'not checked here (sources --check)' });
+      else out.push({ component: c.id, tag: v.tag, from: 'nowhere', detail: `${a.detail ?? 'not served'}${pypi ? '' : g ? `; no tag ${v.tag} in ${g.git}` : `; fix: name a git repository of ${c.repo} under sources: (~/.config/codeflare-matrix/sources.yaml or the config)`}` });
+    }
+  }
+  return out;
 }
 
 export function sourcesCommand(): Command {
   return new Command('sources')
-    .description('check which catalog versions the Go module proxy and PyPI serve here (and so can be built and installed)')
-    .option('--write', 'record the result in matrix/catalog/availability.yaml')
+    .description('where every catalog version would come from here: the Go module proxy, PyPI, a git source, or nowhere')
+    .option('-c, --config <file>', 'a matrix config whose sources: count too (over the user-level file)')
+    .option('--check', 'ask the Go module proxy and PyPI again (slow) instead of matrix/catalog/availability.yaml')
+    .option('--write', 'with --check: record what they serve in matrix/catalog/availability.yaml')
+    .option('--all', 'list every version, not only those that do not come from the registries')
     .option('--json', 'print as JSON')
-    .action(async (o: { write?: boolean; json?: boolean }) => {
-      const a = await checkSources();
-      if (o.write) writeAtomic(join(repoRoot, 'matrix/catalog/availability.yaml'), `# Written by \`codeflare-matrix sources --write\`; what the registries reachable here serve.\n${stringify({ availability: a })}`);
-      if (o.json) return console.log(JSON.stringify(a, null, 2));
-      const bad = a.versions.filter((v) => v.status !== 'ok');
-      console.log(table(['component', 'version', 'status', 'detail'], bad.map((v) => [v.component, v.tag, v.status, v.detail ?? ''])));
-      const by = (s: string) => a.versions.filter((v) => v.status === s).length;
-      console.log(`\n${a.versions.length} versions: ${by('ok')} ok, ${by('unverified')} unverified, ${by('missing')} missing (checked ${a.checked})`);
+    .action(async (o: { config?: string; check?: boolean; write?: boolean; all?: boolean; json?: boolean }) => {
+      const loaded = o.config ? loadConfig(o.config) : undefined;
+      const sources = loadSources(loaded?.text, loaded?.path);
+      const a = o.check || o.write ? await checkSources() : loadCatalog().availability;
+      if (o.write && a) writeAtomic(join(repoRoot, 'matrix/catalog/availability.yaml'), `# Written by \`codeflare-matrix sources --check --write\`; what the registries reachable here serve.\n${stringify({ availability: a })}`);
+      const rows = await whereFrom(sources, a);
+      if (o.json) return console.log(JSON.stringify({ sources, availability: { checked: a?.checked, where: a?.where }, versions: rows }, null, 2));
+      const shown = o.all ? rows : rows.filter((r) => r.from === 'git' || r.from === 'nowhere' || r.detail);
+      console.log(table(['component', 'version', 'from', 'detail'], shown.map((r) => [r.component, r.tag, r.from, r.detail])));
+      const by = (s: string) => rows.filter((r) => r.from === s).length;
+      const named = Object.entries(sources).map(([id, g]) => `${id} → ${g!.git}${g!.prefer === 'git' ? ' (prefer: git)' : ''}`);
+      console.log(`\n${rows.length} versions: ${by('proxy')} from the Go module proxy, ${by('pypi')} from PyPI, ${by('git')} from git, ${by('nowhere')} from nowhere (registries checked ${a?.checked ?? 'never'}${o.check ? ', now' : ''})`);
+      console.log(named.length ? `git sources: ${named.join('; ')}` : 'git sources: none (name them in ~/.config/codeflare-matrix/sources.yaml, CODEFLARE_MATRIX_SOURCES, or a config\'s sources:)');
     });
 }

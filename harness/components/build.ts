@@ -8,7 +8,7 @@ import { chmod, copyFile, mkdir, readFile, readdir, readlink, rm, stat, symlink,
 import { join } from 'node:path';
 import semver from 'semver';
 import { z } from 'zod';
-import { loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
+import type { ComponentId } from '../../matrix/catalog/index.js';
 import { home } from '../paths.js';
 import { duration, type Log } from '../toolchain/build.js';
 import { sha256File } from '../toolchain/entry.js';
@@ -17,8 +17,8 @@ import { publishDir } from '../files.js';
 import { withLock } from '../toolchain/lock.js';
 import { go, type GoRun } from './go.js';
 import { provenanceOf } from './provenance.js';
-import { resolveGit, type Sources } from './git.js';
-import { goOrigin, pseudoCommit } from './source.js';
+import { moduleFromGit, sourceOfModule, type GitSource, type Sources } from './git.js';
+import { goOrigin } from './source.js';
 import type { Built, Provenance, Source } from './types.js';
 
 export type BuildOptions = {
@@ -192,12 +192,12 @@ async function build(source: Source, overrides: Record<string, string>, key: str
     for (let i = 0; i < 20 && !r.ok; i++) {
       const refused = refusedRequirement(r.all, sources);
       if (refused) {
-        const tree = await resolveGit(refused.id, refused.query, refused.source, `the Go module proxy refuses ${refused.path}@${refused.version}`);
+        const tree = await moduleFromGit(refused.key, refused.source, refused.version);
         const e = await run(['mod', 'edit', `-replace=${refused.path}@${refused.version}=${tree.dir}`]);
         if (!e.ok) throw await fail(`go mod edit -replace ${refused.path}@${refused.version} failed`);
-        fromGit[`${refused.path}@${refused.version}`] = tree.commit!;
-        notes.push(`${refused.id} ${refused.version} (required by ${id}) built from the git source ${refused.source.git} at ${tree.commit!.slice(0, 12)}: the Go module proxy refuses it`);
-        log(`${name}: ${refused.path}@${refused.version} from git (${tree.commit!.slice(0, 12)})`);
+        fromGit[`${refused.path}@${refused.version}`] = tree.commit;
+        notes.push(`${refused.key} ${refused.version} (required by ${id}) built from the git source ${refused.source.git} at ${tree.commit.slice(0, 12)}: the Go module proxy refuses it`);
+        log(`${name}: ${refused.path}@${refused.version} from git (${tree.commit.slice(0, 12)})`);
       } else if (/go mod tidy|missing go\.sum entry|updates to go\.mod needed/.test(r.all)) {
         if (!(await run(['mod', 'tidy'])).ok) throw await fail('go mod tidy failed');
       } else break;
@@ -243,17 +243,14 @@ async function build(source: Source, overrides: Record<string, string>, key: str
 }
 
 // "github.com/x/y@v0.1.0: reading https://proxy.golang.org/github.com/x/y/@v/v0.1.0.mod: 403 Forbidden"
-const refusal = /([\w.~!/-]+)@(v[\w.+-]+): (?:reading|invalid version|unknown revision)[^\n]*?(?:40[34]|410|not available|unknown revision)/g;
+const refusal = /([\w.~!/-]+)@(v[\w.+-]+): (?:reading|invalid version|unknown revision)[^\n]*?(?:40[034]|410|not available|unknown revision)/g;
 
-/** A requirement the proxy refused whose component has a git source, from go's output. */
-function refusedRequirement(output: string, sources: Sources): { id: ComponentId; path: string; version: string; query: string; source: NonNullable<Sources[ComponentId]> } | undefined {
+/** A requirement the proxy refused that a git source holds (a component's, or one named by module path), from go's output. */
+function refusedRequirement(output: string, sources: Sources): { key: string; path: string; version: string; source: GitSource } | undefined {
   for (const m of output.matchAll(refusal)) {
     const path = m[1]!.replace(/!([a-z])/g, (_, c: string) => c.toUpperCase());
-    const c = loadCatalog().components.find((x) => x.source.kind === 'go' && x.source.module === path);
-    const g = c && sources[c.id];
-    if (!c || !g) continue;
-    const commit = pseudoCommit(m[2]!);
-    return { id: c.id, path, version: m[2]!, query: commit ? `ref:${commit}` : m[2]!, source: g };
+    const held = sourceOfModule(sources, path);
+    if (held) return { key: held.key, path, version: m[2]!, source: held.source };
   }
   return undefined;
 }

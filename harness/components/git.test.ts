@@ -14,11 +14,13 @@ import { resolveSource } from './source.js';
 
 const OPERATOR = 'github.com/project-codeflare/codeflare-operator';
 const INSTASCALE = 'github.com/project-codeflare/instascale';
+const COMMON = 'example.com/codeflare-common';
 const bin = join(process.cwd(), 'bin', 'codeflare-matrix.js');
 
 let root: string;
 let operator: string;
 let instascale: string;
+let common: string;
 const commits: Record<string, string> = {};
 
 async function repo(dir: string, files: Record<string, string>, env: Record<string, string> = {}): Promise<string> {
@@ -43,10 +45,14 @@ test.beforeAll(async () => {
   instascale = join(root, 'instascale');
   await repo(instascale, { 'go.mod': `module ${INSTASCALE}\n\ngo 1.22\n`, 'version/version.go': 'package version\n\nconst Name = "instascale from git"\n' });
   await gitIn(instascale, 'tag', '-a', '-m', 'v0.98.7', 'v0.98.7');
+  // A library named by its module path, required at a pseudo-version (as the operator requires codeflare-common).
+  common = join(root, 'common');
+  const c = await repo(common, { 'go.mod': `module ${COMMON}\n\ngo 1.22\n`, 'support/support.go': 'package support\n\nconst Name = "common"\n' }, { GIT_COMMITTER_DATE: '2025-01-02T03:04:05Z' });
+  const pseudo = `v0.0.0-20250102030405-${c.slice(0, 12)}`;
   operator = join(root, 'operator');
   commits.tag = await repo(operator, {
-    'go.mod': `module ${OPERATOR}\n\ngo 1.22\n\nrequire ${INSTASCALE} v0.98.7\n`,
-    'main.go': `package main\n\nimport (\n\t"fmt"\n\n\t"${INSTASCALE}/version"\n)\n\nfunc main() { fmt.Println("operator with", version.Name) }\n`,
+    'go.mod': `module ${OPERATOR}\n\ngo 1.22\n\nrequire (\n\t${INSTASCALE} v0.98.7\n\t${COMMON} ${pseudo}\n)\n`,
+    'main.go': `package main\n\nimport (\n\t"fmt"\n\n\t"${INSTASCALE}/version"\n\t"${COMMON}/support"\n)\n\nfunc main() { fmt.Println("operator with", version.Name, "and", support.Name) }\n`,
   });
   await gitIn(operator, 'tag', 'v1.99.9');
   writeFileSync(join(operator, 'NEWS'), 'after the tag\n');
@@ -63,7 +69,7 @@ test.afterAll(async () => {
 
 function sources(extra = ''): Sources {
   const file = join(root, 'sources.yaml');
-  const text = `sources:\n  codeflare-operator: ./operator\n  instascale: { git: ${instascale}, prefer: git }\n${extra}`;
+  const text = `sources:\n  codeflare-operator: ./operator\n  instascale: { git: ${instascale}, prefer: git }\n  ${COMMON}: ./common\n${extra}`;
   writeFileSync(file, text);
   return parseSources(text, file);
 }
@@ -107,16 +113,21 @@ test('a requirement the proxy refuses is replaced with the tree of its configure
   const src = sources();
   const b = await buildComponent(await resolveSource('codeflare-operator', 'v1.99.9', src), { sources: src });
   const out = await execa(b.binary);
-  expect(out.stdout).toBe('operator with instascale from git');
+  expect(out.stdout).toBe('operator with instascale from git and common');
   expect(b.provenance.origin).toBe('git');
-  expect(b.provenance.fromGit).toEqual({ [`${INSTASCALE}@v0.98.7`]: (await gitIn(instascale, 'rev-parse', 'v0.98.7^{commit}')).stdout.trim() });
+  const head = (await gitIn(common, 'rev-parse', 'HEAD')).stdout.trim();
+  expect(b.provenance.fromGit).toEqual({
+    [`${INSTASCALE}@v0.98.7`]: (await gitIn(instascale, 'rev-parse', 'v0.98.7^{commit}')).stdout.trim(),
+    [`${COMMON}@v0.0.0-20250102030405-${head.slice(0, 12)}`]: head,
+  });
   const dep = b.provenance.deps!.find((d) => d.path === INSTASCALE)!;
   expect(dep.version).toBe('v0.98.7');
   expect(dep.replacedBy?.path).toContain(join('sources', 'instascale'));
   expect(embedded(b.provenance, INSTASCALE)).toBeDefined();
   expect(b.provenance.differences.join('\n')).toMatch(/instascale v0\.98\.7 \(required by codeflare-operator\) built from the git source/);
   // Without InstaScale's source the same build cannot resolve it, and says so.
-  const alone = await rejection(buildComponent(await resolveSource('codeflare-operator', 'dev', { 'codeflare-operator': src['codeflare-operator']! }), { sources: { 'codeflare-operator': src['codeflare-operator']! } }));
+  const only = { 'codeflare-operator': src['codeflare-operator']! };
+  const alone = await rejection(buildComponent(await resolveSource('codeflare-operator', 'dev', only), { sources: only }));
   expect(alone.message).toMatch(/resolving the dependencies failed/);
 });
 

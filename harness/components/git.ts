@@ -21,7 +21,20 @@ export const SOURCES_ENV = 'CODEFLARE_MATRIX_SOURCES';
 
 
 export type GitSource = { git: string; prefer: 'proxy' | 'git'; /** file:line it was named at, for messages. */ at: string };
-export type Sources = Partial<Record<Id, GitSource>>;
+/**
+ * By component id; also by Go module path, for a library the components require that the proxy
+ * refuses (codeflare-operator v1.2.0 requires a codeflare-common pseudo-version it answers 403 for).
+ */
+export type Sources = Partial<Record<Id, GitSource>> & Record<string, GitSource>;
+
+/** What a git tree is checked against: the module its go.mod must name, where it lives, its tags and default branch. */
+type GoTree = { label: string; module: string; tagPrefix: string; branch: string };
+
+function treeOf(key: string): GoTree | undefined {
+  const c = loadCatalog().components.find((x) => x.id === key);
+  if (c) return c.source.kind === 'go' ? { label: c.id, module: c.source.module, tagPrefix: c.source.tagPrefix, branch: c.source.branch } : undefined;
+  return { label: key, module: key, tagPrefix: '', branch: 'main' };
+}
 
 export function userSourcesFile(): string | undefined {
   const env = process.env[SOURCES_ENV];
@@ -33,13 +46,14 @@ export function userSourcesFile(): string | undefined {
 const git = (dir: string, args: string[]) => run('git', ['-C', dir, ...args], { timeout: 120_000 });
 
 /** Checks one named repository: it exists and is a git repository, else one line naming file:line. */
-function checked(id: Id, spec: z.infer<typeof GitSourceSpec>, base: string, at: string): GitSource {
+function checked(id: string, spec: z.infer<typeof GitSourceSpec>, base: string, at: string): GitSource {
   const s = typeof spec === 'string' ? { git: spec, prefer: 'proxy' as const } : spec;
   const path = isAbsolute(s.git) ? s.git : resolve(base, s.git);
-  if (!existsSync(path)) throw new UserError(`sources.${id}: ${path} does not exist`, at, `point it at a local clone or mirror of ${component(loadCatalog(), id).repo}`);
+  const repo = loadCatalog().components.find((c) => c.id === id)?.repo ?? id;
+  if (!existsSync(path)) throw new UserError(`sources.${id}: ${path} does not exist`, at, `point it at a local clone or mirror of ${repo}`);
   if (!statSync(path).isDirectory()) throw new UserError(`sources.${id}: ${path} is not a folder`, at, 'point it at the git repository (a clone or a bare mirror)');
   const r = execaSync('git', ['-C', path, 'rev-parse', '--git-dir'], { reject: false });
-  if (r.exitCode !== 0) throw new UserError(`sources.${id}: ${path} is not a git repository`, at, `clone ${component(loadCatalog(), id).repo} there, or name the folder that holds one`);
+  if (r.exitCode !== 0) throw new UserError(`sources.${id}: ${path} is not a git repository`, at, `clone ${repo} there, or name the folder that holds one`);
   return { git: path, prefer: s.prefer, at };
 }
 
@@ -62,13 +76,13 @@ export function parseSources(text: string, file: string, map: unknown = undefine
   const parsed = SourcesSpec.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-    const what = key ? `unknown component "${key}"` : `${['sources', ...issue.path].join('.')}: ${issue.message}`;
-    throw new UserError(what, at(['sources', ...issue.path, ...(key ? [key] : [])] as (string | number)[]), `write sources: { COMPONENT: /path/to/clone } or { COMPONENT: { git: PATH, prefer: git } }; components: ${ComponentId.options.join(', ')}`);
+    const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.code === 'invalid_key' ? String(issue.path.at(-1)) : undefined;
+    const what = key ? `unknown component "${key}" (nor a Go module path)` : `${['sources', ...issue.path].join('.')}: ${issue.message}`;
+    throw new UserError(what, at(['sources', ...(issue.code === 'invalid_key' ? issue.path.slice(0, -1) : issue.path), ...(key ? [key] : [])] as (string | number)[]), `write sources: { COMPONENT: /path/to/clone } or { COMPONENT: { git: PATH, prefer: git } }; components: ${ComponentId.options.join(', ')}`);
   }
   const out: Sources = {};
-  for (const [id, spec] of Object.entries(parsed.data) as [Id, z.infer<typeof GitSourceSpec>][]) {
-    if (component(loadCatalog(), id).source.kind !== 'go') throw new UserError(`sources.${id}: ${id} is not built from a Go module (nothing to take from git)`, at(['sources', id]), 'name git sources for Go components only');
+  for (const [id, spec] of Object.entries(parsed.data) as [string, z.infer<typeof GitSourceSpec>][]) {
+    if (!treeOf(id)) throw new UserError(`sources.${id}: ${id} is not built from a Go module (nothing to take from git)`, at(['sources', id]), 'name git sources for Go components only');
     out[id] = checked(id, spec, dirname(file), at(['sources', id]));
   }
   return out;
@@ -86,9 +100,7 @@ export function loadSources(configText?: string, configPath?: string): Sources {
 const moduleDir = (tagPrefix: string): string => tagPrefix.replace(/\/$/, '');
 
 /** A commit of the repository: what a tag, `dev` or `ref:` names there; undefined when it names nothing. */
-export async function commitOf(repo: string, id: Id, requested: string): Promise<string | undefined> {
-  const s = component(loadCatalog(), id).source;
-  if (s.kind !== 'go') return undefined;
+async function commitOf(repo: string, s: GoTree, requested: string): Promise<string | undefined> {
   const candidates =
     requested === 'dev'
       ? [`refs/heads/${s.branch}`, `refs/remotes/origin/${s.branch}`, 'HEAD']
@@ -103,9 +115,8 @@ export async function commitOf(repo: string, id: Id, requested: string): Promise
 }
 
 /** The tags of the repository that are versions of the component (without the tag prefix). */
-export async function gitTags(repo: string, id: Id): Promise<Map<string, string>> {
-  const s = component(loadCatalog(), id).source;
-  const prefix = s.kind === 'go' ? s.tagPrefix : '';
+export async function gitTags(repo: string, id: string): Promise<Map<string, string>> {
+  const prefix = treeOf(id)?.tagPrefix ?? '';
   const r = await git(repo, ['for-each-ref', '--format=%(refname:strip=2) %(*objectname) %(objectname)', `refs/tags/${prefix}v*`]);
   const out = new Map<string, string>();
   for (const line of r.stdout.split('\n').filter(Boolean)) {
@@ -133,8 +144,8 @@ async function pseudoVersion(repo: string, commit: string, tagPrefix: string): P
 export const treesHome = (): string => join(home(), 'sources');
 
 /** `git archive` of the module's folder at the commit, unpacked read-only; once per commit (atomic rename). */
-async function materialise(repo: string, id: Id, commit: string, sub: string): Promise<string> {
-  const dir = join(treesHome(), id, commit);
+async function materialise(repo: string, label: string, commit: string, sub: string): Promise<string> {
+  const dir = join(treesHome(), label.replace(/[^\w.-]/g, '_'), commit);
   if (existsSync(join(dir, 'go.mod'))) return dir;
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}`;
@@ -145,7 +156,7 @@ async function materialise(repo: string, id: Id, commit: string, sub: string): P
     const a = await git(repo, ['archive', '--format=tar', `--output=${tar}`, sub ? `${commit}:${sub}` : commit]);
     if (!a.ok) throw new Error(`git archive ${commit} in ${repo} failed: ${a.stderr.trim()}`);
     const x = await run('tar', ['-xf', tar, '-C', tmp]);
-    if (!x.ok) throw new Error(`unpacking the tree of ${id} ${commit}: ${x.stderr.trim()}`);
+    if (!x.ok) throw new Error(`unpacking the tree of ${label} ${commit}: ${x.stderr.trim()}`);
     await run('chmod', ['-R', 'a-w', tmp]);
     try {
       renameSync(tmp, dir);
@@ -163,44 +174,65 @@ async function materialise(repo: string, id: Id, commit: string, sub: string): P
   return dir;
 }
 
+/** A tag, `dev` or `ref:` of a Go module in a git repository, materialised: the tree and what names it. */
+export type GitTree = { dir: string; commit: string; tree: string; tag?: string; resolved: string; time?: string };
+
+async function gitTree(g: GitSource, s: GoTree, requested: string): Promise<GitTree> {
+  if (requested.startsWith('ref:')) {
+    const ref = requested.slice(4);
+    const hex = /^[0-9a-f]{7,40}$/.test(ref);
+    if (!hex && !(await run('git', ['check-ref-format', '--allow-onelevel', ref])).ok) {
+      throw new UserError(`${s.label} ${requested}: "${ref}" is not a valid git ref name`, g.at, 'use a branch, a tag or a commit hash');
+    }
+  }
+  const commit = await commitOf(g.git, s, requested);
+  if (!commit) {
+    const what = requested === 'dev' ? `no branch ${s.branch}` : requested.startsWith('ref:') ? `no ref ${requested.slice(4)}` : `no tag ${s.tagPrefix}${requested}`;
+    throw new UserError(`${s.label} ${requested}: ${what} in ${g.git} (the git source of ${s.label})`, g.at, `fetch it there (git -C ${g.git} fetch --tags), or pick one \`git -C ${g.git} tag\` lists`);
+  }
+  const sub = moduleDir(s.tagPrefix);
+  const tree = (await git(g.git, ['rev-parse', `${commit}:${sub}`])).stdout.trim();
+  const dir = await materialise(g.git, s.label, commit, sub);
+  const mod = /^module\s+"?([^\s"]+)/m.exec(readFileSync(join(dir, 'go.mod'), 'utf8'))?.[1];
+  if (mod !== s.module) throw new UserError(`${s.label} ${requested}: the go.mod of ${g.git}${sub ? `/${sub}` : ''} at ${commit.slice(0, 12)} is module ${mod}, not ${s.module}`, g.at, `point sources.${s.label} at a repository of ${s.module}`);
+  const tags = [...(await gitTags(g.git, s.label)).entries()].filter(([, c]) => c === commit).map(([t]) => t);
+  const tag = requested.startsWith('v') ? requested : tags[0];
+  const resolved = tag ?? (await pseudoVersion(g.git, commit, s.tagPrefix));
+  const time = (await git(g.git, ['log', '-1', '--format=%cI', commit])).stdout.trim();
+  return { dir, commit, tree, resolved, ...(tag ? { tag } : {}), ...(time ? { time } : {}) };
+}
+
 /**
  * Resolves a tag, `dev` or `ref:` in the component's git source and materialises its tree. `why`
  * says why git and not the proxy (kept in the source, and so in provenance).
  */
 export async function resolveGit(id: Id, requested: string, g: GitSource, why?: string): Promise<Source> {
-  const s = component(loadCatalog(), id).source;
-  if (s.kind !== 'go') throw new UserError(`${id} is not built from Go modules`);
-  if (requested.startsWith('ref:')) {
-    const ref = requested.slice(4);
-    const hex = /^[0-9a-f]{7,40}$/.test(ref);
-    if (!hex && !(await run('git', ['check-ref-format', '--allow-onelevel', ref])).ok) {
-      throw new UserError(`${id} ${requested}: "${ref}" is not a valid git ref name`, g.at, 'use a branch, a tag or a commit hash');
-    }
-  }
-  const commit = await commitOf(g.git, id, requested);
-  if (!commit) {
-    const what = requested === 'dev' ? `no branch ${s.branch}` : requested.startsWith('ref:') ? `no ref ${requested.slice(4)}` : `no tag ${s.tagPrefix}${requested}`;
-    throw new UserError(`${id} ${requested}: ${what} in ${g.git} (the git source of ${id})`, g.at, `fetch it there (git -C ${g.git} fetch --tags), or pick one \`git -C ${g.git} tag\` lists`);
-  }
-  const sub = moduleDir(s.tagPrefix);
-  const tree = (await git(g.git, ['rev-parse', `${commit}:${sub}`])).stdout.trim();
-  const dir = await materialise(g.git, id, commit, sub);
-  const mod = /^module\s+"?([^\s"]+)/m.exec(readFileSync(join(dir, 'go.mod'), 'utf8'))?.[1];
-  if (mod !== s.module) throw new UserError(`${id} ${requested}: the go.mod of ${g.git}${sub ? `/${sub}` : ''} at ${commit.slice(0, 12)} is module ${mod}, not ${s.module}`, g.at, `point sources.${id} at a repository of ${s.module}`);
-  const tags = [...(await gitTags(g.git, id)).entries()].filter(([, c]) => c === commit).map(([t]) => t);
-  const tag = requested.startsWith('v') ? requested : tags[0];
-  const resolved = tag ?? (await pseudoVersion(g.git, commit, s.tagPrefix));
-  const time = (await git(g.git, ['log', '-1', '--format=%cI', commit])).stdout.trim();
+  const s = treeOf(id);
+  if (!s) throw new UserError(`${id} is not built from Go modules`);
+  const t = await gitTree(g, s, requested);
   return {
     component: id,
     requested,
-    resolved,
+    resolved: t.resolved,
     module: s.module,
-    dir,
-    commit,
-    ...(time ? { time } : {}),
-    ...(tag ? { tag } : {}),
+    dir: t.dir,
+    commit: t.commit,
+    ...(t.time ? { time: t.time } : {}),
+    ...(t.tag ? { tag: t.tag } : {}),
     origin: 'git',
-    git: { repository: g.git, tree, ...(why ? { why } : {}) },
+    git: { repository: g.git, tree: t.tree, ...(why ? { why } : {}) },
   };
+}
+
+/** The git source that holds a Go module (a component's, or one named by its module path), if any. */
+export function sourceOfModule(sources: Sources, module: string): { key: string; source: GitSource } | undefined {
+  const c = loadCatalog().components.find((x) => x.source.kind === 'go' && x.source.module === module);
+  const key = c && sources[c.id] ? c.id : sources[module] ? module : undefined;
+  return key ? { key, source: sources[key]! } : undefined;
+}
+
+/** A module version (a tag, or a pseudo-version naming its commit) from the git source that holds it. */
+export async function moduleFromGit(key: string, g: GitSource, version: string): Promise<GitTree> {
+  const commit = /[-.]\d{14}-([0-9a-f]{12})(?:\+incompatible)?$/.exec(version)?.[1];
+  return gitTree(g, treeOf(key)!, commit ? `ref:${commit}` : version);
 }
