@@ -72,11 +72,11 @@ test.describe('commands', () => {
     const out = join(dir, 'plan.json');
     const r = await cli('plan', '--out', out);
     expect(r.exitCode, r.all).toBe(0);
-    // the default matrix: eras A and B (operator rows), and era E cells (two upgrades: KubeRay; AppWrapper)
+    // the default matrix: one operator row per era A–D, and era E cells (two upgrades: KubeRay; AppWrapper)
     expect(r.stdout).toMatch(/strategy full, provider local, 6 cell/);
     expect(r.stdout).toMatch(/v0\.2\.3/);
     const cells = JSON.parse(readFileSync(out, 'utf8')).cells as { era: string; upgradeFrom?: unknown }[];
-    expect(cells.map((c) => c.era)).toEqual(['A', 'B', 'E', 'E', 'E', 'E']);
+    expect(cells.map((c) => c.era)).toEqual(['A', 'B', 'C', 'D', 'E', 'E', 'E', 'E']);
     expect(cells.filter((c) => c.upgradeFrom)).toHaveLength(2);
     expect(existsSync(`${out}.${process.pid}.tmp`)).toBe(false);
   });

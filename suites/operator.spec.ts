@@ -7,18 +7,32 @@ import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf, appWrapper, batchJob, rayApi, rayCluster } from '../fixtures/objects.js';
 import { until } from '../harness/testing.js';
 import { dryRun } from '../fixtures/wait.js';
+import { imageComponent, readPlayed } from '../harness/components/install/player.js';
 
 type Owned = { metadata?: { ownerReferences?: { kind: string; name: string }[] } };
 const ownedBy = (kind: string, name: string) => (o: Owned) => !!o.metadata?.ownerReferences?.some((r) => r.kind === kind && r.name === name);
 
 test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ components: ['codeflare-operator'] }) }, () => {
-  test('era A: MCAD and InstaScale custom resources deploy their controllers', { annotation: requires({ eras: ['A'] }) }, async ({ cell, kube, namespace }) => {
+  test('era A: MCAD and InstaScale custom resources deploy their controllers, at the versions the operator names, and they run', { annotation: requires({ eras: ['A'] }) }, async ({ cell, cluster, kube, namespace }) => {
+    test.setTimeout(15 * 60_000); // a controller the operator names is built at first sight (minutes, cold)
     const op = cell.versions['codeflare-operator']!;
-    for (const kind of ['MCAD', 'InstaScale']) {
+    const player = cell.state.installed.find((i) => i.component === 'codeflare-operator')?.player;
+    for (const [kind, id] of [['MCAD', 'mcad'], ['InstaScale', 'instascale']] as const) {
       const api = apiOf('codeflare-operator', op, kind)!;
       await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: { apiVersion: api.apiVersion, kind, metadata: { name: kind.toLowerCase() }, spec: {} } });
       const deployment = await until(`${kind} controller Deployment`, async () => (await kube.apps.listNamespacedDeployment({ namespace })).items.find(ownedBy(kind, kind.toLowerCase())), 120_000);
+      // The image the operator chose names the version the catalog says it deploys by default.
+      const image = deployment.spec!.template.spec!.containers[0]!.image!;
+      expect(imageComponent(image, [id])).toEqual({ id, version: cell.versions[id] });
       await until(`${kind} controller Available`, async () => (await kube.apps.readNamespacedDeployment({ namespace, name: deployment.metadata!.name! })).status?.availableReplicas === 1, 120_000);
+      if (cluster.provider === 'local') {
+        // Fake nodes run no container: the pod player runs the component's own binary for it.
+        const key = `${namespace}/${deployment.metadata!.name}`;
+        const played = await until(`${kind} played`, async () => readPlayed(player!).find((p) => p.deployment === key && p.phase !== 'building'), 12 * 60_000);
+        expect(played.error ?? '').toBe('');
+        expect(played).toMatchObject({ component: id, version: cell.versions[id], phase: 'running' });
+        expect(played.provenance?.resolved).toBe(cell.versions[id]);
+      }
     }
   });
 

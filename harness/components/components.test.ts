@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { UserError } from '../errors.js';
 import { sha256File } from '../toolchain/entry.js';
 import { buildComponent, cacheKey } from './build.js';
-import { differences, embedded, parseBuildInfo } from './provenance.js';
+import { carried, differences, embedded, parseBuildInfo } from './provenance.js';
 import { ensureSdk, sdkDir } from './sdk.js';
 import { pseudoCommit, resolveSource, tagVersion } from './source.js';
 import type { Provenance, Source } from './types.js';
@@ -66,6 +66,8 @@ test('provenance: replaces of CodeFlare modules and overrides not in effect are 
     `codeflare-operator v1.16.0: override ${MCAD}@v1.39.0 is not in effect, the binary embeds v1.40.0`,
     'codeflare-operator v1.16.0 embeds ray-operator v1.2.1 (replace of v1.3.2)',
   ]);
+  // What it carries against what the cell runs: KubeRay's API is v1.2.1 (replaced), MCAD matches.
+  expect(carried(p, { kuberay: 'v1.3.2', mcad: 'v1.40.0', 'codeflare-operator': 'v1.16.0' })).toEqual(['codeflare-operator v1.16.0 carries kuberay v1.2.1 (compiled in), the cell names kuberay v1.3.2']);
   // A binary that carries a real main module version other than the one resolved.
   expect(differences({ ...p, overrides: {}, deps: [], main: { path: OPERATOR, version: 'v1.15.0' } }, source)).toEqual([`codeflare-operator v1.16.0: the binary embeds ${OPERATOR} v1.15.0, not v1.16.0`]);
 });

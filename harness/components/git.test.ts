@@ -172,4 +172,14 @@ test('the CLI: a config naming a missing source is refused in one line, exit 2; 
   const p = JSON.parse(withSource.stdout) as { cells: { unavailable: string[] }[]; sources: Sources };
   expect(p.cells[0]!.unavailable).toEqual([]);
   expect(p.sources['codeflare-operator']!.git).toBe(operator);
+  // `sources`: where every catalog version would come from; the test's repository holds a v1.16.0 tag.
+  await gitIn(operator, 'tag', 'v1.16.0', commits.tag!);
+  type Row = { component: string; tag: string; from: string; detail: string };
+  const rows = (JSON.parse((await execa('node', [bin, 'sources', '--json'], { env: { CODEFLARE_MATRIX_SOURCES: user } })).stdout) as { versions: Row[] }).versions;
+  const op = (tag: string) => rows.find((r) => r.component === 'codeflare-operator' && r.tag === tag)!;
+  expect(op('v1.16.0')).toMatchObject({ from: 'git', detail: expect.stringContaining(`${operator} at ${commits.tag!.slice(0, 12)}`) });
+  expect(op('v1.2.0')).toMatchObject({ from: 'nowhere', detail: expect.stringContaining(`no tag v1.2.0 in ${operator}`) });
+  expect(rows.find((r) => r.component === 'codeflare-sdk')!.from).toBe('pypi');
+  const unnamed = (JSON.parse((await execa('node', [bin, 'sources', '--json'], { env: { CODEFLARE_MATRIX_SOURCES: '' } })).stdout) as { versions: Row[] }).versions;
+  expect(unnamed.find((r) => r.component === 'codeflare-operator' && r.tag === 'v1.16.0')).toMatchObject({ from: 'nowhere', detail: expect.stringContaining('fix: name a git repository of project-codeflare/codeflare-operator') });
 });

@@ -9,7 +9,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { execaSync } from 'execa';
 import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
 import type { z } from 'zod';
-import { ComponentId, loadCatalog, component, type ComponentId as Id } from '../../matrix/catalog/index.js';
+import { ComponentId, loadCatalog, type ComponentId as Id } from '../../matrix/catalog/index.js';
 import { GitSourceSpec, SourcesSpec } from '../../matrix/config.js';
 import { UserError } from '../errors.js';
 import { run } from '../exec.js';

@@ -103,3 +103,20 @@ export async function provenanceOf(binary: string, source: Source, opts: { overr
   p.differences = [...differences(p, source), ...(opts.notes ?? [])];
   return p;
 }
+
+/**
+ * What a binary carries of the cell's other components (an operator compiles in MCAD and InstaScale,
+ * AppWrapper, the Kueue library, the KubeRay API), after replace, against the versions the cell
+ * runs or its row declares: one line per difference.
+ */
+export function carried(p: Provenance, versions: Partial<Record<ComponentId, string>>): string[] {
+  const out: string[] = [];
+  for (const c of loadCatalog().components) {
+    if (c.id === p.component || c.source.kind !== 'go') continue;
+    const want = versions[c.id];
+    const got = embedded(p, c.source.module);
+    if (!want || !got || want === got || want.includes(':') || want === 'dev') continue;
+    out.push(`${p.component} ${p.resolved} carries ${c.id} ${got} (compiled in), the cell names ${c.id} ${want}`);
+  }
+  return out;
+}

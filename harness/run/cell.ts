@@ -14,6 +14,7 @@ import { ensureSdk } from '../components/sdk.js';
 import { resolveSource } from '../components/source.js';
 import type { Sources } from '../components/git.js';
 import { installStack, uninstallStack, upgradeProcess, type InstallContext, type Installed } from '../components/install/index.js';
+import { readPlayed } from '../components/install/player.js';
 import type { Built } from '../components/types.js';
 import { providerFor } from '../providers/index.js';
 import { sdkImage, workloadImage } from '../providers/kind/workloads.js';
@@ -82,7 +83,7 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
     save();
 
     const t2 = Date.now();
-    const ctx = installContext(state.cluster, log, seconds(plan.run.timeouts.install) * 1000);
+    const ctx = installContext(state.cluster, log, seconds(plan.run.timeouts.install) * 1000, sources);
     if (cell.upgradeFrom) {
       step('install the previous stack');
       const first = { ...builds, ...previous };
@@ -117,8 +118,8 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
   }
 }
 
-function installContext(cluster: Cluster, log: (l: string) => void, timeoutMs?: number): InstallContext {
-  return { cluster, kubectl: toolchainEntry('kubernetes', cluster.kubernetes).bin.kubectl!, log, ...(timeoutMs ? { timeoutMs } : {}) };
+function installContext(cluster: Cluster, log: (l: string) => void, timeoutMs?: number, sources: Sources = {}): InstallContext {
+  return { cluster, kubectl: toolchainEntry('kubernetes', cluster.kubernetes).bin.kubectl!, log, sources, ...(timeoutMs ? { timeoutMs } : {}) };
 }
 
 async function acquireCluster(run: string, plan: Plan, cell: Cell, opts: RunOptions, step: (s: string) => void, log: (l: string) => void): Promise<CellState['cluster'] & {}> {
@@ -187,6 +188,11 @@ export async function teardownCell(run: string, cell: Cell, opts: RunOptions): P
   mkdirSync(logs, { recursive: true });
   await provider.exportLogs(state.cluster.name, join(logs, 'cluster')).catch((e) => notes.push(`logs of ${state.cluster!.name}: ${(e as Error).message}`));
   for (const i of state.installed) if (i.process && existsSync(i.process.log)) copyFileSync(i.process.log, join(logs, `${i.component}-${basename(i.process.log)}`));
+  // What the pod players ran (its provenance goes into the results), before the cluster goes.
+  state.played = state.installed.flatMap((i) => (i.player ? readPlayed(i.player) : []));
+  for (const p of state.played) if (p.log && existsSync(p.log)) copyFileSync(p.log, join(logs, `played-${p.deployment.replace('/', '-')}-${basename(p.log)}`));
+  for (const i of state.installed) if (i.player && existsSync(i.player.log)) copyFileSync(i.player.log, join(logs, `${i.component}-player.log`));
+  saveCellState(run, state);
 
   const failed = cellFailed(run, cell.id) || !!state.error;
   if (failed && opts.keepOnFailure) {

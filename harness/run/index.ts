@@ -15,6 +15,7 @@ import type { CellTests } from '../../reports/cell-reporter.js';
 import { pickSuites } from '../../suites/index.js';
 import { UserError } from '../errors.js';
 import { loadSources } from '../components/git.js';
+import { carried } from '../components/provenance.js';
 import { writeAtomic } from '../files.js';
 import { repoRoot } from '../paths.js';
 import { janitor } from '../providers/janitor.js';
@@ -168,7 +169,8 @@ export function cellResult(dir: string, p: Plan, cell: Cell, startedAt: Date, in
   const state = readCellState(dir, cell.id);
   const testsFile = join(cellDir(dir, cell.id), 'tests.json');
   const tests = existsSync(testsFile) ? (JSON.parse(readFileSync(testsFile, 'utf8')) as CellTests) : undefined;
-  const provenance = [...(state?.installed.map((i) => i.provenance) ?? []), ...(state?.sdk ? [state.sdk.provenance] : [])];
+  const played = (state?.played ?? []).flatMap((p) => (p.provenance ? [p.provenance] : []));
+  const provenance = [...(state?.installed.map((i) => i.provenance) ?? []), ...played, ...(state?.sdk ? [state.sdk.provenance] : [])];
   const suites = tests?.suites ?? [];
   const reason = state?.error ?? (!tests ? (interrupted ? 'the run was interrupted before this cell finished' : `no results from the cell's Playwright process (see ${relative(dir, join(cellDir(dir, cell.id), 'playwright.log'))})`) : undefined);
   const status = state?.error || !tests ? 'blocked' : cellStatus(suites);
@@ -183,7 +185,7 @@ export function cellResult(dir: string, p: Plan, cell: Cell, startedAt: Date, in
     ...(cell.upgradeFrom ? { upgradeFrom: cell.upgradeFrom as Record<string, string> } : {}),
     provenance,
     ...(state?.serverVersion ? { serverVersion: state.serverVersion } : {}),
-    differences: provenance.flatMap((x) => x.differences),
+    differences: [...provenance.flatMap((x) => x.differences), ...provenance.flatMap((x) => carried(x, cell.versions))],
     status,
     ...(reason ? { reason } : {}),
     suites,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Plan } from '../../matrix/planner/index.js';
 import type { Cell } from '../../matrix/cell.js';
 import type { Installed } from '../components/install/index.js';
+import type { Played } from '../components/install/player.js';
 import type { Cluster } from '../providers/provider.js';
 import type { Sdk } from '../components/types.js';
 import { writeAtomic } from '../files.js';
@@ -26,6 +27,8 @@ export type CellState = {
   serverVersion?: string;
   /** Namespaces setup made with objects that must outlive an upgrade (upgrade cells). */
   preUpgrade?: { namespace: string; rayClusters: string[]; appWrappers?: string[] };
+  /** Deployments the controllers' pod players ran (read at teardown). */
+  played?: Played[];
   phases: Partial<Record<Phase, number>>;
   /** Why setup failed: the cell's tests are blocked by it. */
   error?: string;

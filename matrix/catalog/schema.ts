@@ -28,6 +28,12 @@ export const Layout = z.object({
   /** How `install` is rendered: a kustomize directory, or a Helm chart (with its crds/). */
   renderer: z.enum(['kustomize', 'helm']).default('kustomize'),
   namespace: z.string().optional(),
+  /**
+   * Kustomizations that name another component's manifests by a remote ref, which a release step
+   * rewrites before it renders (codeflare-operator@v0.2.3 Makefile: MCAD_VERSION into
+   * config/crd/mcad): each is pointed at that component's tree at the version the binary carries.
+   */
+  vendor: z.record(z.string(), z.object({ component: z.string(), path: z.string() })).default({}),
   note: z.string().optional(),
 });
 
@@ -61,6 +67,8 @@ export const ProcessMode = z.object({
       configMap: z.string(),
       key: z.string(),
       inCluster: z.boolean().default(false),
+      /** The manifests ship no such ConfigMap (the component would make one with its defaults): the harness makes it, with `set`. */
+      create: z.boolean().default(false),
       set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     })
     .optional(),
@@ -79,9 +87,18 @@ export const ProcessMode = z.object({
     .optional(),
   /** Fixed paths the component's code looks for (where a pod would have a mount): linked to the harness's files. */
   links: z.record(z.string(), z.string()).default({}),
+  /**
+   * Components whose images this controller's own Deployments run (an operator of operators): each
+   * such Deployment is played by the component's binary at the image's version (player.ts).
+   */
+  plays: z.array(z.string()).default([]),
+  /** The process's working directory: {dir} (the component's folder, the default) or {src} (its source tree, where code reads files relative to it). */
+  cwd: z.enum(['{dir}', '{src}']).default('{dir}'),
   /** Kinds of the manifests that cannot work with an out-of-cluster controller (e.g. APIService, which needs a Service). */
   skip: z.array(z.string()).default([]),
 });
+
+export type ProcessMode = z.infer<typeof ProcessMode>;
 
 export const Version = z.object({
   tag: Tag,

@@ -5,12 +5,11 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { parseAllDocuments, parseDocument, parse, stringify } from 'yaml';
+import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../exec.js';
-import { startProcess, stopProcesses, tail } from '../../processes.js';
-import { get, waitFor } from '../../providers/local/http.js';
+import { stopProcesses } from '../../processes.js';
 import { freePort } from '../../providers/local/provision.js';
 import { makePki } from '../../providers/local/pki.js';
 import type { Cluster, Log } from '../../providers/provider.js';
@@ -18,8 +17,13 @@ import { providerFor } from '../../providers/index.js';
 import { writeAtomic } from '../../files.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import type { Built, Provenance } from '../types.js';
+import type { Sources } from '../git.js';
+import { startPlayer, stopPlayer, type Player } from './player.js';
+import { COMPONENT_LABEL, playPod, type PodSpec } from './pod.js';
+import { embedded } from '../provenance.js';
+import { resolveSource } from '../source.js';
 
-export const COMPONENT_LABEL = 'codeflare-matrix.io/component';
+export { COMPONENT_LABEL } from './pod.js';
 
 export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 
@@ -32,6 +36,8 @@ export type Installed = {
   /** Every object applied, to uninstall exactly these. */
   manifest: string;
   process?: { pid: number; log: string; ports: Record<string, number>; args: string[] };
+  /** The pod player this controller's Deployments are played by (catalog `plays`), see player.ts. */
+  player?: Player;
   /** Image mode: the controller image the Deployment runs, and its local image id. */
   image?: { image: string; id: string };
   /** What the harness set beyond the shipped Deployment (catalog `process.env`), said openly. */
@@ -39,7 +45,7 @@ export type Installed = {
   provenance: Provenance;
 };
 
-export type InstallContext = { cluster: Cluster; kubectl: string; log?: Log; timeoutMs?: number };
+export type InstallContext = { cluster: Cluster; kubectl: string; log?: Log; timeoutMs?: number; /** Git sources, for components built while installing (played pods). */ sources?: Sources };
 
 /** Fails with `why` when something listens on the port (on any interface, as a component binding ':port' would need). */
 function portFree(port: number, why: string): Promise<void> {
@@ -57,13 +63,38 @@ export async function render(ctx: InstallContext, id: ComponentId, built: Built)
   const c = component(loadCatalog(), id);
   const layout = c.layouts.find((l) => satisfies(loadCatalog(), id, built.source.requested, l.range));
   if (!layout?.install) throw new Error(`the catalog has no install layout for ${id} ${built.source.requested}`);
-  const chart = join(built.source.dir, layout.install);
+  const chart = join(await vendored(ctx, id, built, layout.vendor), layout.install);
   const r =
     layout.renderer === 'helm'
       ? await run(toolchainEntry('helm', defaultVersions().helm).bin.helm!, ['template', id, chart, '--include-crds', '--namespace', layout.namespace ?? 'default'])
-      : await run(ctx.kubectl, ['kustomize', chart]);
+      : await run(ctx.kubectl, ['kustomize', ...(Object.keys(layout.vendor).length ? ['--load-restrictor', 'LoadRestrictionsNone'] : []), chart]);
   if (!r.ok) throw new Error(`rendering ${id} ${built.source.requested} (${layout.install}) failed: ${r.stderr.split('\n').filter((l) => !l.startsWith('# Warning')).slice(-5).join(' | ')}`);
   return parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj).filter((o) => o?.kind);
+}
+
+/**
+ * The tree to render: the source itself, or, where the layout vendors another component's
+ * manifests, a writable copy whose kustomizations point at that component's tree at the version
+ * the binary carries (its go.mod's, read from the binary), as the release step would write them.
+ */
+async function vendored(ctx: InstallContext, id: ComponentId, built: Built, vendor: Record<string, { component: string; path: string }>): Promise<string> {
+  if (!Object.keys(vendor).length) return built.source.dir;
+  const copy = join(ctx.cluster.dir, 'components', id, 'render');
+  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(copy, { recursive: true, mode: 0o700 });
+  const cp = await run('cp', ['-r', `${built.source.dir}/.`, copy]);
+  if (!cp.ok) throw new Error(`copying ${id}'s tree to render it: ${cp.stderr.trim()}`);
+  await run('chmod', ['-R', 'u+w', copy]);
+  for (const [at, v] of Object.entries(vendor)) {
+    const other = v.component as ComponentId;
+    const src = component(loadCatalog(), other).source;
+    const version = (src.kind === 'go' && embedded(built.provenance, src.module)) || component(loadCatalog(), id).versions.find((x) => x.tag === built.source.tag)?.bundles?.[other];
+    if (!version) throw new Error(`${id} ${built.source.requested}: ${at} names ${other}'s manifests, and neither its binary nor the catalog says which version`);
+    const tree = await resolveSource(other, version, ctx.sources ?? {});
+    writeFileSync(join(copy, at, 'kustomization.yaml'), stringify({ resources: [join(tree.dir, v.path)] }));
+    ctx.log?.(`${id} ${built.source.requested}: ${at} → ${other} ${version} ${v.path} (as its release step writes it)`);
+  }
+  return copy;
 }
 
 /** Server-side apply; CRDs first and waited to Established, since everything else may need them. */
@@ -89,16 +120,6 @@ export async function apply(ctx: InstallContext, dir: string, objs: Obj[], name:
   }
 }
 
-/** A kubeconfig that acts as the ServiceAccount: the admin identity impersonating it. */
-function impersonating(cluster: Cluster, namespace: string, sa: string, path: string): string {
-  const kc = parse(readFileSync(cluster.kubeconfig, 'utf8')) as { users: { user: Record<string, unknown> }[] };
-  for (const u of kc.users) {
-    u.user.as = `system:serviceaccount:${namespace}:${sa}`;
-    u.user['as-groups'] = ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'];
-  }
-  writeFileSync(path, stringify(kc), { mode: 0o600 });
-  return path;
-}
 
 export async function installProcess(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
   const log = ctx.log ?? (() => {});
@@ -108,7 +129,7 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   if (!mode) throw new Error(`the catalog does not say how ${id} ${version} runs as a process`);
   const dir = join(ctx.cluster.dir, 'components', id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const objs = (await render(ctx, id, built)).map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } }));
+  const objs: Obj[] = (await render(ctx, id, built)).map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } }));
   const named = (kind: string, name: string) => objs.find((o) => o.kind === kind && (o.metadata.name === name || o.metadata.name.endsWith(`-${name}`)));
   const deployment = named('Deployment', mode.deployment);
   if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
@@ -129,6 +150,10 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   // What the harness set beyond the shipped Deployment, said openly in what `installed` records.
   const settings: Record<string, string> = {};
   if (mode.config) {
+    if (mode.config.create && !named('ConfigMap', mode.config.configMap)) {
+      objs.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: mode.config.configMap, namespace, labels: { [COMPONENT_LABEL]: id } }, data: { [mode.config.key]: '{}\n' } } as Obj);
+      settings[`ConfigMap ${mode.config.configMap}`] = `made by the harness (${id} ${version} ships none; it would make one with its defaults)`;
+    }
     const cm = named('ConfigMap', mode.config.configMap) as (Obj & { data?: Record<string, string> }) | undefined;
     const text = cm?.data?.[mode.config.key];
     if (!text) throw new Error(`${id} ${version}: no ConfigMap ${mode.config.configMap} with ${mode.config.key} in its install manifests`);
@@ -191,39 +216,9 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   writeFileSync(join(dir, `${id}-owned.yaml`), owned.map((o) => stringify(o)).join('---\n'));
   log(`${id} ${version}: applying ${applied.length} objects from its own manifests`);
   await apply(ctx, dir, applied, id);
-  const pod = deployment.spec.template.spec;
-  const sa = pod.serviceAccountName ?? 'default';
-  const kubeconfig = impersonating(ctx.cluster, namespace, sa, paths.kubeconfig);
-  const args: string[] = [];
-  for (const a of mode.args) args.push(await fill(a));
-  const flagOf = (a: string) => a.split('=')[0];
-  const container = pod.containers[0];
-  const own = ((container.args ?? []) as string[]).filter((a) => !args.some((x) => flagOf(x) === flagOf(a)));
-  const env: Record<string, string> = { KUBECONFIG: kubeconfig };
-  for (const [k, v] of Object.entries(mode.env)) settings[k] = env[k] = await fill(v);
-  for (const e of (container.env ?? []) as { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]) {
-    if (e.value !== undefined) env[e.name] = e.value;
-    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
-  }
-  const logFile = join(dir, `${id}.log`);
-  log(`${id} ${version}: starting ${built.binary} as ${namespace}/${sa}`);
-  const started = startProcess(built.binary, [...own, ...args], { log: logFile, owner: dir, cwd: dir, env });
-  const deadline = Date.now() + (ctx.timeoutMs ?? 120_000);
-  if (mode.ready) {
-    const url = `http://127.0.0.1:${ports.health}${mode.ready}`;
-    try {
-      await waitFor(async () => (await get(url)).status === 200, {
-        intervalMs: 200,
-        check: () => {
-          if (started.exited()) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
-          if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url} in time; last lines of ${logFile}:\n${tail(logFile)}`);
-        },
-      });
-    } catch (e) {
-      await stopProcesses([started.pid], dir, 1000);
-      throw e;
-    }
-  }
+  const pod = deployment.spec.template.spec as PodSpec;
+  const started = await playPod(ctx, { id, version, binary: built.binary, mode, pod, namespace, dir, fill, settings, cwd: mode.cwd === '{src}' ? built.source.dir : dir });
+  const sa = started.serviceAccount;
   const installed: Installed = {
     component: id,
     version,
@@ -231,14 +226,16 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     namespace,
     serviceAccount: sa,
     manifest: join(dir, `${id}-owned.yaml`),
-    process: { pid: started.pid, log: logFile, ports, args: [...own, ...args] },
+    process: { pid: started.pid, log: started.log, ports, args: started.args },
     settings,
     provenance: built.provenance,
   };
+  if (mode.plays.length) installed.player = startPlayer(ctx, dir, mode.plays);
   writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
   log(`${id} ${version}: ready (pid ${started.pid})`);
   return installed;
 }
+
 
 /**
  * Removes what the install made, in the order a controller needs: its custom resources while it
@@ -256,6 +253,7 @@ export async function uninstall(ctx: InstallContext, installed: Installed): Prom
   if (crds.length) await step('custom resources', [crds.join(','), '--all', '--all-namespaces']);
   const hooks = owned.filter((o) => o.kind.endsWith('WebhookConfiguration')).map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
   if (hooks.length) await step('webhook configurations', hooks);
+  if (installed.player) await stopPlayer(installed.player);
   if (installed.process) await stopProcesses([installed.process.pid], dir, 2000);
   const mode = component(loadCatalog(), installed.component).process.find((p) => satisfies(loadCatalog(), installed.component, installed.version, p.range));
   for (const at of Object.keys(mode?.links ?? {})) {

@@ -1,0 +1,166 @@
+// The pod player. An operator of operators (codeflare-operator v0.0.4–v0.2.3) deploys other
+// components as Deployments of its own, naming their images (codeflare-operator@v0.2.3
+// controllers/defaults.go: mcad-controller:release-v1.34.1, instascale-controller:v0.0.8). Where no
+// pod runs a process (the local provider's fake nodes), each such Deployment is played: the
+// component the image names (the catalog's image repositories and tag prefixes), built at the
+// image's version — from the Go module proxy or a git source — runs as a host process with the
+// pod's arguments and environment, under the pod's ServiceAccount. One watcher per controller whose
+// catalog process mode `plays` components; it is a process of its own (it outlives the setup that
+// starts it), stopped with the controller, and writes what it played to a state file.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
+import { satisfies } from '../../../matrix/versions.js';
+import { run } from '../../exec.js';
+import { writeAtomic } from '../../files.js';
+import { startProcess, stopProcesses, processesUnder } from '../../processes.js';
+import { freePort } from '../../providers/local/provision.js';
+import { buildComponent } from '../build.js';
+import { resolveSource } from '../source.js';
+import type { Provenance } from '../types.js';
+import type { InstallContext } from './index.js';
+import { COMPONENT_LABEL, playPod, type PodSpec } from './pod.js';
+
+export type Player = { pid: number; log: string; state: string; dir: string };
+
+/** One Deployment the player saw, and what it did with it. */
+export type Played = {
+  deployment: string;
+  uid: string;
+  image: string;
+  component: ComponentId;
+  version: string;
+  phase: 'building' | 'running' | 'failed' | 'stopped';
+  pid?: number;
+  log?: string;
+  error?: string;
+  provenance?: Provenance;
+};
+
+/** The component and version an image reference names, among `ids` (repository, then tag prefix + version). */
+export function imageComponent(image: string, ids: string[]): { id: ComponentId; version: string } | undefined {
+  const at = image.lastIndexOf(':');
+  if (at < 0 || image.slice(at).includes('/')) return undefined;
+  const repository = image.slice(0, at);
+  const tag = image.slice(at + 1);
+  for (const c of loadCatalog().components) {
+    if (!ids.includes(c.id) || c.image?.repository !== repository) continue;
+    const prefix = c.image.tagPrefix;
+    if (tag.startsWith(prefix) && /^v\d+\.\d+\.\d+/.test(tag.slice(prefix.length))) return { id: c.id, version: tag.slice(prefix.length) };
+  }
+  return undefined;
+}
+
+export function readPlayed(p: Player): Played[] {
+  try {
+    return JSON.parse(readFileSync(p.state, 'utf8')) as Played[];
+  } catch {
+    return [];
+  }
+}
+
+/** Starts the watcher for the Deployments a controller makes; `dir` is the controller's folder. */
+export function startPlayer(ctx: InstallContext, dir: string, plays: string[]): Player {
+  const home = join(dir, 'played');
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const args = join(home, 'player.json');
+  const { log: _l, ...rest } = ctx;
+  writeAtomic(args, JSON.stringify({ ctx: rest, plays, home }) + '\n', 0o600);
+  const log = join(home, 'player.log');
+  const me = fileURLToPath(import.meta.url);
+  const started = startProcess(process.execPath, ['--import', 'tsx', me, args], { log, owner: home, cwd: join(me, '..', '..', '..', '..') });
+  ctx.log?.(`pod player started (pid ${started.pid}): Deployments with images of ${plays.join(', ')} are played by their binaries`);
+  return { pid: started.pid, log, state: join(home, 'played.json'), dir: home };
+}
+
+/** Stops the watcher, then every process it started. */
+export async function stopPlayer(p: Player): Promise<void> {
+  await stopProcesses([p.pid], p.dir, 2000);
+  await Promise.all(processesUnder(p.dir).map((x) => stopProcesses([x.pid], x.owner, 2000)));
+}
+
+type DeploymentObj = { metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> }; spec: { template: { spec: PodSpec & { containers: { image: string }[] } } } };
+
+async function main(argsFile: string): Promise<void> {
+  const { ctx, plays, home } = JSON.parse(readFileSync(argsFile, 'utf8')) as { ctx: InstallContext; plays: string[]; home: string };
+  const c: InstallContext = { ...ctx, log: (l) => console.log(`${new Date().toISOString()} ${l}`) };
+  const kubectl = (args: string[]) => run(c.kubectl, ['--kubeconfig', c.cluster.kubeconfig, ...args], { timeout: 60_000 });
+  const played = new Map<string, Played>();
+  const save = () => writeAtomic(join(home, 'played.json'), JSON.stringify([...played.values()], null, 2) + '\n');
+  save();
+  for (;;) {
+    const r = await kubectl(['get', 'deployments', '--all-namespaces', '-o', 'json']);
+    const items = r.ok ? (JSON.parse(r.stdout) as { items: DeploymentObj[] }).items : [];
+    const seen = new Set<string>();
+    for (const d of items) {
+      if (d.metadata.labels?.[COMPONENT_LABEL]) continue; // installed by the harness itself
+      const image = d.spec.template.spec.containers[0]?.image ?? '';
+      const named = imageComponent(image, plays);
+      if (!named) continue;
+      const key = `${d.metadata.namespace}/${d.metadata.name}`;
+      seen.add(d.metadata.uid);
+      if (played.get(key)?.uid === d.metadata.uid) continue;
+      const entry: Played = { deployment: key, uid: d.metadata.uid, image, component: named.id, version: named.version, phase: 'building' };
+      played.set(key, entry);
+      save();
+      try {
+        entry.provenance = await play(c, d, entry, join(home, `${d.metadata.namespace}-${d.metadata.name}`), kubectl);
+        entry.phase = 'running';
+      } catch (e) {
+        entry.phase = 'failed';
+        entry.error = (e as Error).message;
+        c.log?.(`${key}: ${entry.error}`);
+      }
+      save();
+    }
+    // A Deployment gone (its custom resource deleted): its process goes too.
+    for (const p of played.values()) {
+      if (p.phase !== 'running' || seen.has(p.uid) || !r.ok) continue;
+      await Promise.all(processesUnder(join(home, p.deployment.replace('/', '-'))).map((x) => stopProcesses([x.pid], x.owner, 2000)));
+      p.phase = 'stopped';
+      c.log?.(`${p.deployment}: gone, its ${p.component} process stopped`);
+      save();
+    }
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
+
+/** Builds the component the Deployment's image names and runs it as the Deployment's pod would. */
+async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: string, kubectl: (a: string[]) => ReturnType<typeof run>): Promise<Provenance> {
+  const { component: id, version } = entry;
+  const catalog = loadCatalog();
+  const mode = component(catalog, id).process.find((p) => satisfies(catalog, id, version, p.range));
+  if (!mode) throw new Error(`${id} ${version} (image ${entry.image}): the catalog does not say how it runs as a process`);
+  ctx.log?.(`${entry.deployment}: image ${entry.image} is ${id} ${version}: building`);
+  const built = await buildComponent(await resolveSource(id, version, ctx.sources ?? {}), { sources: ctx.sources ?? {}, log: (l) => ctx.log?.(l) });
+  mkdirSync(join(dir, 'tmp'), { recursive: true, mode: 0o700 });
+  const namespace = d.metadata.namespace;
+  const ports: Record<string, number> = {};
+  const paths: Record<string, string> = { kubeconfig: join(dir, 'kubeconfig'), config: join(dir, 'config.yaml'), certdir: join(dir, 'certs'), namespace, tmpdir: join(dir, 'tmp') };
+  const fill = async (text: string): Promise<string> => {
+    let out = text.replace(/\{(kubeconfig|config|certdir|namespace|tmpdir)\}/g, (_, k: string) => paths[k]!);
+    for (const [, port] of text.matchAll(/\{port:(\w+)\}/g)) out = out.replace(`{port:${port}}`, String((ports[port!] ??= await freePort())));
+    return out;
+  };
+  // The pod's environment from ConfigMaps (envFrom), as the kubelet would give it.
+  const envFrom: Record<string, string> = {};
+  for (const ref of d.spec.template.spec.containers[0]?.envFrom ?? []) {
+    if (!ref.configMapRef) continue;
+    const cm = await kubectl(['get', 'configmap', '-n', namespace, ref.configMapRef.name, '-o', 'json']);
+    if (cm.ok) Object.assign(envFrom, (JSON.parse(cm.stdout) as { data?: Record<string, string> }).data ?? {});
+  }
+  const settings: Record<string, string> = {};
+  const started = await playPod(ctx, { id, version, binary: built.binary, mode, pod: d.spec.template.spec, namespace, dir, fill, settings, cwd: dir, envFrom });
+  entry.pid = started.pid;
+  entry.log = started.log;
+  ctx.log?.(`${entry.deployment}: ${id} ${version} running (pid ${started.pid}, args ${started.args.join(' ')})`);
+  return { ...built.provenance, differences: [...built.provenance.differences, `played for Deployment ${entry.deployment} (image ${entry.image}) by the binary built here, as a host process`] };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && existsSync(process.argv[2] ?? '')) {
+  main(process.argv[2]!).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,73 @@
+// Playing a pod: a component's binary as a host process standing in for one pod of a Deployment —
+// its arguments, environment and ServiceAccount — for installs (process mode) and the pod player.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import type { ComponentId, ProcessMode } from '../../../matrix/catalog/index.js';
+import { startProcess, stopProcesses, tail } from '../../processes.js';
+import { get, waitFor } from '../../providers/local/http.js';
+import type { Cluster } from '../../providers/provider.js';
+import type { InstallContext } from './index.js';
+
+export const COMPONENT_LABEL = 'codeflare-matrix.io/component';
+
+/** A kubeconfig that acts as the ServiceAccount: the admin identity impersonating it. */
+function impersonating(cluster: Cluster, namespace: string, sa: string, path: string): string {
+  const kc = parse(readFileSync(cluster.kubeconfig, 'utf8')) as { users: { user: Record<string, unknown> }[] };
+  for (const u of kc.users) {
+    u.user.as = `system:serviceaccount:${namespace}:${sa}`;
+    u.user['as-groups'] = ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'];
+  }
+  writeFileSync(path, stringify(kc), { mode: 0o600 });
+  return path;
+}
+
+export type PodSpec = {
+  serviceAccountName?: string;
+  containers: { args?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; envFrom?: { configMapRef?: { name: string } }[] }[];
+};
+
+/**
+ * Plays a pod: the component's binary as a host process with the pod's arguments (the catalog's
+ * flags in place of the same flags) and environment, under the pod's ServiceAccount (impersonated),
+ * waited until its readiness endpoint answers. Shared by installs and by the pod player.
+ */
+export async function playPod(
+  ctx: InstallContext,
+  o: { id: ComponentId; version: string; binary: string; mode: ProcessMode; pod: PodSpec; namespace: string; dir: string; fill: (t: string) => Promise<string>; settings: Record<string, string>; cwd: string; envFrom?: Record<string, string> },
+): Promise<{ pid: number; log: string; args: string[]; serviceAccount: string }> {
+  const { id, version, mode, pod, namespace, dir, fill, settings } = o;
+  const sa = pod.serviceAccountName ?? 'default';
+  const kubeconfig = impersonating(ctx.cluster, namespace, sa, await fill('{kubeconfig}'));
+  const args: string[] = [];
+  for (const a of mode.args) args.push(await fill(a));
+  const flagOf = (a: string) => a.split('=')[0];
+  const container = pod.containers[0]!;
+  const own = (container.args ?? []).filter((a) => !args.some((x) => flagOf(x) === flagOf(a)));
+  const env: Record<string, string> = { ...o.envFrom, KUBECONFIG: kubeconfig };
+  for (const [k, v] of Object.entries(mode.env)) settings[k] = env[k] = await fill(v);
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
+  }
+  const logFile = join(dir, `${id}.log`);
+  ctx.log?.(`${id} ${version}: starting ${o.binary} as ${namespace}/${sa}`);
+  const started = startProcess(o.binary, [...own, ...args], { log: logFile, owner: dir, cwd: o.cwd, env });
+  const deadline = Date.now() + (ctx.timeoutMs ?? 120_000);
+  if (mode.ready) {
+    const url = `http://127.0.0.1:${await fill('{port:health}')}${mode.ready}`;
+    try {
+      await waitFor(async () => (await get(url)).status === 200, {
+        intervalMs: 200,
+        check: () => {
+          if (started.exited()) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
+          if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url} in time; last lines of ${logFile}:\n${tail(logFile)}`);
+        },
+      });
+    } catch (e) {
+      await stopProcesses([started.pid], dir, 1000);
+      throw e;
+    }
+  }
+  return { pid: started.pid, log: logFile, args: [...own, ...args], serviceAccount: sa };
+}
