@@ -1,8 +1,11 @@
 // InstaScale e2e (era A, where the operator deploys it; in era B it is compiled in but off by
-// default): with the Machine API CRDs and a MachineSet present (no cloud: machines never boot),
-// an AppWrapper that cannot be placed and orders an instance type makes InstaScale scale a
-// MachineSet of that type up, and back down once the AppWrapper is deleted.
-import { test, expect, requires } from '../fixtures/index.js';
+// default): with the Machine API CRDs and a MachineSet present (no cloud here: machines never
+// boot), an AppWrapper that cannot be placed and orders an instance type makes InstaScale scale a
+// MachineSet of that type up; scaling back down once the AppWrapper is deleted waits for those
+// machines to be Ready first (instascale@v0.0.8 controllers/machineset.go, "REUSE: waiting for
+// machines"), which takes OpenShift's machine controllers and a cloud.
+import { test, expect, requires, type Kube } from '../fixtures/index.js';
+import type { Cell } from '../matrix/cell.js';
 import { apiOf, appWrapper, batchJob } from '../fixtures/objects.js';
 import { machineApiCrds, machineSet, machineSetApi } from '../fixtures/openshift.js';
 import { until } from '../harness/testing.js';
@@ -10,27 +13,43 @@ import { until } from '../harness/testing.js';
 const MACHINE_NS = 'openshift-machine-api';
 type MachineSet = { metadata: { name: string }; spec: { replicas?: number; template: { spec: { providerSpec: { value: { instanceType: string } } } } } };
 
+/** InstaScale deployed by the operator, a g4dn.xlarge MachineSet, and an AppWrapper ordering one that fits no node. */
+async function ordered(cell: Cell, kube: Kube, namespace: string) {
+  await machineApiCrds(kube);
+  // The operator deploys InstaScale from an InstaScale custom resource (its own e2e makes none: it
+  // needs the machine API), at the version the catalog says it deploys by default.
+  const is = apiOf('codeflare-operator', cell.versions['codeflare-operator']!, 'InstaScale')!;
+  await kube.custom.createNamespacedCustomObject({ ...is, namespace, body: { apiVersion: is.apiVersion, kind: 'InstaScale', metadata: { name: 'instascale' }, spec: {} } });
+  await until('InstaScale controller Available', async () => (await kube.apps.readNamespacedDeployment({ namespace, name: 'instascale-instascale' })).status?.availableReplicas === 1, 600_000);
+  await kube.core.createNamespace({ body: { metadata: { name: MACHINE_NS } } }).catch((e: { code?: number }) => {
+    if (e.code !== 409) throw e;
+  });
+  await kube.custom.createNamespacedCustomObject({ ...machineSetApi, namespace: MACHINE_NS, body: machineSet(`matrix-g4dn-${namespace.slice(-6)}`, MACHINE_NS, 'g4dn.xlarge') });
+  const sets = async () => ((await kube.custom.listNamespacedCustomObject({ ...machineSetApi, namespace: MACHINE_NS })) as { items: MachineSet[] }).items.filter((m) => m.spec.template.spec.providerSpec.value.instanceType === 'g4dn.xlarge');
+  const wanted = async () => (await sets()).reduce((n, m) => n + (m.spec.replicas ?? 0), 0);
+  const aw = apiOf('mcad', cell.versions.mcad!, 'AppWrapper')!;
+  const job = batchJob('needs-gpu', { cpu: '200' }); // fits no fake node: stays queued
+  const body = appWrapper(aw, 'needs-gpu', { ...job, metadata: { ...job.metadata, namespace } }, [{ replicas: 1, cpu: '200' }]) as { metadata: Record<string, unknown> };
+  body.metadata.labels = { orderedinstance: 'g4dn.xlarge' };
+  await kube.custom.createNamespacedCustomObject({ ...aw, namespace, body });
+  await until('a g4dn.xlarge MachineSet scaled up', async () => (await wanted()) >= 1, 180_000);
+  return { aw, wanted };
+}
+
 test.describe('InstaScale', { tag: '@instascale', annotation: requires({ components: ['instascale', 'mcad'], eras: ['A'], why: 'InstaScale is disabled by default in era B (instascale.enabled=false)' }) }, () => {
-  test('a queued AppWrapper ordering an instance type scales its MachineSet up, and down after deletion', async ({ cell, kube, namespace }) => {
-    await machineApiCrds(kube);
-    await kube.core.createNamespace({ body: { metadata: { name: MACHINE_NS } } }).catch((e: { code?: number }) => {
-      if (e.code !== 409) throw e;
-    });
-    await kube.custom.createNamespacedCustomObject({ ...machineSetApi, namespace: MACHINE_NS, body: machineSet('matrix-g4dn', MACHINE_NS, 'g4dn.xlarge') });
-    const sets = async () => ((await kube.custom.listNamespacedCustomObject({ ...machineSetApi, namespace: MACHINE_NS })) as { items: MachineSet[] }).items.filter((m) => m.spec.template.spec.providerSpec.value.instanceType === 'g4dn.xlarge');
-    const wanted = async () => (await sets()).reduce((n, m) => n + (m.spec.replicas ?? 0), 0);
-    try {
-      const aw = apiOf('mcad', cell.versions.mcad!, 'AppWrapper')!;
-      const job = batchJob('needs-gpu', { cpu: '200' }); // fits no fake node: stays queued
-      const body = appWrapper(aw, 'needs-gpu', { ...job, metadata: { ...job.metadata, namespace } }, [{ replicas: 1, cpu: '200' }]) as { metadata: Record<string, unknown> };
-      body.metadata.labels = { orderedinstance: 'g4dn.xlarge' };
-      await kube.custom.createNamespacedCustomObject({ ...aw, namespace, body });
-      await until('a g4dn.xlarge MachineSet scaled up', async () => (await wanted()) >= 1, 180_000);
-      await kube.custom.deleteNamespacedCustomObject({ ...aw, namespace, name: 'needs-gpu' });
-      await until('scaled back down', async () => (await wanted()) === 0, 180_000);
-      expect(await wanted()).toBe(0);
-    } finally {
-      await kube.kubectl(['delete', 'namespace', MACHINE_NS, '--wait=false']);
-    }
+  test.afterEach(async ({ kube }) => {
+    await kube.kubectl(['delete', 'namespace', MACHINE_NS, '--wait=false']);
+  });
+
+  test('a queued AppWrapper ordering an instance type scales its MachineSet up', async ({ cell, kube, namespace }) => {
+    const { wanted } = await ordered(cell, kube, namespace);
+    expect(await wanted()).toBe(1);
+  });
+
+  test('once its machines are Ready, deleting the AppWrapper scales the MachineSet back down', { annotation: requires({ capabilities: ['openshift-machine-api'], why: 'machines that become Ready: OpenShift machine controllers and a cloud' }) }, async ({ cell, kube, namespace }) => {
+    const { aw, wanted } = await ordered(cell, kube, namespace);
+    await kube.custom.deleteNamespacedCustomObject({ ...aw, namespace, name: 'needs-gpu' });
+    await until('scaled back down', async () => (await wanted()) === 0, 180_000);
+    expect(await wanted()).toBe(0);
   });
 });

@@ -92,6 +92,13 @@ export const ProcessMode = z.object({
    * such Deployment is played by the component's binary at the image's version (player.ts).
    */
   plays: z.array(z.string()).default([]),
+  /**
+   * Objects the install applies once the controller is ready, as the component's own e2e setup
+   * applies them (an operator of operators' custom resources, the RBAC they need); a namespaced
+   * object without a namespace goes to the controller's. With `plays`, the install waits until every
+   * controller they make runs.
+   */
+  setup: z.array(z.object({ apiVersion: z.string(), kind: z.string(), metadata: z.object({ name: z.string(), namespace: z.string().optional() }).loose() }).loose()).default([]),
   /** The process's working directory: {dir} (the component's folder, the default) or {src} (its source tree, where code reads files relative to it). */
   cwd: z.enum(['{dir}', '{src}']).default('{dir}'),
   /** Kinds of the manifests that cannot work with an out-of-cluster controller (e.g. APIService, which needs a Service). */

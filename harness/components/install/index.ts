@@ -4,12 +4,12 @@
 // Deployment's ServiceAccount (impersonated), so the component's shipped RBAC is what is tested.
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../exec.js';
-import { stopProcesses } from '../../processes.js';
+import { stopProcesses, tail } from '../../processes.js';
 import { freePort } from '../../providers/local/provision.js';
 import { makePki } from '../../providers/local/pki.js';
 import type { Cluster, Log } from '../../providers/provider.js';
@@ -18,7 +18,8 @@ import { writeAtomic } from '../../files.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import type { Built, Provenance } from '../types.js';
 import type { Sources } from '../git.js';
-import { startPlayer, stopPlayer, type Player } from './player.js';
+import { readPlayed, startPlayer, stopPlayer, type Player } from './player.js';
+import type { ProcessMode } from '../../../matrix/catalog/index.js';
 import { COMPONENT_LABEL, playPod, type PodSpec } from './pod.js';
 import { embedded } from '../provenance.js';
 import { resolveSource } from '../source.js';
@@ -91,7 +92,8 @@ async function vendored(ctx: InstallContext, id: ComponentId, built: Built, vend
     const version = (src.kind === 'go' && embedded(built.provenance, src.module)) || component(loadCatalog(), id).versions.find((x) => x.tag === built.source.tag)?.bundles?.[other];
     if (!version) throw new Error(`${id} ${built.source.requested}: ${at} names ${other}'s manifests, and neither its binary nor the catalog says which version`);
     const tree = await resolveSource(other, version, ctx.sources ?? {});
-    writeFileSync(join(copy, at, 'kustomization.yaml'), stringify({ resources: [join(tree.dir, v.path)] }));
+    // kustomize takes no absolute root: relative to the kustomization, outside the tree (LoadRestrictionsNone)
+    writeFileSync(join(copy, at, 'kustomization.yaml'), stringify({ resources: [relative(join(copy, at), join(tree.dir, v.path))] }));
     ctx.log?.(`${id} ${built.source.requested}: ${at} → ${other} ${version} ${v.path} (as its release step writes it)`);
   }
   return copy;
@@ -232,10 +234,38 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   };
   if (mode.plays.length) installed.player = startPlayer(ctx, dir, mode.plays);
   writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
+  if (mode.setup.length) await setupObjects(ctx, installed, mode, namespace);
   log(`${id} ${version}: ready (pid ${started.pid})`);
   return installed;
 }
 
+
+/** What the component's e2e setup applies once it runs; with a player, waited until the controllers those objects make run. */
+async function setupObjects(ctx: InstallContext, installed: Installed, mode: ProcessMode, namespace: string): Promise<void> {
+  const cluster = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'];
+  const objs = mode.setup.map((o) => ({ ...o, metadata: { ...o.metadata, ...(cluster.includes(o.kind) ? {} : { namespace: o.metadata.namespace ?? namespace }), labels: { [COMPONENT_LABEL]: installed.component } } }) as Obj);
+  const dir = join(ctx.cluster.dir, 'components', installed.component);
+  await apply(ctx, dir, objs, `${installed.component}-setup`);
+  installed.settings.setup = objs.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`).join(', ');
+  // uninstalled with everything else the install made
+  writeFileSync(installed.manifest, [readFileSync(installed.manifest, 'utf8'), ...objs.filter((o) => o.kind !== 'Namespace' || !o.metadata.namespace).map((o) => stringify(o))].join('---\n'));
+  const player = installed.player;
+  const expected = objs.filter((o) => !cluster.includes(o.kind) && o.apiVersion !== 'v1').length;
+  if (!player) return;
+  const deadline = Date.now() + (ctx.timeoutMs ?? 600_000);
+  for (;;) {
+    const played = readPlayed(player);
+    const settled = played.filter((p) => p.phase !== 'building');
+    if (settled.length >= expected && settled.length === played.length) {
+      const failed = played.filter((p) => p.phase === 'failed');
+      if (failed.length) throw new Error(`${installed.component} ${installed.version} deployed ${failed.map((p) => `${p.component} ${p.version} (${p.deployment})`).join(', ')}, which did not run: ${failed[0]!.error?.split('\n')[0]}`);
+      ctx.log?.(`${installed.component} ${installed.version}: its controllers run: ${played.map((p) => `${p.component} ${p.version} (${p.deployment}, pid ${p.pid})`).join(', ')}`);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`${installed.component} ${installed.version}: the controllers its ${installed.settings.setup} deploy did not run in time (player log ${player.log}: ${tail(player.log, 3)})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
 
 /**
  * Removes what the install made, in the order a controller needs: its custom resources while it
