@@ -36,14 +36,17 @@ test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ c
     }
   });
 
-  test('v1.3 on: the RayCluster controller adds an Ingress or Route and NetworkPolicies', { annotation: requires({ components: ['kuberay'], versions: { 'codeflare-operator': '>=1.3.0' } }) }, async ({ cell, kube, namespace }) => {
-    const api = rayApi(cell.versions.kuberay!);
-    await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'rc', { workers: 1 }) });
-    const mine = ownedBy('RayCluster', 'rc');
-    const list = async (kind: string) => (JSON.parse((await kube.kubectl(['get', kind, '-n', namespace, '-o', 'json'])).stdout || '{"items":[]}') as { items: Owned[] }).items;
-    await until('NetworkPolicy owned by the RayCluster', async () => (await list('networkpolicies')).some(mine), 120_000);
-    expect((await list('ingresses')).some(mine)).toBe(true);
-  });
+  // codeflare-operator@v1.4.1 pkg/controllers/raycluster_controller.go: the dashboard Ingress first,
+  // then the NetworkPolicies (after looking up the DSCInitialization, an OpenShift AI object).
+  for (const kind of ['ingresses', 'networkpolicies']) {
+    test(`v1.3 on: the RayCluster controller adds its ${kind === 'ingresses' ? 'dashboard Ingress' : 'NetworkPolicies'} for a RayCluster`, { annotation: requires({ components: ['kuberay'], versions: { 'codeflare-operator': '>=1.3.0' } }) }, async ({ cell, kube, namespace }) => {
+      const api = rayApi(cell.versions.kuberay!);
+      await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'rc', { workers: 1 }) });
+      const mine = ownedBy('RayCluster', 'rc');
+      const list = async () => (JSON.parse((await kube.kubectl(['get', kind, '-n', namespace, '-o', 'json'])).stdout || '{"items":[]}') as { items: Owned[] }).items;
+      await until(`${kind} owned by the RayCluster`, async () => (await list()).some(mine), 120_000);
+    });
+  }
 
   test('v1.4.2 on: webhooks accept a valid RayCluster and AppWrapper and reject invalid ones', { annotation: requires({ components: ['kuberay', 'appwrapper'], versions: { 'codeflare-operator': '>=1.4.2' } }) }, async ({ cell, kube, namespace }) => {
     const check = (body: { metadata: { name: string } }) => dryRun(kube, namespace, body, test.info().outputPath(`${body.metadata.name}.json`));

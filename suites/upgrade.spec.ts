@@ -1,8 +1,11 @@
 // Release upgrade cells (strategy `release`): setup installed the previous stack, made a RayCluster,
 // then upgraded each component in place. What was made before must survive the upgrade and be
 // reconciled by the new controllers. (The integration suite then runs on the upgraded stack.)
-import { test, expect, requires } from '../fixtures/index.js';
-import { apiOf, rayApi } from '../fixtures/objects.js';
+import { test, expect, requires, type Kube } from '../fixtures/index.js';
+import { apiOf, rayApi, type Api } from '../fixtures/objects.js';
+import type { CellFixture } from '../fixtures/index.js';
+
+type Cell = CellFixture;
 import { getObj, gone, rayPods, rayReady } from '../fixtures/wait.js';
 import { until } from '../harness/testing.js';
 
@@ -21,18 +24,25 @@ test.describe('upgrade', { tag: '@upgrade', annotation: requires({ upgrade: true
   });
 });
 
-test.describe('upgrade with an AppWrapper in flight', { tag: '@upgrade', annotation: requires({ upgrade: true, components: ['kuberay', 'kueue', 'appwrapper'] }) }, () => {
-  test('an AppWrapper Running before the upgrade is Running after it, and the new controller removes what it wrapped when it is deleted', async ({ cell, kube }) => {
-    const pre = cell.state.preUpgrade;
-    const name = pre?.appWrappers?.[0];
-    expect(name, 'setup made an AppWrapper in flight before the upgrade').toBeDefined();
-    const aw = apiOf('appwrapper', cell.versions.appwrapper!, 'AppWrapper')!;
-    const ray = rayApi(cell.versions.kuberay!);
-    const phase = async () => ((await getObj(kube, aw, pre!.namespace, name!)) as { status?: { phase?: string } }).status?.phase;
-    expect(await phase()).toBe('Running');
-    await rayReady(kube, ray, pre!.namespace, name!, 2);
-    // reconciled by the new controller: deleting the AppWrapper removes the RayCluster it made
-    await kube.custom.deleteNamespacedCustomObject({ ...aw, namespace: pre!.namespace, name: name! });
-    await gone(kube, ray, pre!.namespace, name!);
+/** What setup made before the upgrade: its AppWrapper is still Running, and the new controller removes what it wrapped once it is deleted. */
+async function inFlight(cell: Cell, kube: Kube, aw: Api): Promise<void> {
+  const pre = cell.state.preUpgrade;
+  const name = pre?.appWrappers?.[0];
+  expect(name, 'setup made an AppWrapper in flight before the upgrade').toBeDefined();
+  const ray = rayApi(cell.versions.kuberay!);
+  const s = ((await getObj(kube, aw, pre!.namespace, name!)) as { status?: { phase?: string; state?: string } }).status;
+  expect(s?.phase ?? s?.state).toBe('Running'); // v1beta2 says phase, MCAD's v1beta1 state
+  await rayReady(kube, ray, pre!.namespace, name!, 2);
+  await kube.custom.deleteNamespacedCustomObject({ ...aw, namespace: pre!.namespace, name: name! });
+  await gone(kube, ray, pre!.namespace, name!);
+}
+
+test.describe('upgrade with an AppWrapper in flight', { tag: '@upgrade' }, () => {
+  test('an AppWrapper Running before the upgrade is Running after it, and the new controller removes what it wrapped when it is deleted', { annotation: requires({ upgrade: true, components: ['kuberay', 'kueue', 'appwrapper'] }) }, async ({ cell, kube }) => {
+    await inFlight(cell, kube, apiOf('appwrapper', cell.versions.appwrapper!, 'AppWrapper')!);
+  });
+
+  test('an MCAD AppWrapper dispatched before the upgrade is Running after it, and the new MCAD removes what it wrapped when it is deleted', { annotation: requires({ upgrade: true, components: ['kuberay', 'mcad'] }) }, async ({ cell, kube }) => {
+    await inFlight(cell, kube, apiOf('mcad', cell.versions.mcad!, 'AppWrapper')!);
   });
 });

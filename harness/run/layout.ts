@@ -24,6 +24,8 @@ export type CellState = {
   cluster?: Cluster & { reused: boolean; poolKey: string };
   installed: Installed[];
   sdk?: Sdk;
+  /** The cell's SDK installs but cannot run here: its tests fail with this. */
+  sdkError?: string;
   serverVersion?: string;
   /** Namespaces setup made with objects that must outlive an upgrade (upgrade cells). */
   preUpgrade?: { namespace: string; rayClusters: string[]; appWrappers?: string[] };

@@ -136,7 +136,13 @@ export const Component = z.object({
     z.object({ kind: z.literal('kubernetes') }),
   ]),
   image: z
-    .object({ repository: z.string(), tagPrefix: z.string().default(''), note: z.string().optional() })
+    .object({
+      repository: z.string(),
+      tagPrefix: z.string().default(''),
+      /** Image mode: environment set on the controller's container where the shipped one names an image no registry here serves. */
+      env: z.record(z.string(), z.string()).default({}),
+      note: z.string().optional(),
+    })
     .optional(),
   /** Floating tags the project publishes (dev on every push to main, stable when released as such). */
   channels: z.array(z.enum(['dev', 'stable', 'nightly', 'latest'])).default([]),

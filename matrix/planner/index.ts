@@ -121,7 +121,11 @@ export function completer(catalog: Catalog, axisIds: string[] = [], sources: Sou
       if (!refused || sources[id]) return [];
       return [`${id} ${v}: ${refused}; fix: name a git repository of ${component(catalog, id).repo} under sources: (~/.config/codeflare-matrix/sources.yaml or the config)`];
     });
-    return makeCell(era, versions, origin, { upgradeFrom: p.upgradeFrom, needs: needs(catalog, versions), violations: broken, unavailable });
+    // An upgrade's starting stack: what the proposal names, the earlier operator's own bundles, else the cell's.
+    const fromOp = p.upgradeFrom?.['codeflare-operator'];
+    const fromBundles = fromOp && fromOp !== op ? (component(catalog, 'codeflare-operator').versions.find((v) => v.tag === fromOp)?.bundles ?? {}) : {};
+    const upgradeFrom = p.upgradeFrom && (Object.fromEntries(Object.keys(versions).map((id) => [id, p.upgradeFrom![id as ComponentId] ?? fromBundles[id as ComponentId] ?? versions[id as ComponentId]])) as Versions);
+    return makeCell(era, versions, origin, { upgradeFrom, needs: needs(catalog, versions), violations: broken, unavailable });
   };
 }
 

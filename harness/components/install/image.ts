@@ -56,6 +56,15 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     settings.image = `${repository}:${tag} (the manifests say ${container.image})`;
     container.image = `${repository}:${tag}`;
   }
+  // Images the shipped environment names that no registry here serves, replaced as the catalog says.
+  const env = (container as Container & { env?: { name: string; value?: string }[] }).env ?? [];
+  for (const [name, value] of Object.entries(loads ? (component(catalog, id).image?.env ?? {}) : {})) {
+    const had = env.find((e) => e.name === name);
+    settings[name] = `${value}${had?.value ? ` (the manifests say ${had.value})` : ''}`;
+    if (had) had.value = value;
+    else env.push({ name, value });
+  }
+  (container as Container & { env?: unknown[] }).env = env;
   // Where images are loaded there is nothing to pull from: the loaded image is used.
   if (loads && (untagged || container.imagePullPolicy === 'Always')) {
     container.imagePullPolicy = 'IfNotPresent';

@@ -10,8 +10,11 @@ import type { Log } from '../provider.js';
 import { cachedImage, debianImage, filesImage, hashOf, INPUTS_LABEL, workDir } from './images.js';
 
 const PYTHON_BASE = 'codeflare-matrix/debian-python:bookworm';
-/** What KubeRay's pods call besides Ray: bash (its command wrapper), wget (its probes), ps/ip (Ray's own checks). */
-const PYTHON_PACKAGES = ['python3', 'python3-venv', 'bash', 'wget', 'ca-certificates', 'procps', 'iproute2'];
+/**
+ * What KubeRay's pods call besides Ray: bash (its command wrapper), wget (its probes), ps/ip (Ray's
+ * own checks); openssl for the CodeFlare Operator's create-cert init container (mTLS, era C–D).
+ */
+const PYTHON_PACKAGES = ['python3', 'python3-venv', 'bash', 'wget', 'ca-certificates', 'procps', 'iproute2', 'openssl'];
 
 /** Images this file knows how to make, by repository. */
 const makers: { match: RegExp; make: (tag: string, version: string, log: Log) => Promise<void> }[] = [
