@@ -33,6 +33,17 @@ test.describe('bad input', () => {
     expectUserError(await cli('plan', '-c', p), /components\.codeflare-operator/, /unknown codeflare-operator version v9\.9\.9/, /fix:/);
   });
 
+  test('checkouts and refs checked at plan time, with the place in the config', async () => {
+    const ref = config('bad-ref.yaml', 'kubernetes: ["1.31"]\ncomponents:\n  kuberay:\n    - ref: "v1.0.0; touch x"\n  kueue: [v0.11.6]\n  codeflare-sdk: [v0.38.2]\n');
+    expectUserError(await cli('plan', '-c', ref), /bad-ref\.yaml:4:7: components\.kuberay\[0\]: kuberay \{ref: v1\.0\.0; touch x\}: not a valid git ref name/, /check-ref-format/);
+    const missing = config('bad-path.yaml', `kubernetes: ["1.31"]\ncomponents:\n  kuberay: [{path: ${join(dir, 'nowhere')}}]\n  kueue: [v0.11.6]\n  codeflare-sdk: [v0.38.2]\n`);
+    expectUserError(await cli('plan', '-c', missing), /bad-path\.yaml:3:13: components\.kuberay\[0\]: .*nowhere does not exist/);
+    const other = config('bad-module.yaml', `kubernetes: ["1.31"]\nstrategy: chain\nchain: {component: kueue, ref: {path: ${dir}}}\ncomponents:\n  kuberay: [v1.3.2]\n  codeflare-sdk: [v0.38.2]\n`);
+    writeFileSync(join(dir, 'go.mod'), 'module example.com/not-kueue\n');
+    expectUserError(await cli('plan', '-c', other), /bad-module\.yaml:3:\d+: chain\.ref: kueue .*go\.mod is module example\.com\/not-kueue, not sigs\.k8s\.io\/kueue/);
+    expect(existsSync(join(repoRoot, 'x'))).toBe(false);
+  });
+
   test('an unquoted version that YAML reads as a number', async () => {
     const p = config('unquoted.yaml', 'kubernetes: [1.30]\n');
     expectUserError(await cli('plan', '-c', p), /unquoted\.yaml:1:14/, /1\.30 is read by YAML as the number 1\.3/, /quote it: "1\.30"/);
@@ -73,7 +84,7 @@ test.describe('commands', () => {
     const r = await cli('plan', '--out', out);
     expect(r.exitCode, r.all).toBe(0);
     // the default matrix: one operator row per era A–D, and era E cells (two upgrades: KubeRay; AppWrapper)
-    expect(r.stdout).toMatch(/strategy full, provider local, 6 cell/);
+    expect(r.stdout).toMatch(/strategy full, provider local, 8 cell/);
     expect(r.stdout).toMatch(/v0\.2\.3/);
     const cells = JSON.parse(readFileSync(out, 'utf8')).cells as { era: string; upgradeFrom?: unknown }[];
     expect(cells.map((c) => c.era)).toEqual(['A', 'B', 'C', 'D', 'E', 'E', 'E', 'E']);
@@ -84,7 +95,7 @@ test.describe('commands', () => {
   test('plan --github-matrix gives one job per cell', async () => {
     const r = await cli('plan', '--github-matrix');
     const m = JSON.parse(r.stdout) as { include: { cell: string }[] };
-    expect(m.include).toHaveLength(6);
+    expect(m.include).toHaveLength(8);
     const sharded = JSON.parse((await cli('plan', '--github-matrix', '--max-jobs', '1')).stdout) as { include: { shard: string; cells: string }[] };
     expect(sharded.include).toEqual([{ shard: '1/1', cells: m.include.map((i) => i.cell).join(',') }]);
   });

@@ -8,10 +8,10 @@ test('the JSON Schema file is generated from the config schema (npm run schema)'
   expect(file).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
 });
 
-test('the default config is valid and covers eras A and B', () => {
+test('the default config is valid and has one operator row per era A–D', () => {
   const { config } = loadConfig(defaultConfigPath);
   expect(config.provider).toBe('local');
-  expect(config.components['codeflare-operator']).toEqual(['v0.2.3', 'v1.2.0']);
+  expect(config.components['codeflare-operator']).toEqual(['v0.2.3', 'v1.2.0', 'v1.4.1', 'v1.16.0']);
 });
 
 test('defaults, durations and the config hash', () => {

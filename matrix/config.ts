@@ -89,7 +89,8 @@ export const MatrixConfig = z.strictObject({
 export type MatrixConfig = z.infer<typeof MatrixConfig>;
 export type SelectorSpec = z.infer<typeof Selector>;
 
-export type LoadedConfig = { config: MatrixConfig; path: string; hash: string; text: string };
+/** A loaded config; `place` gives file:line:col of a dotted place in it (components.kuberay[0]), for messages. */
+export type LoadedConfig = { config: MatrixConfig; path: string; hash: string; text: string; place: (dotted: string) => string | undefined };
 
 export function seconds(d: number | string): number {
   if (typeof d === 'number') return d;
@@ -141,7 +142,12 @@ export function parseConfig(text: string, path: string): LoadedConfig {
     throw new UserError(`${dotted || 'config'}: ${issue.message}`, where, 'see matrix/config.schema.json for the allowed keys and values');
   }
   const hash = createHash('sha256').update(JSON.stringify(parsed.data)).digest('hex').slice(0, 16);
-  return { config: parsed.data, path, hash, text };
+  const place = (dotted: string) => {
+    const keys = dotted.split(/\.|\[(\d+)\]/).filter((k) => k !== undefined && k !== '').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+    const node = doc.getIn(keys, true) as Node | undefined;
+    return isNode(node) && node.range ? at(node.range[0]) : undefined;
+  };
+  return { config: parsed.data, path, hash, text, place };
 }
 
 /** A union's own message is "Invalid input": say what the closest alternative wanted instead. */

@@ -1,5 +1,8 @@
 // Versions and selectors. A version in a cell is a catalog tag ("v1.2.0"), or a floating reference
 // that is resolved at install time: "dev", "ref:<git ref>", "path:<checkout>".
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execaSync } from 'execa';
 import semver from 'semver';
 import { UserError } from '../harness/errors.js';
 import type { Catalog, ComponentId } from './catalog/index.js';
@@ -44,6 +47,28 @@ export function newest(catalog: Catalog, id: ComponentId): string {
   return all.sort(semver.compare).at(-1)!;
 }
 
+/** A checkout for PR gating, checked before anything builds: a folder whose go.mod is the component's module. */
+function checkoutPath(comp: ReturnType<typeof component>, path: string, where: string): string {
+  if (comp.source.kind !== 'go') return path; // the SDK's checkout is a Python project: checked where it is installed
+  const dir = resolve(path);
+  if (!existsSync(dir)) throw new UserError(`${comp.id} {path: ${path}}: ${dir} does not exist`, where, `point it at a checkout of ${comp.source.module}`);
+  let text = '';
+  try {
+    text = readFileSync(join(dir, 'go.mod'), 'utf8');
+  } catch {
+    throw new UserError(`${comp.id} {path: ${path}}: ${dir} has no go.mod`, where, `point it at the module root of ${comp.source.module}${comp.source.tagPrefix ? ` (${comp.source.tagPrefix} in its repository)` : ''}`);
+  }
+  const mod = /^module\s+"?([^\s"]+)/m.exec(text)?.[1];
+  if (mod !== comp.source.module) throw new UserError(`${comp.id} {path: ${path}}: ${dir}/go.mod is module ${mod}, not ${comp.source.module}`, where, `point it at a checkout of ${comp.source.module}`);
+  return path;
+}
+
+/** A git ref as git itself accepts it (`git check-ref-format`), or a commit hash. */
+function gitRef(id: ComponentId, ref: string, where: string): string {
+  if (/^[0-9a-f]{7,40}$/.test(ref) || execaSync('git', ['check-ref-format', '--allow-onelevel', ref], { reject: false }).exitCode === 0) return ref;
+  throw new UserError(`${id} {ref: ${ref}}: not a valid git ref name`, where, 'use a branch, a tag or a commit hash (git check-ref-format)');
+}
+
 /** A selector as written in a matrix config. */
 export type Selector = string | { newest: number; range?: string } | { path: string } | { ref: string };
 
@@ -59,8 +84,8 @@ export function resolveSelector(catalog: Catalog, id: ComponentId, sel: Selector
   const known = comp.versions.map((v) => v.tag).sort((a, b) => semver.compare(a.slice(1), b.slice(1)));
   const some = known.slice(-4).join(', ');
   if (typeof sel === 'object') {
-    if ('path' in sel) return [`path:${sel.path}`];
-    if ('ref' in sel) return [`ref:${sel.ref}`];
+    if ('path' in sel) return [`path:${checkoutPath(comp, sel.path, where)}`];
+    if ('ref' in sel) return [`ref:${gitRef(id, sel.ref, where)}`];
     const inRange = sel.range ? known.filter((t) => semver.satisfies(t.slice(1), sel.range!, opts)) : known;
     if (inRange.length === 0) throw new UserError(`no ${id} release in range "${sel.range}"`, where, `newest known: ${some}`);
     return inRange.slice(-sel.newest);

@@ -141,6 +141,17 @@ export function normalizeDeclared(v: string): string {
 }
 
 export function plan(loaded: LoadedConfig, catalog: Catalog, override: { strategy?: MatrixConfig['strategy']; sources?: Sources } = {}): Plan {
+  try {
+    return planOf(loaded, catalog, override);
+  } catch (e) {
+    // A selector's error names its place in the config (components.kuberay[0]): say file:line.
+    const at = e instanceof UserError && e.where ? loaded.place?.(e.where) : undefined;
+    if (at && e instanceof UserError) throw new UserError(`${e.where}: ${e.message}`, at, e.fix);
+    throw e;
+  }
+}
+
+function planOf(loaded: LoadedConfig, catalog: Catalog, override: { strategy?: MatrixConfig['strategy']; sources?: Sources }): Plan {
   const config = { ...loaded.config, ...(override.strategy ? { strategy: override.strategy } : {}) };
   const axes = resolveAxes(config, catalog);
   const sources = override.sources ?? {};
