@@ -5,7 +5,6 @@
 // deleting it removes what it wrapped.
 import { test, expect, requires, type Kube } from '../fixtures/index.js';
 import { apiOf, appWrapper, batchJob, rayApi, rayCluster, type Api } from '../fixtures/objects.js';
-import { queue } from '../fixtures/kueue.js';
 import { dryRun, getObj, gone, rayPods } from '../fixtures/wait.js';
 import { until } from '../harness/testing.js';
 
@@ -20,8 +19,8 @@ const queued = (api: Api, name: string, wrapped: { kind: string }) => appWrapper
 const phase = async (kube: Kube, api: Api, namespace: string, name: string) => ((await getObj(kube, api, namespace, name)) as unknown as AppWrapperObj).status?.phase;
 
 test.describe('AppWrapper', { tag: '@appwrapper', annotation: requires({ components: ['appwrapper', 'kueue'] }) }, () => {
-  test('a queued AppWrapper around a Job is suspended, admitted by Kueue, and Succeeds with its Job', async ({ cell, kube, namespace }) => {
-    const cleanup = await queue(kube, cell.versions.kueue!, namespace, 4);
+  test('a queued AppWrapper around a Job is suspended, admitted by Kueue, and Succeeds with its Job', async ({ cell, kube, namespace, quota }) => {
+    await quota(4);
     const api = awApi(cell.versions.appwrapper!);
     const made = (await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: queued(api, 'job', batchJob('job', { cpu: '250m' })) })) as AppWrapperObj;
     expect(made.spec.suspend).toBe(true); // held until Kueue admits it
@@ -33,11 +32,10 @@ test.describe('AppWrapper', { tag: '@appwrapper', annotation: requires({ compone
     // AppWrapper judges by its pods; the Job controller's status follows
     await until('its Job succeeded', async () => (await kube.batch.readNamespacedJob({ namespace, name: 'job' })).status?.succeeded === 1, 60_000);
     await kube.custom.deleteNamespacedCustomObject({ ...api, namespace, name: 'job' });
-    await cleanup();
   });
 
-  test('an AppWrapper around a RayCluster runs it; deleting the AppWrapper removes the RayCluster', { annotation: requires({ components: ['kuberay'] }) }, async ({ cell, kube, namespace }) => {
-    const cleanup = await queue(kube, cell.versions.kueue!, namespace, 4);
+  test('an AppWrapper around a RayCluster runs it; deleting the AppWrapper removes the RayCluster', { annotation: requires({ components: ['kuberay'] }) }, async ({ cell, kube, namespace, quota }) => {
+    await quota(4);
     const api = awApi(cell.versions.appwrapper!);
     const ray = rayApi(cell.versions.kuberay!);
     await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: queued(api, 'ray', rayCluster(ray, 'ray', { workers: 1 })) });
@@ -45,18 +43,16 @@ test.describe('AppWrapper', { tag: '@appwrapper', annotation: requires({ compone
     await until('head and worker Running', async () => (await rayPods(kube, namespace, 'ray')) === 2, 120_000);
     await kube.custom.deleteNamespacedCustomObject({ ...api, namespace, name: 'ray' });
     await gone(kube, ray, namespace, 'ray'); // with it
-    await cleanup();
   });
 
-  test('beyond the quota an AppWrapper stays suspended and nothing it wraps is made', async ({ cell, kube, namespace }) => {
-    const cleanup = await queue(kube, cell.versions.kueue!, namespace, 4);
+  test('beyond the quota an AppWrapper stays suspended and nothing it wraps is made', async ({ cell, kube, namespace, quota }) => {
+    await quota(4);
     const api = awApi(cell.versions.appwrapper!);
     await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: queued(api, 'big', batchJob('big', { cpu: '3', parallelism: 2 })) });
     await new Promise((r) => setTimeout(r, 8_000));
     expect(((await getObj(kube, api, namespace, 'big')) as unknown as AppWrapperObj).spec.suspend).toBe(true);
     await expect(kube.batch.readNamespacedJob({ namespace, name: 'big' })).rejects.toMatchObject({ code: 404 });
     await kube.custom.deleteNamespacedCustomObject({ ...api, namespace, name: 'big' });
-    await cleanup();
   });
 
   test('the webhooks accept a valid AppWrapper and refuse a podSet path that is not in what it wraps', async ({ cell, kube, namespace }) => {

@@ -6,12 +6,11 @@ import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf, rayApi } from '../fixtures/objects.js';
 import { sdkOptions, sdkScript } from '../fixtures/sdk-script.js';
 import { rayPods } from '../fixtures/wait.js';
-import { queue } from '../fixtures/kueue.js';
 import { until } from '../harness/testing.js';
 
 test.describe('integration', { tag: '@integration', annotation: requires({ components: ['codeflare-sdk', 'kuberay'] }) }, () => {
-  test('SDK up() → admitted → KubeRay pods Running → SDK sees READY → down() removes everything', async ({ cell, kube, namespace, sdk }) => {
-    const cleanup = cell.versions.kueue ? await queue(kube, cell.versions.kueue, namespace, 16) : async () => {};
+  test('SDK up() → admitted → KubeRay pods Running → SDK sees READY → down() removes everything', async ({ cell, kube, namespace, sdk, quota }) => {
+    if (cell.versions.kueue) await quota(16);
     const opts = JSON.stringify(sdkOptions(cell.versions));
     await sdk.ok(sdkScript, ['up', 'chain', namespace, opts]);
 
@@ -31,7 +30,6 @@ test.describe('integration', { tag: '@integration', annotation: requires({ compo
     const api = rayApi(cell.versions.kuberay!);
     await until('RayCluster gone', async () => ((await kube.custom.listNamespacedCustomObject({ ...api, namespace })) as { items: unknown[] }).items.length === 0);
     await until('pods gone', async () => (await kube.core.listNamespacedPod({ namespace })).items.length === 0, 120_000);
-    await cleanup();
   });
 
 });

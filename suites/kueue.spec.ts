@@ -3,26 +3,23 @@
 import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf, batchJob } from '../fixtures/objects.js';
 import { until } from '../harness/testing.js';
-import { queue } from '../fixtures/kueue.js';
 
 test.describe('Kueue', { tag: '@kueue', annotation: requires({ components: ['kueue'] }) }, () => {
-  test('a Job in a LocalQueue is suspended, admitted within quota and runs to completion', async ({ cell, kube, namespace }) => {
-    const cleanup = await queue(kube, cell.versions.kueue!, namespace, 4);
+  test('a Job in a LocalQueue is suspended, admitted within quota and runs to completion', async ({ cell, kube, namespace, quota }) => {
+    await quota(4);
     const job = await kube.batch.createNamespacedJob({ namespace, body: batchJob('small', { queue: 'lq', cpu: '250m' }) as never });
     expect(job.spec?.suspend).toBe(true); // Kueue's webhook suspends it until admitted
     await until('small completed', async () => (await kube.batch.readNamespacedJob({ namespace, name: 'small' })).status?.succeeded === 1, 120_000);
     const wl = apiOf('kueue', cell.versions.kueue!, 'Workload')!;
     const workloads = (await kube.custom.listNamespacedCustomObject({ ...wl, namespace })) as { items: { status?: { admission?: { clusterQueue?: string } } }[] };
     expect(workloads.items[0]?.status?.admission?.clusterQueue).toBe(namespace);
-    await cleanup();
   });
 
-  test('a Job beyond the quota stays suspended while the quota is used', async ({ cell, kube, namespace }) => {
-    const cleanup = await queue(kube, cell.versions.kueue!, namespace, 4);
+  test('a Job beyond the quota stays suspended while the quota is used', async ({ cell, kube, namespace, quota }) => {
+    await quota(4);
     await kube.batch.createNamespacedJob({ namespace, body: batchJob('big', { queue: 'lq', cpu: '3', parallelism: 2 }) as never });
     await new Promise((r) => setTimeout(r, 8_000));
     expect((await kube.batch.readNamespacedJob({ namespace, name: 'big' })).spec?.suspend).toBe(true);
     expect((await kube.core.listNamespacedPod({ namespace, labelSelector: 'job-name=big' })).items).toHaveLength(0);
-    await cleanup();
   });
 });

@@ -4,12 +4,11 @@
 import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf } from '../fixtures/objects.js';
 import { sdkOptions, sdkScript } from '../fixtures/sdk-script.js';
-import { queue } from '../fixtures/kueue.js';
 import { until } from '../harness/testing.js';
 
 test.describe('CodeFlare SDK', { tag: '@sdk', annotation: requires({ components: ['codeflare-sdk', 'kuberay'] }) }, () => {
-  test('ClusterConfiguration → up() creates the objects its version creates; down() removes them', async ({ cell, kube, namespace, sdk }) => {
-    const cleanup = cell.versions.kueue ? await queue(kube, cell.versions.kueue, namespace, 16) : async () => {};
+  test('ClusterConfiguration → up() creates the objects its version creates; down() removes them', async ({ cell, kube, namespace, sdk, quota }) => {
+    if (cell.versions.kueue) await quota(16);
     const opts = JSON.stringify(sdkOptions(cell.versions));
     await sdk.ok(sdkScript, ['up', 'demo', namespace, opts]);
     const sdkVersion = cell.versions['codeflare-sdk']!;
@@ -20,6 +19,5 @@ test.describe('CodeFlare SDK', { tag: '@sdk', annotation: requires({ components:
     if (cell.versions.kueue) expect(made.metadata.labels?.['kueue.x-k8s.io/queue-name']).toBe('lq');
     await sdk.ok(sdkScript, ['down', 'demo', namespace, opts]);
     await until(`${api.kind} demo gone`, async () => ((await kube.custom.listNamespacedCustomObject({ ...api, namespace })) as { items: unknown[] }).items.length === 0);
-    await cleanup();
   });
 });
