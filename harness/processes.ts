@@ -4,6 +4,8 @@
 // harness, and never a recycled pid.
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const MARKER = 'CODEFLARE_MATRIX_OWNER';
 
@@ -11,9 +13,19 @@ export const MARKER = 'CODEFLARE_MATRIX_OWNER';
  * after spawn could run between fork and exec, when the child still carries our environment). */
 export type Started = { pid: number; log: string; exited: () => boolean };
 
-/** Starts a detached process (it outlives the harness until stopped), output appended to `log`. */
-export function startProcess(bin: string, args: string[], o: { log: string; owner: string; cwd?: string; env?: Record<string, string> }): Started {
+const RESTART = join(dirname(fileURLToPath(import.meta.url)), 'restart.mjs');
+
+/** The line restart.mjs writes to the log when the program exits. */
+export const RESTARTED = /^codeflare-matrix: .* exited \(.*\); restart \d+/m;
+
+/**
+ * Starts a detached process (it outlives the harness until stopped), output appended to `log`;
+ * with `restart`, run again after every exit as a pod's container would be (restart.mjs; the pid is
+ * then the restarter's, and both carry the owner marker).
+ */
+export function startProcess(bin: string, args: string[], o: { log: string; owner: string; cwd?: string; env?: Record<string, string>; restart?: boolean }): Started {
   const fd = openSync(o.log, 'a', 0o600);
+  if (o.restart) [bin, args] = [process.execPath, [RESTART, bin, ...args]];
   try {
     const child = spawn(bin, args, {
       cwd: o.cwd,
@@ -58,6 +70,12 @@ export function processesUnder(prefix: string): { pid: number; owner: string }[]
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Stops a process and every other process of that exact owner (a restarter's program, say). */
+export async function stopOwned(pid: number, owner: string, graceMs = 5000): Promise<void> {
+  await stopProcesses([pid], owner, graceMs);
+  await stopProcesses(processesUnder(owner).filter((p) => p.owner === owner).map((p) => p.pid), owner, graceMs);
+}
 
 /** SIGTERM, then SIGKILL after `graceMs`; only pids that still carry the owner marker are signalled. */
 export async function stopProcesses(pids: number[], owner: string, graceMs = 5000): Promise<void> {

@@ -5,7 +5,8 @@
 // a teardown after a half-built setup knows exactly what to undo.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
+import { component, loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
+import { isFloating } from '../../matrix/versions.js';
 import type { Cell, Versions } from '../../matrix/cell.js';
 import type { Plan } from '../../matrix/planner/index.js';
 import { seconds } from '../../matrix/config.js';
@@ -33,11 +34,32 @@ export function installedComponents(cell: Cell): ComponentId[] {
   return (Object.keys(cell.versions) as ComponentId[]).filter((id) => era.install[id] === 'standalone');
 }
 
-async function buildAll(versions: Versions, ids: ComponentId[], step: (s: string) => void, sources: Sources): Promise<Partial<Record<ComponentId, Built>>> {
+/**
+ * Components compiled into the operator at another version than its go.mod's (a cell's axis, a
+ * chain's `dev`): module overrides for the operator's build, `dev` and refs resolved first.
+ */
+async function embeddedOverrides(cell: Cell, versions: Versions, sources: Sources): Promise<Record<string, string>> {
+  const catalog = loadCatalog();
+  const era = catalog.eras.find((e) => e.id === cell.era)!;
+  const out: Record<string, string> = {};
+  for (const id of Object.keys(versions) as ComponentId[]) {
+    const src = component(catalog, id).source;
+    // Only what the cell itself chose (an axis, a chain's dev); a published row is tested as released.
+    const chosen = ['axis', 'chain-dev', 'under-test'].includes(cell.origin[id] ?? '');
+    if (era.install[id] !== 'embedded-in-operator' || !chosen || src.kind !== 'go' || versions !== cell.versions) continue;
+    const v = versions[id]!;
+    out[src.module] = isFloating(v) ? (await resolveSource(id, v, sources)).resolved : v;
+  }
+  return out;
+}
+
+async function buildAll(cell: Cell, versions: Versions, ids: ComponentId[], step: (s: string) => void, sources: Sources): Promise<Partial<Record<ComponentId, Built>>> {
   const out: Partial<Record<ComponentId, Built>> = {};
+  const overrides = await embeddedOverrides(cell, versions, sources);
   for (const id of ids) {
-    step(`build ${id} ${versions[id]}`);
-    out[id] = await buildComponent(await resolveSource(id, versions[id]!, sources), { sources });
+    const ov = id === 'codeflare-operator' ? overrides : {};
+    step(`build ${id} ${versions[id]}${Object.keys(ov).length ? ` with ${Object.entries(ov).map(([m, v]) => `${m.split('/').pop()}@${v}`).join(', ')}` : ''}`);
+    out[id] = await buildComponent(await resolveSource(id, versions[id]!, sources), { sources, overrides: ov });
   }
   return out;
 }
@@ -55,8 +77,8 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
     const ids = installedComponents(cell);
     const t0 = Date.now();
     const sources = plan.sources ?? {};
-    const builds = await buildAll(cell.versions, ids, step, sources);
-    const previous = cell.upgradeFrom ? await buildAll(cell.upgradeFrom, ids.filter((id) => cell.upgradeFrom![id] && cell.upgradeFrom![id] !== cell.versions[id]), step, sources) : {};
+    const builds = await buildAll(cell, cell.versions, ids, step, sources);
+    const previous = cell.upgradeFrom ? await buildAll(cell, cell.upgradeFrom, ids.filter((id) => cell.upgradeFrom![id] && cell.upgradeFrom![id] !== cell.versions[id]), step, sources) : {};
     // A provider that loads images made here (kind) runs real pods: their images are made in setup.
     const loads = providerFor(plan.provider).capabilities.includes('load-images');
     const sdkVersion = cell.versions['codeflare-sdk'];

@@ -119,6 +119,7 @@ export function completer(catalog: Catalog, axisIds: string[] = [], sources: Sou
     const unavailable = (Object.entries(versions) as [ComponentId, string][]).flatMap(([id, v]) => {
       const refused = v === 'dev' ? goBranchRefused(catalog, id) : catalog.availability?.versions.find((x) => x.component === id && x.tag === v && x.status === 'missing')?.detail;
       if (!refused || sources[id]) return [];
+      if (component(catalog, id).source.kind === 'pypi') return [`${id} ${v}: ${refused}; fix: pin it (components.${id}: a release)`];
       return [`${id} ${v}: ${refused}; fix: name a git repository of ${component(catalog, id).repo} under sources: (~/.config/codeflare-matrix/sources.yaml or the config)`];
     });
     // An upgrade's starting stack: what the proposal names, the earlier operator's own bundles, else the cell's.
@@ -132,6 +133,7 @@ export function completer(catalog: Catalog, axisIds: string[] = [], sources: Sou
 /** The proxy here answers no branch query (`dev`) of a Go component (recorded beside availability). */
 function goBranchRefused(catalog: Catalog, id: ComponentId): string | undefined {
   const c = component(catalog, id);
+  if (c.source.kind === 'pypi') return `PyPI publishes releases only, no ${id} dev`;
   return c.source.kind === 'go' && catalog.availability?.branches === 'refused' ? `the Go module proxy answers no branch query (${c.source.branch})` : undefined;
 }
 

@@ -1,5 +1,5 @@
 // Planner strategies. Each proposes combinations; planner/index.ts completes and checks them.
-import type { ComponentId } from '../catalog/index.js';
+import { component, type ComponentId } from '../catalog/index.js';
 import { eraOf, type Versions } from '../cell.js';
 import { resolveSelector } from '../versions.js';
 import { UserError } from '../../harness/errors.js';
@@ -70,7 +70,8 @@ function chain(input: StrategyInput): StrategyOutput {
   }
   const under = config.chain.component;
   const [ref] = resolveSelector(catalog, under, config.chain.ref, 'chain.ref');
-  const upstream = above(input, under);
+  // `dev` of everything above; PyPI has no dev of the SDK, so an SDK the config pins stays pinned.
+  const upstream = above(input, under).filter((id) => !(component(catalog, id).source.kind === 'pypi' && axes[id]));
   const pinned: Axes = { ...axes, [under]: [ref!] };
   for (const id of upstream) pinned[id] = ['dev'];
   const origin = Object.fromEntries([[under, 'under-test'], ...upstream.map((id) => [id, 'chain-dev'])]);

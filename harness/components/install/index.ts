@@ -9,7 +9,7 @@ import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../exec.js';
-import { stopProcesses, tail } from '../../processes.js';
+import { stopOwned, tail } from '../../processes.js';
 import { freePort } from '../../providers/local/provision.js';
 import { makePki } from '../../providers/local/pki.js';
 import type { Cluster, Log } from '../../providers/provider.js';
@@ -284,7 +284,7 @@ export async function uninstall(ctx: InstallContext, installed: Installed): Prom
   const hooks = owned.filter((o) => o.kind.endsWith('WebhookConfiguration')).map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
   if (hooks.length) await step('webhook configurations', hooks);
   if (installed.player) await stopPlayer(installed.player);
-  if (installed.process) await stopProcesses([installed.process.pid], dir, 2000);
+  if (installed.process) await stopOwned(installed.process.pid, dir, 2000);
   const mode = component(loadCatalog(), installed.component).process.find((p) => satisfies(loadCatalog(), installed.component, installed.version, p.range));
   for (const at of Object.keys(mode?.links ?? {})) {
     try {
@@ -314,7 +314,7 @@ export async function upgradeProcess(ctx: InstallContext, from: Installed, built
   const crds = (await render(ctx, id, built)).filter((o) => o.kind === 'CustomResourceDefinition');
   ctx.log?.(`${id}: upgrading ${from.version} → ${built.source.requested}, CRDs first`);
   await apply(ctx, dir, crds.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } })), `${id}-upgrade`);
-  if (from.process) await stopProcesses([from.process.pid], dir, 2000);
+  if (from.process) await stopOwned(from.process.pid, dir, 2000);
   const next = await installComponent(ctx, id, built);
   const now = new Set(parseAllDocuments(readFileSync(join(dir, `${id}-owned.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter((o) => o?.kind).map(key));
   const stale = old.filter((o) => !now.has(key(o)) && o.kind !== 'CustomResourceDefinition');

@@ -105,7 +105,11 @@ test('KubeRay upgraded in place v1.0.0 → v1.3.2: CRDs first, a RayCluster made
   const b = await upgradeProcess(ctx, a, await buildComponent(await resolveSource('kuberay', 'v1.3.2')));
   expect(b.version).toBe('v1.3.2');
   expect(b.namespace).toBe('default'); // KubeRay moved from ray-system to default in v1.3.0
-  expect(processesUnder(join(cluster.dir, 'components', 'kuberay'))).toHaveLength(1);
+  // only the new controller: its restarter (restart.mjs, a pod's restartPolicy) and the v1.3.2 binary it runs
+  const left = processesUnder(join(cluster.dir, 'components', 'kuberay'));
+  expect(left.map((p) => p.pid)).toContain(b.process!.pid);
+  expect(left.map((p) => p.pid)).not.toContain(a.process!.pid);
+  expect(left).toHaveLength(2);
   const after = (await custom.getNamespacedCustomObject(rc)) as { metadata: { uid: string } };
   expect(after.metadata.uid).toBe(uid); // the same object survived the CRD upgrade
   // reconciled by v1.3.2: scale the workers and see a third one Running

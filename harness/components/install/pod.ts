@@ -1,10 +1,10 @@
 // Playing a pod: a component's binary as a host process standing in for one pod of a Deployment —
 // its arguments, environment and ServiceAccount — for installs (process mode) and the pod player.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { ComponentId, ProcessMode } from '../../../matrix/catalog/index.js';
-import { startProcess, stopProcesses, tail } from '../../processes.js';
+import { RESTARTED, startProcess, stopOwned, tail } from '../../processes.js';
 import { get, waitFor } from '../../providers/local/http.js';
 import type { Cluster } from '../../providers/provider.js';
 import type { InstallContext } from './index.js';
@@ -52,7 +52,9 @@ export async function playPod(
   }
   const logFile = join(dir, `${id}.log`);
   ctx.log?.(`${id} ${version}: starting ${o.binary} as ${namespace}/${sa}`);
-  const started = startProcess(o.binary, [...own, ...args], { log: logFile, owner: dir, cwd: o.cwd, env });
+  const from = existsSync(logFile) ? statSync(logFile).size : 0; // what this start writes comes after
+  const started = startProcess(o.binary, [...own, ...args], { log: logFile, owner: dir, cwd: o.cwd, env, restart: true });
+  const restarted = () => RESTARTED.test(readFileSync(logFile, 'utf8').slice(from));
   const deadline = Date.now() + (ctx.timeoutMs ?? 120_000);
   if (mode.ready) {
     const url = `http://127.0.0.1:${await fill('{port:health}')}${mode.ready}`;
@@ -60,12 +62,12 @@ export async function playPod(
       await waitFor(async () => (await get(url)).status === 200, {
         intervalMs: 200,
         check: () => {
-          if (started.exited()) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
+          if (started.exited() || restarted()) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
           if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url} in time; last lines of ${logFile}:\n${tail(logFile)}`);
         },
       });
     } catch (e) {
-      await stopProcesses([started.pid], dir, 1000);
+      await stopOwned(started.pid, dir, 1000);
       throw e;
     }
   }

@@ -1,0 +1,27 @@
+// Host processes as pods run them: restarted after they exit (restartPolicy Always), stopped whole.
+import { test, expect } from '@playwright/test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { until } from './testing.js';
+import { RESTARTED, alive, processesUnder, startProcess, stopOwned } from './processes.js';
+
+test('a process that exits is started again, as the kubelet would; stopping it stops both', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfm-restart-'));
+  try {
+    const log = join(dir, 'p.log');
+    // exits with 3 the first time (as an operator that restarts itself does), then keeps running
+    const script = 'if [ -f "$MARK" ]; then echo second; exec sleep 60; else touch "$MARK"; echo first; exit 3; fi';
+    const p = startProcess('sh', ['-c', script], { log, owner: dir, env: { MARK: join(dir, 'mark') }, restart: true });
+    await until('started a second time', async () => readFileSync(log, 'utf8').includes('second'), 15_000);
+    const text = readFileSync(log, 'utf8');
+    expect(text).toMatch(/first\ncodeflare-matrix: sh exited \(code 3\); restart 1 in 1 s\nsecond/);
+    expect(RESTARTED.test(text)).toBe(true);
+    expect(alive(p.pid, dir)).toBe(true);
+    expect(processesUnder(dir)).toHaveLength(2); // the restarter and its program
+    await stopOwned(p.pid, dir, 2000);
+    expect(processesUnder(dir)).toEqual([]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
