@@ -32,7 +32,7 @@ for (const e of built) {
     times.push(performance.now() - t);
   }
   const ov = Object.entries(e.manifest.overrides).map(([p, v]) => `${p.split('/').pop()}@${v}`).join(' ');
-  const version = source.tag ? `${source.tag} (checkout)` : source.resolved;
+  const version = source.origin === 'git' ? `${source.tag ?? source.resolved} (git ${source.commit?.slice(0, 12)})` : source.tag ? `${source.tag} (checkout)` : source.resolved;
   rows.push([e.id, version, ov, duration(e.manifest.buildSeconds * 1000), `${median(times).toFixed(2)} ms`, mib(e.manifest.binary.size)]);
 }
 console.log(table(['component', 'version', 'overrides', 'cold build', `warm (median of ${runs})`, 'MiB'], rows));

@@ -4,7 +4,7 @@
 // what it wraps; beyond the quota nothing is unwrapped; the webhooks refuse a malformed one;
 // deleting it removes what it wrapped.
 import { test, expect, requires, type Kube } from '../fixtures/index.js';
-import { apiOf, appWrapper, batchJob, rayApi, rayCluster, type Api } from '../fixtures/objects.js';
+import { apiOf, appWrapper, batchJob, deployment, rayApi, rayCluster, type Api } from '../fixtures/objects.js';
 import { dryRun, getObj, gone, rayPods } from '../fixtures/wait.js';
 import { until } from '../harness/testing.js';
 
@@ -43,6 +43,19 @@ test.describe('AppWrapper', { tag: '@appwrapper', annotation: requires({ compone
     await until('head and worker Running', async () => (await rayPods(kube, namespace, 'ray')) === 2, 120_000);
     await kube.custom.deleteNamespacedCustomObject({ ...api, namespace, name: 'ray' });
     await gone(kube, ray, namespace, 'ray'); // with it
+  });
+
+  // codeflare-operator@v1.16.0 test/e2e/deployment_appwrapper_test.go: Running, still Running a while later, gone with it.
+  test('an AppWrapper around a Deployment is admitted and Running, and stays so; deleting it removes the Deployment', async ({ cell, kube, namespace, quota }) => {
+    await quota(4);
+    const api = awApi(cell.versions.appwrapper!);
+    await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: queued(api, 'deploy', deployment('deploy', { replicas: 2 })) });
+    await until('AppWrapper Running', async () => (await phase(kube, api, namespace, 'deploy')) === 'Running', 180_000);
+    await until('its Deployment available', async () => (await kube.apps.readNamespacedDeployment({ namespace, name: 'deploy' })).status?.availableReplicas === 2, 120_000);
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect(await phase(kube, api, namespace, 'deploy')).toBe('Running');
+    await kube.custom.deleteNamespacedCustomObject({ ...api, namespace, name: 'deploy' });
+    await until('its Deployment gone', async () => kube.apps.readNamespacedDeployment({ namespace, name: 'deploy' }).then(() => false, (e: { code?: number }) => e.code === 404), 120_000);
   });
 
   test('beyond the quota an AppWrapper stays suspended and nothing it wraps is made', async ({ cell, kube, namespace, quota }) => {

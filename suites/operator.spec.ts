@@ -4,9 +4,9 @@
 //   ≥ 1.4.2 its webhooks accept a valid and reject an invalid RayCluster and AppWrapper
 //   (era D's embedded AppWrapper controller: suites/appwrapper.spec.ts, as for the standalone one)
 import { test, expect, requires } from '../fixtures/index.js';
-import { apiOf, appWrapper, batchJob, rayApi, rayCluster } from '../fixtures/objects.js';
+import { apiOf, appWrapper, batchJob, rayApi, rayCluster, workloadImages } from '../fixtures/objects.js';
 import { until } from '../harness/testing.js';
-import { dryRun } from '../fixtures/wait.js';
+import { dryRun, rayReady } from '../fixtures/wait.js';
 import { imageComponent, readPlayed } from '../harness/components/install/player.js';
 
 type Owned = { metadata?: { ownerReferences?: { kind: string; name: string }[] } };
@@ -47,6 +47,26 @@ test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ c
       await until(`${kind} owned by the RayCluster`, async () => (await list()).some(mine), 120_000);
     });
   }
+
+  // codeflare-operator@v1.16.0 test/e2e/mnist_rayjob_raycluster_test.go, without MNIST: a RayJob
+  // submitted to a RayCluster the operator manages (its webhook mutated it: mTLS certificates from
+  // the create-cert init container) runs Ray to completion.
+  test('v1.3 on, real pods: a RayJob on a RayCluster the operator manages succeeds', { annotation: requires({ components: ['kuberay'], versions: { 'codeflare-operator': '>=1.3.0', kuberay: '>=1.0.0' }, capabilities: ['real-pods'] }) }, async ({ cell, kube, namespace }) => {
+    test.setTimeout(10 * 60_000);
+    const api = rayApi(cell.versions.kuberay!);
+    await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'rc', { workers: 1 }) });
+    await rayReady(kube, api, namespace, 'rc', 2, 300_000);
+    const job = { group: api.group, version: api.version, plural: 'rayjobs' };
+    const entrypoint = `python -c "import ray; ray.init(); print('cpus', ray.cluster_resources().get('CPU'))"`;
+    const submitter = { spec: { restartPolicy: 'Never', containers: [{ name: 'submitter', image: workloadImages.ray, resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } } }] } };
+    await kube.custom.createNamespacedCustomObject({ ...job, namespace, body: { apiVersion: api.apiVersion, kind: 'RayJob', metadata: { name: 'job' }, spec: { clusterSelector: { 'ray.io/cluster': 'rc' }, entrypoint, submitterPodTemplate: submitter } } });
+    type RayJob = { status?: { jobStatus?: string; jobDeploymentStatus?: string; message?: string } };
+    const done = await until('RayJob finished', async () => {
+      const s = ((await kube.custom.getNamespacedCustomObject({ ...job, namespace, name: 'job' })) as RayJob).status;
+      return ['SUCCEEDED', 'FAILED', 'STOPPED'].includes(s?.jobStatus ?? '') || s?.jobDeploymentStatus === 'Failed' ? s : undefined;
+    }, 480_000);
+    expect(done.jobStatus, JSON.stringify(done)).toBe('SUCCEEDED');
+  });
 
   test('v1.4.2 on: webhooks accept a valid RayCluster and AppWrapper and reject invalid ones', { annotation: requires({ components: ['kuberay', 'appwrapper'], versions: { 'codeflare-operator': '>=1.4.2' } }) }, async ({ cell, kube, namespace }) => {
     const check = (body: { metadata: { name: string } }) => dryRun(kube, namespace, body, test.info().outputPath(`${body.metadata.name}.json`));
