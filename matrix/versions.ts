@@ -60,7 +60,7 @@ function checkoutPath(comp: ReturnType<typeof component>, path: string, where: s
   }
   const mod = /^module\s+"?([^\s"]+)/m.exec(text)?.[1];
   if (mod !== comp.source.module) throw new UserError(`${comp.id} {path: ${path}}: ${dir}/go.mod is module ${mod}, not ${comp.source.module}`, where, `point it at a checkout of ${comp.source.module}`);
-  return path;
+  return dir; // absolute: the cell's processes run elsewhere
 }
 
 /** A git ref as git itself accepts it (`git check-ref-format`), or a commit hash. */
