@@ -13,6 +13,16 @@ export async function until<T>(what: string, f: () => Promise<T | undefined | fa
   }
 }
 
+/** The error a promise rejects with; fails when it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+}
+
 /** The API clients tests use, for a kubeconfig file. */
 export function clients(kubeconfig: string) {
   const kc = new KubeConfig();

@@ -12,20 +12,12 @@ import { carried, differences, embedded, parseBuildInfo } from './provenance.js'
 import { ensureSdk, sdkDir } from './sdk.js';
 import { pseudoCommit, resolveSource, tagVersion } from './source.js';
 import type { Provenance, Source } from './types.js';
+import { rejection } from '../testing.js';
 
 const KUBERAY = 'github.com/ray-project/kuberay/ray-operator';
 const OPERATOR = 'github.com/project-codeflare/codeflare-operator';
 const MCAD = 'github.com/project-codeflare/multi-cluster-app-dispatcher';
 const APPWRAPPER = 'github.com/project-codeflare/appwrapper';
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
 
 test('pseudo-versions name their commit; sub-module tags drop their directory', () => {
   expect(pseudoCommit('v0.0.0-20240220233004-dfd6c619452f')).toBe('dfd6c619452f');

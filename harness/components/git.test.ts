@@ -11,6 +11,7 @@ import { buildComponent } from './build.js';
 import { parseSources, resolveGit, type Sources } from './git.js';
 import { embedded } from './provenance.js';
 import { resolveSource } from './source.js';
+import { rejection } from '../testing.js';
 
 const OPERATOR = 'github.com/project-codeflare/codeflare-operator';
 const INSTASCALE = 'github.com/project-codeflare/instascale';
@@ -72,15 +73,6 @@ function sources(extra = ''): Sources {
   const text = `sources:\n  codeflare-operator: ./operator\n  instascale: { git: ${instascale}, prefer: git }\n  ${COMMON}: ./common\n${extra}`;
   writeFileSync(file, text);
   return parseSources(text, file);
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
 }
 
 test('a tag the proxy does not serve comes from the git source: commit, tree, read-only, provenance', async () => {
