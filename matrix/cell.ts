@@ -45,9 +45,10 @@ function canonical(v: Versions): [string, string][] {
     .sort(([a], [b]) => a.localeCompare(b));
 }
 
-export function cellId(era: string, versions: Versions, upgradeFrom?: Versions): string {
+/** `chosen`: components compiled into the operator that the cell names itself (built in or switched on: another stack). */
+export function cellId(era: string, versions: Versions, upgradeFrom?: Versions, chosen: string[] = []): string {
   const hash = createHash('sha256')
-    .update(JSON.stringify({ v: canonical(versions), from: upgradeFrom ? canonical(upgradeFrom) : null }))
+    .update(JSON.stringify({ v: canonical(versions), from: upgradeFrom ? canonical(upgradeFrom) : null, ...(chosen.length ? { chosen: [...chosen].sort() } : {}) }))
     .digest('hex')
     .slice(0, 8);
   const k8s = (versions.kubernetes ?? '').replace(/^v(\d+\.\d+).*/, '$1');
@@ -76,8 +77,9 @@ export function eraOf(catalog: Catalog, v: Versions): Era | undefined {
 }
 
 export function makeCell(era: Era, versions: Versions, origin: Cell['origin'], extra: Partial<Cell> = {}): Cell {
+  const chosen = (Object.keys(origin) as ComponentId[]).filter((id) => era.install[id] === 'embedded-in-operator' && ['axis', 'chain-dev', 'under-test'].includes(origin[id] ?? ''));
   return {
-    id: cellId(era.id, versions, extra.upgradeFrom),
+    id: cellId(era.id, versions, extra.upgradeFrom, chosen),
     era: era.id,
     title: cellTitle(era.id, versions, extra.upgradeFrom),
     versions,

@@ -45,13 +45,15 @@ async function embeddedOverrides(cell: Cell, versions: Versions, sources: Source
   for (const id of Object.keys(versions) as ComponentId[]) {
     const src = component(catalog, id).source;
     // Only what the cell itself chose (an axis, a chain's dev); a published row is tested as released.
-    const chosen = ['axis', 'chain-dev', 'under-test'].includes(cell.origin[id] ?? '');
-    if (era.install[id] !== 'embedded-in-operator' || !chosen || src.kind !== 'go' || versions !== cell.versions) continue;
+    if (era.install[id] !== 'embedded-in-operator' || !chosenBy(cell).includes(id) || src.kind !== 'go' || versions !== cell.versions) continue;
     const v = versions[id]!;
     out[src.module] = isFloating(v) ? (await resolveSource(id, v, sources)).resolved : v;
   }
   return out;
 }
+
+/** What the cell itself chose, rather than took from the operator or its row. */
+const chosenBy = (cell: Cell): ComponentId[] => (Object.keys(cell.origin) as ComponentId[]).filter((id) => ['axis', 'chain-dev', 'under-test'].includes(cell.origin[id] ?? ''));
 
 async function buildAll(cell: Cell, versions: Versions, ids: ComponentId[], step: (s: string) => void, sources: Sources): Promise<Partial<Record<ComponentId, Built>>> {
   const out: Partial<Record<ComponentId, Built>> = {};
@@ -112,7 +114,7 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
     save();
 
     const t2 = Date.now();
-    const ctx = installContext(state.cluster, log, seconds(plan.run.timeouts.install) * 1000, sources);
+    const ctx = { ...installContext(state.cluster, log, seconds(plan.run.timeouts.install) * 1000, sources), chosen: chosenBy(cell) };
     if (cell.upgradeFrom) {
       step('install the previous stack');
       const first = { ...builds, ...previous };

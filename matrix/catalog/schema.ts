@@ -70,6 +70,11 @@ export const ProcessMode = z.object({
       /** The manifests ship no such ConfigMap (the component would make one with its defaults): the harness makes it, with `set`. */
       create: z.boolean().default(false),
       set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+      /**
+       * More of `set` where the cell names a component itself (an axis), e.g. the operator's
+       * compiled-in InstaScale, off by default, switched on for a cell with an InstaScale axis.
+       */
+      when: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
     })
     .optional(),
   /**

@@ -10,7 +10,6 @@ import { loadCatalog, component, type ComponentId } from '../../../matrix/catalo
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../exec.js';
 import { stopOwned, tail } from '../../processes.js';
-import { freePort } from '../../providers/local/provision.js';
 import { makePki } from '../../providers/local/pki.js';
 import type { Cluster, Log } from '../../providers/provider.js';
 import { providerFor } from '../../providers/index.js';
@@ -20,7 +19,7 @@ import type { Built, Provenance } from '../types.js';
 import type { Sources } from '../git.js';
 import { readPlayed, startPlayer, stopPlayer, type Player } from './player.js';
 import type { ProcessMode } from '../../../matrix/catalog/index.js';
-import { COMPONENT_LABEL, playPod, type PodSpec } from './pod.js';
+import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
 import { embedded } from '../provenance.js';
 import { resolveSource } from '../source.js';
 
@@ -46,7 +45,16 @@ export type Installed = {
   provenance: Provenance;
 };
 
-export type InstallContext = { cluster: Cluster; kubectl: string; log?: Log; timeoutMs?: number; /** Git sources, for components built while installing (played pods). */ sources?: Sources };
+export type InstallContext = {
+  cluster: Cluster;
+  kubectl: string;
+  log?: Log;
+  timeoutMs?: number;
+  /** Git sources, for components built while installing (played pods). */
+  sources?: Sources;
+  /** Components the cell names itself (an axis, a chain's dev), for the catalog's `config.when`. */
+  chosen?: ComponentId[];
+};
 
 /** Fails with `why` when something listens on the port (on any interface, as a component binding ':port' would need). */
 function portFree(port: number, why: string): Promise<void> {
@@ -137,18 +145,7 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
 
   const namespace = deployment.metadata.namespace ?? 'default';
-  // Placeholders of the catalog's process data: {port:NAME} (a free port), {kubeconfig}, {config},
-  // {certdir}, {namespace} (the Deployment's), {tmpdir} (the process's TMPDIR, where Go's os.TempDir() points).
-  const ports: Record<string, number> = {};
-  const tmpdir = join(dir, 'tmp');
-  const certdir = mode.webhooks?.certDir?.replace('{tmpdir}', tmpdir) ?? join(dir, 'certs');
-  const paths = { kubeconfig: join(dir, 'kubeconfig'), config: join(dir, 'config.yaml'), certdir, namespace, tmpdir };
-  mkdirSync(paths.tmpdir, { recursive: true, mode: 0o700 });
-  const fill = async (text: string): Promise<string> => {
-    let out = text.replace(/\{(kubeconfig|config|certdir|namespace|tmpdir)\}/g, (_, k: keyof typeof paths) => paths[k]);
-    for (const [, port] of text.matchAll(/\{port:(\w+)\}/g)) out = out.replace(`{port:${port}}`, String((ports[port!] ??= await freePort())));
-    return out;
-  };
+  const { fill, ports, paths } = placeholders(dir, namespace, mode.webhooks?.certDir);
   // What the harness set beyond the shipped Deployment, said openly in what `installed` records.
   const settings: Record<string, string> = {};
   if (mode.config) {
@@ -160,7 +157,9 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     const text = cm?.data?.[mode.config.key];
     if (!text) throw new Error(`${id} ${version}: no ConfigMap ${mode.config.configMap} with ${mode.config.key} in its install manifests`);
     const doc = parseDocument(text);
-    for (const [path, value] of Object.entries(mode.config.set)) {
+    const chosen = Object.entries(mode.config.when).filter(([other]) => ctx.chosen?.includes(other as ComponentId));
+    for (const [other] of chosen) settings[`${other} named by the cell`] = Object.keys(mode.config.when[other]!).join(', ');
+    for (const [path, value] of Object.entries({ ...mode.config.set, ...Object.assign({}, ...chosen.map(([, set]) => set)) })) {
       const filled = typeof value === 'string' ? await fill(value) : value;
       doc.setIn(path.split('.'), typeof filled === 'string' && /^\d+$/.test(filled) ? Number(filled) : filled);
       settings[`${cm!.metadata.name}: ${path}`] = String(filled);

@@ -15,12 +15,11 @@ import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../exec.js';
 import { writeAtomic } from '../../files.js';
 import { startProcess, stopProcesses, processesUnder } from '../../processes.js';
-import { freePort } from '../../providers/local/provision.js';
 import { buildComponent } from '../build.js';
 import { resolveSource } from '../source.js';
 import type { Provenance } from '../types.js';
 import type { InstallContext } from './index.js';
-import { COMPONENT_LABEL, playPod, type PodSpec } from './pod.js';
+import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
 
 export type Player = { pid: number; log: string; state: string; dir: string };
 
@@ -134,15 +133,9 @@ async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: s
   if (!mode) throw new Error(`${id} ${version} (image ${entry.image}): the catalog does not say how it runs as a process`);
   ctx.log?.(`${entry.deployment}: image ${entry.image} is ${id} ${version}: building`);
   const built = await buildComponent(await resolveSource(id, version, ctx.sources ?? {}), { sources: ctx.sources ?? {}, log: (l) => ctx.log?.(l) });
-  mkdirSync(join(dir, 'tmp'), { recursive: true, mode: 0o700 });
   const namespace = d.metadata.namespace;
-  const ports: Record<string, number> = {};
-  const paths: Record<string, string> = { kubeconfig: join(dir, 'kubeconfig'), config: join(dir, 'config.yaml'), certdir: join(dir, 'certs'), namespace, tmpdir: join(dir, 'tmp') };
-  const fill = async (text: string): Promise<string> => {
-    let out = text.replace(/\{(kubeconfig|config|certdir|namespace|tmpdir)\}/g, (_, k: string) => paths[k]!);
-    for (const [, port] of text.matchAll(/\{port:(\w+)\}/g)) out = out.replace(`{port:${port}}`, String((ports[port!] ??= await freePort())));
-    return out;
-  };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const { fill } = placeholders(dir, namespace);
   // The pod's environment from ConfigMaps (envFrom), as the kubelet would give it.
   const envFrom: Record<string, string> = {};
   for (const ref of d.spec.template.spec.containers[0]?.envFrom ?? []) {

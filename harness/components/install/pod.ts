@@ -1,15 +1,34 @@
 // Playing a pod: a component's binary as a host process standing in for one pod of a Deployment —
 // its arguments, environment and ServiceAccount — for installs (process mode) and the pod player.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { ComponentId, ProcessMode } from '../../../matrix/catalog/index.js';
 import { RESTARTED, startProcess, stopOwned, tail } from '../../processes.js';
 import { get, waitFor } from '../../providers/local/http.js';
 import type { Cluster } from '../../providers/provider.js';
+import { freePort } from '../../providers/local/provision.js';
 import type { InstallContext } from './index.js';
 
 export const COMPONENT_LABEL = 'codeflare-matrix.io/component';
+
+/**
+ * Placeholders of the catalog's process data, for a controller's folder `dir`: {port:NAME} (a free
+ * port, the same one each time), {kubeconfig}, {config}, {certdir}, {namespace} (the Deployment's),
+ * {tmpdir} (the process's TMPDIR, where Go's os.TempDir() points).
+ */
+export function placeholders(dir: string, namespace: string, certDir?: string) {
+  const ports: Record<string, number> = {};
+  const tmpdir = join(dir, 'tmp');
+  const paths = { kubeconfig: join(dir, 'kubeconfig'), config: join(dir, 'config.yaml'), certdir: certDir?.replace('{tmpdir}', tmpdir) ?? join(dir, 'certs'), namespace, tmpdir };
+  mkdirSync(tmpdir, { recursive: true, mode: 0o700 });
+  const fill = async (text: string): Promise<string> => {
+    let out = text.replace(/\{(kubeconfig|config|certdir|namespace|tmpdir)\}/g, (_, k: keyof typeof paths) => paths[k]);
+    for (const [, port] of text.matchAll(/\{port:(\w+)\}/g)) out = out.replace(`{port:${port}}`, String((ports[port!] ??= await freePort())));
+    return out;
+  };
+  return { fill, ports, paths };
+}
 
 /** A kubeconfig that acts as the ServiceAccount: the admin identity impersonating it. */
 function impersonating(cluster: Cluster, namespace: string, sa: string, path: string): string {
