@@ -14,11 +14,12 @@ test.describe('integration', { tag: '@integration', annotation: requires({ compo
     const opts = JSON.stringify(sdkOptions(cell.versions));
     await sdk.ok(sdkScript, ['up', 'chain', namespace, opts]);
 
-    // admitted: by Kueue (a Workload for the RayCluster with an admission) or by MCAD (the AppWrapper dispatched)
+    // admitted: by Kueue (a Workload for the RayCluster with an admission) or by MCAD (the AppWrapper
+    // dispatched); with neither (era C) the SDK makes the RayCluster itself
     if (cell.versions.kueue) {
       const wl = apiOf('kueue', cell.versions.kueue, 'Workload')!;
       await until('Workload admitted', async () => ((await kube.custom.listNamespacedCustomObject({ ...wl, namespace })) as { items: { status?: { admission?: unknown } }[] }).items.some((w) => w.status?.admission));
-    } else {
+    } else if (cell.versions.mcad) {
       const aw = apiOf('codeflare-sdk', cell.versions['codeflare-sdk']!, 'AppWrapper')!;
       await until('AppWrapper dispatched', async () => /Running|Dispatched|Resuming/i.test(((await kube.custom.getNamespacedCustomObject({ ...aw, namespace, name: 'chain' })) as { status?: { state?: string; phase?: string } }).status?.state ?? ''));
     }

@@ -12,8 +12,8 @@ test.describe('CodeFlare SDK', { tag: '@sdk', annotation: requires({ components:
     const opts = JSON.stringify(sdkOptions(cell.versions));
     await sdk.ok(sdkScript, ['up', 'demo', namespace, opts]);
     const sdkVersion = cell.versions['codeflare-sdk']!;
-    // Through MCAD (eras A, B) the SDK wraps the RayCluster in an AppWrapper; with Kueue it creates the RayCluster.
-    const aw = !cell.versions.kueue ? apiOf('codeflare-sdk', sdkVersion, 'AppWrapper') : undefined;
+    // Through MCAD (eras A, B) the SDK wraps the RayCluster in an AppWrapper; otherwise it creates the RayCluster.
+    const aw = cell.versions.mcad && !cell.versions.kueue ? apiOf('codeflare-sdk', sdkVersion, 'AppWrapper') : undefined;
     const api = aw ?? apiOf('codeflare-sdk', sdkVersion, 'RayCluster')!;
     const made = (await kube.custom.getNamespacedCustomObject({ ...api, namespace, name: 'demo' })) as { metadata: { labels?: Record<string, string> } };
     if (cell.versions.kueue) expect(made.metadata.labels?.['kueue.x-k8s.io/queue-name']).toBe('lq');
