@@ -44,6 +44,11 @@ test.describe('bad input', () => {
     expect(existsSync(join(repoRoot, 'x'))).toBe(false);
   });
 
+  test('an empty config and a mistyped command: one line each, the latter with its suggestion', async () => {
+    expectUserError(await cli('plan', '-c', config('empty.yaml', '')), /empty\.yaml: the config is empty/);
+    expectUserError(await cli('plna'), /unknown command 'plna' \(Did you mean plan\?\)/);
+  });
+
   test('an unquoted version that YAML reads as a number', async () => {
     const p = config('unquoted.yaml', 'kubernetes: [1.30]\n');
     expectUserError(await cli('plan', '-c', p), /unquoted\.yaml:1:14/, /1\.30 is read by YAML as the number 1\.3/, /quote it: "1\.30"/);

@@ -22,7 +22,8 @@ for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCo
 
 // Sub-commands added with addCommand do not inherit these settings: every bad argument exits 2 with one line.
 const settle = (c: Command): void => {
-  c.exitOverride().configureOutput({ outputError: (s, write) => write(s.trimEnd().split('\n')[0] + '\n') });
+  // one line: commander's message, with its "(Did you mean …?)" suggestion when it makes one
+  c.exitOverride().configureOutput({ outputError: (s, write) => write(s.trimEnd().split('\n').map((l) => l.trim()).filter(Boolean).join(' ') + '\n') });
   c.commands.forEach(settle);
 };
 settle(program);

@@ -120,6 +120,7 @@ export function parseConfig(text: string, path: string): LoadedConfig {
   if (yamlError) throw new UserError(`malformed YAML: ${yamlError.message.split('\n')[0]}`, at(yamlError.pos[0]), 'fix the YAML syntax at that place');
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    if (raw === null || raw === undefined) throw new UserError('the config is empty', path, 'write at least kubernetes: ["1.31"] (see matrix.yaml)');
     throw new UserError('the config must be a YAML mapping', path, 'see matrix.yaml for an example');
   }
   const parsed = MatrixConfig.safeParse(raw);

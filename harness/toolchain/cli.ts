@@ -77,7 +77,7 @@ export function toolchainCommand(): Command {
         v = resolveKubernetesVersion(version);
       } else {
         v = version ?? pinned[c];
-        if (!/^v\d+\.\d+\.\d+$/.test(v)) throw new UserError(`not a ${c} version: "${v}"`, 'toolchain path', `use the form ${pinned[c]}`);
+        if (!/^v\d+\.\d+\.\d+$/.test(v)) throw new UserError(`"${v}" is not a version of ${c}`, 'toolchain path', `use the form ${pinned[c]}`);
       }
       // toolchainEntry checks the entry is whole before we hand its path out.
       console.log(join(toolchainEntry(c, v).dir, 'bin'));
