@@ -39,8 +39,13 @@ async function repo(dir: string, files: Record<string, string>, env: Record<stri
 
 const gitIn = (dir: string, ...args: string[]) => execa('git', ['-C', dir, ...args], { env: { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com', GIT_COMMITTER_DATE: '2025-01-02T03:04:05Z', GIT_AUTHOR_DATE: '2025-01-02T03:04:05Z' } });
 
+// A home of its own (its builds and trees stay out of the real cache), given back after the file:
+// the worker runs other files after this one.
+let realHome: string | undefined;
+
 test.beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'cfm-git-'));
+  realHome = process.env.CODEFLARE_MATRIX_HOME;
   process.env.CODEFLARE_MATRIX_HOME = join(root, 'home');
   // InstaScale v0.98.7: a version no proxy has, so the operator's requirement must come from git.
   instascale = join(root, 'instascale');
@@ -64,6 +69,8 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  if (realHome === undefined) delete process.env.CODEFLARE_MATRIX_HOME;
+  else process.env.CODEFLARE_MATRIX_HOME = realHome;
   await execa('chmod', ['-R', 'u+w', root]);
   rmSync(root, { recursive: true, force: true });
 });

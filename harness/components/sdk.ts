@@ -5,7 +5,7 @@
 // models break SDK 0.35–0.38); resolution `latest` asks for today's. sdk.json is written last: its
 // presence is what makes an installed SDK. A version that cannot install or import on this Python
 // leaves failed.json, so the next call says why at once instead of spending minutes in pip again.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -192,4 +192,16 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
     },
     { log, what: `codeflare-sdk ${tag}` },
   );
+}
+
+/**
+ * The environment an SDK user's Python runs in against a cluster: a home of its own whose
+ * ~/.kube/config is the cluster's (SDK versions before v0.30 look for that file,
+ * common/kubernetes_cluster/auth.py config_check, not $KUBECONFIG), and KUBECONFIG naming it.
+ */
+export function sdkEnv(kubeconfig: string, home: string): Record<string, string> {
+  mkdirSync(join(home, '.kube'), { recursive: true, mode: 0o700 });
+  copyFileSync(kubeconfig, join(home, '.kube', 'config'));
+  chmodSync(join(home, '.kube', 'config'), 0o600);
+  return { HOME: home, KUBECONFIG: join(home, '.kube', 'config'), PYTHONUNBUFFERED: '1' };
 }

@@ -10,7 +10,8 @@ import { clients, kueueQueue, until } from '../../testing.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
 import { installStack, uninstallStack } from './index.js';
-import { ensureSdk } from '../sdk.js';
+import { ensureSdk, sdkEnv } from '../sdk.js';
+import { join } from 'node:path';
 import { run } from '../../exec.js';
 import { apiOf, appWrapper, rayApi, rayCluster as rayClusterOf } from '../../../fixtures/objects.js';
 
@@ -131,7 +132,8 @@ test('CodeFlare SDK v0.29.0: ClusterConfiguration → up() → status READY → 
     const { core, custom } = clients(cluster.kubeconfig);
     const namespace = 'sdk';
     await kueueQueue(cluster.kubeconfig, { namespace, cpu: 16, memory: '64Gi' });
-    const py = (action: string) => run(sdk.python, ['-c', sdkScript, action], { env: { KUBECONFIG: cluster.kubeconfig }, timeout: 180_000 });
+    const env = sdkEnv(cluster.kubeconfig, join(cluster.dir, 'sdk-home'));
+    const py = (action: string) => run(sdk.python, ['-c', sdkScript, action], { env, timeout: 180_000 });
 
     const up = await py('up');
     expect(up.ok, up.all).toBe(true);
