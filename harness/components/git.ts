@@ -58,7 +58,7 @@ function checked(id: string, spec: z.infer<typeof GitSourceSpec>, base: string, 
 }
 
 /** The `sources:` map of a YAML text (the config's or the user-level file's), checked, with file:line for every entry. */
-export function parseSources(text: string, file: string, map: unknown = undefined): Sources {
+export function parseSources(text: string, file: string): Sources {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors[0]) {
@@ -71,7 +71,7 @@ export function parseSources(text: string, file: string, map: unknown = undefine
     const p = lines.linePos(n.range[0]);
     return `${file}:${p.line}:${p.col}`;
   };
-  const raw = map ?? (doc.toJS() as { sources?: unknown } | null)?.sources;
+  const raw = (doc.toJS() as { sources?: unknown } | null)?.sources;
   if (raw === undefined || raw === null) return {};
   const parsed = SourcesSpec.safeParse(raw);
   if (!parsed.success) {
