@@ -231,8 +231,13 @@ export function sourceOfModule(sources: Sources, module: string): { key: string;
   return key ? { key, source: sources[key]! } : undefined;
 }
 
+/** The commit a pseudo-version names (its 12-digit suffix), e.g. v0.0.0-20240101120000-0123456789ab. */
+export function pseudoCommit(version: string): string | undefined {
+  return /[-.]\d{14}-([0-9a-f]{12})(?:\+incompatible)?$/.exec(version)?.[1];
+}
+
 /** A module version (a tag, or a pseudo-version naming its commit) from the git source that holds it. */
 export async function moduleFromGit(key: string, g: GitSource, version: string): Promise<GitTree> {
-  const commit = /[-.]\d{14}-([0-9a-f]{12})(?:\+incompatible)?$/.exec(version)?.[1];
+  const commit = pseudoCommit(version);
   return gitTree(g, treeOf(key)!, commit ? `ref:${commit}` : version);
 }

@@ -7,7 +7,7 @@ import { component, loadCatalog, type ComponentId } from '../../matrix/catalog/i
 import { UserError } from '../errors.js';
 import { run } from '../exec.js';
 import { home } from '../paths.js';
-import { resolveGit, type Sources } from './git.js';
+import { pseudoCommit, resolveGit, type Sources } from './git.js';
 import { go, goError } from './go.js';
 import type { Source } from './types.js';
 
@@ -20,10 +20,7 @@ export function goOrigin(id: ComponentId): GoOrigin {
   return { module: s.module, main: s.main, tagPrefix: s.tagPrefix, branch: s.branch };
 }
 
-/** The commit a pseudo-version names (its 12-digit suffix), e.g. v0.0.0-20240101120000-0123456789ab. */
-export function pseudoCommit(version: string): string | undefined {
-  return /[-.]\d{14}-([0-9a-f]{12})(?:\+incompatible)?$/.exec(version)?.[1];
-}
+export { pseudoCommit } from './git.js';
 
 /**
  * The module version of a tag. A sub-module's tags carry its directory (KubeRay's
