@@ -1,12 +1,17 @@
 // The CLI as a user meets it: bad input gets one clear line and exit 2, never a stack trace.
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './exec.js';
 import { repoRoot } from './paths.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cfm-cli-'));
+// made per worker in beforeAll (the runner also loads this file to list the tests), removed after
+let dir: string;
+test.beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cfm-cli-'));
+});
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (...args: string[]) => run('node', [join(repoRoot, 'bin/codeflare-matrix.js'), ...args], { cwd: repoRoot, env: { CODEFLARE_MATRIX_DEBUG: '' } });
 const config = (name: string, text: string) => {
   const p = join(dir, name);
@@ -72,6 +77,22 @@ test.describe('bad input', () => {
   test('a malformed file', async () => {
     const p = config('malformed.yaml', 'kubernetes: ["1.27"\ncomponents: {\n');
     expectUserError(await cli('plan', '-c', p), /malformed\.yaml:\d+:\d+/, /malformed YAML/);
+  });
+
+  test('limits: a config over 1 MiB, a results file over 64 MiB, a repeated axis value, a plan over maxCells', async () => {
+    const huge = config('huge.yaml', 'kubernetes:\n');
+    truncateSync(huge, 2 ** 20 + 1); // past the limit: refused by its size, before it is read
+    expectUserError(await cli('plan', '-c', huge), /huge\.yaml: 1\.0 MiB is over the 1 MiB a config file may be/);
+    const results = join(dir, 'huge.json');
+    writeFileSync(results, '');
+    truncateSync(results, 64 * 2 ** 20 + 1);
+    expectUserError(await cli('report', results), /huge\.json: 64\.0 MiB is over the 64 MiB a results file may be/);
+    const twice = config('twice.yaml', 'kubernetes: ["1.27"]\ncomponents:\n  kuberay: [v1.1.0, v1.2.2, v1.1.0]\n');
+    expectUserError(await cli('plan', '-c', twice), /twice\.yaml:3:29: components\.kuberay: "v1\.1\.0" is listed twice \(also components\.kuberay\[0\]\)/);
+    const wide = config('wide.yaml', 'kubernetes: ["1.27", "1.31"]\nmaxCells: 10\ncomponents:\n  kuberay: {newest: 4}\n  kueue: {newest: 4}\n  codeflare-sdk: {newest: 4}\n');
+    expectUserError(await cli('plan', '-c', wide), /wide\.yaml:2:11: the plan has \d+ cells, over the 10 allowed/);
+    expectUserError(await cli('plan', '-c', wide, '--max-cells', '3'), /--max-cells: the plan has \d+ cells, over the 3 allowed/);
+    expect((await cli('plan', '-c', wide, '--max-cells', '500')).exitCode).toBe(0);
   });
 
   test('a missing file, an unknown option, an unknown command', async () => {

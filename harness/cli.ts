@@ -1,5 +1,8 @@
 // codeflare-matrix: plan, provision, install, test and report the CodeFlare support matrix.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { repoRoot } from './paths.js';
 import { UserError } from './errors.js';
 import { planCommand } from './commands/plan.js';
 import { catalogCommand } from './commands/catalog.js';
@@ -16,6 +19,7 @@ import { nodeImageCommand } from './commands/node-image.js';
 
 const program = new Command('codeflare-matrix')
   .description('Verified compatibility matrix for the Project CodeFlare stack')
+  .version((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version, '-V, --version')
   .showSuggestionAfterError();
 
 for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), nodeImageCommand(), clusterCommand(), sourcesCommand(), runCommand(), mergeCommand(), reportCommand(), gateCommand(), auditCommand()]) program.addCommand(cmd);

@@ -4,8 +4,8 @@
 // harness, and never a recycled pid.
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from './paths.js';
 
 export const MARKER = 'CODEFLARE_MATRIX_OWNER';
 
@@ -13,7 +13,7 @@ export const MARKER = 'CODEFLARE_MATRIX_OWNER';
  * after spawn could run between fork and exec, when the child still carries our environment). */
 export type Started = { pid: number; log: string; exited: () => boolean };
 
-const RESTART = join(dirname(fileURLToPath(import.meta.url)), 'restart.mjs');
+const RESTART = join(repoRoot, 'harness', 'restart.mjs');
 
 /** The line restart.mjs writes to the log when the program exits. */
 export const RESTARTED = /^codeflare-matrix: .* exited \(.*\); restart \d+/m;

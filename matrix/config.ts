@@ -1,10 +1,10 @@
 // The matrix config: what to test. YAML, validated here; matrix/config.schema.json is generated
 // from the same zod schema (npm run schema) so editors can check a config as it is typed.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../harness/errors.js';
+import { readInput } from '../harness/files.js';
 
 const Selector = z.union([
   z.string().min(1),
@@ -69,6 +69,8 @@ export const MatrixConfig = z.strictObject({
   /** Suite tags to run ("*" for all that apply). */
   suites: z.array(z.string().min(1)).min(1).default(['*']),
   parallelism: z.int().positive().default(1),
+  /** The most cells a plan may have: a larger one is refused before anything runs (a mistyped axis, full where pairwise was meant). */
+  maxCells: z.int().positive().default(256),
   retries: z.int().min(0).default(1),
   timeouts: z
     .strictObject({ provision: Duration.default('3m'), install: Duration.default('15m'), test: Duration.default('5m') })
@@ -100,12 +102,7 @@ export function seconds(d: number | string): number {
 
 /** Reads and validates a config file; every problem is a UserError naming file:line:col. */
 export function loadConfig(path: string): LoadedConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserError('cannot read the config file', path, 'pass an existing file with --config');
-  }
+  const text = readInput(path, 'config', { what: 'cannot read the config file', fix: 'pass an existing file with --config' }).toString('utf8');
   return parseConfig(text, path);
 }
 
@@ -148,7 +145,25 @@ export function parseConfig(text: string, path: string): LoadedConfig {
     const node = doc.getIn(keys, true) as Node | undefined;
     return isNode(node) && node.range ? at(node.range[0]) : undefined;
   };
+  const twice = repeated(parsed.data);
+  if (twice) throw new UserError(`${twice.list}: ${twice.value} is listed twice (also ${twice.list}[${twice.first}])`, place(`${twice.list}[${twice.at}]`) ?? path, 'remove the repeated entry: each value of a list makes its own cells once');
   return { config: parsed.data, path, hash, text, place };
+}
+
+/** The first value a list of the config repeats: a repeated axis value plans nothing new, so it is a mistake. */
+function repeated(c: MatrixConfig): { list: string; value: string; first: number; at: number } | undefined {
+  const lists: [string, unknown][] = [['kubernetes', c.kubernetes], ...Object.entries(c.components).map(([id, a]): [string, unknown] => [`components.${id}`, a]), ['suites', c.suites], ['include', c.include]];
+  for (const [list, values] of lists) {
+    if (!Array.isArray(values)) continue;
+    const seen = new Map<string, number>();
+    for (const [at, v] of values.entries()) {
+      const key = JSON.stringify(v);
+      const first = seen.get(key);
+      if (first !== undefined) return { list, value: typeof v === 'string' ? `"${v}"` : key, first, at };
+      seen.set(key, at);
+    }
+  }
+  return undefined;
 }
 
 /** A union's own message is "Invalid input": say what the closest alternative wanted instead. */

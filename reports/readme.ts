@@ -1,9 +1,9 @@
 // The operator README's Compatibility Matrix block: rewrite only the bytes between its markers
 // (everything else, line endings and a missing final newline included, stays as it was), and read
 // the tables a README declares.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { UserError } from '../harness/errors.js';
-import { writeAtomic } from '../harness/files.js';
+import { readInput, writeAtomic } from '../harness/files.js';
 import type { Catalog, ComponentId } from '../matrix/catalog/index.js';
 import { END, START } from './markdown.js';
 
@@ -30,12 +30,7 @@ export function replaceBlock(text: string, lines: string[], where: string): stri
  * change bytes outside the block), with both markers. Nothing is written until `write` is called.
  */
 export function readmeUpdate(path: string, lines: string[]): { changed: boolean; write: () => void } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    throw new UserError('cannot read the README', path, 'pass the path of the operator README.md');
-  }
+  const bytes = readInput(path, 'readme', { what: 'cannot read the README', fix: 'pass the path of the operator README.md' });
   const text = bytes.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(bytes)) throw new UserError('not UTF-8 text: rewriting it would change bytes outside the matrix block', path, 'convert the file to UTF-8');
   const next = replaceBlock(text, lines, path);

@@ -1,9 +1,8 @@
 // The results model: what a run did, per cell, with the provenance of what actually ran. One JSON
 // file per run (or shard), versioned; reports, gate, audit and merge read only this.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../harness/errors.js';
-import { writeAtomic } from '../harness/files.js';
+import { readInput, writeAtomic } from '../harness/files.js';
 
 export const RESULTS_SCHEMA = 1;
 
@@ -134,12 +133,7 @@ export const suiteStatus = (tests: TestResult[]): TestStatus => cellStatus([{ na
 
 /** Reads a results file; an unreadable, truncated, older or foreign file is a UserError (exit 2). */
 export function readResults(path: string): Results {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserError('cannot read the results file', path, 'pass a results.json written by `codeflare-matrix run`');
-  }
+  const text = readInput(path, 'results', { what: 'cannot read the results file', fix: 'pass a results.json written by `codeflare-matrix run`' }).toString('utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text);

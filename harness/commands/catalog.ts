@@ -1,22 +1,23 @@
 // `codeflare-matrix catalog`: components, versions, eras, constraints and the chain, as the catalog holds them.
 import { Command } from 'commander';
-import { loadCatalog, component, ComponentId } from '../../matrix/catalog/index.js';
+import type { ComponentId as Id } from '../../matrix/catalog/index.js';
 import { table } from '../table.js';
 import { UserError } from '../errors.js';
 
 export function catalogCommand(): Command {
   return new Command('catalog')
     .description('show the component catalog: components and versions, eras, constraints, the dependency chain')
-    .argument('[component]', `one component in detail (${ComponentId.options.join(', ')})`)
+    .argument('[component]', 'one component in detail (an id the list shows)')
     .option('--json', 'print the catalog as JSON')
-    .action((id: string | undefined, o: { json?: boolean }) => {
+    .action(async (id: string | undefined, o: { json?: boolean }) => {
+      const { loadCatalog, component, ComponentId } = await import('../../matrix/catalog/index.js');
       const catalog = loadCatalog();
       if (id !== undefined && !ComponentId.safeParse(id).success) {
         throw new UserError(`unknown component "${id}"`, 'catalog', `name one of: ${ComponentId.options.join(', ')}`);
       }
-      if (o.json) return console.log(JSON.stringify(id ? component(catalog, id as ComponentId) : catalog, null, 2));
+      if (o.json) return console.log(JSON.stringify(id ? component(catalog, id as Id) : catalog, null, 2));
       if (id) {
-        const c = component(catalog, id as ComponentId);
+        const c = component(catalog, id as Id);
         const src = c.source.kind === 'go' ? `Go module ${c.source.module} (main ${c.source.main}${c.source.tagPrefix ? `, tags ${c.source.tagPrefix}vX` : ''})` : c.source.kind === 'pypi' ? `PyPI ${c.source.package}` : 'Kubernetes (toolchain)';
         console.log(`${c.title} (${c.id}) — github.com/${c.repo}\nsource: ${src}${c.image ? `\nimage: ${c.image.repository}:${c.image.tagPrefix}<version>` : ''}${c.channels.length ? `\nchannels: ${c.channels.join(', ')}` : ''}\n`);
         console.log(table(['version', 'date', 'carries', 'note'], c.versions.map((v) => [v.tag, v.date ?? '', Object.entries(v.bundles ?? {}).map(([k, x]) => `${k} ${x}`).join(', '), v.note ?? ''])));

@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { table } from '../table.js';
-import { readState, clusterDir } from '../providers/state.js';
-import { resolveKubernetesVersion, defaultVersions } from '../toolchain/index.js';
 import type { NodeSpec } from '../providers/provider.js';
 
 // The providers load the Kubernetes client and the PKI library: only when a command needs them,
@@ -49,6 +47,7 @@ function up(): Command {
       const provider = await providerFor(o.provider);
       const port = o.port === undefined ? undefined : Number(o.port);
       if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new UserError(`--port ${o.port} is not a port number`, '--port', 'pass e.g. --port 6443');
+      const { resolveKubernetesVersion, defaultVersions } = await import('../toolchain/versions.js');
       const kubernetes = o.provider !== 'existing' ? resolveKubernetesVersion(o.kubernetes ?? defaultVersions().kubernetes[0]!) : '';
       // Ctrl-C while starting: remove the half-built cluster, then stop.
       const abort = (signal: NodeJS.Signals) => {
@@ -94,6 +93,7 @@ function down(): Command {
         return console.log(removed.length ? `removed: ${removed.join(', ')}` : 'nothing to remove');
       }
       if (names.length === 0) throw new UserError('name the clusters to remove', 'cluster down', 'codeflare-matrix cluster down NAME, or --all');
+      const { readState, clusterDir } = await import('../providers/state.js');
       for (const name of names) {
         const s = readState(name);
         if (!s && !existsSync(clusterDir(name))) throw new UserError(`no cluster ${name}`, 'cluster down', 'codeflare-matrix cluster list shows the clusters');
@@ -111,7 +111,7 @@ function logs(): Command {
     .option('-n, --lines <n>', 'lines to show', '50')
     .option('--export <dir>', 'copy every log of the cluster into DIR')
     .action(async (name: string, component: string | undefined, o: { lines: string; export?: string }) => {
-      const s = readState(name);
+      const s = (await import('../providers/state.js')).readState(name);
       if (!s) throw new UserError(`no cluster ${name}`, 'cluster logs', 'codeflare-matrix cluster list shows the clusters');
       if (o.export) {
         const files = await (await providerFor(s.provider)).exportLogs(name, o.export);

@@ -2,9 +2,6 @@
 // recent results of the versions it will publish; otherwise every failing condition, exit 1.
 import { appendFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { loadCatalog } from '../../matrix/catalog/index.js';
-import { gate } from '../../reports/gate.js';
-import { readResults } from '../../reports/results.js';
 import { UserError } from '../errors.js';
 
 type Opts = { release: string; maxAge: string; allowFlaky?: boolean; at?: string };
@@ -17,7 +14,8 @@ export function gateCommand(): Command {
     .option('--max-age <age>', 'results older than this fail the gate (90m, 36h, 7d, 2w)', '7d')
     .option('--allow-flaky', 'count a suite that passed only on a retry as passed')
     .option('--at <time>', 'judge the age as of this ISO time instead of now (to re-check a past decision)')
-    .action((path: string, o: Opts) => {
+    .action(async (path: string, o: Opts) => {
+      const [{ loadCatalog }, { gate }, { readResults }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../reports/gate.js'), import('../../reports/results.js')]);
       const now = o.at ? new Date(o.at) : new Date();
       if (Number.isNaN(now.getTime())) throw new UserError(`--at ${o.at} is not a time`, undefined, 'pass an ISO time, e.g. 2025-06-20T12:00:00Z');
       const v = gate(readResults(path), path, loadCatalog(), { release: o.release, maxAge: o.maxAge, allowFlaky: o.allowFlaky ?? false, now });

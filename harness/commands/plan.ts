@@ -1,14 +1,12 @@
 // `codeflare-matrix plan`: the cells a config gives, as a table, JSON, or a GitHub Actions matrix.
 import { Command, Option } from 'commander';
-import { loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
-import { loadConfig } from '../../matrix/config.js';
-import { plan, type Plan } from '../../matrix/planner/index.js';
+import type { ComponentId } from '../../matrix/catalog/index.js';
+import type { Plan } from '../../matrix/planner/index.js';
 import { upgradeSummary } from '../../matrix/cell.js';
 import { defaultConfigPath } from '../paths.js';
 import { table } from '../table.js';
 import { UserError } from '../errors.js';
 import { writeAtomic } from '../files.js';
-import { loadSources } from '../components/git.js';
 
 const columns: [ComponentId, string][] = [
   ['kubernetes', 'k8s'],
@@ -76,15 +74,19 @@ export function planCommand(): Command {
     .description('plan the cells of a matrix config (deterministic; each cell id derives from its contents)')
     .option('-c, --config <file>', 'matrix config (YAML)', defaultConfigPath)
     .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(['full', 'pairwise', 'chain', 'release', 'published']))
+    .option('--max-cells <n>', "the most cells the plan may have (over the config's maxCells, default 256)")
     .option('--json', 'print the plan as JSON')
     .option('--github-matrix', 'print a GitHub Actions strategy.matrix (include list, one job per cell)')
     .option('--max-jobs <n>', 'with --github-matrix: jobs at most (GitHub allows 256)', '256')
     .option('-o, --out <file>', 'also write the plan as JSON to this file')
-    .action((o: { config: string; strategy?: Plan['strategy']; json?: boolean; githubMatrix?: boolean; maxJobs: string; out?: string }) => {
+    .action(async (o: { config: string; strategy?: Plan['strategy']; json?: boolean; githubMatrix?: boolean; maxJobs: string; maxCells?: string; out?: string }) => {
       const maxJobs = Number(o.maxJobs);
       if (!Number.isInteger(maxJobs) || maxJobs < 1 || maxJobs > 256) throw new UserError(`--max-jobs ${o.maxJobs} is not a whole number from 1 to 256`, '--max-jobs', 'pass e.g. --max-jobs 64');
+      const [{ loadCatalog }, { loadConfig }, { plan }, { loadSources }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../../matrix/planner/index.js'), import('../components/git.js')]);
+      const maxCells = o.maxCells === undefined ? undefined : Number(o.maxCells);
+      if (maxCells !== undefined && !(Number.isInteger(maxCells) && maxCells >= 1)) throw new UserError(`--max-cells ${o.maxCells} is not a whole number ≥ 1`, '--max-cells', 'pass e.g. --max-cells 500');
       const loaded = loadConfig(o.config);
-      const p = plan(loaded, loadCatalog(), { strategy: o.strategy, sources: loadSources(loaded.text, loaded.path) });
+      const p = plan(loaded, loadCatalog(), { strategy: o.strategy, maxCells, sources: loadSources(loaded.text, loaded.path) });
       if (o.out) writeAtomic(o.out, JSON.stringify(p, null, 2) + '\n');
       if (o.githubMatrix) console.log(JSON.stringify(githubMatrix(p, maxJobs)));
       else if (o.json) console.log(JSON.stringify(p, null, 2));

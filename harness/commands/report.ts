@@ -2,13 +2,8 @@
 // README's format, JSON, or a self-contained HTML page), the README block, the job summary.
 import { appendFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { loadCatalog } from '../../matrix/catalog/index.js';
-import { loadHistory, type History } from '../../reports/history.js';
-import { renderHtml } from '../../reports/html.js';
-import { jobSummary, markdownReport, readmeBlock } from '../../reports/markdown.js';
-import { readmeUpdate } from '../../reports/readme.js';
-import { readResults } from '../../reports/results.js';
-import { supportMatrix } from '../../reports/support-matrix.js';
+import type { History } from '../../reports/history.js';
+import type { readmeUpdate } from '../../reports/readme.js';
 import { UserError } from '../errors.js';
 import { writeAtomic } from '../files.js';
 
@@ -23,7 +18,12 @@ export function reportCommand(): Command {
     .option('--history <dir>', 'with --format html or json: earlier results (every results.json under DIR), shown as runs × cells')
     .option('--update-readme <path>', "rewrite only the README's Compatibility Matrix block (between its markers) with the verified stacks")
     .option('--allow-flaky', 'count flaky cells (passed only on a retry) as verified')
-    .action((path: string, o: Opts) => {
+    .action(async (path: string, o: Opts) => {
+      const [{ loadCatalog }, { loadHistory }, { jobSummary, markdownReport, readmeBlock }, { readmeUpdate }, { readResults }, { supportMatrix }] = await Promise.all([
+        import('../../matrix/catalog/index.js'), import('../../reports/history.js'), import('../../reports/markdown.js'), import('../../reports/readme.js'), import('../../reports/results.js'), import('../../reports/support-matrix.js'),
+      ]);
+      // the HTML renderer is the heaviest part: loaded only for --format html
+      const renderHtml = o.format === 'html' ? (await import('../../reports/html.js')).renderHtml : undefined;
       const catalog = loadCatalog();
       const results = readResults(path);
       const m = supportMatrix(results, catalog, { allowFlaky: o.allowFlaky });
@@ -35,7 +35,7 @@ export function reportCommand(): Command {
         if (!m.stacks.length) throw new UserError('no cell passed: nothing verified to publish, the README is left as it was', path, 'fix the failing cells and run them again (`codeflare-matrix report` lists why each is not verified)');
         readme = readmeUpdate(o.updateReadme, readmeBlock(m.stacks));
       }
-      const text = o.format === 'json' ? `${JSON.stringify({ ...m, ...(hist ? { history: hist } : {}) }, null, 2)}\n` : o.format === 'html' ? renderHtml(results, m, catalog, hist) : markdownReport(m);
+      const text = o.format === 'json' ? `${JSON.stringify({ ...m, ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist) : markdownReport(m);
       if (o.out) writeAtomic(o.out, text);
       else process.stdout.write(text);
       if (readme) {

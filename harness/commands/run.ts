@@ -3,15 +3,10 @@
 import { Command, Option } from 'commander';
 import { appendFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { loadCatalog } from '../../matrix/catalog/index.js';
-import { renderHtml } from '../../reports/html.js';
-import { jobSummary, markdownReport } from '../../reports/markdown.js';
-import { supportMatrix } from '../../reports/support-matrix.js';
 import { writeAtomic } from '../files.js';
 import { defaultConfigPath } from '../paths.js';
 import { UserError } from '../errors.js';
 import { table } from '../table.js';
-import { runMatrix } from '../run/index.js';
 import type { Plan } from '../../matrix/planner/index.js';
 import type { Results } from '../../reports/results.js';
 
@@ -44,6 +39,7 @@ export function runCommand(): Command {
     .description('run the matrix: per cell provision a cluster, install the stack, run the suites, tear down; writes results')
     .option('-c, --config <file>', 'matrix config (YAML)', defaultConfigPath)
     .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(['full', 'pairwise', 'chain', 'release', 'published']))
+    .option('--max-cells <n>', 'the most cells the plan may have (over the config\'s maxCells, default 256)', count('--max-cells', 1))
     .option('--cells <ids>', 'only these cells (comma-separated ids from `plan`)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--shard <i/n>', 'the i-th of n shards, by whole cells', shard)
     .option('--retries <n>', 'retries of a failed test (a pass on retry is flaky, not passed)', count('--retries', 0))
@@ -51,7 +47,10 @@ export function runCommand(): Command {
     .option('--reuse-clusters', 'give a cleanly uninstalled cluster to the next cell of the same Kubernetes version and era', false)
     .option('--keep-on-failure', 'keep the cluster of a failed cell (printed with how to remove it)', false)
     .option('-o, --out <dir>', 'run folder (default out/runs/<name>-<time>)')
-    .action(async (o: { config: string; strategy?: Plan['strategy']; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
+    .action(async (o: { config: string; strategy?: Plan['strategy']; maxCells?: number; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
+      const [{ runMatrix }, { loadCatalog }, { renderHtml }, { jobSummary, markdownReport }, { supportMatrix }] = await Promise.all([
+        import('../run/index.js'), import('../../matrix/catalog/index.js'), import('../../reports/html.js'), import('../../reports/markdown.js'), import('../../reports/support-matrix.js'),
+      ]);
       const { dir, results, exitCode } = await runMatrix(o);
       console.log(`\n${renderOutcome(results)}\n`);
       // The support matrix this run verified (only passed cells become rows), beside the results.

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { ComponentId, loadCatalog, type ComponentId as Id } from '../../matrix/catalog/index.js';
 import { GitSourceSpec, SourcesSpec } from '../../matrix/config.js';
 import { UserError } from '../errors.js';
+import { readInput } from '../files.js';
 import { run } from '../exec.js';
 import { home } from '../paths.js';
 import type { Source } from './types.js';
@@ -91,7 +92,7 @@ export function parseSources(text: string, file: string): Sources {
 /** The user-level file's sources (if the file exists), under those a config names. */
 export function loadSources(configText?: string, configPath?: string): Sources {
   const file = userSourcesFile();
-  const user = file && existsSync(file) ? parseSources(readFileSync(file, 'utf8'), file) : {};
+  const user = file && existsSync(file) ? parseSources(readInput(file, 'sources', { what: 'cannot read the sources file', fix: 'make it readable, or set CODEFLARE_MATRIX_SOURCES to another file' }).toString('utf8'), file) : {};
   const own = configText !== undefined && configPath ? parseSources(configText, configPath) : {};
   return { ...user, ...own };
 }

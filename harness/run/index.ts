@@ -28,6 +28,7 @@ import { poolKey } from './pool.js';
 export type RunArgs = {
   config: string;
   strategy?: Plan['strategy'];
+  maxCells?: number;
   cells?: string[];
   shard?: { index: number; total: number };
   retries?: number;
@@ -45,7 +46,7 @@ const version = (): string => (JSON.parse(readFileSync(join(repoRoot, 'package.j
 /** The plan a run works on: the config's, narrowed to --cells and --shard, cells of one pool key together. */
 export function runPlan(a: RunArgs): Plan {
   const loaded = loadConfig(a.config);
-  const p = makePlan(loaded, loadCatalog(), { strategy: a.strategy, sources: loadSources(loaded.text, loaded.path) });
+  const p = makePlan(loaded, loadCatalog(), { strategy: a.strategy, maxCells: a.maxCells, sources: loadSources(loaded.text, loaded.path) });
   pickSuites(p.run.suites, `${a.config}: suites`);
   let cells = p.cells;
   if (a.cells?.length) {

@@ -3,7 +3,7 @@
 // mid-run, Ctrl-C) leave a clear result and nothing behind.
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../exec.js';
@@ -16,7 +16,12 @@ import { readCellState } from './layout.js';
 
 test.describe.configure({ timeout: 20 * 60_000 });
 
-const dir = mkdtempSync(join(tmpdir(), 'cfm-run-'));
+// made per worker in beforeAll (the runner also loads this file to list the tests), removed after
+let dir: string;
+test.beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cfm-run-'));
+});
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bin = join(repoRoot, 'bin/codeflare-matrix.js');
 const cli = (args: string[], env: Record<string, string> = {}) => run('node', [bin, ...args], { cwd: repoRoot, env: { CODEFLARE_MATRIX_DEBUG: '', ...env } });
 

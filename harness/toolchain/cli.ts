@@ -4,9 +4,10 @@ import { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { table } from '../table.js';
 import { components, kindTools, tools, type Component, type Tool } from './home.js';
-import { listToolchain, toolchainEntry, verifyEntry } from './entry.js';
-import { defaultVersions, resolveKubernetesVersion } from './versions.js';
-import { ensureToolchain } from './index.js';
+
+// Each action loads what it uses: `--help` does not parse the pins or load the builders.
+const entries = () => import('./entry.js');
+const versions = () => import('./versions.js');
 
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
@@ -21,6 +22,7 @@ export function toolchainCommand(): Command {
     .option('--default', 'also the default Kubernetes versions');
   for (const t of [...tools, ...kindTools]) build.option(`--${t}`, `the pinned ${t}${(kindTools as readonly string[]).includes(t) ? ' (kind provider)' : ''}`);
   build.option('--force', 'rebuild the named entries even when cached').action(async (o: { kubernetes?: string[]; node?: string[]; default?: boolean; force?: boolean } & Partial<Record<Tool, boolean>>) => {
+    const [{ toolchainEntry }, { defaultVersions, resolveKubernetesVersion }, { ensureToolchain }] = await Promise.all([entries(), versions(), import('./index.js')]);
     const named = [...tools, ...kindTools].filter((t) => o[t]);
     const node = (o.node ?? []).map(resolveKubernetesVersion);
     const all = (!o.kubernetes && !o.node && !o.default && named.length === 0) || !!o.default;
@@ -41,6 +43,7 @@ export function toolchainCommand(): Command {
     .description('show the cached entries')
     .option('--verify', 'check every binary against its sha256 (slow: reads every byte)')
     .action(async (o: { verify?: boolean }) => {
+      const { listToolchain, verifyEntry } = await entries();
       const rows: string[][] = [];
       for (const l of listToolchain()) {
         let problem = l.problem;
@@ -65,7 +68,8 @@ export function toolchainCommand(): Command {
     .description('print the bin directory of an entry')
     .argument('<component>', components.join(' | '))
     .argument('[version]', `needed for kubernetes; ${tools.join(', ')} default to the pinned version`)
-    .action((component: string, version: string | undefined) => {
+    .action(async (component: string, version: string | undefined) => {
+      const [{ toolchainEntry }, { defaultVersions, resolveKubernetesVersion }] = await Promise.all([entries(), versions()]);
       if (!(components as readonly string[]).includes(component)) {
         throw new UserError(`unknown toolchain component "${component}"`, 'toolchain path', `name one of: ${components.join(', ')}`);
       }

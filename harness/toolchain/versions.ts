@@ -5,19 +5,20 @@ import semver from 'semver';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { repoRoot } from '../paths.js';
 import { toolchainHome } from './home.js';
 
 const tag = z.string().regex(/^v\d+\.\d+\.\d+$/, 'a version like v1.2.3');
 const Pinned = z.object({ etcd: tag, kwok: tag, helm: tag, kind: tag, crictl: tag, coredns: tag, kubernetes: z.array(tag).min(1) }).strict();
 export type Pinned = z.infer<typeof Pinned>;
 
-const file = new URL('./versions.yaml', import.meta.url);
+const file = join(repoRoot, 'harness', 'toolchain', 'versions.yaml');
 
 /** The versions `toolchain build` builds when given no flags. */
 export function defaultVersions(): Pinned {
   const parsed = Pinned.safeParse(parse(readFileSync(file, 'utf8')));
   // versions.yaml ships with the harness, so a bad one is a bug, not a user mistake.
-  if (!parsed.success) throw new Error(`${file.pathname}: ${parsed.error.message}`);
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.message}`);
   return parsed.data;
 }
 

@@ -1,15 +1,15 @@
 // Loads the catalog: every YAML file in this folder, merged, then validated against schema.ts.
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../../harness/errors.js';
+import { repoRoot } from '../../harness/paths.js';
 import { Catalog, type Component, type ComponentId } from './schema.js';
 
 export * from './schema.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = join(repoRoot, 'matrix', 'catalog');
 
 let cached: Catalog | undefined;
 

@@ -142,7 +142,12 @@ export function normalizeDeclared(v: string): string {
   return v.replace(/^v\.(\d)/, 'v$1');
 }
 
-export function plan(loaded: LoadedConfig, catalog: Catalog, override: { strategy?: MatrixConfig['strategy']; sources?: Sources } = {}): Plan {
+type Override = { strategy?: MatrixConfig['strategy']; sources?: Sources; maxCells?: number };
+
+/** Past the cell limit the planner goes on counting, to say how many, up to this many. */
+const COUNTED = 100_000;
+
+export function plan(loaded: LoadedConfig, catalog: Catalog, override: Override = {}): Plan {
   try {
     return planOf(loaded, catalog, override);
   } catch (e) {
@@ -153,7 +158,7 @@ export function plan(loaded: LoadedConfig, catalog: Catalog, override: { strateg
   }
 }
 
-function planOf(loaded: LoadedConfig, catalog: Catalog, override: { strategy?: MatrixConfig['strategy']; sources?: Sources }): Plan {
+function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Plan {
   const config = { ...loaded.config, ...(override.strategy ? { strategy: override.strategy } : {}) };
   const axes = resolveAxes(config, catalog);
   const sources = override.sources ?? {};
@@ -168,16 +173,28 @@ function planOf(loaded: LoadedConfig, catalog: Catalog, override: { strategy?: M
     const resolved = resolve(versions, `include[${i}]`);
     return { versions: resolved, ...(from ? { upgradeFrom: { ...resolved, ...resolve(from, `include[${i}].from`) } } : {}) };
   });
-  for (const p of [...out.proposals, ...included]) {
+  const max = override.maxCells ?? config.maxCells;
+  const over = new Set<string>();
+  // the strategy's proposals stream (a full product can be huge): never spread into an array
+  const proposals = (function* () {
+    yield* out.proposals;
+    yield* included;
+  })();
+  for (const p of proposals) {
     const r = complete(p);
     if (isCell(r)) {
-      cells.set(r.id, r);
+      if (cells.size < max || cells.has(r.id)) cells.set(r.id, r);
+      else if (over.add(r.id).size >= COUNTED) break;
       continue;
     }
     const rule = r.reasons[0]!.id;
     if (excluded.has(r.title)) continue;
     excludedCount[rule] = (excludedCount[rule] ?? 0) + 1;
     if (excludedCount[rule]! <= EXAMPLES) excluded.set(r.title, r);
+  }
+  if (over.size) {
+    const n = cells.size + over.size;
+    throw new UserError(`the plan has ${over.size >= COUNTED ? 'more than ' : ''}${n} cells, over the ${max} allowed`, override.maxCells ? '--max-cells' : (loaded.place?.('maxCells') ?? loaded.path), `narrow the axes, use strategy: pairwise, or raise ${override.maxCells ? '--max-cells' : 'maxCells in the config (or pass --max-cells)'}`);
   }
   if (cells.size === 0) {
     const total = Object.values(excludedCount).reduce((a, b) => a + b, 0);
