@@ -3,7 +3,7 @@
 // crashes its process takes no other cell with it; Playwright's dependent projects would skip every
 // later cell after a failed one); `parallelism` of them run at once.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, closeSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { loadCatalog } from '../../matrix/catalog/index.js';
@@ -20,7 +20,7 @@ import { writeAtomic } from '../files.js';
 import { repoRoot } from '../paths.js';
 import { janitor } from '../providers/janitor.js';
 import { providerFor } from '../providers/index.js';
-import { clusterNames, readState } from '../providers/state.js';
+import { clusterNames, readState, startTime } from '../providers/state.js';
 import { ensureToolchain, tools } from '../toolchain/index.js';
 import { RUN_ENV, cellDir, readCellState, readStep, type RunOptions } from './layout.js';
 import { poolKey } from './pool.js';
@@ -67,13 +67,32 @@ export function runPlan(a: RunArgs): Plan {
   };
 }
 
+/**
+ * A run folder is one run's. Two runs at once on one host each take their own (the default names
+ * one by the start time); a second run naming a folder that another holds — running or finished —
+ * is refused here, before anything is built or written.
+ */
+function claim(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const owner = join(dir, 'owner');
+  const held = ['run.json', 'results.json'].some((f) => existsSync(join(dir, f)));
+  try {
+    if (!held) return writeFileSync(owner, `${process.pid} ${startTime(process.pid)}\n`, { flag: 'wx', mode: 0o644 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const [pid, start] = (existsSync(owner) ? readFileSync(owner, 'utf8') : '').trim().split(' ');
+  if (pid && startTime(Number(pid)) === start) throw new UserError(`the run folder is in use by a run still going (pid ${pid})`, dir, 'pass another --out, or none: each run gets its own folder');
+  throw new UserError('the run folder holds an earlier run', dir, 'pass a new --out folder (`codeflare-matrix merge` joins the results of several)');
+}
+
 export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   const log = a.log ?? ((l: string) => console.log(l));
   const p = runPlan(a);
   const started = new Date();
   const id = `${p.name}-${started.toISOString().replace(/[:.]/g, '-')}`;
   const dir = resolve(a.out ?? join('out', 'runs', id));
-  mkdirSync(dir, { recursive: true });
+  claim(dir);
   const opts: RunOptions = { id, owner: process.pid, reuseClusters: a.reuseClusters, keepOnFailure: a.keepOnFailure, startedAt: started.toISOString() };
   writeAtomic(join(dir, 'plan.json'), JSON.stringify(p, null, 2) + '\n');
   writeAtomic(join(dir, 'run.json'), JSON.stringify(opts, null, 2) + '\n');

@@ -3,13 +3,13 @@
 // mid-run, Ctrl-C) leave a clear result and nothing behind.
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../exec.js';
 import { repoRoot } from '../paths.js';
 import { processesUnder } from '../processes.js';
-import { clusterNames, clusterDir, readState } from '../providers/state.js';
+import { clusterNames, clusterDir, readState, startTime } from '../providers/state.js';
 import { readResults } from '../../reports/results.js';
 import { until } from '../testing.js';
 import { readCellState } from './layout.js';
@@ -127,5 +127,17 @@ test.describe('bad input', () => {
     expectUserError(await cli(['run', '-c', c, '--cells', 'nope']), /no cell nope in the plan/);
     expectUserError(await cli(['run', '-c', c, '--shard', '3/2']), /--shard 3\/2 is not i\/n/);
     expectUserError(await cli(['run', '-c', c, '--retries', '-1']), /--retries -1/);
+  });
+  test('a run folder another run holds, running or finished: refused before anything is built', async () => {
+    const c = config('held', ['kuberay']);
+    const busy = join(dir, 'busy');
+    mkdirSync(busy);
+    writeFileSync(join(busy, 'owner'), `${process.pid} ${startTime(process.pid)}\n`); // a live run: this test's worker
+    expectUserError(await cli(['run', '-c', c, '-o', busy]), new RegExp(`busy: the run folder is in use by a run still going \\(pid ${process.pid}\\)`), /fix: pass another --out/);
+    const done = join(dir, 'done');
+    mkdirSync(done);
+    writeFileSync(join(done, 'results.json'), '{}');
+    expectUserError(await cli(['run', '-c', c, '-o', done]), /done: the run folder holds an earlier run/);
+    expect(readdirSync(done)).toEqual(['results.json']); // nothing written into it
   });
 });
