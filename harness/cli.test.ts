@@ -142,7 +142,10 @@ test.describe('commands', () => {
   test('doctor reports each provider', async () => {
     const r = await cli('doctor');
     expect(r.exitCode, r.all).toBe(0);
-    expect(r.stdout).toMatch(/provider local: (ready|not ready)/);
+    expect(r.stdout).toMatch(/provider local \(default\): ready/);
+    const j = JSON.parse((await cli('doctor', '--json')).stdout) as { default: string; providers: Record<string, { ready: boolean }> };
+    expect(j.default).toBe('local');
+    expect(Object.keys(j.providers)).toEqual(['local', 'kind', 'existing']);
     expect(r.stdout).toMatch(/provider kind: (ready|not ready)/);
   });
 });

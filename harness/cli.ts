@@ -20,7 +20,8 @@ import { nodeImageCommand } from './commands/node-image.js';
 const program = new Command('codeflare-matrix')
   .description('Verified compatibility matrix for the Project CodeFlare stack')
   .version((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version, '-V, --version')
-  .showSuggestionAfterError();
+  .showSuggestionAfterError()
+  .addHelpText('after', '\nExit status: 0 done, 1 what the command checks failed (a cell, the gate, an audit finding), 2 bad input: one line saying what, where and how to fix it.\nEach command\'s --help says what its 0 and 1 mean.');
 
 for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), nodeImageCommand(), clusterCommand(), sourcesCommand(), runCommand(), mergeCommand(), reportCommand(), gateCommand(), auditCommand()]) program.addCommand(cmd);
 

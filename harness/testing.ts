@@ -2,15 +2,43 @@
 import { ApiextensionsV1Api, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { run } from './exec.js';
 
-/** Polls `f` until it returns something truthy (errors count as not yet); fails after `ms`. */
+/** Polls `f` until it returns something truthy (errors count as not yet); fails after `ms`, saying
+ * what it saw last (a value or an error), as Playwright's expect.poll does. */
 export async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
+  let last: { value: unknown } | { error: unknown } | undefined;
   for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    try {
+      const v = await f();
+      if (v) return v;
+      last = { value: v };
+    } catch (e) {
+      last = { error: e };
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${Math.round(ms / 1000)} s waiting for ${what}; last ${describe(last)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The message of a Kubernetes Status in an API error's body (a string or an object), if there is one. */
+function statusMessage(body: unknown): string | undefined {
+  try {
+    const b = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: unknown } | undefined;
+    return typeof b?.message === 'string' ? b.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line of what a poll last saw: the error's first line (a Kubernetes client's body message), or the value. */
+function describe(last: { value: unknown } | { error: unknown } | undefined): string {
+  if (!last) return 'nothing (never polled)';
+  if ('error' in last) {
+    const e = last.error as { message?: string; body?: unknown; code?: number };
+    const message = statusMessage(e?.body) ?? e?.message ?? String(e);
+    return `error: ${message.split('\n')[0]!.slice(0, 300)}`;
+  }
+  return `value: ${JSON.stringify(last.value) ?? String(last.value)}`.slice(0, 300);
 }
 
 /** The error a promise rejects with; fails when it resolves. */

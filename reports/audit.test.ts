@@ -26,6 +26,9 @@ test('the README of v1.0.0 as published: its operator embeds another KubeRay tha
     `audit ${data('README.v1.0.0.md')} against ${nightly}: 1 declared row(s), 0 verified, 1 finding(s)`,
     `  mismatch: v1.0.0 row: cell ${CELLS.mismatch}: the operator binary embeds KubeRay v1.0.0-rc.1 (github.com/ray-project/kuberay/ray-operator), the row declares v0.5.0`,
   ]);
+  const j = await cli(['audit', data('README.v1.0.0.md'), nightly, '--json']);
+  expect(j.exitCode).toBe(1);
+  expect(JSON.parse(j.stdout)).toMatchObject({ rows: 1, verified: 0, findings: [expect.stringMatching(/^mismatch: v1\.0\.0 row/)] });
 });
 
 test('a README written by report --update-readme from the same results: the stacks that hold up are verified', async () => {

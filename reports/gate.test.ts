@@ -34,6 +34,9 @@ test('fails: a required suite failed (not-applicable suites do not count)', asyn
   expect(readFileSync(summary, 'utf8')).toMatch(/^### ❌ Release gate v0\.2\.3\n\n- cell a-k1\.27-op0\.2\.3-6a8a7a3a: suite mcad failed: /);
   expect(failures(r.stdout)).toEqual([`  ✗ cell ${CELLS.failed}: suite mcad failed: an AppWrapper larger than the fake nodes stays queued and is dispatched once a node is added — Error: timed out waiting for AppWrapper aw-large to be Dispatched (state Pending after 120s; events: "insufficient resources: requested cpu 6, available 4")`]);
   expect(r.stdout).not.toContain('instascale');
+  const j = await cli(['gate', '--release', 'v0.2.3', nightly, '--at', AT, '--json']);
+  expect(j.exitCode).toBe(1);
+  expect(JSON.parse(j.stdout)).toMatchObject({ release: 'v0.2.3', passed: false, failures: [expect.stringMatching(/suite mcad failed/)] });
 });
 
 test('fails: flaky is not passed, unless --allow-flaky', async () => {

@@ -40,7 +40,7 @@ export function gate(results: Results, where: string, catalog: Catalog, o: GateO
   const cells = results.cells.filter((c) => c.requested['codeflare-operator'] === release || resolvedOp(c) === release);
   if (!cells.length) {
     const ops = [...new Set(results.cells.flatMap((c) => (c.requested['codeflare-operator'] ? [c.requested['codeflare-operator']] : [])))];
-    throw new UserError(`no cell of release ${release} in the results (operator versions there: ${ops.join(', ') || 'none'})`, where, 'run the release strategy for it (codeflare-matrix plan -s release), or check --release');
+    throw new UserError(`no cell of release ${release} in the results (operator versions there: ${ops.join(', ') || 'none'})`, where, 'run the release strategy for it (npx codeflare-matrix plan -s release), or check --release');
   }
   const failures: string[] = [];
 

@@ -24,6 +24,13 @@ test('joins shards; the later run of a cell wins, and merge says so', async () =
   // The merged file is a results file like any other: report and gate read it.
   const g = await cli(['gate', '--release', 'v0.2.3', out, '--at', '2025-06-21T00:00:00Z']);
   expect(g.exitCode, g.all).toBe(0);
+  // --json: for scripts
+  const j = JSON.parse((await cli(['merge', join(dir, 'again.json'), data('shard-1.json'), data('shard-2.json'), '--json'])).stdout) as { cells: { id: string; status: string }[]; runs: string[] };
+  expect(j.cells).toHaveLength(3);
+  expect(j.runs).toHaveLength(2);
+  const gj = JSON.parse((await cli(['gate', '--release', 'v0.2.3', out, '--at', '2025-06-21T00:00:00Z', '--json'])).stdout) as { passed: boolean; failures: string[]; block: string[] };
+  expect(gj).toMatchObject({ passed: true, failures: [] });
+  expect(gj.block.length).toBeGreaterThan(2);
 });
 
 test('merging a merged file again with one of its shards changes nothing', () => {

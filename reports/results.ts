@@ -133,7 +133,7 @@ export const suiteStatus = (tests: TestResult[]): TestStatus => cellStatus([{ na
 
 /** Reads a results file; an unreadable, truncated, older or foreign file is a UserError (exit 2). */
 export function readResults(path: string): Results {
-  const text = readInput(path, 'results', { what: 'cannot read the results file', fix: 'pass a results.json written by `codeflare-matrix run`' }).toString('utf8');
+  const text = readInput(path, 'results', { what: 'cannot read the results file', fix: 'pass a results.json written by `npx codeflare-matrix run`' }).toString('utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -147,7 +147,7 @@ export function readResults(path: string): Results {
   const parsed = Results.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
-    throw new UserError(`not a codeflare-matrix results file: ${i.path.join('.') || 'top level'}: ${i.message}`, path, 'pass a results.json written by `codeflare-matrix run`');
+    throw new UserError(`not a codeflare-matrix results file: ${i.path.join('.') || 'top level'}: ${i.message}`, path, 'pass a results.json written by `npx codeflare-matrix run`');
   }
   return parsed.data;
 }

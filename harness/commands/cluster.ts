@@ -73,7 +73,7 @@ function list(): Command {
     .action(async (o: { json?: boolean }) => {
       const all = [...(await (await providerFor('local')).list()), ...(await (await providerFor('kind')).list()), ...(await (await providerFor('existing')).list())];
       if (o.json) return console.log(JSON.stringify(all, null, 2));
-      if (all.length === 0) return console.log('no clusters (start one: codeflare-matrix cluster up)');
+      if (all.length === 0) return console.log('no clusters (start one: npx codeflare-matrix cluster up)');
       console.log(table(['name', 'provider', 'kubernetes', 'status', 'owner', 'created', 'kubeconfig'], all.map((c) => [
         c.name, c.provider, c.kubernetes, c.healthy ? `ready (${c.detail})` : `unhealthy (${c.detail})`, c.owner ? `pid ${c.owner}` : 'kept', c.createdAt.slice(0, 19), c.kubeconfig,
       ])));
@@ -92,11 +92,11 @@ function down(): Command {
         const removed = await janitor({ all: o.all, log: (l) => console.error(l) });
         return console.log(removed.length ? `removed: ${removed.join(', ')}` : 'nothing to remove');
       }
-      if (names.length === 0) throw new UserError('name the clusters to remove', 'cluster down', 'codeflare-matrix cluster down NAME, or --all');
+      if (names.length === 0) throw new UserError('name the clusters to remove', 'cluster down', 'npx codeflare-matrix cluster down NAME, or --all');
       const { readState, clusterDir } = await import('../providers/state.js');
       for (const name of names) {
         const s = readState(name);
-        if (!s && !existsSync(clusterDir(name))) throw new UserError(`no cluster ${name}`, 'cluster down', 'codeflare-matrix cluster list shows the clusters');
+        if (!s && !existsSync(clusterDir(name))) throw new UserError(`no cluster ${name}`, 'cluster down', 'npx codeflare-matrix cluster list shows the clusters');
         await (await providerFor(s?.provider ?? 'local')).destroy(name);
         console.log(`removed ${name}`);
       }
@@ -112,7 +112,7 @@ function logs(): Command {
     .option('--export <dir>', 'copy every log of the cluster into DIR')
     .action(async (name: string, component: string | undefined, o: { lines: string; export?: string }) => {
       const s = (await import('../providers/state.js')).readState(name);
-      if (!s) throw new UserError(`no cluster ${name}`, 'cluster logs', 'codeflare-matrix cluster list shows the clusters');
+      if (!s) throw new UserError(`no cluster ${name}`, 'cluster logs', 'npx codeflare-matrix cluster list shows the clusters');
       if (o.export) {
         const files = await (await providerFor(s.provider)).exportLogs(name, o.export);
         return console.log(files.join('\n'));

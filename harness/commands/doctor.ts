@@ -22,38 +22,46 @@ async function checks(): Promise<Check[]> {
   const debootstrap = await run('sh', ['-c', 'command -v debootstrap']);
   out.push({ what: 'debootstrap (node image root filesystems from Debian)', ok: debootstrap.ok, found: debootstrap.ok ? debootstrap.stdout.trim() : 'not found', fix: 'bin/docker-up, or apt-get install -y debootstrap', for: ['kind'] });
   const kubectl = await versionOf('kubectl', ['version', '--client']);
-  out.push({ what: 'kubectl on PATH (optional: the toolchain has its own)', ok: !!kubectl, found: kubectl ?? 'not found', fix: 'codeflare-matrix toolchain path kubernetes <version> gives a built kubectl', for: ['existing'] });
+  out.push({ what: 'kubectl on PATH (optional: the toolchain has its own)', ok: !!kubectl, found: kubectl ?? 'not found', fix: 'npx codeflare-matrix toolchain path kubernetes <version> gives a built kubectl', for: ['existing'] });
   const built = listToolchain();
   const want = defaultVersions();
   for (const k of want.kubernetes) {
     const e = built.find((b) => b.component === 'kubernetes' && b.version === k);
-    out.push({ what: `toolchain: Kubernetes ${k}`, ok: !!e, found: e ? 'built' : 'not built', fix: `codeflare-matrix toolchain build --kubernetes ${k}`, for: ['local'] });
+    out.push({ what: `toolchain: Kubernetes ${k}`, ok: !!e, found: e ? 'built' : 'not built', fix: `npx codeflare-matrix toolchain build --kubernetes ${k}`, for: ['local'] });
   }
   for (const c of tools) {
     const e = built.find((b) => b.component === c);
-    out.push({ what: `toolchain: ${c}`, ok: !!e, found: e ? `${e.version} built` : 'not built', fix: 'codeflare-matrix toolchain build', for: ['local'] });
+    out.push({ what: `toolchain: ${c}`, ok: !!e, found: e ? `${e.version} built` : 'not built', fix: 'npx codeflare-matrix toolchain build', for: ['local'] });
   }
   // kind itself, crictl and CoreDNS are built from Go modules with the node image, on first use.
   for (const c of kindTools) {
     const e = built.find((b) => b.component === c && b.version === want[c]);
-    out.push({ what: `toolchain: ${c} (kind; built on first use)`, ok: true, found: e ? `${e.version} built` : 'not built yet', fix: `codeflare-matrix toolchain build --${c}`, for: ['kind'] });
+    out.push({ what: `toolchain: ${c} (kind; built on first use)`, ok: true, found: e ? `${e.version} built` : 'not built yet', fix: `npx codeflare-matrix toolchain build --${c}`, for: ['kind'] });
   }
   return out;
 }
 
+const PROVIDERS = ['local', 'kind', 'existing'] as const;
+/** The provider a config gets when it names none (matrix/config.ts): doctor's exit status is its readiness. */
+const DEFAULT_PROVIDER = 'local';
+
 export function doctorCommand(): Command {
   return new Command('doctor')
     .description('check what this machine has for each provider (local, kind, existing) and how to get what is missing')
-    .option('--json', 'print the checks as JSON')
+    .option('--json', 'print the checks and each provider\'s readiness as JSON')
+    .addHelpText('after', `\nExit status: 0 when the default provider (${DEFAULT_PROVIDER}) is ready, 1 when it is not.`)
     .action(async (o: { json?: boolean }) => {
       const list = await checks();
-      if (o.json) return console.log(JSON.stringify(list, null, 2));
+      const providers = Object.fromEntries(PROVIDERS.map((provider) => {
+        const blockers = list.filter((c) => !c.ok && (c.for.includes(provider) || c.for.includes('all')) && !c.what.includes('optional'));
+        return [provider, { ready: blockers.length === 0, missing: blockers.map((b) => ({ what: b.what, fix: b.fix })) }];
+      }));
+      if (!providers[DEFAULT_PROVIDER]!.ready) process.exitCode = 1;
+      if (o.json) return console.log(JSON.stringify({ default: DEFAULT_PROVIDER, providers, checks: list }, null, 2));
       console.log(table(['', 'check', 'found', 'for'], list.map((c) => [c.ok ? 'ok' : '--', c.what, c.found, c.for.join(',')])));
       const missing = list.filter((c) => !c.ok);
       if (missing.length) console.log('\nto get what is missing:\n' + missing.map((c) => `  ${c.what}: ${c.fix}`).join('\n'));
-      for (const provider of ['local', 'kind', 'existing']) {
-        const blockers = list.filter((c) => !c.ok && (c.for.includes(provider) || c.for.includes('all')) && !c.what.includes('optional'));
-        console.log(`${provider === 'local' ? '\n' : ''}provider ${provider}: ${blockers.length ? `not ready (${blockers.map((b) => b.what).join('; ')})` : 'ready'}`);
-      }
+      console.log('');
+      for (const [name, p] of Object.entries(providers)) console.log(`provider ${name}${name === DEFAULT_PROVIDER ? ' (default)' : ''}: ${p.ready ? 'ready' : `not ready (${p.missing.map((b) => b.what).join('; ')})`}`);
     });
 }

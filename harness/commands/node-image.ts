@@ -20,7 +20,7 @@ export function nodeImageCommand(): Command {
       const [{ docker, requireEngine }, { NODE_REPO }] = await Promise.all([import('../docker.js'), import('../providers/kind/nodeimage.js')]);
       await requireEngine('node-image list');
       const r = await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}\t{{.Size}}\t{{.CreatedSince}}', NODE_REPO]);
-      console.log(r.stdout.trim() || `no node images yet — run: codeflare-matrix node-image build --kubernetes 1.27`);
+      console.log(r.stdout.trim() || `no node images yet — run: npx codeflare-matrix node-image build --kubernetes 1.27`);
     });
   return cmd;
 }

@@ -45,7 +45,7 @@ export function renderPlan(p: Plan): string {
   }
   const unbuildable = p.cells.filter((c) => c.unavailable.length > 0);
   if (unbuildable.length) {
-    out.push('', `cells this machine cannot build (matrix/catalog/availability.yaml; \`codeflare-matrix sources\` says where each version would come from):`);
+    out.push('', `cells this machine cannot build (matrix/catalog/availability.yaml; \`npx codeflare-matrix sources\` says where each version would come from):`);
     for (const c of unbuildable) out.push(`  ${c.id}: ${c.unavailable.join('; ')}`);
   }
   if (p.excluded.length) {
@@ -79,6 +79,7 @@ export function planCommand(): Command {
     .option('--github-matrix', 'print a GitHub Actions strategy.matrix (include list, one job per cell)')
     .option('--max-jobs <n>', 'with --github-matrix: jobs at most (GitHub allows 256)', '256')
     .option('-o, --out <file>', 'also write the plan as JSON to this file')
+    .addHelpText('after', '\nExit status: 0 planned, 2 bad input (the config, a selector, a plan over --max-cells).')
     .action(async (o: { config: string; strategy?: Plan['strategy']; json?: boolean; githubMatrix?: boolean; maxJobs: string; maxCells?: string; out?: string }) => {
       const maxJobs = Number(o.maxJobs);
       if (!Number.isInteger(maxJobs) || maxJobs < 1 || maxJobs > 256) throw new UserError(`--max-jobs ${o.maxJobs} is not a whole number from 1 to 256`, '--max-jobs', 'pass e.g. --max-jobs 64');

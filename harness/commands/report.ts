@@ -18,6 +18,7 @@ export function reportCommand(): Command {
     .option('--history <dir>', 'with --format html or json: earlier results (every results.json under DIR), shown as runs × cells')
     .option('--update-readme <path>', "rewrite only the README's Compatibility Matrix block (between its markers) with the verified stacks")
     .option('--allow-flaky', 'count flaky cells (passed only on a retry) as verified')
+    .addHelpText('after', '\nExit status: 0 written, 2 bad input (nothing is written).')
     .action(async (path: string, o: Opts) => {
       const [{ loadCatalog }, { loadHistory }, { jobSummary, markdownReport, readmeBlock }, { readmeUpdate }, { readResults }, { supportMatrix }] = await Promise.all([
         import('../../matrix/catalog/index.js'), import('../../reports/history.js'), import('../../reports/markdown.js'), import('../../reports/readme.js'), import('../../reports/results.js'), import('../../reports/support-matrix.js'),
@@ -32,7 +33,7 @@ export function reportCommand(): Command {
       // Everything is computed (and the README checked) before any file is written: bad input writes nothing.
       let readme: ReturnType<typeof readmeUpdate> | undefined;
       if (o.updateReadme) {
-        if (!m.stacks.length) throw new UserError('no cell passed: nothing verified to publish, the README is left as it was', path, 'fix the failing cells and run them again (`codeflare-matrix report` lists why each is not verified)');
+        if (!m.stacks.length) throw new UserError('no cell passed: nothing verified to publish, the README is left as it was', path, 'fix the failing cells and run them again (`npx codeflare-matrix report` lists why each is not verified)');
         readme = readmeUpdate(o.updateReadme, readmeBlock(m.stacks));
       }
       const text = o.format === 'json' ? `${JSON.stringify({ ...m, ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist) : markdownReport(m);

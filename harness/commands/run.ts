@@ -47,6 +47,7 @@ export function runCommand(): Command {
     .option('--reuse-clusters', 'give a cleanly uninstalled cluster to the next cell of the same Kubernetes version and era', false)
     .option('--keep-on-failure', 'keep the cluster of a failed cell (printed with how to remove it)', false)
     .option('-o, --out <dir>', 'run folder (default out/runs/<name>-<time>)')
+    .addHelpText('after', '\nExit status: 0 every cell that could run passed (cells blocked ahead, by what this machine cannot build, do not fail the run), 1 a cell failed or was blocked in setup, 130 interrupted, 2 bad input.')
     .action(async (o: { config: string; strategy?: Plan['strategy']; maxCells?: number; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
       const [{ runMatrix }, { loadCatalog }, { renderHtml }, { jobSummary, markdownReport }, { supportMatrix }] = await Promise.all([
         import('../run/index.js'), import('../../matrix/catalog/index.js'), import('../../reports/html.js'), import('../../reports/markdown.js'), import('../../reports/support-matrix.js'),

@@ -21,7 +21,7 @@ export function sourcesCommand(): Command {
       const loaded = o.config ? loadConfig(o.config) : undefined;
       const sources = loadSources(loaded?.text, loaded?.path);
       const a = o.check || o.write ? await checkSources() : loadCatalog().availability;
-      if (o.write && a) writeAtomic(join(repoRoot, 'matrix/catalog/availability.yaml'), `# Written by \`codeflare-matrix sources --check --write\`; what the registries reachable here serve.\n${stringify({ availability: a })}`);
+      if (o.write && a) writeAtomic(join(repoRoot, 'matrix/catalog/availability.yaml'), `# Written by \`npx codeflare-matrix sources --check --write\`; what the registries reachable here serve.\n${stringify({ availability: a })}`);
       const rows = await whereFrom(sources, a);
       if (o.json) return console.log(JSON.stringify({ sources, availability: { checked: a?.checked, where: a?.where }, versions: rows }, null, 2));
       const shown = o.all ? rows : rows.filter((r) => r.from === 'git' || r.from === 'nowhere' || r.detail);

@@ -240,7 +240,7 @@ export async function teardownCell(run: string, cell: Cell, opts: RunOptions): P
     // Kept for a person to look at: no owner, so neither the janitor nor the run's end removes it.
     const s = readState(state.cluster.name);
     if (s) saveState({ ...s, owner: undefined, ownerStart: undefined });
-    notes.push(`kept cluster ${state.cluster.name} (kubeconfig ${state.cluster.kubeconfig}); remove it with: codeflare-matrix cluster down ${state.cluster.name}`);
+    notes.push(`kept cluster ${state.cluster.name} (kubeconfig ${state.cluster.kubeconfig}); remove it with: npx codeflare-matrix cluster down ${state.cluster.name}`);
   } else {
     let clean = false;
     if (opts.reuseClusters && !state.error) {

@@ -51,7 +51,7 @@ export function runPlan(a: RunArgs): Plan {
   let cells = p.cells;
   if (a.cells?.length) {
     const unknown = a.cells.filter((id) => !cells.some((c) => c.id === id));
-    if (unknown.length) throw new UserError(`no cell ${unknown.join(', ')} in the plan of ${a.config}`, '--cells', `pick ids from: codeflare-matrix plan -c ${a.config}`);
+    if (unknown.length) throw new UserError(`no cell ${unknown.join(', ')} in the plan of ${a.config}`, '--cells', `pick ids from: npx codeflare-matrix plan -c ${a.config}`);
     cells = cells.filter((c) => a.cells!.includes(c.id));
   }
   // Shards take whole cells, the same way `plan --github-matrix` splits them.
@@ -83,7 +83,7 @@ function claim(dir: string): void {
   }
   const [pid, start] = (existsSync(owner) ? readFileSync(owner, 'utf8') : '').trim().split(' ');
   if (pid && startTime(Number(pid)) === start) throw new UserError(`the run folder is in use by a run still going (pid ${pid})`, dir, 'pass another --out, or none: each run gets its own folder');
-  throw new UserError('the run folder holds an earlier run', dir, 'pass a new --out folder (`codeflare-matrix merge` joins the results of several)');
+  throw new UserError('the run folder holds an earlier run', dir, 'pass a new --out folder (`npx codeflare-matrix merge` joins the results of several)');
 }
 
 export async function runMatrix(a: RunArgs): Promise<RunOutcome> {

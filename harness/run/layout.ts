@@ -38,7 +38,7 @@ export type CellState = {
 
 export const runDir = (): string => {
   const dir = process.env[RUN_ENV];
-  if (!dir) throw new Error(`${RUN_ENV} is not set: cell projects run under \`codeflare-matrix run\``);
+  if (!dir) throw new Error(`${RUN_ENV} is not set: cell projects run under \`npx codeflare-matrix run\``);
   return dir;
 };
 

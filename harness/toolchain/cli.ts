@@ -42,7 +42,9 @@ export function toolchainCommand(): Command {
     .command('list')
     .description('show the cached entries')
     .option('--verify', 'check every binary against its sha256 (slow: reads every byte)')
-    .action(async (o: { verify?: boolean }) => {
+    .option('--json', 'print the entries as JSON')
+    .addHelpText('after', '\nExit status: 0 every entry is whole, 1 one is not (its problem in the status column).')
+    .action(async (o: { verify?: boolean; json?: boolean }) => {
       const { listToolchain, verifyEntry } = await entries();
       const rows: string[][] = [];
       for (const l of listToolchain()) {
@@ -58,9 +60,10 @@ export function toolchainCommand(): Command {
           problem ?? (o.verify ? 'ok (sha256)' : 'ok'),
         ]);
       }
-      if (!rows.length) return console.log('no toolchain entries yet — run: codeflare-matrix toolchain build');
-      console.log(table(['component', 'version', 'binaries', 'size', 'built at (UTC)', 'status'], rows));
       if (rows.some((r) => !r[5]!.startsWith('ok'))) process.exitCode = 1;
+      if (o.json) return console.log(JSON.stringify(rows.map(([component, version, binaries, size, builtAt, status]) => ({ component, version, binaries: binaries!.split(' ').filter(Boolean), size, builtAt, status })), null, 2));
+      if (!rows.length) return console.log('no toolchain entries yet — run: npx codeflare-matrix toolchain build');
+      console.log(table(['component', 'version', 'binaries', 'size', 'built at (UTC)', 'status'], rows));
     });
 
   cmd
@@ -77,7 +80,7 @@ export function toolchainCommand(): Command {
       const pinned = defaultVersions();
       let v: string;
       if (c === 'kubernetes' || c === 'kubernetes-node') {
-        if (!version) throw new UserError('which Kubernetes version?', 'toolchain path', `add one, e.g. codeflare-matrix toolchain path kubernetes ${pinned.kubernetes[0]}`);
+        if (!version) throw new UserError('which Kubernetes version?', 'toolchain path', `add one, e.g. npx codeflare-matrix toolchain path kubernetes ${pinned.kubernetes[0]}`);
         v = resolveKubernetesVersion(version);
       } else {
         v = version ?? pinned[c];

@@ -50,7 +50,7 @@ const title: Record<Component, string> = {
 /** The `toolchain build` command that (re)builds one entry. */
 export function buildCommand(component: Component, version: string, force = false): string {
   const what = component === 'kubernetes' ? `--kubernetes ${version}` : component === 'kubernetes-node' ? `--node ${version}` : `--${component}`;
-  return `codeflare-matrix toolchain build ${what}${force ? ' --force' : ''}`;
+  return `npx codeflare-matrix toolchain build ${what}${force ? ' --force' : ''}`;
 }
 
 function corrupt(component: Component, version: string, why: string): UserError {

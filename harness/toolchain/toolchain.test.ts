@@ -102,7 +102,7 @@ test.describe('with a temporary CODEFLARE_MATRIX_HOME', () => {
     const e = await rejection(() => toolchainEntry('kubernetes', 'v1.31.14'));
     expect(e).toBeInstanceOf(UserError);
     expect((e as UserError).message).toBe('no toolchain for Kubernetes v1.31.14');
-    expect((e as UserError).fix).toBe('codeflare-matrix toolchain build --kubernetes v1.31.14');
+    expect((e as UserError).fix).toBe('npx codeflare-matrix toolchain build --kubernetes v1.31.14');
   });
 
   test('a corrupt entry is a UserError with --force as the fix, and ensure does not hide it', async () => {
@@ -119,7 +119,7 @@ test.describe('with a temporary CODEFLARE_MATRIX_HOME', () => {
       createdAt: new Date().toISOString(),
     };
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
-    const fix = 'codeflare-matrix toolchain build --kubernetes v1.31.14 --force';
+    const fix = 'npx codeflare-matrix toolchain build --kubernetes v1.31.14 --force';
 
     let e = await rejection(() => toolchainEntry('kubernetes', 'v1.31.14'));
     expect(e).toBeInstanceOf(UserError);
@@ -155,7 +155,7 @@ test.describe('with a temporary CODEFLARE_MATRIX_HOME', () => {
     expect(toolchainEntry('etcd', 'v3.6.16').bin.etcd).toBe(join(dir, 'bin', 'etcd'));
     const e = await rejection(verifyEntry('etcd', 'v3.6.16'));
     expect((e as UserError).message).toContain('does not match its sha256');
-    expect((e as UserError).fix).toBe('codeflare-matrix toolchain build --etcd --force');
+    expect((e as UserError).fix).toBe('npx codeflare-matrix toolchain build --etcd --force');
     expect(listToolchain().map((l) => [l.component, l.version, l.problem])).toEqual([['etcd', 'v3.6.16', undefined]]);
   });
 

@@ -199,7 +199,7 @@ function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Pla
   if (cells.size === 0) {
     const total = Object.values(excludedCount).reduce((a, b) => a + b, 0);
     const first = [...excluded.values()].slice(0, 3).map((e) => `${e.title}: ${e.reasons.map((r) => r.reason).join('; ')}`);
-    throw new UserError(`the constraints leave no valid cell (${total} excluded; e.g. ${first.join(' | ')})`, loaded.path, 'widen the axes or pick versions that fit together (codeflare-matrix catalog lists them)');
+    throw new UserError(`the constraints leave no valid cell (${total} excluded; e.g. ${first.join(' | ')})`, loaded.path, 'widen the axes or pick versions that fit together (npx codeflare-matrix catalog lists them)');
   }
   return {
     schema: PLAN_SCHEMA,

@@ -23,7 +23,7 @@ export class ExistingProvider implements Provider {
 
   async create(spec: ClusterSpec): Promise<Cluster> {
     if (!clusterName.test(spec.name)) throw new UserError(`"${spec.name}" is not a cluster name`, 'cluster', 'use lowercase letters, digits and -');
-    if (readState(spec.name)) throw new UserError(`cluster ${spec.name} already exists`, clusterDir(spec.name), `codeflare-matrix cluster down ${spec.name}`);
+    if (readState(spec.name)) throw new UserError(`cluster ${spec.name} already exists`, clusterDir(spec.name), `npx codeflare-matrix cluster down ${spec.name}`);
     const source = spec.kubeconfig ?? process.env.KUBECONFIG ?? join(process.env.HOME ?? '/root', '.kube', 'config');
     const kc = new KubeConfig();
     try {
@@ -79,7 +79,7 @@ export class ExistingProvider implements Provider {
 
   kubeconfig(name: string): string {
     const s = readState(name);
-    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'codeflare-matrix cluster list shows the clusters');
+    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'npx codeflare-matrix cluster list shows the clusters');
     return s.kubeconfig;
   }
 

@@ -22,7 +22,7 @@ export class KindProvider implements Provider {
       throw new UserError(`"${spec.name}" is not a kind cluster name`, 'cluster', 'use lowercase letters, digits and -, at most 36 characters');
     }
     if (readState(spec.name) || existsSync(clusterDir(spec.name))) {
-      throw new UserError(`cluster ${spec.name} already exists`, clusterDir(spec.name), `use it, or remove it: codeflare-matrix cluster down ${spec.name}`);
+      throw new UserError(`cluster ${spec.name} already exists`, clusterDir(spec.name), `use it, or remove it: npx codeflare-matrix cluster down ${spec.name}`);
     }
     await requireEngine('the kind provider');
     const dir = clusterDir(spec.name);
@@ -63,7 +63,7 @@ export class KindProvider implements Provider {
 
   kubeconfig(name: string): string {
     const s = readState(name);
-    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'codeflare-matrix cluster list shows the clusters');
+    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'npx codeflare-matrix cluster list shows the clusters');
     return s.kubeconfig;
   }
 

@@ -52,7 +52,7 @@ test('a Kubernetes version with no toolchain names the command that builds it', 
   const r = await cli(home, 'cluster', 'up', 'x', '-k', 'v1.29.15');
   expect(r.exitCode, r.all).toBe(2);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(/no toolchain for Kubernetes v1\.29\.15.*fix: codeflare-matrix toolchain build --kubernetes v1\.29\.15/);
+  expect(r.stderr).toMatch(/no toolchain for Kubernetes v1\.29\.15.*fix: npx codeflare-matrix toolchain build --kubernetes v1\.29\.15/);
   nothingLeft(home, 'x');
   const minor = await cli(home, 'cluster', 'up', 'x', '-k', '1.19');
   expect(minor.exitCode).toBe(2);

@@ -21,7 +21,7 @@ export class LocalProvider implements Provider {
     }
     const existing = readState(spec.name);
     if (existing || existsSync(clusterDir(spec.name))) {
-      throw new UserError(`cluster ${spec.name} already exists`, existing?.dir ?? clusterDir(spec.name), `use it, or remove it: codeflare-matrix cluster down ${spec.name}`);
+      throw new UserError(`cluster ${spec.name} already exists`, existing?.dir ?? clusterDir(spec.name), `use it, or remove it: npx codeflare-matrix cluster down ${spec.name}`);
     }
     const dir = clusterDir(spec.name);
     mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
@@ -57,7 +57,7 @@ export class LocalProvider implements Provider {
 
   kubeconfig(name: string): string {
     const s = readState(name);
-    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'codeflare-matrix cluster list shows the clusters');
+    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'npx codeflare-matrix cluster list shows the clusters');
     return s.kubeconfig;
   }
 

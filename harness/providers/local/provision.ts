@@ -57,7 +57,7 @@ function kubeconfig(pki: Pki, user: string, server: string): string {
 function kwokStages(dir: string): string {
   const stages = join(dir, 'stages');
   if (!existsSync(stages)) {
-    throw new UserError('the kwok toolchain entry has no stages', dir, 'codeflare-matrix toolchain build --kwok --force');
+    throw new UserError('the kwok toolchain entry has no stages', dir, 'npx codeflare-matrix toolchain build --kwok --force');
   }
   return readdirSync(stages)
     .filter((f) => f.endsWith('.yaml'))
