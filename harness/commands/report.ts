@@ -7,13 +7,13 @@ import type { readmeUpdate } from '../../reports/readme.js';
 import { UserError } from '../errors.js';
 import { writeAtomic } from '../files.js';
 
-type Opts = { format: 'md' | 'json' | 'html'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean };
+type Opts = { format: 'md' | 'json' | 'html' | 'junit'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean };
 
 export function reportCommand(): Command {
   return new Command('report')
     .description('the verified support matrix from results: only cells that passed become rows (Markdown README block, JSON, or HTML)')
     .argument('<results>', 'results.json (written by run, or by merge)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
+    .addOption(new Option('-f, --format <format>', 'output format (junit: JUnit XML of every test, one testsuite per cell)').choices(['md', 'json', 'html', 'junit']).default('md'))
     .option('-o, --out <file>', 'write the report to this file (atomically) instead of standard output')
     .option('--history <dir>', 'with --format html or json: earlier results (every results.json under DIR), shown as runs × cells')
     .option('--update-readme <path>', "rewrite only the README's Compatibility Matrix block (between its markers) with the verified stacks")
@@ -28,7 +28,7 @@ export function reportCommand(): Command {
       const catalog = loadCatalog();
       const results = readResults(path);
       const m = supportMatrix(results, catalog, { allowFlaky: o.allowFlaky });
-      if (o.history && o.format === 'md') throw new UserError('--history is shown by --format html or json', '--history', 'add --format html');
+      if (o.history && (o.format === 'md' || o.format === 'junit')) throw new UserError('--history is shown by --format html or json', '--history', 'add --format html');
       const hist: History | undefined = o.history ? loadHistory(o.history, { path, results }) : undefined;
       // Everything is computed (and the README checked) before any file is written: bad input writes nothing.
       let readme: ReturnType<typeof readmeUpdate> | undefined;
@@ -36,7 +36,8 @@ export function reportCommand(): Command {
         if (!m.stacks.length) throw new UserError('no cell passed: nothing verified to publish, the README is left as it was', path, 'fix the failing cells and run them again (`npx codeflare-matrix report` lists why each is not verified)');
         readme = readmeUpdate(o.updateReadme, readmeBlock(m.stacks));
       }
-      const text = o.format === 'json' ? `${JSON.stringify({ ...m, ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist) : markdownReport(m);
+      const junit = o.format === 'junit' ? (await import('../../reports/junit.js')).junitXml : undefined;
+      const text = junit ? junit(results) : o.format === 'json' ? `${JSON.stringify({ ...m, ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist) : markdownReport(m);
       if (o.out) writeAtomic(o.out, text);
       else process.stdout.write(text);
       if (readme) {

@@ -49,8 +49,8 @@ export function runCommand(): Command {
     .option('-o, --out <dir>', 'run folder (default out/runs/<name>-<time>)')
     .addHelpText('after', '\nExit status: 0 every cell that could run passed (cells blocked ahead, by what this machine cannot build, do not fail the run), 1 a cell failed or was blocked in setup, 130 interrupted, 2 bad input.')
     .action(async (o: { config: string; strategy?: Plan['strategy']; maxCells?: number; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
-      const [{ runMatrix }, { loadCatalog }, { renderHtml }, { jobSummary, markdownReport }, { supportMatrix }] = await Promise.all([
-        import('../run/index.js'), import('../../matrix/catalog/index.js'), import('../../reports/html.js'), import('../../reports/markdown.js'), import('../../reports/support-matrix.js'),
+      const [{ runMatrix }, { loadCatalog }, { renderHtml }, { jobSummary, markdownReport }, { supportMatrix }, { junitXml }] = await Promise.all([
+        import('../run/index.js'), import('../../matrix/catalog/index.js'), import('../../reports/html.js'), import('../../reports/markdown.js'), import('../../reports/support-matrix.js'), import('../../reports/junit.js'),
       ]);
       const { dir, results, exitCode } = await runMatrix(o);
       console.log(`\n${renderOutcome(results)}\n`);
@@ -61,10 +61,11 @@ export function runCommand(): Command {
       writeAtomic(join(dir, 'support-matrix.md'), md);
       writeAtomic(join(dir, 'support-matrix.json'), `${JSON.stringify(m, null, 2)}\n`);
       writeAtomic(join(dir, 'report.html'), renderHtml(results, m, catalog));
+      writeAtomic(join(dir, 'junit.xml'), junitXml(results));
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, jobSummary(m));
       console.log(md);
       const at = relative(process.cwd(), dir) || '.';
-      console.log(`results: ${at}/results.json · report: ${at}/report.html · allure: ${at}/allure-results`);
+      console.log(`results: ${at}/results.json · report: ${at}/report.html · junit: ${at}/junit.xml · allure: ${at}/allure-results`);
       process.exitCode = exitCode;
     });
 }

@@ -69,6 +69,7 @@ test('a cell the registries here cannot serve is blocked with the reason; the ne
   expect(ran.parameters).toEqual(expect.arrayContaining([{ name: 'cell', value: cell.id }, { name: 'kuberay', value: 'v1.3.2' }]));
   expect(ran.name).not.toMatch(/v1\.3\.2/);
   expect(existsSync(join(out, 'allure-results', 'executor.json'))).toBe(true);
+  expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(new RegExp(`<testsuite name="[^"]+" id="${cell.id}" tests="\\d+" failures="0"`));
   expect(leftBy(Number(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).owner))).toEqual([]);
 });
 
