@@ -3,11 +3,13 @@
 // - Under `codeflare-matrix run` (CODEFLARE_MATRIX_RUN=<run folder>): three projects per cell of the
 //   run's plan.json — `setup:<cell>` (build, provision, install), `<cell>` (the suites, depending
 //   on the setup, so a failed setup blocks them rather than failing them) and `teardown:<cell>`.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig, type Project } from '@playwright/test';
 import { seconds } from './matrix/config.js';
 import { RUN_ENV, cellDir, readPlan } from './harness/run/layout.js';
 import { suiteGrep } from './suites/index.js';
+import { repoRoot } from './harness/paths.js';
 
 const runFolder = process.env[RUN_ENV];
 
@@ -36,7 +38,8 @@ function cellProjects(dir: string): Project[] {
 /** Allure's environment: the plan's config, strategy and provider, and the tools that ran it. */
 function environment(dir: string): Record<string, string> {
   const plan = readPlan(dir);
-  return { harness: 'codeflare-matrix', config: `${plan.name} (${plan.config.hash})`, strategy: plan.strategy, provider: plan.provider, node: process.version, run: dir };
+  const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  return { harness: `codeflare-matrix ${version}`, config: `${plan.name} (${plan.config.hash})`, strategy: plan.strategy, provider: plan.provider, node: process.version, run: dir };
 }
 
 // The harness's own tests never read the user's sources file (~/.config/codeflare-matrix/sources.yaml):

@@ -8,6 +8,20 @@ test('the JSON Schema file is generated from the config schema (npm run schema)'
   expect(file).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
 });
 
+test('every config field explains itself to an editor (a description in the JSON Schema)', () => {
+  const undescribed: string[] = [];
+  const walk = (node: Record<string, unknown>, at: string): void => {
+    for (const [key, child] of Object.entries((node.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+      if (!child.description) undescribed.push(`${at}${key}`);
+      walk(child, `${at}${key}.`);
+      if (child.items) walk(child.items as Record<string, unknown>, `${at}${key}[].`);
+      if (child.additionalProperties && typeof child.additionalProperties === 'object') for (const alt of ((child.additionalProperties as { anyOf?: Record<string, unknown>[] }).anyOf ?? [child.additionalProperties])) walk(alt as Record<string, unknown>, `${at}${key}.*.`);
+    }
+  };
+  walk(configJsonSchema() as Record<string, unknown>, '');
+  expect(undescribed).toEqual([]);
+});
+
 test('the default config is valid and has one operator row per era A–D', () => {
   const { config } = loadConfig(defaultConfigPath);
   expect(config.provider).toBe('local');

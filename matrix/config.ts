@@ -6,49 +6,52 @@ import { z } from 'zod';
 import { UserError } from '../harness/errors.js';
 import { readInput } from '../harness/files.js';
 
-const Selector = z.union([
-  z.string().min(1),
-  z.strictObject({ newest: z.int().positive(), range: z.string().optional() }),
-  z.strictObject({ path: z.string().min(1) }),
-  z.strictObject({ ref: z.string().min(1) }),
-]);
+const Selector = z
+  .union([
+    z.string().min(1).describe('a version: a tag (v1.3.2, "1.31"), `dev` (the default branch\'s head), a semver range (">=1.1 <1.3")'),
+    z.strictObject({ newest: z.int().positive().describe('how many of the newest catalog versions'), range: z.string().optional().describe('among those in this semver range') }).describe('the newest N catalog versions'),
+    z.strictObject({ path: z.string().min(1).describe('a checkout of the component (a module root); relative to the working directory') }).describe('code from a local checkout (a PR under test)'),
+    z.strictObject({ ref: z.string().min(1).describe('a branch, tag or commit of the component\'s git source') }).describe('a git ref of the component\'s source'),
+  ])
+  .describe('which versions of a component: a version, a range, the newest N, a checkout or a git ref');
 /** One selector or a list of them; a list is the union. */
-const Axis = z.union([Selector, z.array(Selector).min(1, 'an axis needs at least one version')]);
+const Axis = z.union([Selector, z.array(Selector).min(1, 'an axis needs at least one version')]).describe('one selector, or a list of them (their union); each value makes its own cells');
 
 /** Durations as "90s", "5m", "1h" or a number of seconds. */
-const Duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration like 90s, 5m or 1h')]);
+const Duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration like 90s, 5m or 1h')]).describe('a duration: 90s, 5m, 1h, or a number of seconds');
 
 export const componentIds = ['codeflare-operator', 'mcad', 'instascale', 'kuberay', 'codeflare-sdk', 'appwrapper', 'kueue'] as const;
 
 /** A component's git repository: its path, or the path and whether git is preferred over the proxy. */
 export const GitSourceSpec = z.union([
-  z.string().min(1),
+  z.string().min(1).describe('a local git repository (clone, bare mirror, PR checkout); git is used for what the Go module proxy refuses'),
   z.strictObject({
     /** A local git repository: a clone, a bare mirror, a PR checkout. */
-    git: z.string().min(1),
+    git: z.string().min(1).describe('a local git repository: a clone, a bare mirror, a PR checkout'),
     /** proxy: git only for what the Go module proxy refuses; git: always from git. */
-    prefer: z.enum(['proxy', 'git']).default('proxy'),
+    prefer: z.enum(['proxy', 'git']).default('proxy').describe('proxy: git only for what the Go module proxy refuses; git: always from git'),
   }),
 ]);
 /**
  * Git repositories by component (also in a user-level file, harness/components/git.ts), or by Go
  * module path for a library a component requires that the proxy refuses.
  */
-export const SourcesSpec = z.record(
-  z.union([z.enum(componentIds), z.string().regex(/^[a-z0-9.-]+\.[a-z]+\/[\w.~/-]+$/, 'a component id or a Go module path')]),
-  GitSourceSpec,
-);
+export const SourcesSpec = z
+  .record(z.union([z.enum(componentIds), z.string().regex(/^[a-z0-9.-]+\.[a-z]+\/[\w.~/-]+$/, 'a component id or a Go module path')]), GitSourceSpec)
+  .describe('git repositories by component id, or by Go module path for a library a component requires (over ~/.config/codeflare-matrix/sources.yaml)');
+
+const Versions = Object.fromEntries(['kubernetes', ...componentIds].map((id) => [id, z.string().min(1).optional().describe(`the ${id} version of this cell`)]));
 
 export const MatrixConfig = z.strictObject({
-  name: z.string().default('matrix'),
-  provider: z.enum(['local', 'kind', 'existing']).default('local'),
+  name: z.string().default('matrix').describe('the matrix\'s name: in run folders, results and reports'),
+  provider: z.enum(['local', 'kind', 'existing']).default('local').describe('where clusters come from: local (real control plane, fake nodes), kind (real nodes in Docker), existing (a kubeconfig)'),
   /** For the existing provider: a kubeconfig context. */
-  context: z.string().optional(),
-  strategy: z.enum(['full', 'pairwise', 'chain', 'release', 'published']).default('full'),
-  kubernetes: Axis,
-  components: z.partialRecord(z.enum(componentIds), Axis).default({}),
+  context: z.string().optional().describe('existing provider: the kubeconfig context to use'),
+  strategy: z.enum(['full', 'pairwise', 'chain', 'release', 'published']).default('full').describe('how cells are chosen: full (every valid combination), pairwise (every pair of values), chain (PCF-ADR-0003 PR gating), release (a candidate and its previous release), published (the published support-matrix rows)'),
+  kubernetes: Axis.describe('the Kubernetes versions (a minor like "1.31" takes the toolchain\'s patch release)'),
+  components: z.partialRecord(z.enum(componentIds), Axis).default({}).describe('an axis of versions per component; components not named are completed from the catalog (what the operator compiles in or deploys)'),
   /** chain: the component under test and where its code comes from (a tag, {ref}, or {path}). */
-  chain: z.strictObject({ component: z.enum(componentIds), ref: Selector }).optional(),
+  chain: z.strictObject({ component: z.enum(componentIds).describe('the component under test'), ref: Selector.describe('where its code comes from: a tag, {ref}, or {path} of a checkout') }).optional().describe('chain strategy: the component under test; dev of every component above it in the chain'),
   /**
    * Extra cells beyond the strategy's, each a combination of concrete versions (as GitHub Actions'
    * matrix `include`): e.g. an era E stack (no operator) beside operator rows.
@@ -56,37 +59,40 @@ export const MatrixConfig = z.strictObject({
   include: z
     .array(
       z.strictObject({
-        ...Object.fromEntries(['kubernetes', ...componentIds].map((id) => [id, z.string().min(1).optional()])),
+        ...Versions,
         /** An upgrade cell: these versions installed first, then upgraded in place to the others. */
-        from: z.partialRecord(z.enum(componentIds), z.string().min(1)).optional(),
+        from: z.partialRecord(z.enum(componentIds), z.string().min(1)).optional().describe('an upgrade cell: these versions are installed first, then upgraded in place to the cell\'s'),
       }) as z.ZodType<Partial<Record<'kubernetes' | (typeof componentIds)[number], string>> & { from?: Partial<Record<(typeof componentIds)[number], string>> }>,
     )
-    .default([]),
+    .default([])
+    .describe('extra cells beyond the strategy\'s, each a combination of concrete versions (as a GitHub Actions matrix include)'),
   /** release: the candidate operator version (a published row) and, optionally, the previous one. */
-  release: z.strictObject({ candidate: z.string(), previous: z.string().optional() }).optional(),
+  release: z.strictObject({ candidate: z.string().describe('the operator version to be tagged'), previous: z.string().optional().describe('the release before it (default: the published row before)') }).optional().describe('release strategy: the candidate operator version and the one before'),
   /** Git repositories to take components from where the Go module proxy refuses them (over the user-level file's). */
   sources: SourcesSpec.optional(),
   /** Suite tags to run ("*" for all that apply). */
-  suites: z.array(z.string().min(1)).min(1).default(['*']),
-  parallelism: z.int().positive().default(1),
+  suites: z.array(z.string().min(1)).min(1).default(['*']).describe('suites to run, by name or glob ("*": every suite that applies to a cell)'),
+  parallelism: z.int().positive().default(1).describe('cells at once (each gets its own cluster)'),
   /** The most cells a plan may have: a larger one is refused before anything runs (a mistyped axis, full where pairwise was meant). */
-  maxCells: z.int().positive().default(256),
-  retries: z.int().min(0).default(1),
+  maxCells: z.int().positive().default(256).describe('the most cells the plan may have; a larger plan is refused before anything runs'),
+  retries: z.int().min(0).default(1).describe('retries of a failed test; a pass on a retry is flaky, not passed'),
   timeouts: z
-    .strictObject({ provision: Duration.default('3m'), install: Duration.default('15m'), test: Duration.default('5m') })
-    .prefault({}),
+    .strictObject({ provision: Duration.default('3m').describe('a cluster up and ready'), install: Duration.default('15m').describe('the stack built and installed'), test: Duration.default('5m').describe('one test') })
+    .prefault({})
+    .describe('time limits per cell phase'),
   /** Fake nodes of the local provider. */
   nodes: z
     .array(
       z.strictObject({
-        name: z.string().regex(/^[a-z0-9-]+$/),
-        cpu: z.string().default('32'),
-        memory: z.string().default('256Gi'),
-        gpu: z.int().min(0).default(0),
-        labels: z.record(z.string(), z.string()).default({}),
+        name: z.string().regex(/^[a-z0-9-]+$/).describe('the node name'),
+        cpu: z.string().default('32').describe('allocatable CPU'),
+        memory: z.string().default('256Gi').describe('allocatable memory'),
+        gpu: z.int().min(0).default(0).describe('nvidia.com/gpu the node offers'),
+        labels: z.record(z.string(), z.string()).default({}).describe('node labels'),
       }),
     )
-    .optional(),
+    .optional()
+    .describe('local provider: the fake nodes (default: one plain, one with 4 GPUs)'),
 });
 export type MatrixConfig = z.infer<typeof MatrixConfig>;
 export type SelectorSpec = z.infer<typeof Selector>;

@@ -12,6 +12,7 @@ import { plan as makePlan, type Plan } from '../../matrix/planner/index.js';
 import type { Cell } from '../../matrix/cell.js';
 import { cellStatus, writeResults, RESULTS_SCHEMA, type CellResult, type Results } from '../../reports/results.js';
 import type { CellTests } from '../../reports/cell-reporter.js';
+import { finishAllure } from '../../reports/allure.js';
 import { pickSuites } from '../../suites/index.js';
 import { UserError } from '../errors.js';
 import { loadSources } from '../components/git.js';
@@ -155,6 +156,7 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
     }
     results.runs[0]!.interrupted = interrupted;
     save();
+    finishAllure(dir, results);
     writeExecutor(dir, id);
   }
   const failing = results.cells.filter((c) => c.status === 'failed' || (c.status === 'blocked' && !p.cells.find((x) => x.id === c.id)?.unavailable.length));

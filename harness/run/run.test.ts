@@ -69,6 +69,16 @@ test('a cell the registries here cannot serve is blocked with the reason; the ne
   expect(ran.parameters).toEqual(expect.arrayContaining([{ name: 'cell', value: cell.id }, { name: 'kuberay', value: 'v1.3.2' }]));
   expect(ran.name).not.toMatch(/v1\.3\.2/);
   expect(existsSync(join(out, 'allure-results', 'executor.json'))).toBe(true);
+  // a blocked cell's tests never ran: broken with the reason, with the cell's versions as parameters
+  const stopped = allure.filter((a) => a.parameters.some((p) => p.name === 'cell' && p.value === blocked.id)) as (typeof allure[number] & { statusDetails: { message: string } })[];
+  expect(stopped.length).toBeGreaterThan(0);
+  for (const a of stopped) {
+    expect(a.status).toBe('broken');
+    expect(a.statusDetails.message).toMatch(/^blocked: not buildable here: kueue v0\.13\.4/);
+    expect(a.parameters).toEqual(expect.arrayContaining([{ name: 'kueue', value: 'v0.13.4' }]));
+  }
+  expect(JSON.parse(readFileSync(join(out, 'allure-results', 'categories.json'), 'utf8')).map((c: { name: string }) => c.name)).toContain('Blocked: the cell never reached its tests');
+  expect(readFileSync(join(out, 'allure-results', 'environment.properties'), 'utf8')).toMatch(/^harness = codeflare-matrix \d+\.\d+\.\d+$/m);
   expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(new RegExp(`<testsuite name="[^"]+" id="${cell.id}" tests="\\d+" failures="0"`));
   expect(leftBy(Number(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).owner))).toEqual([]);
 });
