@@ -4,7 +4,8 @@
 //   run's plan.json — `setup:<cell>` (build, provision, install), `<cell>` (the suites, depending
 //   on the setup, so a failed setup blocks them rather than failing them) and `teardown:<cell>`.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Project } from '@playwright/test';
 import { seconds } from './matrix/config.js';
 import { RUN_ENV, cellDir, readPlan } from './harness/run/layout.js';
@@ -12,18 +13,21 @@ import { suiteGrep } from './suites/index.js';
 import { repoRoot } from './harness/paths.js';
 
 const runFolder = process.env[RUN_ENV];
+// The run's files as this config is: TypeScript in a checkout, compiled JavaScript (dist/) in the
+// package, since Playwright does not transform files under node_modules.
+const ext = extname(fileURLToPath(import.meta.url));
 
 function cellProjects(dir: string): Project[] {
   const plan = readPlan(dir);
   const t = plan.run.timeouts;
   const grep = suiteGrep(plan.run.suites);
   return plan.cells.flatMap((c): Project[] => [
-    { name: `setup:${c.id}`, testDir: 'fixtures', testMatch: 'cell.setup.ts', teardown: `teardown:${c.id}`, use: { cellId: c.id } as never, retries: 0, timeout: 1000 * (seconds(t.provision) + seconds(t.install)) + 30 * 60_000 },
-    { name: `teardown:${c.id}`, testDir: 'fixtures', testMatch: 'cell.teardown.ts', use: { cellId: c.id } as never, retries: 0, timeout: 10 * 60_000 },
+    { name: `setup:${c.id}`, testDir: 'fixtures', testMatch: `cell.setup${ext}`, teardown: `teardown:${c.id}`, use: { cellId: c.id } as never, retries: 0, timeout: 1000 * (seconds(t.provision) + seconds(t.install)) + 30 * 60_000 },
+    { name: `teardown:${c.id}`, testDir: 'fixtures', testMatch: `cell.teardown${ext}`, use: { cellId: c.id } as never, retries: 0, timeout: 10 * 60_000 },
     {
       name: c.id,
       testDir: 'suites',
-      testMatch: '*.spec.ts',
+      testMatch: `*.spec${ext}`,
       dependencies: [`setup:${c.id}`],
       use: { cellId: c.id } as never,
       ...(grep ? { grep } : {}),
@@ -50,7 +54,7 @@ export default runFolder
   ? defineConfig({
       reporter: [
         ['list'],
-        ['./reports/cell-reporter.ts'],
+        [`./reports/cell-reporter${ext}`],
         ['allure-playwright', { resultsDir: join(runFolder, 'allure-results'), detail: false, suiteTitle: false, environmentInfo: environment(runFolder) }],
       ],
       workers: 1,

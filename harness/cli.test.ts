@@ -1,6 +1,6 @@
 // The CLI as a user meets it: bad input gets one clear line and exit 2, never a stack trace.
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './exec.js';
@@ -47,6 +47,20 @@ test.describe('bad input', () => {
     writeFileSync(join(dir, 'go.mod'), 'module example.com/not-kueue\n');
     expectUserError(await cli('plan', '-c', other), /bad-module\.yaml:3:\d+: chain\.ref: kueue .*go\.mod is module example\.com\/not-kueue, not sigs\.k8s\.io\/kueue/);
     expect(existsSync(join(repoRoot, 'x'))).toBe(false);
+  });
+
+  test('--chain COMPONENT=PATH: the checkout under test from the command line, checked like the config\'s', async () => {
+    expectUserError(await cli('plan', '--chain', 'kubray=.'), /--chain: --chain kubray=\. is not COMPONENT=PATH/);
+    const checkout = join(dir, 'kr');
+    mkdirSync(checkout);
+    writeFileSync(join(checkout, 'go.mod'), 'module github.com/ray-project/kuberay/ray-operator\n');
+    const pr = join(repoRoot, 'matrix-pr.yaml');
+    expectUserError(await cli('plan', '-c', pr, '--chain', `kueue=${checkout}`), /--chain: kueue \{path: .*\}: .*go\.mod is module github\.com\/ray-project\/kuberay\/ray-operator, not sigs\.k8s\.io\/kueue/);
+    const ok = await cli('plan', '-c', pr, '--chain', `kuberay=${checkout}`, '--json');
+    expect(ok.exitCode, ok.all).toBe(0);
+    const cell = (JSON.parse(ok.stdout) as { strategy: string; cells: { origin: Record<string, string> }[] });
+    expect(cell.strategy).toBe('chain');
+    expect(cell.cells[0]!.origin.kuberay).toBe('under-test');
   });
 
   test('an empty config and a mistyped command: one line each, the latter with its suggestion', async () => {
@@ -118,12 +132,18 @@ test.describe('commands', () => {
     expect(existsSync(`${out}.${process.pid}.tmp`)).toBe(false);
   });
 
-  test('plan --github-matrix gives one job per cell', async () => {
-    const r = await cli('plan', '--github-matrix');
-    const m = JSON.parse(r.stdout) as { include: { cell: string }[] };
-    expect(m.include).toHaveLength(8);
+  test('plan --github-matrix gives one job per buildable cell, named by its title; the rest are listed with why', async () => {
+    const plan = JSON.parse((await cli('plan', '--json')).stdout) as { cells: { id: string; title: string; unavailable: string[] }[] };
+    const runnable = plan.cells.filter((c) => c.unavailable.length === 0);
+    const summary = join(dir, 'summary.md');
+    const r = await run('node', [join(repoRoot, 'bin/codeflare-matrix.js'), 'plan', '--github-matrix'], { cwd: repoRoot, env: { GITHUB_STEP_SUMMARY: summary } });
+    const m = JSON.parse(r.stdout) as { include: { cell: string; title: string }[] };
+    expect(m.include.map((i) => [i.cell, i.title])).toEqual(runnable.map((c) => [c.id, c.title]));
+    const left = plan.cells.filter((c) => c.unavailable.length > 0);
+    expect(r.stderr.trim().split('\n').filter(Boolean)).toEqual(left.map((c) => `left out: ${c.id}: not buildable here: ${c.unavailable.join('; ')}`));
+    if (left.length) expect(readFileSync(summary, 'utf8')).toContain(`### Cells left out of the job matrix (${left.length})`);
     const sharded = JSON.parse((await cli('plan', '--github-matrix', '--max-jobs', '1')).stdout) as { include: { shard: string; cells: string }[] };
-    expect(sharded.include).toEqual([{ shard: '1/1', cells: m.include.map((i) => i.cell).join(',') }]);
+    expect(sharded.include).toEqual([{ shard: '1/1', title: 'shard 1/1', cells: runnable.map((c) => c.id).join(',') }]);
   });
 
   test('catalog lists components, eras and constraints; --help works everywhere', async () => {

@@ -1,4 +1,5 @@
 // `codeflare-matrix plan`: the cells a config gives, as a table, JSON, or a GitHub Actions matrix.
+import { appendFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { ComponentId } from '../../matrix/catalog/index.js';
 import type { Plan } from '../../matrix/planner/index.js';
@@ -7,6 +8,7 @@ import { defaultConfigPath } from '../paths.js';
 import { table } from '../table.js';
 import { UserError } from '../errors.js';
 import { writeAtomic } from '../files.js';
+import { chainOption } from './options.js';
 
 const columns: [ComponentId, string][] = [
   ['kubernetes', 'k8s'],
@@ -57,15 +59,23 @@ export function renderPlan(p: Plan): string {
   return out.join('\n');
 }
 
-/** One GitHub Actions job per cell, or per shard of whole cells when there are more cells than jobs allowed. */
-export function githubMatrix(p: Plan, maxJobs: number): { include: Record<string, string>[] } {
-  if (p.cells.length <= maxJobs) return { include: p.cells.map((c) => ({ cell: c.id, era: c.era, title: c.title })) };
+/**
+ * One GitHub Actions job per cell, or per shard of whole cells when there are more cells than jobs
+ * allowed. Cells this machine's registries cannot build are left out (no runner is spent on a
+ * known outcome) and listed with the reason, for the job summary.
+ */
+export function githubMatrix(p: Plan, maxJobs: number): { include: Record<string, string>[]; leftOut: { cell: string; title: string; reason: string }[] } {
+  const runnable = p.cells.filter((c) => c.unavailable.length === 0);
+  const leftOut = p.cells.filter((c) => c.unavailable.length > 0).map((c) => ({ cell: c.id, title: c.title, reason: `not buildable here: ${c.unavailable.join('; ')}` }));
+  if (runnable.length <= maxJobs) return { include: runnable.map((c) => ({ cell: c.id, era: c.era, title: c.title })), leftOut };
   const n = maxJobs;
   return {
     include: Array.from({ length: n }, (_, i) => ({
       shard: `${i + 1}/${n}`,
-      cells: p.cells.filter((_, j) => j % n === i).map((c) => c.id).join(','),
+      title: `shard ${i + 1}/${n}`,
+      cells: runnable.filter((_, j) => j % n === i).map((c) => c.id).join(','),
     })),
+    leftOut,
   };
 }
 
@@ -74,22 +84,29 @@ export function planCommand(): Command {
     .description('plan the cells of a matrix config (deterministic; each cell id derives from its contents)')
     .option('-c, --config <file>', 'matrix config (YAML)', defaultConfigPath)
     .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(['full', 'pairwise', 'chain', 'release', 'published']))
+    .option('--chain <component=path>', 'the chain strategy with this checkout of the component under test (over the config\'s chain)', chainOption)
     .option('--max-cells <n>', "the most cells the plan may have (over the config's maxCells, default 256)")
     .option('--json', 'print the plan as JSON')
     .option('--github-matrix', 'print a GitHub Actions strategy.matrix (include list, one job per cell)')
     .option('--max-jobs <n>', 'with --github-matrix: jobs at most (GitHub allows 256)', '256')
     .option('-o, --out <file>', 'also write the plan as JSON to this file')
     .addHelpText('after', '\nExit status: 0 planned, 2 bad input (the config, a selector, a plan over --max-cells).')
-    .action(async (o: { config: string; strategy?: Plan['strategy']; json?: boolean; githubMatrix?: boolean; maxJobs: string; maxCells?: string; out?: string }) => {
+    .action(async (o: { config: string; strategy?: Plan['strategy']; json?: boolean; githubMatrix?: boolean; maxJobs: string; maxCells?: string; chain?: ReturnType<typeof chainOption>; out?: string }) => {
       const maxJobs = Number(o.maxJobs);
       if (!Number.isInteger(maxJobs) || maxJobs < 1 || maxJobs > 256) throw new UserError(`--max-jobs ${o.maxJobs} is not a whole number from 1 to 256`, '--max-jobs', 'pass e.g. --max-jobs 64');
       const [{ loadCatalog }, { loadConfig }, { plan }, { loadSources }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../../matrix/planner/index.js'), import('../components/git.js')]);
       const maxCells = o.maxCells === undefined ? undefined : Number(o.maxCells);
       if (maxCells !== undefined && !(Number.isInteger(maxCells) && maxCells >= 1)) throw new UserError(`--max-cells ${o.maxCells} is not a whole number ≥ 1`, '--max-cells', 'pass e.g. --max-cells 500');
       const loaded = loadConfig(o.config);
-      const p = plan(loaded, loadCatalog(), { strategy: o.strategy, maxCells, sources: loadSources(loaded.text, loaded.path) });
+      const p = plan(loaded, loadCatalog(), { strategy: o.strategy, maxCells, chain: o.chain, sources: loadSources(loaded.text, loaded.path) });
       if (o.out) writeAtomic(o.out, JSON.stringify(p, null, 2) + '\n');
-      if (o.githubMatrix) console.log(JSON.stringify(githubMatrix(p, maxJobs)));
+      if (o.githubMatrix) {
+        const { include, leftOut } = githubMatrix(p, maxJobs);
+        console.log(JSON.stringify({ include }));
+        const summary = process.env.GITHUB_STEP_SUMMARY;
+        if (summary && leftOut.length) appendFileSync(summary, `### Cells left out of the job matrix (${leftOut.length})\n\n${leftOut.map((c) => `- \`${c.cell}\` ${c.title}: ${c.reason}`).join('\n')}\n\n`);
+        for (const c of leftOut) process.stderr.write(`left out: ${c.cell}: ${c.reason}\n`);
+      }
       else if (o.json) console.log(JSON.stringify(p, null, 2));
       else console.log(renderPlan(p));
     });

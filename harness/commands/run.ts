@@ -7,6 +7,7 @@ import { writeAtomic } from '../files.js';
 import { defaultConfigPath } from '../paths.js';
 import { UserError } from '../errors.js';
 import { table } from '../table.js';
+import { chainOption } from './options.js';
 import type { Plan } from '../../matrix/planner/index.js';
 import type { Results } from '../../reports/results.js';
 
@@ -39,6 +40,7 @@ export function runCommand(): Command {
     .description('run the matrix: per cell provision a cluster, install the stack, run the suites, tear down; writes results')
     .option('-c, --config <file>', 'matrix config (YAML)', defaultConfigPath)
     .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(['full', 'pairwise', 'chain', 'release', 'published']))
+    .option('--chain <component=path>', 'the chain strategy with this checkout of the component under test (over the config\'s chain)', chainOption)
     .option('--max-cells <n>', 'the most cells the plan may have (over the config\'s maxCells, default 256)', count('--max-cells', 1))
     .option('--cells <ids>', 'only these cells (comma-separated ids from `plan`)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--shard <i/n>', 'the i-th of n shards, by whole cells', shard)
@@ -48,7 +50,7 @@ export function runCommand(): Command {
     .option('--keep-on-failure', 'keep the cluster of a failed cell (printed with how to remove it)', false)
     .option('-o, --out <dir>', 'run folder (default out/runs/<name>-<time>)')
     .addHelpText('after', '\nExit status: 0 every cell that could run passed (cells blocked ahead, by what this machine cannot build, do not fail the run), 1 a cell failed or was blocked in setup, 130 interrupted, 2 bad input.')
-    .action(async (o: { config: string; strategy?: Plan['strategy']; maxCells?: number; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
+    .action(async (o: { config: string; strategy?: Plan['strategy']; maxCells?: number; chain?: ReturnType<typeof chainOption>; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
       const [{ runMatrix }, { loadCatalog }, { renderHtml }, { jobSummary, markdownReport }, { supportMatrix }, { junitXml }] = await Promise.all([
         import('../run/index.js'), import('../../matrix/catalog/index.js'), import('../../reports/html.js'), import('../../reports/markdown.js'), import('../../reports/support-matrix.js'), import('../../reports/junit.js'),
       ]);

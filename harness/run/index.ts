@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, closeSync, writeFileSync
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { loadCatalog } from '../../matrix/catalog/index.js';
-import { loadConfig } from '../../matrix/config.js';
+import { loadConfig, type MatrixConfig } from '../../matrix/config.js';
 import { plan as makePlan, type Plan } from '../../matrix/planner/index.js';
 import type { Cell } from '../../matrix/cell.js';
 import { cellStatus, writeResults, RESULTS_SCHEMA, type CellResult, type Results } from '../../reports/results.js';
@@ -30,6 +30,7 @@ export type RunArgs = {
   config: string;
   strategy?: Plan['strategy'];
   maxCells?: number;
+  chain?: MatrixConfig['chain'];
   cells?: string[];
   shard?: { index: number; total: number };
   retries?: number;
@@ -47,7 +48,7 @@ const version = (): string => (JSON.parse(readFileSync(join(repoRoot, 'package.j
 /** The plan a run works on: the config's, narrowed to --cells and --shard, cells of one pool key together. */
 export function runPlan(a: RunArgs): Plan {
   const loaded = loadConfig(a.config);
-  const p = makePlan(loaded, loadCatalog(), { strategy: a.strategy, maxCells: a.maxCells, sources: loadSources(loaded.text, loaded.path) });
+  const p = makePlan(loaded, loadCatalog(), { strategy: a.strategy, maxCells: a.maxCells, chain: a.chain, sources: loadSources(loaded.text, loaded.path) });
   pickSuites(p.run.suites, `${a.config}: suites`);
   let cells = p.cells;
   if (a.cells?.length) {
@@ -171,12 +172,15 @@ function writeExecutor(dir: string, id: string): void {
   writeAtomic(join(dir, 'allure-results', 'executor.json'), JSON.stringify(executor, null, 2) + '\n');
 }
 
+/** Compiled (dist/), the cells run the compiled suites: Playwright does not transform TypeScript under node_modules. */
+const playwrightConfig = import.meta.url.endsWith('.js') ? join(repoRoot, 'dist', 'playwright.config.js') : join(repoRoot, 'playwright.config.ts');
+
 function spawnCell(dir: string, cell: Cell): ChildProcess {
   mkdirSync(cellDir(dir, cell.id), { recursive: true });
   const out = openSync(join(cellDir(dir, cell.id), 'playwright.log'), 'a', 0o600);
   try {
     const cli = join(repoRoot, 'node_modules', '@playwright', 'test', 'cli.js');
-    return spawn(process.execPath, [cli, 'test', '-c', join(repoRoot, 'playwright.config.ts'), '--project', cell.id], {
+    return spawn(process.execPath, [cli, 'test', '-c', playwrightConfig, '--project', cell.id], {
       cwd: repoRoot,
       stdio: ['ignore', out, out],
       env: { ...process.env, [RUN_ENV]: dir, FORCE_COLOR: '0' },

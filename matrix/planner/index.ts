@@ -142,7 +142,7 @@ export function normalizeDeclared(v: string): string {
   return v.replace(/^v\.(\d)/, 'v$1');
 }
 
-type Override = { strategy?: MatrixConfig['strategy']; sources?: Sources; maxCells?: number };
+type Override = { strategy?: MatrixConfig['strategy']; sources?: Sources; maxCells?: number; chain?: MatrixConfig['chain'] };
 
 /** Past the cell limit the planner goes on counting, to say how many, up to this many. */
 const COUNTED = 100_000;
@@ -152,6 +152,8 @@ export function plan(loaded: LoadedConfig, catalog: Catalog, override: Override 
     return planOf(loaded, catalog, override);
   } catch (e) {
     // A selector's error names its place in the config (components.kuberay[0]): say file:line.
+    // (a chain given on the command line has no place in the file: the error names --chain)
+    if (e instanceof UserError && override.chain && e.where?.startsWith('chain')) throw new UserError(e.message, '--chain', e.fix);
     const at = e instanceof UserError && e.where ? loaded.place?.(e.where) : undefined;
     if (at && e instanceof UserError) throw new UserError(`${e.where}: ${e.message}`, at, e.fix);
     throw e;
@@ -159,7 +161,7 @@ export function plan(loaded: LoadedConfig, catalog: Catalog, override: Override 
 }
 
 function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Plan {
-  const config = { ...loaded.config, ...(override.strategy ? { strategy: override.strategy } : {}) };
+  const config = { ...loaded.config, ...(override.strategy ? { strategy: override.strategy } : {}), ...(override.chain ? { strategy: 'chain' as const, chain: override.chain } : {}) };
   const axes = resolveAxes(config, catalog);
   const sources = override.sources ?? {};
   const complete = completer(catalog, Object.keys(axes), sources);
