@@ -17,6 +17,9 @@ const runFolder = process.env[RUN_ENV];
 // package, since Playwright does not transform files under node_modules.
 const ext = extname(fileURLToPath(import.meta.url));
 
+/** Matches tests by their titles (the last part of results.json's title path). */
+const onlyTests = (titles: string[]): RegExp => new RegExp(titles.map((t) => (t.split(' › ').pop() ?? t).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+
 function cellProjects(dir: string): Project[] {
   const plan = readPlan(dir);
   const t = plan.run.timeouts;
@@ -30,7 +33,9 @@ function cellProjects(dir: string): Project[] {
       testMatch: `*.spec${ext}`,
       dependencies: [`setup:${c.id}`],
       use: { cellId: c.id } as never,
-      ...(grep ? { grep } : {}),
+      // a rerun runs the tests that did not pass (within the suites chosen before); a repeat runs each N times
+      ...(plan.run.only?.[c.id]?.length ? { grep: onlyTests(plan.run.only[c.id]!) } : grep ? { grep } : {}),
+      ...(plan.run.repeat ? { repeatEach: plan.run.repeat } : {}),
       retries: plan.run.retries,
       timeout: 1000 * seconds(t.test),
       outputDir: join(cellDir(dir, c.id), 'test-results'),

@@ -1,7 +1,8 @@
 // A Playwright reporter (a plug-in, as Playwright's own are) for cell projects: shows each cell's
 // current test as its progress step, and at the end writes each cell's suites and tests in the
 // results model's terms (passed, failed, flaky, blocked, not-applicable with its reason).
-import { basename, relative } from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import type { FullResult, Reporter, TestCase, TestResult as PwResult } from '@playwright/test/reporter';
 import { writeAtomic } from '../harness/files.js';
 import { cellDir, readCellState, runDir, setStep } from '../harness/run/layout.js';
@@ -9,13 +10,17 @@ import { suiteStatus, type SuiteResult, type TestResult, type TestStatus } from 
 
 export type CellTests = { suites: SuiteResult[]; interrupted: boolean };
 
+/** A cell's tests as they finish, one JSON line each, in its folder. */
+export const FINISHED = 'finished.jsonl';
+export type FinishedTest = { suite: string; title: string; status: string; durationMs: number; retry: number };
+
 const cellOfTest = (t: TestCase): string | undefined => {
   const use = t.parent.project()?.use as { cellId?: string } | undefined;
   const name = t.parent.project()?.name ?? '';
   return use?.cellId && !name.includes(':') ? use.cellId : undefined;
 };
 
-const suiteName = (t: TestCase): string => basename(t.location.file).replace(/\.spec\.ts$/, '');
+const suiteName = (t: TestCase): string => basename(t.location.file).replace(/\.spec\.[jt]s$/, '');
 
 export default class CellReporter implements Reporter {
   private tests: TestCase[] = [];
@@ -25,8 +30,14 @@ export default class CellReporter implements Reporter {
     if (cell) setStep(runDir(), cell, `${suiteName(test)}: ${test.title}`);
   }
 
-  onTestEnd(test: TestCase): void {
-    if (cellOfTest(test) && !this.tests.includes(test)) this.tests.push(test);
+  onTestEnd(test: TestCase, result: PwResult): void {
+    const cell = cellOfTest(test);
+    if (!cell) return;
+    if (!this.tests.includes(test)) this.tests.push(test);
+    // One line per finished attempt, for the run's terminal (harness/run/index.ts streams them).
+    const status = result.status === 'skipped' ? 'not-applicable' : result.status === 'passed' ? (result.retry > 0 ? 'flaky' : 'passed') : result.status === 'interrupted' ? 'interrupted' : 'failed';
+    const line: FinishedTest = { suite: suiteName(test), title: test.titlePath().slice(3).join(' › ') || test.title, status, durationMs: result.duration, retry: result.retry };
+    appendFileSync(join(cellDir(runDir(), cell), FINISHED), `${JSON.stringify(line)}\n`);
   }
 
   onEnd(result: FullResult): void {
@@ -42,7 +53,12 @@ export default class CellReporter implements Reporter {
       const suites = new Map<string, TestResult[]>();
       for (const t of tests) {
         const r = toResult(t, dir, blockedBy ? `setup failed: ${blockedBy}` : result.status === 'interrupted' ? 'the run was interrupted' : 'its cell setup did not finish');
-        suites.set(suiteName(t), [...(suites.get(suiteName(t)) ?? []), r]);
+        const list = suites.get(suiteName(t)) ?? [];
+        // run --repeat: the N runs of a test are one result, as bad as its worst run, with its pass count
+        const same = list.findIndex((x) => x.title === r.title);
+        if (same >= 0) list[same] = repeated(list[same]!, r);
+        else list.push(t.repeatEachIndex > 0 || (t.parent.project()?.repeatEach ?? 1) > 1 ? { ...r, repeats: { runs: 1, passed: r.status === 'passed' ? 1 : 0 } } : r);
+        suites.set(suiteName(t), list);
       }
       const out: CellTests = {
         suites: [...suites].map(([name, ts]) => ({ name, status: suiteStatus(ts), ...(reasonOf(ts) ? { reason: reasonOf(ts) } : {}), tests: ts })),
@@ -60,6 +76,16 @@ export default class CellReporter implements Reporter {
   printsToStdio(): boolean {
     return false;
   }
+}
+
+const WORST: TestStatus[] = ['failed', 'blocked', 'flaky', 'passed', 'not-applicable'];
+
+/** Two runs of one test (run --repeat) as one result: the worse status, both runs' time, errors and attachments. */
+function repeated(a: TestResult, b: TestResult): TestResult {
+  const worse = WORST.indexOf(a.status) <= WORST.indexOf(b.status) ? a : b;
+  const runs = (a.repeats?.runs ?? 1) + 1;
+  const passed = (a.repeats?.passed ?? (a.status === 'passed' ? 1 : 0)) + (b.status === 'passed' ? 1 : 0);
+  return { ...worse, durationMs: a.durationMs + b.durationMs, retries: a.retries + b.retries, errors: [...a.errors, ...b.errors], attachments: [...a.attachments, ...b.attachments], repeats: { runs, passed }, ...(worse.status === 'failed' || worse.status === 'flaky' ? { reason: `${(worse.reason ?? worse.status).replace(/; passed \d+ of \d+ runs$/, '')}; passed ${passed} of ${runs} runs` } : {}) };
 }
 
 /** A suite whose tests all share one not-applicable or blocked reason carries it. */

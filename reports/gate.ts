@@ -5,7 +5,7 @@ import { component, type Catalog } from '../matrix/catalog/index.js';
 import { checkCell, type Declared } from './declared.js';
 import { END, readmeBlock, START } from './markdown.js';
 import type { CellResult, Results } from './results.js';
-import { supportMatrix, testLine, verifies, whyNot } from './support-matrix.js';
+import { supportMatrix, testLine, verifies, whyNot, withPassRate } from './support-matrix.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
@@ -23,7 +23,7 @@ export function formatAge(ms: number): string {
 
 export const normalizeRelease = (v: string): string => (v.startsWith('v') ? v : `v${v}`);
 
-export type GateOptions = { release: string; maxAge: string; allowFlaky: boolean; now: Date };
+export type GateOptions = { release: string; maxAge: string; allowFlaky: boolean; now: Date; minPassRate?: number };
 export type Verdict = { release: string; cells: CellResult[]; declared: Declared; declaredBy: string; failures: string[]; block: string[] };
 
 /** Why a suite does not count as passed, in a line. */
@@ -33,7 +33,8 @@ function suiteFailure(s: CellResult['suites'][number]): string {
   return `suite ${s.name} ${s.status}${detail ? `: ${detail}` : ''}`;
 }
 
-export function gate(results: Results, where: string, catalog: Catalog, o: GateOptions): Verdict {
+export function gate(all: Results, where: string, catalog: Catalog, o: GateOptions): Verdict {
+  const results = withPassRate(all, o.minPassRate);
   const release = normalizeRelease(o.release);
   const maxAgeMs = parseAge(o.maxAge);
   const resolvedOp = (c: CellResult) => c.provenance.find((p) => p.component === 'codeflare-operator')?.resolved;

@@ -27,6 +27,8 @@ export const TestResult = z.object({
   retries: z.int().min(0),
   errors: z.array(z.string()).default([]),
   attachments: z.array(Attachment).default([]),
+  /** run --repeat N: how many of the N runs of this test passed (the status is the worst of them). */
+  repeats: z.object({ runs: z.int().min(1), passed: z.int().min(0) }).optional(),
 });
 export type TestResult = z.infer<typeof TestResult>;
 
@@ -114,6 +116,10 @@ export const Results = z.object({
       shard: z.object({ index: z.int().min(1), total: z.int().min(1) }).optional(),
       /** Stopped early (Ctrl-C, a fatal error): cells not reached are blocked. */
       interrupted: z.boolean().default(false),
+      /** run --rerun-failed: the results file this run reran, and what it ran again (cell → test titles; [] = all). */
+      rerun: z.object({ of: z.string(), cells: z.record(z.string(), z.array(z.string())) }).optional(),
+      /** run --repeat N: each test ran N times. */
+      repeat: z.int().min(2).optional(),
       host: z.string().optional(),
     }),
   ),

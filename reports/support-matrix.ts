@@ -4,7 +4,7 @@
 import semver from 'semver';
 import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { embedded as embeddedIn } from '../harness/components/provenance.js';
-import type { CellResult, CellStatus, Provenance, Results, TestResult } from './results.js';
+import { cellStatus, suiteStatus, type CellResult, type CellStatus, type Provenance, type Results, type TestResult } from './results.js';
 
 /**
  * The operator README's row order: v1.0.0 lists operator, MCAD, SDK, InstaScale, KubeRay; v1.4.2
@@ -105,7 +105,25 @@ const firstLine = (s: string): string => s.trim().split('\n')[0]!.trim();
 export function testLine(t: TestResult): string {
   const error = t.errors[0] ? firstLine(t.errors[0]) : t.reason ? firstLine(t.reason) : undefined;
   const detail = t.status === 'flaky' ? `passed only on retry ${t.retries}${error ? `; first attempt: ${error}` : ''}` : error;
-  return `${t.title}${detail ? ` — ${detail}` : ''}`;
+  const rate = t.repeats ? ` [passed ${t.repeats.passed} of ${t.repeats.runs} runs]` : '';
+  return `${t.title}${rate}${detail ? ` — ${detail}` : ''}`;
+}
+
+/**
+ * run --repeat: with a threshold, a test that failed some of its runs counts as passed when its pass
+ * rate reaches it; suites and cells are judged again from their tests. Without one (1), every run must pass.
+ */
+export function withPassRate(results: Results, minPassRate = 1): Results {
+  if (minPassRate >= 1) return results;
+  const cells = results.cells.map((c) => {
+    const suites = c.suites.map((s) => {
+      const tests = s.tests.map((t) => (t.repeats && t.status === 'failed' && t.repeats.passed / t.repeats.runs >= minPassRate ? { ...t, status: 'passed' as const } : t));
+      return { ...s, tests, status: tests.length ? suiteStatus(tests) : s.status };
+    });
+    const judged = suites.some((s) => s.tests.some((t) => t.repeats));
+    return judged && c.status === 'failed' ? { ...c, suites, status: cellStatus(suites) } : { ...c, suites };
+  });
+  return { ...results, cells };
 }
 
 /** Why a cell verifies nothing, in one line: its own reason, else the first test or suite with its status. */

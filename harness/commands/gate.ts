@@ -4,7 +4,7 @@ import { appendFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { UserError } from '../errors.js';
 
-type Opts = { release: string; maxAge: string; allowFlaky?: boolean; at?: string; json?: boolean };
+type Opts = { release: string; maxAge: string; allowFlaky?: boolean; at?: string; json?: boolean; minPassRate?: string };
 
 export function gateCommand(): Command {
   return new Command('gate')
@@ -14,13 +14,16 @@ export function gateCommand(): Command {
     .option('--max-age <age>', 'results older than this fail the gate (90m, 36h, 7d, 2w)', '7d')
     .option('--allow-flaky', 'count a suite that passed only on a retry as passed')
     .option('--at <time>', 'judge the age as of this ISO time instead of now (to re-check a past decision)')
+    .option('--min-pass-rate <rate>', 'results of run --repeat: a test passes when at least this share of its runs passed (0 to 1; default 1, every run)')
     .option('--json', 'print the verdict as JSON (passed, failures, the cells judged, the block to publish)')
     .addHelpText('after', '\nExit status: 0 the release may be tagged, 1 it may not (each reason printed), 2 bad input.')
     .action(async (path: string, o: Opts) => {
       const [{ loadCatalog }, { gate }, { readResults }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../reports/gate.js'), import('../../reports/results.js')]);
       const now = o.at ? new Date(o.at) : new Date();
       if (Number.isNaN(now.getTime())) throw new UserError(`--at ${o.at} is not a time`, undefined, 'pass an ISO time, e.g. 2025-06-20T12:00:00Z');
-      const v = gate(readResults(path), path, loadCatalog(), { release: o.release, maxAge: o.maxAge, allowFlaky: o.allowFlaky ?? false, now });
+      const minPassRate = o.minPassRate === undefined ? undefined : Number(o.minPassRate);
+      if (minPassRate !== undefined && !(minPassRate > 0 && minPassRate <= 1)) throw new UserError(`--min-pass-rate ${o.minPassRate} is not a share from 0 to 1`, '--min-pass-rate', 'pass e.g. --min-pass-rate 0.9');
+      const v = gate(readResults(path), path, loadCatalog(), { release: o.release, maxAge: o.maxAge, allowFlaky: o.allowFlaky ?? false, now, minPassRate });
       const summary = process.env.GITHUB_STEP_SUMMARY;
       if (o.json) console.log(JSON.stringify({ release: v.release, passed: v.failures.length === 0, failures: v.failures, declaredBy: v.declaredBy, declared: v.declared, cells: v.cells.map((c) => ({ id: c.id, status: c.status, title: c.title })), block: v.block }, null, 2));
       if (v.failures.length) {

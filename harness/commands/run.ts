@@ -44,13 +44,15 @@ export function runCommand(): Command {
     .option('--max-cells <n>', 'the most cells the plan may have (over the config\'s maxCells, default 256)', count('--max-cells', 1))
     .option('--cells <ids>', 'only these cells (comma-separated ids from `plan`)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--shard <i/n>', 'the i-th of n shards, by whole cells', shard)
+    .option('--rerun-failed <results>', 'run again only what did not pass in these results (blocked cells whole, failed and flaky cells their tests that did not pass) and merge the outcome into the new results')
+    .option('--repeat <n>', 'run each test n times; the results show each test\'s pass rate, and a cell is verified only if every run passed', count('--repeat', 2))
     .option('--retries <n>', 'retries of a failed test (a pass on retry is flaky, not passed)', count('--retries', 0))
     .option('-j, --parallelism <n>', 'cells at once', count('--parallelism', 1))
     .option('--reuse-clusters', 'give a cleanly uninstalled cluster to the next cell of the same Kubernetes version and era', false)
     .option('--keep-on-failure', 'keep the cluster of a failed cell (printed with how to remove it)', false)
     .option('-o, --out <dir>', 'run folder (default out/runs/<name>-<time>)')
     .addHelpText('after', '\nExit status: 0 every cell that could run passed (cells blocked ahead, by what this machine cannot build, do not fail the run), 1 a cell failed or was blocked in setup, 130 interrupted, 2 bad input.')
-    .action(async (o: { config: string; strategy?: Plan['strategy']; maxCells?: number; chain?: ReturnType<typeof chainOption>; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
+    .action(async (o: { config: string; strategy?: Plan['strategy']; maxCells?: number; chain?: ReturnType<typeof chainOption>; rerunFailed?: string; repeat?: number; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
       const [{ runMatrix }, { loadCatalog }, { renderHtml }, { jobSummary, markdownReport }, { supportMatrix }, { junitXml }] = await Promise.all([
         import('../run/index.js'), import('../../matrix/catalog/index.js'), import('../../reports/html.js'), import('../../reports/markdown.js'), import('../../reports/support-matrix.js'), import('../../reports/junit.js'),
       ]);

@@ -94,6 +94,28 @@ export function listBuilt(): { id: ComponentId; key: string; dir: string; manife
   return out;
 }
 
+/** How long builds of this component took here (the median of the cache's entries), if any were made. */
+export function usualBuildSeconds(id: ComponentId): { seconds: number; builds: number } | undefined {
+  const root = join(componentsHome(), id);
+  const times = (existsSync(root) ? readdirSync(root) : []).flatMap((key) => {
+    try {
+      return [(JSON.parse(readFileSync(join(root, key, 'manifest.json'), 'utf8')) as { buildSeconds?: number }).buildSeconds ?? []].flat();
+    } catch {
+      return [];
+    }
+  });
+  if (!times.length) return undefined;
+  return { seconds: [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!, builds: times.length };
+}
+
+/** "(1m10s; builds of kuberay here took ~1m40s (6), so ~30s left)": what an earlier build says of this one. */
+export function buildEstimate(id: ComponentId, elapsedMs: number): string {
+  const u = usualBuildSeconds(id);
+  if (!u) return duration(elapsedMs);
+  const left = u.seconds * 1000 - elapsedMs;
+  return `${duration(elapsedMs)}; builds of ${id} here took ~${duration(u.seconds * 1000)} (median of ${u.builds}), ${left > 0 ? `so ~${duration(left)} left` : 'this one is slower'}`;
+}
+
 function hit(source: Source, e: NonNullable<ReturnType<typeof readEntry>>): Built {
   // The binary is shared by every request of that version; the provenance speaks of this request.
   const provenance = { ...(e.manifest.provenance as Provenance), requested: source.requested, resolved: source.resolved };
@@ -157,7 +179,7 @@ async function build(source: Source, overrides: Record<string, string>, key: str
   const what = `${name}${source.resolved !== source.requested ? ` (${source.resolved})` : ''}`;
   await writeFile(logFile, `# ${what}${source.commit ? `, commit ${source.commit}` : ''}, from ${source.dir}, ${new Date().toISOString()}\n`);
   log(`${name}: building in ${work} (log ${logFile})`);
-  const tick = setInterval(() => log(`… still building ${name} (${duration(Date.now() - start)})`), 30_000);
+  const tick = setInterval(() => log(`… still building ${name} (${buildEstimate(id, Date.now() - start)})`), 30_000);
   let unverified = [...(source.unverified ?? [])];
   const run = async (args: string[], quiet = false): Promise<GoRun> => {
     const r = await go(args, { cwd: src, log: logFile, quiet, unverified });

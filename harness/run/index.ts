@@ -3,15 +3,16 @@
 // crashes its process takes no other cell with it; Playwright's dependent projects would skip every
 // later cell after a failed one); `parallelism` of them run at once.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, closeSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { loadCatalog } from '../../matrix/catalog/index.js';
 import { loadConfig, type MatrixConfig } from '../../matrix/config.js';
 import { plan as makePlan, type Plan } from '../../matrix/planner/index.js';
 import type { Cell } from '../../matrix/cell.js';
-import { cellStatus, writeResults, RESULTS_SCHEMA, type CellResult, type Results } from '../../reports/results.js';
-import type { CellTests } from '../../reports/cell-reporter.js';
+import { cellStatus, readResults, writeResults, RESULTS_SCHEMA, type CellResult, type Results } from '../../reports/results.js';
+import { mergeRerun, rerunSelection } from './rerun.js';
+import { FINISHED, type CellTests, type FinishedTest } from '../../reports/cell-reporter.js';
 import { finishAllure } from '../../reports/allure.js';
 import { pickSuites } from '../../suites/index.js';
 import { UserError } from '../errors.js';
@@ -31,6 +32,10 @@ export type RunArgs = {
   strategy?: Plan['strategy'];
   maxCells?: number;
   chain?: MatrixConfig['chain'];
+  /** A results file: run again only what did not pass there, and merge. */
+  rerunFailed?: string;
+  /** Each test this many times. */
+  repeat?: number;
   cells?: string[];
   shard?: { index: number; total: number };
   retries?: number;
@@ -59,13 +64,15 @@ export function runPlan(a: RunArgs): Plan {
   // Shards take whole cells, the same way `plan --github-matrix` splits them.
   if (a.shard) cells = cells.filter((_, j) => j % a.shard!.total === a.shard!.index - 1);
   if (cells.length === 0) throw new UserError('this shard has no cell', '--shard', 'use fewer shards than cells');
+  const only = a.rerunFailed ? rerunSelection(readResults(a.rerunFailed), a.rerunFailed, p) : undefined;
+  if (only) cells = cells.filter((c) => c.id in only); // may be none: nothing to rerun
   const key = (c: Cell) => poolKey(p.provider, c.versions.kubernetes ?? '', c.era);
   const keys = [...new Set(cells.map(key))];
   cells = [...cells].sort((x, y) => keys.indexOf(key(x)) - keys.indexOf(key(y)));
   return {
     ...p,
     cells,
-    run: { ...p.run, ...(a.retries !== undefined ? { retries: a.retries } : {}), ...(a.parallelism !== undefined ? { parallelism: a.parallelism } : {}) },
+    run: { ...p.run, ...(a.retries !== undefined ? { retries: a.retries } : {}), ...(a.parallelism !== undefined ? { parallelism: a.parallelism } : {}), ...(a.repeat ? { repeat: a.repeat } : {}), ...(only ? { only } : {}) },
   };
 }
 
@@ -112,10 +119,19 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
     runs: [{ id, startedAt: opts.startedAt, finishedAt: opts.startedAt, interrupted: false, host: hostname(), ...(a.shard ? { shard: a.shard } : {}) }],
     cells: [],
   };
+  if (a.repeat) results.runs[0]!.repeat = a.repeat;
+  // A rerun's results file is the earlier one with what ran again merged in, at every save.
+  const earlier = a.rerunFailed ? readResults(a.rerunFailed) : undefined;
+  const merged = (): Results => (earlier && p.run.only ? mergeRerun(earlier, a.rerunFailed!, results, p.run.only) : results);
   const save = () => {
     results.runs[0]!.finishedAt = new Date().toISOString();
-    writeResults(join(dir, 'results.json'), results);
+    writeResults(join(dir, 'results.json'), merged());
   };
+  if (!p.cells.length) {
+    log(`nothing to rerun: no cell of ${a.rerunFailed} failed, was flaky or was blocked`);
+    save();
+    return { dir, results: merged(), exitCode: 0 };
+  }
   log(`run ${id}: ${p.cells.length} cell(s), ${p.run.parallelism} at a time${a.reuseClusters ? ', clusters reused' : ''} → ${relative(process.cwd(), dir) || dir}`);
 
   const running = new Map<string, { child: ChildProcess; startedAt: Date }>();
@@ -129,14 +145,20 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const progress = setInterval(progressLine(dir, p, results, running, started, log), 1000);
+  const queue = [...p.cells];
+  const stream = finishedTests(dir, log);
+  const tick = progressLine(dir, p, results, running, queue, started, earlierDurations(dir), log);
+  const progress = setInterval(() => {
+    for (const id of running.keys()) stream(id);
+    tick();
+  }, 1000);
   try {
-    const queue = [...p.cells];
     const runOne = async (cell: Cell) => {
       const t0 = new Date();
       const child = spawnCell(dir, cell);
       running.set(cell.id, { child, startedAt: t0 });
       await new Promise<void>((done) => child.on('exit', () => done()));
+      stream(cell.id);
       running.delete(cell.id);
       results.cells.push(cellResult(dir, p, cell, t0, interrupted));
       save();
@@ -160,8 +182,9 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
     finishAllure(dir, results);
     writeExecutor(dir, id);
   }
-  const failing = results.cells.filter((c) => c.status === 'failed' || (c.status === 'blocked' && !p.cells.find((x) => x.id === c.id)?.unavailable.length));
-  return { dir, results, exitCode: interrupted ? 130 : failing.length ? 1 : 0 };
+  const final = merged();
+  const failing = final.cells.filter((c) => c.status === 'failed' || (c.status === 'blocked' && !p.cells.find((x) => x.id === c.id)?.unavailable.length));
+  return { dir, results: final, exitCode: interrupted ? 130 : failing.length ? 1 : 0 };
 }
 
 /** Allure's executor info: who ran it (GitHub Actions when there), which build, where its page is. */
@@ -228,13 +251,63 @@ const clock = (ms: number) => {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 };
 
+const MARK: Record<string, string> = { passed: '✓', flaky: '✓', failed: '✘', 'not-applicable': '-', interrupted: '✘' };
+
+/** Prints each cell's tests as they finish (its reporter appends them), as Playwright's list reporter does. */
+function finishedTests(dir: string, log: (l: string) => void): (cell: string) => void {
+  const read = new Map<string, number>();
+  return (cell) => {
+    const file = join(cellDir(dir, cell), FINISHED);
+    if (!existsSync(file)) return;
+    const text = readFileSync(file, 'utf8');
+    const end = text.lastIndexOf('\n') + 1; // whole lines only
+    for (const line of text.slice(read.get(cell) ?? 0, end).split('\n').filter(Boolean)) {
+      const t = JSON.parse(line) as FinishedTest;
+      const how = t.status === 'flaky' ? ` (passed on retry ${t.retry})` : t.status === 'failed' && t.retry ? ` (retry ${t.retry})` : t.status === 'not-applicable' ? ' (not applicable)' : '';
+      log(`  ${MARK[t.status] ?? '?'} ${cell} › ${t.suite} › ${t.title} (${(t.durationMs / 1000).toFixed(1)}s)${how}`);
+    }
+    read.set(cell, end);
+  };
+}
+
+/** How long each cell took in earlier runs beside this one (the newest results of each), for estimates. */
+function earlierDurations(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const parent = dirname(dir);
+  let runs: string[] = [];
+  try {
+    runs = readdirSync(parent).filter((r) => join(parent, r) !== dir && existsSync(join(parent, r, 'results.json')));
+  } catch {
+    return out;
+  }
+  const newest = runs.map((r) => ({ r, t: statSync(join(parent, r, 'results.json')).mtimeMs })).sort((a, b) => a.t - b.t).slice(-50);
+  for (const { r } of newest) {
+    try {
+      const res = JSON.parse(readFileSync(join(parent, r, 'results.json'), 'utf8')) as Results;
+      for (const c of res.cells) if (c.startedAt && c.finishedAt && c.status !== 'blocked') out.set(c.id, Date.parse(c.finishedAt) - Date.parse(c.startedAt));
+    } catch {
+      // a results file that does not parse says nothing about durations
+    }
+  }
+  return out;
+}
+
+/** "~4m10s left": what the queued and running cells took in earlier runs (unknown ones as the median of the known), over the lanes. */
+function left(p: Plan, running: Map<string, { startedAt: Date }>, queue: Cell[], earlier: Map<string, number>): string {
+  const known = [...earlier.values()].sort((a, b) => a - b);
+  if (!known.length) return '';
+  const guess = (id: string) => earlier.get(id) ?? known[Math.floor(known.length / 2)]!;
+  const ms = queue.reduce((a, c) => a + guess(c.id), 0) + [...running].reduce((a, [id, r]) => a + Math.max(0, guess(id) - (Date.now() - r.startedAt.getTime())), 0);
+  return ` · ~${clock(ms / Math.max(1, Math.min(p.run.parallelism, queue.length + running.size)))} left (from earlier runs)`;
+}
+
 /** One line per change of any running cell's step (and one every 30 s), so CI logs show progress too. */
-function progressLine(dir: string, p: Plan, results: Results, running: Map<string, { startedAt: Date }>, started: Date, log: (l: string) => void): () => void {
+function progressLine(dir: string, p: Plan, results: Results, running: Map<string, { startedAt: Date }>, queue: Cell[], started: Date, earlier: Map<string, number>, log: (l: string) => void): () => void {
   const shown = { line: '', at: 0 };
   return () => {
     const line = [...running.keys()].map((id) => `${id}: ${readStep(dir, id) ?? 'starting'}`).join(' | ');
     if (line === shown.line && Date.now() - shown.at < 30_000) return;
     Object.assign(shown, { line, at: Date.now() });
-    log(`[${clock(Date.now() - started.getTime())}] ${results.cells.length}/${p.cells.length} cells done · ${line || 'finishing'}`);
+    log(`[${clock(Date.now() - started.getTime())}] ${results.cells.length}/${p.cells.length} cells done${left(p, running, queue, earlier)} · ${line || 'finishing'}`);
   };
 }

@@ -30,7 +30,12 @@ export type Plan = {
   excludedCount: Record<string, number>;
   /** pairwise: value pairs no valid cell can hold (each with the reason). */
   uncoverable: string[];
-  run: Pick<MatrixConfig, 'suites' | 'retries' | 'parallelism' | 'timeouts' | 'nodes' | 'context'>;
+  run: Pick<MatrixConfig, 'suites' | 'retries' | 'parallelism' | 'timeouts' | 'nodes' | 'context'> & {
+    /** run --repeat N: each test N times. */
+    repeat?: number;
+    /** run --rerun-failed: per cell, only these tests (titles as results.json has them); a cell not named runs whole. */
+    only?: Record<string, string[]>;
+  };
   /** Git repositories the run takes components from (the config's over the user-level file's). */
   sources: Sources;
 };

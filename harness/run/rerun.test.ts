@@ -1,0 +1,48 @@
+// --rerun-failed: what did not pass runs again (blocked cells whole, failed and flaky cells their
+// tests that did not pass), merged into the earlier results; --repeat's pass rates in the gate.
+import { test, expect } from '@playwright/test';
+import { loadCatalog } from '../../matrix/catalog/index.js';
+import type { Plan } from '../../matrix/planner/index.js';
+import { gate } from '../../reports/gate.js';
+import { readResults, type Results } from '../../reports/results.js';
+import { AT, CELLS, data } from '../../reports/testing.js';
+import { mergeRerun, rerunSelection } from './rerun.js';
+
+const nightly = readResults(data('nightly.json'));
+const planOf = (r: Results) => ({ config: { hash: r.config.hash }, cells: r.cells.map((c) => ({ id: c.id })) }) as unknown as Plan;
+
+test('the selection: blocked cells whole, failed and flaky cells only their tests that did not pass; another config is refused', () => {
+  const only = rerunSelection(nightly, 'nightly.json', planOf(nightly));
+  expect(Object.keys(only).sort()).toEqual([CELLS.failed, CELLS.flaky, CELLS.blocked].sort());
+  expect(only[CELLS.blocked]).toEqual([]);
+  expect(only[CELLS.failed]).toEqual(['an AppWrapper larger than the fake nodes stays queued and is dispatched once a node is added']);
+  expect(only[CELLS.flaky]!.length).toBe(1);
+  expect(() => rerunSelection(nightly, 'nightly.json', { ...planOf(nightly), config: { hash: 'other' } } as Plan)).toThrow(/results are of another config/);
+});
+
+test('the merge: a rerun test replaces the earlier one, the cell is judged again, the run says what it reran', () => {
+  const only = rerunSelection(nightly, 'nightly.json', planOf(nightly));
+  const failed = nightly.cells.find((c) => c.id === CELLS.failed)!;
+  const title = only[CELLS.failed]![0]!;
+  // the rerun's cell: only the rerun test, and it passed this time
+  const again = { ...failed, status: 'passed' as const, suites: [{ name: 'mcad', status: 'passed' as const, tests: [{ ...failed.suites.find((s) => s.name === 'mcad')!.tests.find((t) => t.title === title)!, status: 'passed' as const, errors: [] }] }] };
+  const next: Results = { ...nightly, runs: [{ id: 'rerun-1', startedAt: AT, finishedAt: AT, interrupted: false }], cells: [again] };
+  const merged = mergeRerun(nightly, 'nightly.json', next, only);
+  const cell = merged.cells.find((c) => c.id === CELLS.failed)!;
+  expect(cell.status).toBe('passed');
+  expect(cell.suites.find((s) => s.name === 'mcad')!.tests).toHaveLength(3); // the two that passed before are kept
+  expect(merged.runs.map((r) => r.id)).toEqual([...nightly.runs.map((r) => r.id), 'rerun-1']);
+  expect(merged.runs.at(-1)!.rerun).toEqual({ of: 'nightly.json', cells: only });
+  expect(merged.cells.find((c) => c.id === CELLS.blocked)!.status).toBe('blocked'); // not in this rerun's results: as before
+});
+
+test('--repeat pass rates: a test that failed 1 of 4 runs fails the gate, unless --min-pass-rate allows it', () => {
+  const passed = nightly.cells.find((c) => c.id === CELLS.passed)!;
+  const suites = passed.suites.map((s, i) => (i === 0 ? { ...s, status: 'failed' as const, tests: s.tests.map((t, j) => (j === 0 ? { ...t, status: 'failed' as const, errors: ['timed out'], repeats: { runs: 4, passed: 3 } } : { ...t, repeats: { runs: 4, passed: 4 } })) } : s));
+  const results: Results = { ...nightly, cells: [{ ...passed, status: 'failed', suites }] };
+  const o = { release: 'v1.2.0', maxAge: '7d', allowFlaky: false, now: new Date(AT) };
+  const strict = gate(results, 'r.json', loadCatalog(), o);
+  expect(strict.failures.join('\n')).toMatch(/\[passed 3 of 4 runs\]/);
+  expect(gate(results, 'r.json', loadCatalog(), { ...o, minPassRate: 0.75 }).failures).toEqual([]);
+  expect(gate(results, 'r.json', loadCatalog(), { ...o, minPassRate: 0.8 }).failures.length).toBeGreaterThan(0);
+});
