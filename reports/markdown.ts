@@ -37,6 +37,14 @@ function verifiedBy(stack: Stack): string {
   ].join(' ');
 }
 
+/**
+ * The lines between the markers for one release, exactly as the operator README has them: the
+ * heading and one table (its release workflow's `sed` rewrites those rows by component name).
+ */
+export function releaseBlock(stack: Stack): string[] {
+  return [HEADING, '', ...stackTable(stack)];
+}
+
 /** The lines between the markers: the heading, then one table per verified stack. */
 export function readmeBlock(stacks: Stack[]): string[] {
   const out = [HEADING, ''];

@@ -29,7 +29,7 @@ export function replaceBlock(text: string, lines: string[], where: string): stri
  * Reads a README for an update: UTF-8 that round-trips byte for byte (otherwise decoding would
  * change bytes outside the block), with both markers. Nothing is written until `write` is called.
  */
-export function readmeUpdate(path: string, lines: string[]): { changed: boolean; write: () => void } {
+export function readmeUpdate(path: string, lines: string[]): { changed: boolean; text: string; write: () => void } {
   const bytes = readInput(path, 'readme', { what: 'cannot read the README', fix: 'pass the path of the operator README.md' });
   const text = bytes.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(bytes)) throw new UserError('not UTF-8 text: rewriting it would change bytes outside the matrix block', path, 'convert the file to UTF-8');
@@ -37,6 +37,7 @@ export function readmeUpdate(path: string, lines: string[]): { changed: boolean;
   const changed = next !== text;
   return {
     changed,
+    text: next,
     write: () => {
       if (changed) writeAtomic(path, next, statSync(path).mode & 0o777); // the file keeps its permissions
     },

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { loadCatalog } from '../matrix/catalog/index.js';
 import { END, START } from './markdown.js';
 import { parseBlock, replaceBlock } from './readme.js';
-import { CELLS, cli, data, expectNoTmp, scratch } from './testing.js';
+import { run } from '../harness/exec.js';
+import { CELLS, cli, data, expectNoTmp, expectUserError, scratch } from './testing.js';
 
 // The header and separator lines of the upstream README's table (codeflare-operator README, v1.0.0 to v1.16.0).
 const HEADER = '| Component                    | Version                                                                                           |';
@@ -147,5 +148,56 @@ test.describe('report --update-readme', () => {
     expect(replaceBlock(`a ${START} old ${END} b`, lines, 'R')).toBe(`a ${START}\nX\n${END} b`);
     expect(replaceBlock(`${START}\r\n${END}`, lines, 'R')).toBe(`${START}\r\nX\r\n${END}`);
     expect(replaceBlock(`\uFEFFtitle\n${START}\nold\n${END}`, lines, 'R')).toBe(`\uFEFFtitle\n${START}\nX\n${END}`);
+  });
+});
+
+test.describe('report --release --update-readme: the operator README block for one release', () => {
+  const original = readFileSync(data('README.v1.0.0.md'), 'utf8'); // the operator's README at v1.0.0, in its own layout
+
+  test('exactly one table, the release\'s, in the operator\'s layout; audit confirms it; the operator\'s release workflow still rewrites it', async () => {
+    const dir = scratch();
+    const readme = join(dir, 'README.md');
+    writeFileSync(readme, original);
+    const r = await cli(['report', data('nightly.json'), '--release', 'v1.2.0', '--update-readme', readme]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stderr).toMatch(/matrix block rewritten \(the v1\.2\.0 table\)/);
+    const block = (t: string) => t.slice(t.indexOf(START), t.indexOf(END) + END.length).split('\n');
+    const written = readFileSync(readme, 'utf8');
+    expect(block(written)).toEqual([
+      START,
+      'CodeFlare Stack Compatibility Matrix',
+      '',
+      HEADER,
+      RULE,
+      '| CodeFlare Operator           | [v1.2.0](https://github.com/project-codeflare/codeflare-operator/releases/tag/v1.2.0)             |',
+      '| Multi-Cluster App Dispatcher | [v1.40.0](https://github.com/project-codeflare/multi-cluster-app-dispatcher/releases/tag/v1.40.0) |',
+      '| CodeFlare-SDK                | [v0.14.0](https://github.com/project-codeflare/codeflare-sdk/releases/tag/v0.14.0)                |',
+      '| InstaScale                   | [v0.4.0](https://github.com/project-codeflare/instascale/releases/tag/v0.4.0)                     |',
+      '| KubeRay                      | [v1.0.0](https://github.com/ray-project/kuberay/releases/tag/v1.0.0)                              |',
+      END,
+    ]);
+    // the round trip: what report wrote, audit confirms from the same results
+    const a = await cli(['audit', readme, data('nightly.json')]);
+    expect(a.exitCode, a.all).toBe(0);
+    expect(a.stdout).toMatch(/1 declared row\(s\), 1 verified, 0 finding\(s\)/);
+    // The operator's release workflow rewrites the rows by component name with sed
+    // (codeflare-operator@v1.16.0 .github/workflows/tag-and-build.yml, "Adjust Compatibility Matrix in readme").
+    for (const [name, v] of [['CodeFlare Operator', 'v1.3.0'], ['CodeFlare-SDK', 'v0.15.0'], ['KubeRay', 'v1.1.0']]) {
+      const s = await run('sed', ['-i', '-E', `s|(.*${name}.*\\[).*(\\].*releases/tag/).*(\\).*)|\\1${v}\\2${v}\\3|`, readme]);
+      expect(s.exitCode, s.stderr).toBe(0);
+    }
+    const rows = parseBlock(readFileSync(readme, 'utf8'), loadCatalog(), readme);
+    expect(rows).toHaveLength(1);
+    expect(Object.fromEntries(Object.entries(rows[0]!.versions).map(([k, e]) => [k, e!.text]))).toEqual({ 'codeflare-operator': 'v1.3.0', mcad: 'v1.40.0', 'codeflare-sdk': 'v0.15.0', instascale: 'v0.4.0', kuberay: 'v1.1.0' });
+  });
+
+  test('a release the results contradict is not written, nor one that did not run; --release needs --update-readme', async () => {
+    const dir = scratch();
+    const readme = join(dir, 'README.md');
+    writeFileSync(readme, original);
+    expectUserError(await cli(['report', data('nightly.json'), '--release', 'v1.0.0', '--update-readme', readme]), /the v1\.0\.0 row would not pass audit: mismatch: .*embeds KubeRay v1\.0\.0-rc\.1/, /nothing was written/);
+    expectUserError(await cli(['report', data('nightly.json'), '--release', 'v1.9.0', '--update-readme', readme]), /no verified stack of operator v1\.9\.0/);
+    expect(readFileSync(readme, 'utf8')).toBe(original);
+    expectUserError(await cli(['report', data('nightly.json'), '--release', 'v1.2.0']), /--release chooses the table --update-readme writes/);
   });
 });

@@ -2,12 +2,26 @@
 // README's format, JSON, or a self-contained HTML page), the README block, the job summary.
 import { appendFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import type { Catalog } from '../../matrix/catalog/index.js';
 import type { History } from '../../reports/history.js';
+import type { Stack, SupportMatrix } from '../../reports/support-matrix.js';
 import type { readmeUpdate } from '../../reports/readme.js';
 import { UserError } from '../errors.js';
 import { writeAtomic } from '../files.js';
 
-type Opts = { format: 'md' | 'json' | 'html' | 'junit'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean };
+type Opts = { format: 'md' | 'json' | 'html' | 'junit'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean; release?: string };
+
+/** The one verified stack of a release: the published row's versions when several were verified, else the only one. */
+function releaseStack(m: SupportMatrix, release: string, where: string, catalog: Catalog): Stack {
+  const v = release.startsWith('v') ? release : `v${release}`;
+  const stacks = m.stacks.filter((s) => s.operator === v);
+  if (!stacks.length) throw new UserError(`no verified stack of operator ${v} in the results`, where, 'run that release (npx codeflare-matrix run -s release); `report` lists why each cell is not verified');
+  if (stacks.length === 1) return stacks[0]!;
+  const row = catalog.published.find((r) => r.operator === v);
+  const same = row && stacks.find((s) => s.rows.every((r) => !row.declared[r.component] || row.declared[r.component] === r.version));
+  if (same) return same;
+  throw new UserError(`${stacks.length} verified stacks of operator ${v} (${stacks.map((s) => s.rows.map((r) => `${r.title} ${r.version}`).join(', ')).join(' | ')}): which one is the release's?`, where, 'report on the results of the release strategy for it, which has one row');
+}
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -18,9 +32,10 @@ export function reportCommand(): Command {
     .option('--history <dir>', 'with --format html or json: earlier results (every results.json under DIR), shown as runs × cells')
     .option('--update-readme <path>', "rewrite only the README's Compatibility Matrix block (between its markers) with the verified stacks")
     .option('--allow-flaky', 'count flaky cells (passed only on a retry) as verified')
+    .option('-r, --release <version>', "with --update-readme: exactly one table, this operator release's, in the operator README's own layout (its release workflow rewrites it); refused unless `audit` would confirm it")
     .addHelpText('after', '\nExit status: 0 written, 2 bad input (nothing is written).')
     .action(async (path: string, o: Opts) => {
-      const [{ loadCatalog }, { loadHistory }, { jobSummary, markdownReport, readmeBlock }, { readmeUpdate }, { readResults }, { supportMatrix }] = await Promise.all([
+      const [{ loadCatalog }, { loadHistory }, { jobSummary, markdownReport, readmeBlock, releaseBlock }, { readmeUpdate }, { readResults }, { supportMatrix }] = await Promise.all([
         import('../../matrix/catalog/index.js'), import('../../reports/history.js'), import('../../reports/markdown.js'), import('../../reports/readme.js'), import('../../reports/results.js'), import('../../reports/support-matrix.js'),
       ]);
       // the HTML renderer is the heaviest part: loaded only for --format html
@@ -34,15 +49,21 @@ export function reportCommand(): Command {
       let readme: ReturnType<typeof readmeUpdate> | undefined;
       if (o.updateReadme) {
         if (!m.stacks.length) throw new UserError('no cell passed: nothing verified to publish, the README is left as it was', path, 'fix the failing cells and run them again (`npx codeflare-matrix report` lists why each is not verified)');
-        readme = readmeUpdate(o.updateReadme, readmeBlock(m.stacks));
-      }
+        const lines = o.release ? releaseBlock(releaseStack(m, o.release, path, catalog)) : readmeBlock(m.stacks);
+        readme = readmeUpdate(o.updateReadme, lines);
+        // What report publishes, audit confirms: a row the results contradict is not written.
+        const { audit } = await import('../../reports/audit.js');
+        const check = audit(readme.text, o.updateReadme, results, catalog, { allowFlaky: o.allowFlaky ?? false });
+        if (o.release && check.findings.length) throw new UserError(`the ${o.release} row would not pass audit: ${check.findings[0]}`, path, 'run that release again so what ran matches the row (nothing was written)');
+      } else if (o.release) throw new UserError('--release chooses the table --update-readme writes', '--release', 'add --update-readme README.md');
       const junit = o.format === 'junit' ? (await import('../../reports/junit.js')).junitXml : undefined;
       const text = junit ? junit(results) : o.format === 'json' ? `${JSON.stringify({ ...m, ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist) : markdownReport(m);
       if (o.out) writeAtomic(o.out, text);
       else process.stdout.write(text);
       if (readme) {
         readme.write();
-        process.stderr.write(`${o.updateReadme}: ${readme.changed ? `matrix block rewritten (${m.stacks.length} verified stack${m.stacks.length === 1 ? '' : 's'})` : 'matrix block already up to date'}\n`);
+        const what = o.release ? `the ${o.release} table` : `${m.stacks.length} verified stack${m.stacks.length === 1 ? '' : 's'}`;
+        process.stderr.write(`${o.updateReadme}: ${readme.changed ? `matrix block rewritten (${what})` : 'matrix block already up to date'}\n`);
       }
       // GitHub Actions shows what a step appends to this file on the run's page.
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, jobSummary(m));
