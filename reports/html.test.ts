@@ -130,3 +130,34 @@ test('history: runs as columns, newest first; the first failing run of a failing
   // Cells only in the newest run: absent from the older ones.
   expect(await page.locator(`#history tr[data-cell="${CELLS.noOperator}"] td`).allTextContents()).toEqual([CELLS.noOperator, 'passed', '—', '—', '—']);
 });
+
+test('a history view: newest release first, declared beside what ran, logs linked, versions sorted as versions, filters kept in the URL, 1400 px wide', async () => {
+  const ids = await page.locator('#grid tr.cell').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cell')));
+  const ops = ids.map((id) => /-op([\d.]+)-/.exec(id!)?.[1] ?? 'none');
+  expect(ops).toEqual(['1.2.0', '1.1.0', '1.0.1', '1.0.0', '0.2.3', '0.0.4', 'none']);
+  // where the published row declares another version than the cell ran, both are shown
+  await expect(row(CELLS.blocked).locator('.differs')).toHaveText(['declared v0.0.0-dev']); // v1.0.1's row names a KubeRay that is no release
+  // a cell's status links to its logs, relative to the page
+  const href = await row(CELLS.failed).locator('td.st a').first().getAttribute('href');
+  expect(href).toMatch(/^(\.\.\/)*[^:]*cells\/a-k1\.27-op0\.2\.3-6a8a7a3a\/logs\/$/);
+  // versions sort as versions, newest first
+  const sdk = await page.locator('#filter-codeflare-sdk option').allTextContents();
+  expect(sdk.slice(1)).toEqual([...sdk.slice(1)].sort((a, b) => (a === b ? 0 : cmp(b, a))));
+  // a filter is in the URL, and a URL with a filter opens filtered
+  await page.locator('#filter-status').selectOption('failed');
+  expect(new URL(page.url()).hash).toBe('#status=failed');
+  await page.goto(page.url());
+  await page.reload();
+  await expect(page.locator('#grid tr.cell:not([hidden])')).toHaveCount(1);
+  await expect(page.locator('#filter-status')).toHaveValue('failed');
+  await page.setViewportSize({ width: 1400, height: 900 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400);
+});
+
+/** Compares versions like v0.14.0 / v0.7.1 numerically. */
+function cmp(a: string, b: string): number {
+  const p = (v: string) => v.replace(/^v/, '').split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+  const [x, y] = [p(a), p(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] ?? -1) > (y[i] ?? -1) ? 1 : -1;
+  return 0;
+}

@@ -1,6 +1,7 @@
 // A self-contained HTML page of the results (opens without a network: CSS and script inline, the
 // data embedded as JSON): the cells × suites grid coloured by status, a cell's failures and
 // provenance on click, filters by component version and status, and the history across runs.
+import semver from 'semver';
 import { type Catalog } from '../matrix/catalog/index.js';
 import type { History } from './history.js';
 import type { Results } from './results.js';
@@ -9,7 +10,15 @@ import { README_ORDER, ran, summarizeProvenance, whyNot, type SupportMatrix } fr
 /** Errors can be whole logs; the page keeps the start of each (the artifacts hold the rest). */
 const clip = (s: string, n = 4000): string => (s.length > n ? `${s.slice(0, n)}\n… (${s.length - n} more characters in the artifacts)` : s);
 
-export function pageData(results: Results, m: SupportMatrix, catalog: Catalog, hist?: History) {
+/** Newest operator release first (semver, prereleases before their release); cells without the operator last. */
+function byRelease(a: Results['cells'][number], b: Results['cells'][number]): number {
+  const [x, y] = [semver.valid(a.requested['codeflare-operator']), semver.valid(b.requested['codeflare-operator'])];
+  if (x && y) return semver.rcompare(x, y);
+  return x ? -1 : y ? 1 : 0;
+}
+
+/** `base`: where the page's links start from, relative to the page (the results file's folder, as seen from the page). */
+export function pageData(results: Results, m: SupportMatrix, catalog: Catalog, hist?: History, base = '') {
   const verified = new Set(m.stacks.flatMap((s) => s.cells.map((c) => c.id)));
   const ids = (['kubernetes', ...README_ORDER] as const).filter((id) => results.cells.some((c) => c.requested[id]));
   const suites = [...new Set(results.cells.flatMap((c) => c.suites.map((s) => s.name)))];
@@ -20,7 +29,7 @@ export function pageData(results: Results, m: SupportMatrix, catalog: Catalog, h
     components: ids.map((id) => ({ id, title: catalog.components.find((c) => c.id === id)!.title })),
     suites,
     stacks: m.stacks.map((s) => ({ operator: s.operator ?? '—', rows: s.rows.filter((r) => r.component !== 'codeflare-operator').map((r) => `${r.title} ${r.version}`), cells: s.cells.map((c) => c.id), notes: s.notes })),
-    cells: results.cells.map((c) => ({
+    cells: [...results.cells].sort(byRelease).map((c) => ({
       id: c.id,
       title: c.title,
       era: c.era,
@@ -29,14 +38,17 @@ export function pageData(results: Results, m: SupportMatrix, catalog: Catalog, h
       reason: c.status === 'passed' ? '' : whyNot(c),
       provider: c.provider,
       versions: c.requested,
+      // what the published row of this release declares, beside what the cell ran
+      declared: catalog.published.find((r) => r.operator === c.requested['codeflare-operator'])?.declared ?? {},
       ran: Object.fromEntries(ids.flatMap((id) => (ran(catalog, c, id) ? [[id, ran(catalog, c, id)!.version]] : []))),
       upgradeFrom: c.upgradeFrom ?? null,
       suites: Object.fromEntries(
-        c.suites.map((s) => [s.name, { status: s.status, reason: s.reason ?? '', tests: s.tests.map((t) => ({ title: t.title, status: t.status, reason: t.reason ?? '', retries: t.retries, durationMs: t.durationMs, errors: t.errors.map((e) => clip(e)), attachments: t.attachments })) }]),
+        c.suites.map((s) => [s.name, { status: s.status, reason: s.reason ?? '', tests: s.tests.map((t) => ({ title: t.title, status: t.status, reason: t.reason ?? '', retries: t.retries, durationMs: t.durationMs, errors: t.errors.map((e) => clip(e)), attachments: t.attachments.map((a) => ({ ...a, href: link(base, a.path) })) })) }]),
       ),
       provenance: c.provenance.map((p) => summarizeProvenance(catalog, p)),
       differences: c.differences,
       artifacts: c.artifacts ?? '',
+      logs: c.artifacts ? link(base, `${c.artifacts}/logs/`) : '',
       phases: c.phases,
       finishedAt: c.finishedAt ?? '',
     })),
@@ -44,10 +56,13 @@ export function pageData(results: Results, m: SupportMatrix, catalog: Catalog, h
   };
 }
 
+/** A relative link from the page to a file of the run folder (paths in results are relative to it). */
+const link = (base: string, path: string): string => (base ? `${base.replace(/\/$/, '')}/${path}` : path).split('/').map(encodeURIComponent).join('/');
+
 const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
 
-export function renderHtml(results: Results, m: SupportMatrix, catalog: Catalog, hist?: History): string {
-  const data = pageData(results, m, catalog, hist);
+export function renderHtml(results: Results, m: SupportMatrix, catalog: Catalog, hist?: History, base = ''): string {
+  const data = pageData(results, m, catalog, hist, base);
   // "<" escaped inside the JSON, so no string in the data can close the script element.
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -78,7 +93,9 @@ export function renderHtml(results: Results, m: SupportMatrix, catalog: Catalog,
 }
 
 const CSS = `
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1f2328; }
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1f2328; max-width: 1400px; }
+#grid { width: 100%; table-layout: auto; } #grid td { overflow-wrap: anywhere; } #grid td.st { overflow-wrap: normal; }
+.differs { color: #cf222e; font-size: 12px; display: block; }
 h1 { font-size: 1.5em; margin: 0 } #meta, .hint { color: #59636e; }
 table { border-collapse: collapse; margin: .5em 0 1.5em; }
 th, td { border: 1px solid #d1d9e0; padding: 3px 7px; text-align: left; vertical-align: top; }
@@ -125,14 +142,23 @@ document.getElementById('summary').append(
 );
 
 // Filters: one select per component (its versions in these cells) and one for the status.
-const filters = {};
+// The filters live in the URL (#kuberay=v1.3.2&status=failed), so a view can be shared.
+const filters = Object.fromEntries(new URLSearchParams(location.hash.slice(1)));
 const filterBox = document.getElementById('filters');
 const addFilter = (key, label, values) => {
   const sel = h('select', { id: 'filter-' + key }, h('option', { value: '', text: 'all' }), values.map((v) => h('option', { value: v, text: v })));
-  sel.addEventListener('change', () => { filters[key] = sel.value; apply(); });
+  sel.value = filters[key] || '';
+  sel.addEventListener('change', () => {
+    filters[key] = sel.value;
+    history.replaceState(null, '', '#' + new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString());
+    apply();
+  });
   filterBox.append(h('label', {}, h('span', { text: label }), sel));
 };
-const versionsOf = (id) => [...new Set(data.cells.map((c) => c.versions[id]).concat((data.history ? data.history.cells : []).map((c) => c.requested[id])).filter(Boolean))].sort();
+// Versions sort as versions (v1.10.0 after v1.9.0; v1.0.0-rc.1 before v1.0.0), newest first.
+const parts = (v) => { const m = /^v?(\\d+)\\.(\\d+)\\.(\\d+)(?:-(.+))?/.exec(v) || []; return [+m[1] || 0, +m[2] || 0, +m[3] || 0, m[4]]; };
+const byVersion = (a, b) => { const [x, y] = [parts(a), parts(b)]; for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return y[i] - x[i]; return x[3] === y[3] ? 0 : x[3] === undefined ? -1 : y[3] === undefined ? 1 : (y[3] > x[3] ? 1 : -1); };
+const versionsOf = (id) => [...new Set(data.cells.map((c) => c.versions[id]).concat((data.history ? data.history.cells : []).map((c) => c.requested[id])).filter(Boolean))].sort(byVersion);
 for (const c of data.components) addFilter(c.id, c.title, versionsOf(c.id));
 addFilter('status', 'Status', [...new Set(data.cells.map((c) => c.status))].sort());
 const shown = (versions, status) => Object.entries(filters).every(([k, v]) => !v || (k === 'status' ? status === v : versions[k] === v));
@@ -143,7 +169,15 @@ grid.tHead.append(h('tr', {}, h('th', { text: 'cell' }), h('th', { text: 'era' }
 const width = 3 + data.components.length + data.suites.length;
 const rows = [];
 for (const cell of data.cells) {
-  const tr = h('tr', { class: 'cell', 'data-cell': cell.id }, h('td', {}, h('code', { text: cell.id })), h('td', { text: cell.era }), data.components.map((c) => h('td', { text: cell.versions[c.id] || '' })), statusCell(cell.status), data.suites.map((s) => statusCell(cell.suites[s] ? cell.suites[s].status : null)));
+  // each component: the version the cell asked for; where the published row declares another, or the binary ran another, both
+  const version = (id) => {
+    const asked = cell.versions[id] || '';
+    const notes = [cell.declared[id] && cell.declared[id] !== asked ? 'declared ' + cell.declared[id] : '', cell.ran[id] && cell.ran[id] !== asked ? 'ran ' + cell.ran[id] : ''].filter(Boolean);
+    return h('td', {}, asked, notes.length ? h('span', { class: 'differs', text: notes.join(', ') }) : null);
+  };
+  const status = statusCell(cell.status);
+  if (cell.logs) { status.textContent = ''; status.append(h('a', { href: cell.logs, text: cell.status, title: "the cell's logs" })); }
+  const tr = h('tr', { class: 'cell', 'data-cell': cell.id }, h('td', {}, h('code', { text: cell.id })), h('td', { text: cell.era }), data.components.map((c) => version(c.id)), status, data.suites.map((s) => statusCell(cell.suites[s] ? cell.suites[s].status : null)));
   const detail = h('tr', { class: 'detail', 'data-detail': cell.id, hidden: '' }, h('td', { colspan: String(width) }));
   tr.addEventListener('click', () => {
     if (!detail.firstChild.firstChild) detail.firstChild.append(...details(cell));
@@ -161,7 +195,7 @@ function details(cell) {
   for (const [name, s] of Object.entries(cell.suites)) {
     if (s.status === 'not-applicable' && s.reason) na.push(name + ': ' + s.reason);
     for (const t of s.tests) {
-      if (t.status === 'failed' || t.status === 'blocked' || t.status === 'flaky') bad.push(h('div', { class: 'failure' }, h('b', { text: name + ' › ' + t.title }), h('span', { text: ' — ' + t.status + (t.retries ? ', retries ' + t.retries : '') + (t.reason ? ': ' + t.reason : '') }), t.errors.map((e) => h('pre', { text: e })), t.attachments.length ? h('ul', {}, t.attachments.map((a) => h('li', { text: a.name + ': ' + a.path }))) : null));
+      if (t.status === 'failed' || t.status === 'blocked' || t.status === 'flaky') bad.push(h('div', { class: 'failure' }, h('b', { text: name + ' › ' + t.title }), h('span', { text: ' — ' + t.status + (t.retries ? ', retries ' + t.retries : '') + (t.reason ? ': ' + t.reason : '') }), t.errors.map((e) => h('pre', { text: e })), t.attachments.length ? h('ul', {}, t.attachments.map((a) => h('li', {}, a.name + ': ', h('a', { href: a.href, text: a.path })))) : null));
       else if (t.status === 'not-applicable' && t.reason) na.push(name + ' › ' + t.title + ': ' + t.reason);
     }
   }
@@ -204,4 +238,5 @@ function apply() {
   }
   for (const r of hrows) r.tr.hidden = !shown(r.c.requested, (data.cells.find((x) => x.id === r.c.id) || {}).status || '');
 }
+apply(); // the filters the URL names
 `;

@@ -1,6 +1,7 @@
 // `codeflare-matrix report`: the verified support matrix from results (Markdown in the operator
 // README's format, JSON, or a self-contained HTML page), the README block, the job summary.
 import { appendFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Catalog } from '../../matrix/catalog/index.js';
 import type { History } from '../../reports/history.js';
@@ -57,7 +58,7 @@ export function reportCommand(): Command {
         if (o.release && check.findings.length) throw new UserError(`the ${o.release} row would not pass audit: ${check.findings[0]}`, path, 'run that release again so what ran matches the row (nothing was written)');
       } else if (o.release) throw new UserError('--release chooses the table --update-readme writes', '--release', 'add --update-readme README.md');
       const junit = o.format === 'junit' ? (await import('../../reports/junit.js')).junitXml : undefined;
-      const text = junit ? junit(results) : o.format === 'json' ? `${JSON.stringify({ ...m, ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist) : markdownReport(m);
+      const text = junit ? junit(results) : o.format === 'json' ? `${JSON.stringify({ ...m, ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist, relative(o.out ? dirname(resolve(o.out)) : process.cwd(), dirname(resolve(path)))) : markdownReport(m);
       if (o.out) writeAtomic(o.out, text);
       else process.stdout.write(text);
       if (readme) {
