@@ -25,6 +25,8 @@ export type Cell = {
   violations: Violation[];
   /** Versions the registries reachable here do not serve (catalog availability): such a cell cannot be built here. */
   unavailable: string[];
+  /** What the plan chose and why, where it is not what was asked (e.g. the nearest Kubernetes the toolchain has). */
+  notes?: string[];
 };
 
 const short: Partial<Record<ComponentId, string>> = {

@@ -226,6 +226,8 @@ export const PublishedRow = z.object({
   declared: z.partialRecord(ComponentId, z.string()),
   /** Link targets that pointed at a fork instead of upstream (KubeRay, Kueue 2023-11 .. 2025-02). */
   links: z.partialRecord(ComponentId, z.string()).optional(),
+  /** What the row's own release e2e ran on (the operator's kind config at that tag). */
+  e2e: z.strictObject({ kubernetes: Tag }).optional(),
   note: z.string().optional(),
 });
 export type PublishedRow = z.infer<typeof PublishedRow>;

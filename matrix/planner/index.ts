@@ -41,7 +41,7 @@ export type Plan = {
 };
 
 /** A combination proposed by a strategy, before completion. */
-export type Proposal = { versions: Versions; origin?: Partial<Record<ComponentId, Origin>>; upgradeFrom?: Versions; keepViolations?: boolean };
+export type Proposal = { versions: Versions; origin?: Partial<Record<ComponentId, Origin>>; upgradeFrom?: Versions; keepViolations?: boolean; notes?: string[] };
 
 export type Axes = Partial<Record<ComponentId, string[]>>;
 
@@ -131,7 +131,7 @@ export function completer(catalog: Catalog, axisIds: string[] = [], sources: Sou
     const fromOp = p.upgradeFrom?.['codeflare-operator'];
     const fromBundles = fromOp && fromOp !== op ? (component(catalog, 'codeflare-operator').versions.find((v) => v.tag === fromOp)?.bundles ?? {}) : {};
     const upgradeFrom = p.upgradeFrom && (Object.fromEntries(Object.keys(versions).map((id) => [id, p.upgradeFrom![id as ComponentId] ?? fromBundles[id as ComponentId] ?? versions[id as ComponentId]])) as Versions);
-    return makeCell(era, versions, origin, { upgradeFrom, needs: needs(catalog, versions), violations: broken, unavailable });
+    return makeCell(era, versions, origin, { upgradeFrom, needs: needs(catalog, versions), violations: broken, unavailable, ...(p.notes?.length ? { notes: p.notes } : {}) });
   };
 }
 

@@ -183,6 +183,19 @@ components:
     expect(up.id).toContain('-up-');
   });
 
+  test('published: each row on the Kubernetes its own e2e ran on, else the nearest the toolchain has (said in the cell)', () => {
+    const p = plan(cfg('strategy: published\nkubernetes: ["1.31"]'), catalog);
+    const of = (op: string) => p.cells.find((c) => c.versions['codeflare-operator'] === op)!;
+    // v1.16.0's e2e: kind v1.30.10; the toolchain has 1.27, 1.31 and 1.37: the nearest minor, 1.31
+    expect(of('v1.16.0').versions.kubernetes).toBe('v1.31.13');
+    expect(of('v1.16.0').notes).toEqual(['its e2e ran on Kubernetes v1.30.10; the toolchain here has no 1.30, so the nearest it has, v1.31.13']);
+    // v1.0.0's e2e: kind v1.25.3 → 1.27
+    expect(of('v1.0.0').versions.kubernetes).toBe('v1.27.16');
+    // v0.0.4 has no e2e on record: the config's axis, nothing to say
+    expect(of('v0.0.4').versions.kubernetes).toBe('v1.31.13');
+    expect(of('v0.0.4').notes).toBeUndefined();
+  });
+
   test('published: reproduces every README row', () => {
     const p = plan(cfg('strategy: published\nkubernetes: ["1.27"]'), catalog);
     expect(p.cells).toHaveLength(catalog.published.length);

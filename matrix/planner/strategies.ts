@@ -3,6 +3,7 @@ import { component, type ComponentId } from '../catalog/index.js';
 import { eraOf, type Versions } from '../cell.js';
 import { resolveSelector } from '../versions.js';
 import { UserError } from '../../harness/errors.js';
+import { defaultVersions } from '../../harness/toolchain/versions.js';
 import type { Axes, Proposal, StrategyInput, StrategyOutput } from './index.js';
 import { isCell, normalizeDeclared } from './index.js';
 import { pairwise as coveringArray } from './pairwise.js';
@@ -113,16 +114,37 @@ function release(input: StrategyInput): StrategyOutput {
 }
 
 /** Every published row of the operator README, to re-verify history; rows that break a constraint are kept and say so. */
+/**
+ * Every published row at its declared versions, on the Kubernetes its own e2e ran on where the
+ * toolchain has that minor, else the nearest it has (the cell says so); a row with no e2e on
+ * record takes the config's Kubernetes axis.
+ */
 function published(input: StrategyInput): StrategyOutput {
   return {
-    proposals: input.catalog.published.flatMap((row) =>
-      input.axes.kubernetes!.map((k): Proposal => ({
+    proposals: input.catalog.published.flatMap((row) => {
+      const e2e = row.e2e?.kubernetes;
+      const near = e2e ? nearestKubernetes(e2e) : undefined;
+      const ks = near ? [near.version] : input.axes.kubernetes!;
+      return ks.map((k): Proposal => ({
         versions: { ...rowVersions(input, row.operator)!, kubernetes: k },
         origin: Object.fromEntries(Object.keys(row.declared).map((id) => [id, 'published'])),
         keepViolations: true,
-      })),
-    ),
+        ...(near && !near.same ? { notes: [`its e2e ran on Kubernetes ${e2e}; the toolchain here has no ${minor(e2e!)}, so the nearest it has, ${k}`] } : {}),
+      }));
+    }),
   };
+}
+
+const minor = (v: string) => v.replace(/^v/, '').split('.').slice(0, 2).join('.');
+
+/** The toolchain's Kubernetes version of the same minor, else of the nearest minor (the newer on a tie). */
+function nearestKubernetes(v: string): { version: string; same: boolean } {
+  const have = defaultVersions().kubernetes;
+  const n = (x: string) => Number(minor(x).split('.')[1]);
+  const same = have.find((h) => minor(h) === minor(v));
+  if (same) return { version: same, same: true };
+  const best = [...have].sort((a, b) => Math.abs(n(a) - n(v)) - Math.abs(n(b) - n(v)) || n(b) - n(a))[0]!;
+  return { version: best, same: false };
 }
 
 export const strategies = { full, pairwise, chain, release, published } as const;
