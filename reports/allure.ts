@@ -34,11 +34,15 @@ export function finishAllure(dir: string, results: Results): number {
     const path = join(folder, f);
     const r = JSON.parse(readFileSync(path, 'utf8')) as AllureResult;
     const params = r.parameters ?? [];
-    const cell = results.cells.find((c) => c.id === params.find((p) => p.name === 'Project')?.value);
+    // the cell's own project, or its setup:/teardown: project
+    const project = params.find((p) => p.name === 'Project')?.value ?? '';
+    const [stage = '', id = project] = /^(setup|teardown):(.+)$/.exec(project)?.slice(1) ?? [];
+    const cell = results.cells.find((c) => c.id === id);
     if (!cell) continue;
     const want: Param[] = [{ name: 'cell', value: cell.id }, ...Object.entries(cell.requested).map(([name, value]) => ({ name, value }))];
     const missing = want.filter((w) => !params.some((p) => p.name === w.name));
-    const blocked = cell.status === 'blocked' && r.status === 'skipped' && !/^not applicable: /.test(r.statusDetails?.message ?? '');
+    // a blocked cell's tests never ran (skipped), and its setup's failure is what blocked it: both broken
+    const blocked = cell.status === 'blocked' && ((r.status === 'skipped' && !/^not applicable: /.test(r.statusDetails?.message ?? '')) || (stage === 'setup' && r.status === 'failed'));
     const suite = !(r.labels ?? []).some((l) => l.name === 'parentSuite');
     if (!missing.length && !blocked && !suite) continue;
     r.parameters = [...params, ...missing];
@@ -47,6 +51,13 @@ export function finishAllure(dir: string, results: Results): number {
     if (blocked) r.status = 'broken';
     writeAtomic(path, JSON.stringify(r));
     changed++;
+  }
+  // allure-playwright reports a skip from a fixture (how a test says it is not applicable) also as a
+  // global "Before Hooks failed" error: it is no error, the test's own result says why it was skipped
+  for (const f of readdirSync(folder).filter((x) => x.endsWith('-globals.json'))) {
+    const g = JSON.parse(readFileSync(join(folder, f), 'utf8')) as { errors?: { message?: string }[] };
+    const errors = (g.errors ?? []).filter((e) => !/Test is skipped: not applicable: /.test(e.message ?? ''));
+    if (errors.length !== (g.errors ?? []).length) writeAtomic(join(folder, f), JSON.stringify({ ...g, errors }));
   }
   writeAtomic(join(folder, 'categories.json'), `${JSON.stringify(CATEGORIES, null, 2)}\n`);
   return changed;

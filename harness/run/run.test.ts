@@ -39,9 +39,10 @@ function leftBy(pid: number): string[] {
   return [...clusters, ...clusters.flatMap((n) => processesUnder(clusterDir(n)).map((p) => `pid ${p.pid}`))];
 }
 
-test('a cell the registries here cannot serve is blocked with the reason; the next runs end to end: setup, suites (applicable or not, with reasons), teardown, results', async () => {
+test('a cell the registries here cannot serve is blocked with the reason; the next runs end to end (each test twice): setup, suites (applicable or not, with reasons), teardown, results; a rerun runs only the blocked one', async () => {
   const out = join(dir, 'ok');
-  const r = await cli(['run', '-c', config('ok', ['kuberay', 'mcad'], [{ sdk: 'v0.35.0', kueue: 'v0.13.4' }, { sdk: 'v0.35.0' }]), '-o', out]);
+  const c = config('ok', ['kuberay', 'mcad'], [{ sdk: 'v0.35.0', kueue: 'v0.13.4' }, { sdk: 'v0.35.0' }]);
+  const r = await cli(['run', '-c', c, '-o', out, '--repeat', '2']);
   expect(r.exitCode, r.all).toBe(0); // the blocked cell was known ahead (availability), so not a failure of the run
   expect(r.stdout).toMatch(/1 verified stack from 1 of 2 cells/);
   expect(readFileSync(join(out, 'support-matrix.md'), 'utf8')).toMatch(/ray-project\/kuberay\/releases\/tag\/v1\.3\.2/);
@@ -57,6 +58,11 @@ test('a cell the registries here cannot serve is blocked with the reason; the ne
   expect(cell.provenance.find((p) => p.component === 'codeflare-sdk')?.wheel?.sha256).toMatch(/^[0-9a-f]{64}$/);
   const kuberay = cell.suites.find((s) => s.name === 'kuberay')!;
   expect(kuberay.tests.filter((t) => t.status === 'passed')).toHaveLength(3);
+  // --repeat 2: each test ran twice, one result each with its pass count
+  expect(kuberay.tests.filter((t) => t.status === 'passed').map((t) => t.repeats)).toEqual([{ runs: 2, passed: 2 }, { runs: 2, passed: 2 }, { runs: 2, passed: 2 }]);
+  expect(results.runs[0]!.repeat).toBe(2);
+  // the terminal got each test as it finished
+  expect(r.stdout).toMatch(new RegExp(`✓ ${cell.id} › kuberay › (KubeRay › )?a RayCluster's head and workers reach Running and its status says so \\(\\d+\\.\\ds\\)`));
   expect(kuberay.tests.find((t) => t.tags.includes('@real-pods'))).toMatchObject({ status: 'not-applicable', reason: expect.stringMatching(/real-pods/) });
   expect(cell.suites.find((s) => s.name === 'mcad')).toMatchObject({ status: 'not-applicable', reason: 'era E cell without mcad' });
   expect(cell.suites.map((s) => s.name)).not.toContain('kueue'); // not selected
@@ -78,9 +84,19 @@ test('a cell the registries here cannot serve is blocked with the reason; the ne
     expect(a.parameters).toEqual(expect.arrayContaining([{ name: 'kueue', value: 'v0.13.4' }]));
   }
   expect(JSON.parse(readFileSync(join(out, 'allure-results', 'categories.json'), 'utf8')).map((c: { name: string }) => c.name)).toContain('Blocked: the cell never reached its tests');
-  expect(readFileSync(join(out, 'allure-results', 'environment.properties'), 'utf8')).toMatch(/^harness = codeflare-matrix \d+\.\d+\.\d+$/m);
+  expect(readFileSync(join(out, 'allure-results', 'environment.properties'), 'utf8')).toMatch(/^harness ?= ?codeflare-matrix \d+\.\d+\.\d+$/m);
   expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(new RegExp(`<testsuite name="[^"]+" id="${cell.id}" tests="\\d+" failures="0"`));
   expect(leftBy(Number(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).owner))).toEqual([]);
+  // --rerun-failed: only the blocked cell runs again (still not buildable here); the passed one is kept as it was
+  const again = join(dir, 'again');
+  const rr = await cli(['run', '-c', c, '-o', again, '--rerun-failed', join(out, 'results.json')]);
+  expect(rr.exitCode, rr.all).toBe(0);
+  const merged = readResults(join(again, 'results.json'));
+  expect(merged.runs).toHaveLength(2);
+  expect(merged.runs[1]!.rerun).toEqual({ of: join(out, 'results.json'), cells: { [blocked.id]: [] } });
+  expect(merged.cells.map((x) => [x.id, x.status])).toEqual([[blocked.id, 'blocked'], [cell.id, 'passed']]);
+  expect(merged.cells[1]).toEqual(cell);
+  expect(rr.stdout).toMatch(/1 cell\(s\)/);
 });
 
 test('a setup that fails (the cluster does not start in time) blocks its cell, fails the run, leaves nothing', async () => {
