@@ -78,6 +78,11 @@ export function markdownReport(m: SupportMatrix): string {
   ];
   const nv = notVerifiedList(m);
   if (nv.length) out.push('', ...nv);
+  if (m.passRates?.length) {
+    const below = m.passRates.filter((r) => r.passed < r.runs);
+    out.push('', `Pass rates (each test ${[...new Set(m.passRates.map((r) => r.runs))].join(' or ')} times): ${m.passRates.length - below.length} of ${m.passRates.length} tests passed every run${below.length ? ':' : '.'}`);
+    if (below.length) out.push('', ...below.map((r) => `- \`${r.cell}\` ${r.suite} › ${r.test}: ${r.passed} of ${r.runs} (${Math.round((100 * r.passed) / r.runs)}%)`));
+  }
   return out.join('\n') + '\n';
 }
 

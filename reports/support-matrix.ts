@@ -95,6 +95,8 @@ export type SupportMatrix = {
   allowFlaky: boolean;
   stacks: Stack[];
   notVerified: NotVerified[];
+  /** run --repeat: each test's pass rate (cell, suite, test, passed of runs). */
+  passRates?: { cell: string; suite: string; test: string; passed: number; runs: number }[];
 };
 
 export const verifies = (status: CellStatus, allowFlaky: boolean): boolean => status === 'passed' || (allowFlaky && status === 'flaky');
@@ -154,6 +156,7 @@ function byOperatorDesc(a: Stack, b: Stack): number {
 /** Stacks from the cells that verify (passed; flaky with allowFlaky), newest operator first; the rest with reasons. */
 export function supportMatrix(results: Results, catalog: Catalog, opts: { allowFlaky?: boolean } = {}): SupportMatrix {
   const allowFlaky = opts.allowFlaky ?? false;
+  const rates = results.cells.flatMap((c) => c.suites.flatMap((s) => s.tests.flatMap((t) => (t.repeats ? [{ cell: c.id, suite: s.name, test: t.title, ...t.repeats }] : []))));
   const stacks = new Map<string, Stack>();
   const notVerified: NotVerified[] = [];
   for (const cell of results.cells) {
@@ -203,5 +206,6 @@ export function supportMatrix(results: Results, catalog: Catalog, opts: { allowF
     allowFlaky,
     stacks: [...stacks.values()].sort(byOperatorDesc),
     notVerified,
+    ...(rates.length ? { passRates: rates } : {}),
   };
 }

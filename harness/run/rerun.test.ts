@@ -46,3 +46,14 @@ test('--repeat pass rates: a test that failed 1 of 4 runs fails the gate, unless
   expect(gate(results, 'r.json', loadCatalog(), { ...o, minPassRate: 0.75 }).failures).toEqual([]);
   expect(gate(results, 'r.json', loadCatalog(), { ...o, minPassRate: 0.8 }).failures.length).toBeGreaterThan(0);
 });
+
+test('--repeat pass rates in the report', async () => {
+  const { supportMatrix } = await import('../../reports/support-matrix.js');
+  const { markdownReport } = await import('../../reports/markdown.js');
+  const passed = nightly.cells.find((c) => c.id === CELLS.passed)!;
+  const suites = passed.suites.map((s, i) => ({ ...s, tests: s.tests.map((t, j) => ({ ...t, repeats: { runs: 4, passed: i === 0 && j === 0 ? 3 : 4 } })) }));
+  const md = markdownReport(supportMatrix({ ...nightly, cells: [{ ...passed, suites }] }, loadCatalog()));
+  const n = suites.flatMap((s) => s.tests).length;
+  expect(md).toContain(`Pass rates (each test 4 times): ${n - 1} of ${n} tests passed every run:`);
+  expect(md).toContain(`- \`${CELLS.passed}\` ${suites[0]!.name} › ${suites[0]!.tests[0]!.title}: 3 of 4 (75%)`);
+});
