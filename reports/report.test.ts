@@ -11,6 +11,14 @@ import { CELLS, cli, data, expectNoTmp, expectUserError, scratch } from './testi
 
 // The header and separator lines of the upstream README's table (codeflare-operator README, v1.0.0 to v1.16.0).
 const HEADER = '| Component                    | Version                                                                                           |';
+/** The v1.2.0 row of the recorded nightly run, as the operator README lays it out. */
+const V120 = [
+  '| CodeFlare Operator           | [v1.2.0](https://github.com/project-codeflare/codeflare-operator/releases/tag/v1.2.0)             |',
+  '| Multi-Cluster App Dispatcher | [v1.40.0](https://github.com/project-codeflare/multi-cluster-app-dispatcher/releases/tag/v1.40.0) |',
+  '| CodeFlare-SDK                | [v0.14.0](https://github.com/project-codeflare/codeflare-sdk/releases/tag/v0.14.0)                |',
+  '| InstaScale                   | [v0.4.0](https://github.com/project-codeflare/instascale/releases/tag/v0.4.0)                     |',
+  '| KubeRay                      | [v1.0.0](https://github.com/ray-project/kuberay/releases/tag/v1.0.0)                              |',
+];
 const RULE = '|------------------------------|---------------------------------------------------------------------------------------------------|';
 
 /** The lines of the table whose operator row shows `op` (or "—"), from a Markdown text. */
@@ -31,11 +39,7 @@ test.describe('report --format md', () => {
     expect(table(md, 'v1.2.0')).toEqual([
       HEADER,
       RULE,
-      '| CodeFlare Operator           | [v1.2.0](https://github.com/project-codeflare/codeflare-operator/releases/tag/v1.2.0)             |',
-      '| Multi-Cluster App Dispatcher | [v1.40.0](https://github.com/project-codeflare/multi-cluster-app-dispatcher/releases/tag/v1.40.0) |',
-      '| CodeFlare-SDK                | [v0.14.0](https://github.com/project-codeflare/codeflare-sdk/releases/tag/v0.14.0)                |',
-      '| InstaScale                   | [v0.4.0](https://github.com/project-codeflare/instascale/releases/tag/v0.4.0)                     |',
-      '| KubeRay                      | [v1.0.0](https://github.com/ray-project/kuberay/releases/tag/v1.0.0)                              |',
+      ...V120,
     ]);
     // Era E has no operator; its stack still gets a table, the operator shown as "—".
     expect(table(md, '—')).toContain('| Kueue                        | [v0.13.4](https://github.com/kubernetes-sigs/kueue/releases/tag/v0.13.4)                          |');
@@ -169,11 +173,7 @@ test.describe('report --release --update-readme: the operator README block for o
       '',
       HEADER,
       RULE,
-      '| CodeFlare Operator           | [v1.2.0](https://github.com/project-codeflare/codeflare-operator/releases/tag/v1.2.0)             |',
-      '| Multi-Cluster App Dispatcher | [v1.40.0](https://github.com/project-codeflare/multi-cluster-app-dispatcher/releases/tag/v1.40.0) |',
-      '| CodeFlare-SDK                | [v0.14.0](https://github.com/project-codeflare/codeflare-sdk/releases/tag/v0.14.0)                |',
-      '| InstaScale                   | [v0.4.0](https://github.com/project-codeflare/instascale/releases/tag/v0.4.0)                     |',
-      '| KubeRay                      | [v1.0.0](https://github.com/ray-project/kuberay/releases/tag/v1.0.0)                              |',
+      ...V120,
       END,
     ]);
     // the round trip: what report wrote, audit confirms from the same results
