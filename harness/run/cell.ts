@@ -19,12 +19,11 @@ import { readPlayed } from '../components/install/player.js';
 import type { Built } from '../components/types.js';
 import { providerFor } from '../providers/index.js';
 import { sdkImage, workloadImage } from '../providers/kind/workloads.js';
-import { workloadImages } from '../../fixtures/objects.js';
 import type { Cluster } from '../providers/provider.js';
 import { readState, saveState } from '../providers/state.js';
 import { defaultNodes } from '../providers/local/provision.js';
 import { toolchainEntry } from '../toolchain/index.js';
-import { clients, kube, until } from '../testing.js';
+import { clients } from '../testing.js';
 import { cellDir, cellFailed, readCellState, saveCellState, setStep, type CellState, type RunOptions } from './layout.js';
 import { give, poolKey, take } from './pool.js';
 
@@ -68,7 +67,14 @@ async function buildAll(cell: Cell, versions: Versions, ids: ComponentId[], step
 
 const elapsed = (t0: number) => Date.now() - t0;
 
-export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOptions): Promise<CellState> {
+/**
+ * What the suites bring to a cell's setup (fixtures/cell.setup.ts passes them): the engine knows no
+ * test objects. `beforeUpgrade` makes what an upgrade cell's stack must keep; `images`, what the
+ * suites' pods run, made where the provider loads images.
+ */
+export type CellHooks = { beforeUpgrade?: (cluster: Cluster, from: Versions) => Promise<CellState['preUpgrade']>; images?: string[] };
+
+export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOptions, hooks: CellHooks = {}): Promise<CellState> {
   const state: CellState = readCellState(run, cell.id) ?? { cell: cell.id, installed: [], phases: {} };
   const save = () => saveCellState(run, state);
   const step = (s: string) => setStep(run, cell.id, s);
@@ -101,7 +107,7 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
       }
     }
     // Real pods run real images: on a provider that loads them (kind), the suites' images are made here.
-    const images = loads ? Object.values(workloadImages) : [];
+    const images = loads ? (hooks.images ?? []) : [];
     for (const image of images) {
       step(`make image ${image}`);
       await workloadImage(image, log);
@@ -120,7 +126,7 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
       const first = { ...builds, ...previous };
       state.installed = await installStack(ctx, first);
       save();
-      state.preUpgrade = await beforeUpgrade(state.cluster, cell.upgradeFrom);
+      state.preUpgrade = await hooks.beforeUpgrade?.(state.cluster, cell.upgradeFrom);
       save();
       for (const id of Object.keys(previous) as ComponentId[]) {
         step(`upgrade ${id} ${cell.upgradeFrom[id]} → ${cell.versions[id]}`);
@@ -175,42 +181,6 @@ async function acquireCluster(run: string, plan: Plan, cell: Cell, opts: RunOpti
     log,
   );
   return { ...cluster, reused: false, poolKey: key };
-}
-
-/**
- * Upgrade cells: objects made before the upgrade, which the upgraded stack must keep and reconcile:
- * a RayCluster, and an AppWrapper in flight — AppWrapper v1beta2 admitted by Kueue and Running (era
- * D, E), or MCAD's v1beta1 dispatched and Running (eras A, B) — from the versions installed first
- * (compiled into the operator or standalone).
- */
-async function beforeUpgrade(cluster: Cluster, from: Versions): Promise<CellState['preUpgrade']> {
-  const kuberay = from.kuberay;
-  if (!kuberay) return undefined;
-  const k = kube(cluster.kubeconfig, toolchainEntry('kubernetes', cluster.kubernetes).bin.kubectl!);
-  const namespace = 'pre-upgrade';
-  await k.core.createNamespace({ body: { metadata: { name: namespace } } });
-  await until('default ServiceAccount', () => k.core.readNamespacedServiceAccount({ name: 'default', namespace }));
-  const { rayCluster, rayApi, apiOf, appWrapper } = await import('../../fixtures/objects.js');
-  const api = rayApi(kuberay);
-  await k.custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'before-upgrade', { workers: 1 }) });
-  const queued = from.appwrapper && from.kueue;
-  const awApi = queued ? apiOf('appwrapper', from.appwrapper!, 'AppWrapper') : from.mcad ? apiOf('mcad', from.mcad, 'AppWrapper') : undefined;
-  if (!awApi) return { namespace, rayClusters: ['before-upgrade'] };
-  if (queued) {
-    const { queue } = await import('../../fixtures/kueue.js');
-    await queue(k, from.kueue!, namespace, 4);
-  }
-  // MCAD's v1beta1 names the pods it waits for (head and one worker of 500m); v1beta2 infers them.
-  const podSets = queued ? [] : [{ replicas: 2, cpu: '500m' }];
-  const wrapped = rayCluster(api, 'in-flight', { workers: 1 });
-  const body = appWrapper(awApi, 'in-flight', { ...wrapped, metadata: { ...(wrapped.metadata as object), namespace } }, podSets, queued ? { queue: 'lq' } : {});
-  await k.custom.createNamespacedCustomObject({ ...awApi, namespace, body });
-  type Status = { status?: { phase?: string; state?: string } };
-  await until('AppWrapper in-flight Running before the upgrade', async () => {
-    const s = ((await k.custom.getNamespacedCustomObject({ ...awApi, namespace, name: 'in-flight' })) as Status).status;
-    return (s?.phase ?? s?.state) === 'Running';
-  }, 240_000);
-  return { namespace, rayClusters: ['before-upgrade'], appWrappers: ['in-flight'] };
 }
 
 /**
