@@ -1,5 +1,8 @@
 // Small helpers for the harness's own tests.
 import { ApiextensionsV1Api, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { run } from './exec.js';
 
 /** Polls `f` until it returns something truthy (errors count as not yet); fails after `ms`, saying
@@ -39,6 +42,20 @@ function describe(last: { value: unknown } | { error: unknown } | undefined): st
     return `error: ${message.split('\n')[0]!.slice(0, 300)}`;
   }
   return `value: ${JSON.stringify(last.value) ?? String(last.value)}`.slice(0, 300);
+}
+
+const scratchRoots = new Map<string, string>();
+
+/** A fresh temporary folder for a test, under one folder per worker and prefix that goes when the worker exits. */
+export function scratchDir(prefix: string): string {
+  let root = scratchRoots.get(prefix);
+  if (!root) {
+    root = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    const made = root;
+    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+    scratchRoots.set(prefix, root);
+  }
+  return mkdtempSync(join(root, 't-'));
 }
 
 /** The error a promise rejects with; fails when it resolves. */

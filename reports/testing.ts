@@ -1,24 +1,16 @@
 // Helpers for the reports tests: the CLI as a user runs it, the recorded fixtures, scratch folders.
 import { expect } from '@playwright/test';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, type RunResult } from '../harness/exec.js';
 import { repoRoot } from '../harness/paths.js';
+import { scratchDir } from '../harness/testing.js';
 
 /** A recorded results file or README under reports/testdata. */
 export const data = (name: string): string => join(repoRoot, 'reports', 'testdata', name);
 
-/** A fresh folder for one test, under one folder per worker that goes when the worker exits. */
-let scratchRoot: string | undefined;
-export const scratch = (): string => {
-  if (!scratchRoot) {
-    const root = mkdtempSync(join(tmpdir(), 'cfm-reports-'));
-    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-    scratchRoot = root;
-  }
-  return mkdtempSync(join(scratchRoot, 't-'));
-};
+/** A fresh folder for one test; they go when the worker exits. */
+export const scratch = (): string => scratchDir('cfm-reports');
 
 /** `codeflare-matrix …` in a child process; GITHUB_STEP_SUMMARY is unset unless `env` sets it. */
 export const cli = (args: string[], env: Record<string, string> = {}): Promise<RunResult> =>

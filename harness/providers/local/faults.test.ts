@@ -2,21 +2,21 @@
 // what the user can fix, and nothing left behind (no process, no folder).
 import { test, expect } from '@playwright/test';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../exec.js';
 import { repoRoot } from '../../paths.js';
 import { processesUnder } from '../../processes.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { scratchDir } from '../../testing.js';
 
 test.describe.configure({ timeout: 120_000 });
 const k = defaultVersions().kubernetes[0]!;
 
 /** A toolchain home whose entries link to the real binaries, except the ones replaced by `scripts` (or truncated). */
 function fakeHome(scripts: Record<string, string> = {}, truncate?: string): string {
-  const home = mkdtempSync(join(tmpdir(), 'cfm-fault-'));
+  const home = scratchDir('cfm-fault');
   const pinned = defaultVersions();
   for (const [component, version] of [['kubernetes', k], ['etcd', pinned.etcd], ['kwok', pinned.kwok]] as const) {
     const real = toolchainEntry(component, version);
@@ -112,7 +112,7 @@ test('bad cluster arguments', async () => {
 test('SIGINT or SIGTERM while `cluster up` starts: the half-built cluster is removed', async () => {
   const { execa } = await import('execa');
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    const home = mkdtempSync(join(tmpdir(), 'cfm-signal-'));
+    const home = scratchDir('cfm-signal');
     for (const c of ['kubernetes', 'etcd', 'kwok'] as const) {
       const e = c === 'kubernetes' ? toolchainEntry(c, k) : toolchainEntry(c, defaultVersions()[c]);
       mkdirSync(join(home, 'toolchain', c), { recursive: true });

@@ -1,13 +1,12 @@
 // The local provider with real processes: etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler and kwok, built from Go modules (the toolchain must be built: npm test does it).
 import { test, expect } from '@playwright/test';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../exec.js';
 import { repoRoot } from '../../paths.js';
 import { processesUnder } from '../../processes.js';
-import { clients, until } from '../../testing.js';
+import { clients, scratchDir, until } from '../../testing.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import { clusterDir, clustersDir } from '../state.js';
 import { janitor } from '../janitor.js';
@@ -62,7 +61,7 @@ test('a CRD is applied server-side and becomes Established', async () => {
       versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
     },
   };
-  const file = join(mkdtempSync(join(tmpdir(), 'cfm-crd-')), 'crd.json');
+  const file = join(scratchDir('cfm-crd'), 'crd.json');
   writeFileSync(file, JSON.stringify(crd));
   const r = await run(kubectl, ['--kubeconfig', kc, 'apply', '--server-side', '--field-manager=codeflare-matrix', '-f', file]);
   expect(r.ok, r.all).toBe(true);
@@ -146,7 +145,7 @@ test('two clusters at once are isolated', async () => {
 });
 
 test('kill -9 of the harness, then the janitor: no process and no folder is left', async () => {
-  const script = join(mkdtempSync(join(tmpdir(), 'cfm-kill-')), 'hold.mts');
+  const script = join(scratchDir('cfm-kill'), 'hold.mts');
   writeFileSync(script, `
 import { LocalProvider } from ${JSON.stringify(join(repoRoot, 'harness/providers/local/provider.ts'))};
 await new LocalProvider().create({ name: ${JSON.stringify(name('killed'))}, kubernetes: ${JSON.stringify(k1)} });
