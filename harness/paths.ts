@@ -12,4 +12,7 @@ export function home(): string {
 const above = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const repoRoot = basename(above) === 'dist' ? dirname(above) : above;
 
+/** This tree runs compiled (dist/), not from its TypeScript sources through tsx. */
+export const compiled = basename(above) === 'dist';
+
 export const defaultConfigPath = join(repoRoot, 'matrix.yaml');

@@ -5,7 +5,7 @@ import { component, type Catalog } from '../matrix/catalog/index.js';
 import { checkCell, type Declared } from './declared.js';
 import { END, readmeBlock, START } from './markdown.js';
 import type { CellResult, Results } from './results.js';
-import { supportMatrix, testLine, verifies, whyNot, withPassRate } from './support-matrix.js';
+import { normalizeRelease, supportMatrix, testLine, verifies, whyNot, withPassRate } from './support-matrix.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
@@ -21,7 +21,6 @@ export function formatAge(ms: number): string {
   return d >= 1 ? `${Math.round(d * 10) / 10}d` : `${Math.round((ms / UNITS.h!) * 10) / 10}h`;
 }
 
-export const normalizeRelease = (v: string): string => (v.startsWith('v') ? v : `v${v}`);
 
 export type GateOptions = { release: string; maxAge: string; allowFlaky: boolean; now: Date; minPassRate?: number };
 export type Verdict = { release: string; cells: CellResult[]; declared: Declared; declaredBy: string; failures: string[]; block: string[] };

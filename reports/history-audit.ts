@@ -59,8 +59,10 @@ function withMarkers(text: string): string {
   const lines = text.split('\n');
   const at = lines.findIndex((l) => l.trim() === HEADING);
   if (at < 0) return text;
+  // the heading, blank lines, then the table's rows
   let end = at + 1;
-  while (end < lines.length && (lines[end]!.trim() === '' || lines[end]!.trim().startsWith('|')) && !(lines[end]!.trim() === '' && lines[end - 1]!.trim().startsWith('|'))) end++;
+  while (lines[end]?.trim() === '') end++;
+  while (lines[end]?.trim().startsWith('|')) end++;
   return [...lines.slice(0, at), START, ...lines.slice(at, end), END, ...lines.slice(end)].join('\n');
 }
 

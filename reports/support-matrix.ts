@@ -2,6 +2,7 @@
 // cells that passed, with what ran read from provenance, and every other cell with why it verifies
 // nothing. Markdown, JSON, HTML, gate and audit all render or check this one model.
 import semver from 'semver';
+import { UserError } from '../harness/errors.js';
 import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { embedded as embeddedIn } from '../harness/components/provenance.js';
 import { cellStatus, suiteStatus, type CellResult, type CellStatus, type Provenance, type Results, type TestResult } from './results.js';
@@ -98,6 +99,21 @@ export type SupportMatrix = {
   /** run --repeat: each test's pass rate (cell, suite, test, passed of runs). */
   passRates?: { cell: string; suite: string; test: string; passed: number; runs: number }[];
 };
+
+/** "1.2.0" names the release v1.2.0. */
+export const normalizeRelease = (v: string): string => (v.startsWith('v') ? v : `v${v}`);
+
+/** The one verified stack of a release: the published row's versions when several were verified, else the only one. */
+export function releaseStack(m: SupportMatrix, release: string, where: string, catalog: Catalog): Stack {
+  const v = normalizeRelease(release);
+  const stacks = m.stacks.filter((s) => s.operator === v);
+  if (!stacks.length) throw new UserError(`no verified stack of operator ${v} in the results`, where, 'run that release (npx codeflare-matrix run -s release); `report` lists why each cell is not verified');
+  if (stacks.length === 1) return stacks[0]!;
+  const row = catalog.published.find((r) => r.operator === v);
+  const same = row && stacks.find((s) => s.rows.every((r) => !row.declared[r.component] || row.declared[r.component] === r.version));
+  if (same) return same;
+  throw new UserError(`${stacks.length} verified stacks of operator ${v} (${stacks.map((s) => s.rows.map((r) => `${r.title} ${r.version}`).join(', ')).join(' | ')}): which one is the release's?`, where, 'report on the results of the release strategy for it, which has one row');
+}
 
 export const verifies = (status: CellStatus, allowFlaky: boolean): boolean => status === 'passed' || (allowFlaky && status === 'flaky');
 

@@ -3,26 +3,12 @@
 import { appendFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import type { Catalog } from '../../matrix/catalog/index.js';
 import type { History } from '../../reports/history.js';
-import type { Stack, SupportMatrix } from '../../reports/support-matrix.js';
 import type { readmeUpdate } from '../../reports/readme.js';
 import { UserError } from '../errors.js';
 import { writeAtomic } from '../files.js';
 
 type Opts = { format: 'md' | 'json' | 'html' | 'junit'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean; release?: string };
-
-/** The one verified stack of a release: the published row's versions when several were verified, else the only one. */
-function releaseStack(m: SupportMatrix, release: string, where: string, catalog: Catalog): Stack {
-  const v = release.startsWith('v') ? release : `v${release}`;
-  const stacks = m.stacks.filter((s) => s.operator === v);
-  if (!stacks.length) throw new UserError(`no verified stack of operator ${v} in the results`, where, 'run that release (npx codeflare-matrix run -s release); `report` lists why each cell is not verified');
-  if (stacks.length === 1) return stacks[0]!;
-  const row = catalog.published.find((r) => r.operator === v);
-  const same = row && stacks.find((s) => s.rows.every((r) => !row.declared[r.component] || row.declared[r.component] === r.version));
-  if (same) return same;
-  throw new UserError(`${stacks.length} verified stacks of operator ${v} (${stacks.map((s) => s.rows.map((r) => `${r.title} ${r.version}`).join(', ')).join(' | ')}): which one is the release's?`, where, 'report on the results of the release strategy for it, which has one row');
-}
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -36,7 +22,7 @@ export function reportCommand(): Command {
     .option('-r, --release <version>', "with --update-readme: exactly one table, this operator release's, in the operator README's own layout (its release workflow rewrites it); refused unless `audit` would confirm it")
     .addHelpText('after', '\nExit status: 0 written, 2 bad input (nothing is written).')
     .action(async (path: string, o: Opts) => {
-      const [{ loadCatalog }, { loadHistory }, { jobSummary, markdownReport, readmeBlock, releaseBlock }, { readmeUpdate }, { readResults }, { supportMatrix }] = await Promise.all([
+      const [{ loadCatalog }, { loadHistory }, { jobSummary, markdownReport, readmeBlock, releaseBlock }, { readmeUpdate }, { readResults }, { releaseStack, supportMatrix }] = await Promise.all([
         import('../../matrix/catalog/index.js'), import('../../reports/history.js'), import('../../reports/markdown.js'), import('../../reports/readme.js'), import('../../reports/results.js'), import('../../reports/support-matrix.js'),
       ]);
       // the HTML renderer is the heaviest part: loaded only for --format html

@@ -97,13 +97,7 @@ export function listBuilt(): { id: ComponentId; key: string; dir: string; manife
 /** How long builds of this component took here (the median of the cache's entries), if any were made. */
 export function usualBuildSeconds(id: ComponentId): { seconds: number; builds: number } | undefined {
   const root = join(componentsHome(), id);
-  const times = (existsSync(root) ? readdirSync(root) : []).flatMap((key) => {
-    try {
-      return [(JSON.parse(readFileSync(join(root, key, 'manifest.json'), 'utf8')) as { buildSeconds?: number }).buildSeconds ?? []].flat();
-    } catch {
-      return [];
-    }
-  });
+  const times = (existsSync(root) ? readdirSync(root) : []).flatMap((key) => readEntry(id, key)?.manifest.buildSeconds ?? []);
   if (!times.length) return undefined;
   return { seconds: [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!, builds: times.length };
 }

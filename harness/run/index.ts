@@ -19,7 +19,7 @@ import { UserError } from '../errors.js';
 import { loadSources } from '../components/git.js';
 import { carried } from '../components/provenance.js';
 import { writeAtomic } from '../files.js';
-import { repoRoot } from '../paths.js';
+import { compiled, repoRoot } from '../paths.js';
 import { janitor } from '../providers/janitor.js';
 import { providerFor } from '../providers/index.js';
 import { clusterNames, readState, startTime } from '../providers/state.js';
@@ -196,7 +196,7 @@ function writeExecutor(dir: string, id: string): void {
 }
 
 /** Compiled (dist/), the cells run the compiled suites: Playwright does not transform TypeScript under node_modules. */
-const playwrightConfig = import.meta.url.endsWith('.js') ? join(repoRoot, 'dist', 'playwright.config.js') : join(repoRoot, 'playwright.config.ts');
+const playwrightConfig = compiled ? join(repoRoot, 'dist', 'playwright.config.js') : join(repoRoot, 'playwright.config.ts');
 
 function spawnCell(dir: string, cell: Cell): ChildProcess {
   mkdirSync(cellDir(dir, cell.id), { recursive: true });

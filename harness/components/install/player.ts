@@ -14,7 +14,7 @@ import { loadCatalog, component, type ComponentId } from '../../../matrix/catalo
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../exec.js';
 import { writeAtomic } from '../../files.js';
-import { repoRoot } from '../../paths.js';
+import { compiled, repoRoot } from '../../paths.js';
 import { startProcess, stopProcesses, processesUnder } from '../../processes.js';
 import { buildComponent } from '../build.js';
 import { resolveSource } from '../source.js';
@@ -70,7 +70,7 @@ export function startPlayer(ctx: InstallContext, dir: string, plays: string[]): 
   const log = join(home, 'player.log');
   const me = fileURLToPath(import.meta.url);
   // compiled (dist/) it runs as is; from a checkout's sources through tsx
-  const started = startProcess(process.execPath, [...(me.endsWith('.ts') ? ['--import', 'tsx'] : []), me, args], { log, owner: home, cwd: repoRoot });
+  const started = startProcess(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), me, args], { log, owner: home, cwd: repoRoot });
   ctx.log?.(`pod player started (pid ${started.pid}): Deployments with images of ${plays.join(', ')} are played by their binaries`);
   return { pid: started.pid, log, state: join(home, 'played.json'), dir: home };
 }
