@@ -10,11 +10,11 @@ import { run, versionOf } from '../harness/exec.js';
 import { processesUnder } from '../harness/processes.js';
 import { LocalProvider } from '../harness/providers/local/provider.js';
 import { clusterDir } from '../harness/providers/state.js';
-import { defaultVersions, toolchainEntry } from '../harness/toolchain/index.js';
+import { defaultVersions, testKubernetes, toolchainEntry } from '../harness/toolchain/index.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, kubernetes: { type: 'string' }, fit: { type: 'string', default: '4' } } });
 const runs = Number(values.runs);
-const k8s = values.kubernetes ?? defaultVersions().kubernetes[1] ?? defaultVersions().kubernetes[0]!;
+const k8s = values.kubernetes ?? testKubernetes('>=1.29.0');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number) => (ms / 1000).toFixed(2);
 const time = async (f: () => Promise<unknown>) => {

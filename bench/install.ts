@@ -11,11 +11,11 @@ import { installStack, uninstallStack } from '../harness/components/install/inde
 import type { Built } from '../harness/components/types.js';
 import { LocalProvider } from '../harness/providers/local/provider.js';
 import { table } from '../harness/table.js';
-import { defaultVersions, toolchainEntry } from '../harness/toolchain/index.js';
+import { testKubernetes, toolchainEntry } from '../harness/toolchain/index.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const runs = Number(values.runs);
-const k8s = defaultVersions().kubernetes[1] ?? defaultVersions().kubernetes[0]!;
+const k8s = testKubernetes('>=1.29.0');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 

@@ -47,8 +47,8 @@ function up(): Command {
       const provider = await providerFor(o.provider);
       const port = o.port === undefined ? undefined : Number(o.port);
       if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new UserError(`--port ${o.port} is not a port number`, '--port', 'pass e.g. --port 6443');
-      const { resolveKubernetesVersion, defaultVersions } = await import('../toolchain/versions.js');
-      const kubernetes = o.provider !== 'existing' ? resolveKubernetesVersion(o.kubernetes ?? defaultVersions().kubernetes[0]!) : '';
+      const { resolveKubernetesVersion, testKubernetes } = await import('../toolchain/versions.js');
+      const kubernetes = o.provider !== 'existing' ? resolveKubernetesVersion(o.kubernetes ?? testKubernetes()) : '';
       // Ctrl-C while starting: remove the half-built cluster, then stop.
       const abort = (signal: NodeJS.Signals) => {
         void provider.destroy(name).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));

@@ -29,7 +29,7 @@ export function renderPlan(p: Plan): string {
     c.id,
     c.era,
     ...columns.map(([id]) => (c.versions[id] ? `${c.versions[id]}${marks[c.origin[id] ?? 'axis'] ?? ''}` : '')),
-    [c.upgradeFrom ? `upgrade from ${upgradeSummary(c.versions, c.upgradeFrom)}` : '', ...c.needs.map((n) => `needs ${n}`), ...c.violations.map((v) => `✗ ${v.id}`), ...(c.notes?.some((n) => n.startsWith('its e2e ran on')) ? ['Kubernetes: the nearest to its e2e\'s'] : []), c.unavailable.length ? `not buildable here (${c.unavailable.length})` : '']
+    [c.upgradeFrom ? `upgrade from ${upgradeSummary(c.versions, c.upgradeFrom)}` : '', ...c.needs.map((n) => `needs ${n}`), ...c.violations.map((v) => `✗ ${v.id}`), ...(c.notes?.some((n) => n.startsWith('its e2e ran on')) ? ['Kubernetes: not its e2e\'s (notes)'] : []), c.unavailable.length ? `not buildable here (${c.unavailable.length})` : '']
       .filter(Boolean)
       .join('; '),
   ]);

@@ -22,7 +22,7 @@ import { sdkImage, workloadImage } from '../providers/kind/workloads.js';
 import type { Cluster } from '../providers/provider.js';
 import { readState, saveState } from '../providers/state.js';
 import { defaultNodes } from '../providers/local/provision.js';
-import { toolchainEntry } from '../toolchain/index.js';
+import { kubectlFor } from '../toolchain/index.js';
 import { clients } from '../testing.js';
 import { cellDir, cellFailed, readCellState, saveCellState, setStep, type CellState, type RunOptions } from './layout.js';
 import { give, poolKey, take } from './pool.js';
@@ -156,7 +156,7 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
 }
 
 function installContext(cluster: Cluster, log: (l: string) => void, timeoutMs?: number, sources: Sources = {}): InstallContext {
-  return { cluster, kubectl: toolchainEntry('kubernetes', cluster.kubernetes).bin.kubectl!, log, sources, ...(timeoutMs ? { timeoutMs } : {}) };
+  return { cluster, kubectl: kubectlFor(cluster.kubernetes), log, sources, ...(timeoutMs ? { timeoutMs } : {}) };
 }
 
 async function acquireCluster(run: string, plan: Plan, cell: Cell, opts: RunOptions, step: (s: string) => void, log: (l: string) => void): Promise<CellState['cluster'] & {}> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
-import { buildEntry, defaultVersions, ensureToolchain, entryDir, listToolchain, resolveKubernetesVersion, toolchainEntry, toolchainHome, verifyEntry, withLock } from './index.js';
+import { buildEntry, defaultVersions, testKubernetes, ensureToolchain, entryDir, listToolchain, resolveKubernetesVersion, toolchainEntry, toolchainHome, verifyEntry, withLock } from './index.js';
 import { kubernetesGoMod, moduleInfo, parseGoMod, stagingModules } from './gomod.js';
 import { toolchainCommand } from './cli.js';
 
@@ -214,7 +214,7 @@ test.describe('with a temporary CODEFLARE_MATRIX_HOME', () => {
 test('real binaries: etcd and the first default Kubernetes (real cache; slow only the first time)', async () => {
   test.setTimeout(45 * 60_000);
   setHome(realHome);
-  const version = defaultVersions().kubernetes[0]!;
+  const version = testKubernetes();
   await ensureToolchain({ kubernetes: [version], tools: ['etcd'], log: (l) => console.log(l) });
 
   const k = toolchainEntry('kubernetes', version);

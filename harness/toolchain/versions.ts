@@ -1,25 +1,47 @@
-// The pinned versions (versions.yaml) and how a user-typed Kubernetes version resolves.
+// The pinned versions (the tools' in versions.yaml; Kubernetes' in the catalog, its one list of
+// Kubernetes versions) and how a user-typed Kubernetes version resolves.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { component, loadCatalog } from '../../matrix/catalog/index.js';
 import { UserError } from '../errors.js';
 import { repoRoot } from '../paths.js';
+import { toolchainEntry } from './entry.js';
 import { toolchainHome } from './home.js';
 
 const tag = z.string().regex(/^v\d+\.\d+\.\d+$/, 'a version like v1.2.3');
-const Pinned = z.object({ etcd: tag, kwok: tag, helm: tag, kind: tag, crictl: tag, coredns: tag, kubernetes: z.array(tag).min(1) }).strict();
-export type Pinned = z.infer<typeof Pinned>;
+const Tools = z.object({ etcd: tag, kwok: tag, helm: tag, kind: tag, crictl: tag, coredns: tag }).strict();
+export type Pinned = z.infer<typeof Tools> & { kubernetes: string[] };
 
 const file = join(repoRoot, 'harness', 'toolchain', 'versions.yaml');
 
-/** The versions `toolchain build` builds when given no flags. */
+/** The versions `toolchain build` builds when given no flags: the tools', and the catalog's pinned Kubernetes versions (oldest first). */
 export function defaultVersions(): Pinned {
-  const parsed = Pinned.safeParse(parse(readFileSync(file, 'utf8')));
+  const parsed = Tools.safeParse(parse(readFileSync(file, 'utf8')));
   // versions.yaml ships with the harness, so a bad one is a bug, not a user mistake.
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.message}`);
-  return parsed.data;
+  return { ...parsed.data, kubernetes: kubernetesPinned().map((v) => v.tag) };
+}
+
+function kubernetesPinned() {
+  return component(loadCatalog(), 'kubernetes').versions.filter((v) => v.toolchain).sort((a, b) => semver.compare(a.tag, b.tag));
+}
+
+/**
+ * A Kubernetes version the tests run on (the catalog marks them `toolchain: tests`; a fresh
+ * machine's `npm test` builds only these): the oldest, or the oldest in `range` (e.g. ">=1.29").
+ */
+export function testKubernetes(range = '*'): string {
+  const v = kubernetesPinned().find((x) => x.toolchain === 'tests' && semver.satisfies(x.tag, range));
+  if (!v) throw new Error(`the catalog marks no Kubernetes version in ${range} toolchain: tests`);
+  return v.tag;
+}
+
+/** Every Kubernetes version the tests run on, oldest first. */
+export function testKubernetesVersions(): string[] {
+  return kubernetesPinned().filter((x) => x.toolchain === 'tests').map((x) => x.tag);
 }
 
 /** Kubernetes versions already in the cache (finished entries only). */
@@ -50,4 +72,21 @@ export function resolveKubernetesVersion(input: string): string {
   const found = pinned ?? known.filter((v) => v.startsWith(prefix)).at(-1);
   if (!found) throw new UserError(`no pinned or cached Kubernetes ${s}`, undefined, fix);
   return found;
+}
+
+/**
+ * The kubectl for a cluster that reports `server` (`v1.31.13`, or another's build like
+ * `v1.30.4+k3s1`): the toolchain's entry of that exact release, else a cached one of the same
+ * minor, else of the nearest minor (kubectl supports one minor of skew either way; beyond that it
+ * still reads and applies the objects the harness uses). None cached: the exact release's entry,
+ * whose error names the build command.
+ */
+export function kubectlFor(server: string): string {
+  const v = semver.coerce(server);
+  const exact = v ? `v${v.major}.${v.minor}.${v.patch}` : server;
+  const cached = cachedKubernetesVersions();
+  const pick = cached.includes(exact) || !v || cached.length === 0
+    ? exact
+    : [...cached].sort((a, b) => Math.abs(semver.minor(a) - v.minor) - Math.abs(semver.minor(b) - v.minor) || semver.rcompare(a, b))[0]!;
+  return toolchainEntry('kubernetes', pick).bin.kubectl!;
 }

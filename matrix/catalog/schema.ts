@@ -118,6 +118,8 @@ export const Version = z.object({
   /** Versions of other components this one carries: compiled in (era B) or deployed by default (era A). */
   bundles: z.partialRecord(ComponentId, Tag).optional(),
   note: z.string().optional(),
+  /** Kubernetes only: built by `toolchain build` with no flags (`pinned`), and by the tests too (`tests`). */
+  toolchain: z.enum(['pinned', 'tests']).optional(),
 });
 
 export const Component = z.object({

@@ -5,6 +5,7 @@ import { parseConfig } from '../config.js';
 import { violations } from '../constraints.js';
 import { completer, isCell, plan, normalizeDeclared } from './index.js';
 import type { Versions } from '../cell.js';
+import { nearestKubernetes } from './strategies.js';
 
 const catalog = loadCatalog();
 const cfg = (yaml: string) => parseConfig(yaml, 'test.yaml');
@@ -183,17 +184,27 @@ components:
     expect(up.id).toContain('-up-');
   });
 
-  test('published: each row on the Kubernetes its own e2e ran on, else the nearest the toolchain has (said in the cell)', () => {
+  test('published: each row on the Kubernetes its own e2e ran on, else the pinned patch of its minor (said in the cell)', () => {
     const p = plan(cfg('strategy: published\nkubernetes: ["1.31"]'), catalog);
     const of = (op: string) => p.cells.find((c) => c.versions['codeflare-operator'] === op)!;
-    // v1.16.0's e2e: kind v1.30.10; the toolchain has 1.27, 1.31 and 1.37: the nearest minor, 1.31
-    expect(of('v1.16.0').versions.kubernetes).toBe('v1.31.13');
-    expect(of('v1.16.0').notes).toEqual(['its e2e ran on Kubernetes v1.30.10; the toolchain here has no 1.30, so the nearest it has, v1.31.13']);
-    // v1.0.0's e2e: kind v1.25.3 → 1.27
-    expect(of('v1.0.0').versions.kubernetes).toBe('v1.27.16');
+    // v1.16.0's e2e: kind v1.30.10, whose staging modules the proxy here refuses; the catalog pins v1.30.14
+    expect(of('v1.16.0').versions.kubernetes).toBe('v1.30.14');
+    expect(of('v1.16.0').notes).toEqual(['its e2e ran on Kubernetes v1.30.10; the toolchain here pins v1.30.14 of that minor']);
+    // v1.0.0's e2e: kind v1.25.3, pinned as it is
+    expect(of('v1.0.0').versions.kubernetes).toBe('v1.25.3');
+    expect(of('v1.0.0').notes).toBeUndefined();
     // v0.0.4 has no e2e on record: the config's axis, nothing to say
     expect(of('v0.0.4').versions.kubernetes).toBe('v1.31.13');
     expect(of('v0.0.4').notes).toBeUndefined();
+  });
+
+  test('the nearest pinned Kubernetes: the release, else its minor, else the nearest minor (the newer on a tie)', () => {
+    const have = ['v1.27.16', 'v1.31.13', 'v1.37.2'];
+    expect(nearestKubernetes('v1.31.13', have)).toBe('v1.31.13');
+    expect(nearestKubernetes('v1.31.2', have)).toBe('v1.31.13');
+    expect(nearestKubernetes('v1.25.3', have)).toBe('v1.27.16');
+    expect(nearestKubernetes('v1.29.0', have)).toBe('v1.31.13');
+    expect(nearestKubernetes('v1.30.10', have)).toBe('v1.31.13');
   });
 
   test('published: reproduces every README row', () => {

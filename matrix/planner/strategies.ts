@@ -113,23 +113,23 @@ function release(input: StrategyInput): StrategyOutput {
   };
 }
 
-/** Every published row of the operator README, to re-verify history; rows that break a constraint are kept and say so. */
 /**
- * Every published row at its declared versions, on the Kubernetes its own e2e ran on where the
- * toolchain has that minor, else the nearest it has (the cell says so); a row with no e2e on
- * record takes the config's Kubernetes axis.
+ * Every published row at its declared versions (rows that break a constraint are kept and say so),
+ * on the Kubernetes its own e2e ran on where the toolchain pins that release, else the pinned patch
+ * of that minor, else the nearest minor (the cell says which and why); a row with no e2e on record
+ * takes the config's Kubernetes axis.
  */
 function published(input: StrategyInput): StrategyOutput {
   return {
     proposals: input.catalog.published.flatMap((row) => {
       const e2e = row.e2e?.kubernetes;
-      const near = e2e ? nearestKubernetes(e2e) : undefined;
-      const ks = near ? [near.version] : input.axes.kubernetes!;
+      const near = e2e ? nearestKubernetes(e2e, defaultVersions().kubernetes) : undefined;
+      const ks = near ? [near] : input.axes.kubernetes!;
       return ks.map((k): Proposal => ({
         versions: { ...rowVersions(input, row.operator)!, kubernetes: k },
         origin: Object.fromEntries(Object.keys(row.declared).map((id) => [id, 'published'])),
         keepViolations: true,
-        ...(near && !near.same ? { notes: [`its e2e ran on Kubernetes ${e2e}; the toolchain here has no ${minor(e2e!)}, so the nearest it has, ${k}`] } : {}),
+        ...(e2e && k !== e2e ? { notes: [`its e2e ran on Kubernetes ${e2e}; the toolchain here pins ${minor(k) === minor(e2e) ? `${k} of that minor` : `no ${minor(e2e)}, so the nearest it has, ${k}`}`] } : {}),
       }));
     }),
   };
@@ -137,14 +137,10 @@ function published(input: StrategyInput): StrategyOutput {
 
 const minor = (v: string) => v.replace(/^v/, '').split('.').slice(0, 2).join('.');
 
-/** The toolchain's Kubernetes version of the same minor, else of the nearest minor (the newer on a tie). */
-function nearestKubernetes(v: string): { version: string; same: boolean } {
-  const have = defaultVersions().kubernetes;
+/** The pinned Kubernetes release itself, else the pinned one of the same minor, else of the nearest minor (the newer on a tie). */
+export function nearestKubernetes(v: string, have: string[]): string {
   const n = (x: string) => Number(minor(x).split('.')[1]);
-  const same = have.find((h) => minor(h) === minor(v));
-  if (same) return { version: same, same: true };
-  const best = [...have].sort((a, b) => Math.abs(n(a) - n(v)) - Math.abs(n(b) - n(v)) || n(b) - n(a))[0]!;
-  return { version: best, same: false };
+  return have.find((h) => h === v) ?? have.find((h) => minor(h) === minor(v)) ?? [...have].sort((a, b) => Math.abs(n(a) - n(v)) - Math.abs(n(b) - n(v)) || n(b) - n(a))[0]!;
 }
 
 export const strategies = { full, pairwise, chain, release, published } as const;

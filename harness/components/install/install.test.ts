@@ -9,14 +9,14 @@ import { run } from '../../exec.js';
 import { processesUnder } from '../../processes.js';
 import { until } from '../../testing.js';
 import { LocalProvider } from '../../providers/local/provider.js';
-import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
 import { installProcess, uninstall, upgradeProcess, COMPONENT_LABEL } from './index.js';
 
 test.describe.configure({ mode: 'serial', timeout: 30 * 60_000 });
 
-const k8s = defaultVersions().kubernetes[1] ?? defaultVersions().kubernetes[0]!;
+const k8s = testKubernetes('>=1.29.0');
 const provider = new LocalProvider();
 const name = `t-install-${process.pid}`;
 test.beforeAll(async () => {

@@ -7,7 +7,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalProvider } from '../../providers/local/provider.js';
 import { processesUnder } from '../../processes.js';
-import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { clients, kueueQueue, until } from '../../testing.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
@@ -15,7 +15,7 @@ import { installProcess, uninstall } from './index.js';
 
 test.describe.configure({ timeout: 30 * 60_000 });
 
-const k8s = defaultVersions().kubernetes[1] ?? defaultVersions().kubernetes[0]!;
+const k8s = testKubernetes('>=1.29.0');
 const group = 'kueue.x-k8s.io';
 const v = 'v1beta1';
 

@@ -5,7 +5,7 @@
 import { test, expect } from '@playwright/test';
 import { LocalProvider } from '../../providers/local/provider.js';
 import { createNodes } from '../../providers/local/nodes.js';
-import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { clients, until } from '../../testing.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
@@ -13,7 +13,7 @@ import { installProcess, uninstall } from './index.js';
 
 test.describe.configure({ mode: 'serial', timeout: 30 * 60_000 });
 
-const k8s = defaultVersions().kubernetes[1] ?? defaultVersions().kubernetes[0]!;
+const k8s = testKubernetes('>=1.29.0');
 const provider = new LocalProvider();
 const name = `t-mcad-${process.pid}`;
 const group = 'workload.codeflare.dev';

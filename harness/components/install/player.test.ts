@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { LocalProvider } from '../../providers/local/provider.js';
 import { alive, processesUnder } from '../../processes.js';
 import { run } from '../../exec.js';
-import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { clients, until } from '../../testing.js';
 import { resolveSource } from '../source.js';
 import { COMPONENT_LABEL } from './pod.js';
@@ -15,7 +15,7 @@ import { imageComponent, readPlayed, startPlayer, stopPlayer } from './player.js
 
 test.describe.configure({ timeout: 30 * 60_000 });
 
-const k8s = defaultVersions().kubernetes[0]!;
+const k8s = testKubernetes();
 const provider = new LocalProvider();
 const name = `t-play-${process.pid}`;
 const namespace = 'era-a';

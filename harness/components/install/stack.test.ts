@@ -5,7 +5,7 @@
 // RayCluster goes the same way: admitted by Kueue, unwrapped by the AppWrapper controller, Running.
 import { test, expect } from '@playwright/test';
 import { LocalProvider } from '../../providers/local/provider.js';
-import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { clients, kueueQueue, until } from '../../testing.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
@@ -17,7 +17,7 @@ import { apiOf, appWrapper, rayApi, rayCluster as rayClusterOf } from '../../../
 
 test.describe.configure({ mode: 'serial', timeout: 30 * 60_000 });
 
-const k8s = defaultVersions().kubernetes[1] ?? defaultVersions().kubernetes[0]!;
+const k8s = testKubernetes('>=1.29.0');
 
 const rayCluster = (name: string, cpu: string) => ({
   apiVersion: 'ray.io/v1',

@@ -2,7 +2,7 @@
 // never deleted, and only what the harness created there is removed.
 import { test, expect } from '@playwright/test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { buildComponent } from '../../components/build.js';
 import { resolveSource } from '../../components/source.js';
 import { installComponent, uninstall } from '../../components/install/index.js';
@@ -17,7 +17,7 @@ test('uses a kubeconfig context, never deletes the cluster, removes only what it
   const existing = new ExistingProvider();
   const shared = `t-shared-${process.pid}`;
   const name = `t-existing-${process.pid}`;
-  const k = defaultVersions().kubernetes[0]!;
+  const k = testKubernetes();
   const c = await local.create({ name: shared, kubernetes: k });
   try {
     const e = await existing.create({ name, kubernetes: '', kubeconfig: c.kubeconfig, context: 'local' });
@@ -51,7 +51,7 @@ test('installs in image mode: the release image at the exact version, provenance
   const existing = new ExistingProvider();
   const shared = `t-shared-img-${process.pid}`;
   const name = `t-existing-img-${process.pid}`;
-  const k = defaultVersions().kubernetes[1] ?? defaultVersions().kubernetes[0]!;
+  const k = testKubernetes('>=1.29.0');
   const c = await local.create({ name: shared, kubernetes: k });
   try {
     const cluster = await existing.create({ name, kubernetes: '', kubeconfig: c.kubeconfig, context: 'local' });

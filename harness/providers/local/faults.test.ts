@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { run } from '../../exec.js';
 import { repoRoot } from '../../paths.js';
 import { processesUnder } from '../../processes.js';
-import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { defaultVersions, testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { scratchDir } from '../../testing.js';
 
 test.describe.configure({ timeout: 120_000 });
-const k = defaultVersions().kubernetes[0]!;
+const k = testKubernetes();
 
 /** A toolchain home whose entries link to the real binaries, except the ones replaced by `scripts` (or truncated). */
 function fakeHome(scripts: Record<string, string> = {}, truncate?: string): string {

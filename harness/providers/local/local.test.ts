@@ -7,14 +7,14 @@ import { run } from '../../exec.js';
 import { repoRoot } from '../../paths.js';
 import { processesUnder } from '../../processes.js';
 import { clients, scratchDir, until } from '../../testing.js';
-import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import { testKubernetesVersions, toolchainEntry } from '../../toolchain/index.js';
 import { clusterDir, clustersDir } from '../state.js';
 import { janitor } from '../janitor.js';
 import { LocalProvider } from './provider.js';
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
-const [k1, k2] = defaultVersions().kubernetes;
+const [k1, k2] = testKubernetesVersions();
 const provider = new LocalProvider();
 const name = (s: string) => `t-${s}-${process.pid}`;
 
