@@ -1,0 +1,92 @@
+// The published history re-verified: `run -s published` over every operator row, timed, with the
+// build cache's hit rate, each row's outcome and why, and the audit of the real history beside it.
+//   node --import tsx bench/history.ts [--runs 1] [-j 2] [--config matrix.yaml] [--out DIR]
+//   node --import tsx bench/history.ts --results DIR [DIR…]     (figures of runs already made)
+// The operator's cells build from git: name its repository in the user's sources file
+// (~/.config/codeflare-matrix/sources.yaml), as for any run. A run is cold when its builds are not
+// cached yet; the script counts what each run built, so cold and warm runs say so themselves.
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { componentsHome } from '../harness/components/build.js';
+import { run } from '../harness/exec.js';
+import { repoRoot } from '../harness/paths.js';
+import { toolchainHome } from '../harness/toolchain/index.js';
+import { readResults, type CellResult } from '../reports/results.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { runs: { type: 'string', default: '1' }, j: { type: 'string', default: '2' }, config: { type: 'string' }, out: { type: 'string' }, results: { type: 'boolean', default: false } },
+});
+const cli = join(repoRoot, 'bin', 'codeflare-matrix.js');
+const s = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s` : `${(ms / 1000).toFixed(1)}s`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+type Made = { what: string; seconds: number; at: number };
+/** Component builds and toolchain entries in the cache, with when they were made and how long they took. */
+function cacheEntries(): Made[] {
+  const out: Made[] = [];
+  const scan = (root: string, depth: number) => {
+    if (!existsSync(root)) return;
+    for (const a of readdirSync(root)) {
+      if (a.startsWith('.') || a === 'work') continue;
+      for (const b of depth === 2 ? readdirSync(join(root, a)) : ['']) {
+        const m = join(root, a, b, 'manifest.json');
+        if (!existsSync(m)) continue;
+        const j = JSON.parse(readFileSync(m, 'utf8')) as { createdAt?: string; builtAt?: string; buildSeconds?: number; seconds?: number };
+        out.push({ what: `${a} ${b}`.trim(), seconds: j.buildSeconds ?? j.seconds ?? 0, at: Date.parse(j.createdAt ?? j.builtAt ?? '') || 0 });
+      }
+    }
+  };
+  scan(componentsHome(), 2);
+  scan(toolchainHome(), 2);
+  return out;
+}
+
+type Figures = { dir: string; wallMs: number; cells: CellResult[]; built: Made[]; binaries: number };
+function figures(dir: string, wallMs?: number): Figures {
+  const r = readResults(join(dir, 'results.json'));
+  const start = Date.parse(r.runs[0]!.startedAt);
+  const end = Math.max(...r.cells.map((c) => Date.parse(c.finishedAt ?? '') || start), start);
+  const built = cacheEntries().filter((e) => e.at >= start && e.at <= end);
+  // Every binary a cell ran, by digest: a hit is one the run found built.
+  const binaries = new Set(r.cells.flatMap((c) => (c.provenance ?? []).flatMap((p) => ('binarySha256' in p && p.binarySha256 ? [p.binarySha256] : []))));
+  return { dir, wallMs: wallMs ?? end - start, cells: r.cells, built, binaries: binaries.size };
+}
+
+const made: Figures[] = [];
+if (values.results) {
+  for (const d of positionals) made.push(figures(d));
+} else {
+  for (let i = 0; i < Number(values.runs); i++) {
+    const out = values.out ? `${values.out}-${i + 1}` : mkdtempSync(join(tmpdir(), 'cfm-bench-history-'));
+    const t0 = Date.now();
+    const r = await run('node', [cli, 'run', '-s', 'published', '-j', values.j!, '-o', out, ...(values.config ? ['-c', values.config] : [])], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    console.error(`run ${i + 1}: exit ${r.exitCode} in ${s(Date.now() - t0)} → ${out}`);
+    made.push(figures(out, Date.now() - t0));
+  }
+}
+
+const last = made.at(-1)!;
+console.log(`history runs: ${made.length}; wall times ${made.map((f) => s(f.wallMs)).join(', ')}${made.length > 1 ? `; median ${s(median(made.map((f) => f.wallMs)))}` : ''}`);
+console.log(['run', 'wall', 'cells', 'passed', 'failed', 'not run', 'built (entries)', 'build time', 'binaries used', 'cache hit rate'].join('\t'));
+for (const f of made) {
+  const n = (st: string[]) => f.cells.filter((c) => st.includes(c.status)).length;
+  const components = f.built.filter((b) => !b.what.startsWith('kubernetes') && !['etcd', 'kwok', 'helm', 'kind', 'crictl', 'coredns'].includes(b.what.split(' ')[0]!));
+  const hit = f.binaries ? (f.binaries - Math.min(components.length, f.binaries)) / f.binaries : 1;
+  console.log([f.dir, s(f.wallMs), f.cells.length, n(['passed']), n(['failed', 'flaky']), n(['blocked', 'not-applicable']), `${f.built.length} (${components.length} components)`, s(f.built.reduce((t, b) => t + b.seconds * 1000, 0)), f.binaries, `${(hit * 100).toFixed(0)}%`].join('\t'));
+}
+
+// Each row of the last run: its outcome and why.
+console.log('\nrow\tera\tk8s\tstatus\twhy');
+for (const c of last.cells) {
+  const op = c.requested?.['codeflare-operator'] ?? '(none)';
+  const failed = (c.suites ?? []).filter((x) => x.status === 'failed' || x.status === 'flaky');
+  const why = c.status === 'passed' ? '' : c.reason ?? (failed.map((x) => `${x.name}: ${(x.reason ?? '').split('\n')[0]!.slice(0, 120)}`).join('; ') || '');
+  console.log([op, c.era, c.kubernetes, c.status, why].join('\t'));
+}
+
+// The audit of the real history against these results (the operator's git source from the sources file).
+const audit = await run('node', [cli, 'audit-history', join(last.dir, 'results.json')], { cwd: repoRoot });
+console.log(`\naudit-history (exit ${audit.exitCode}):\n${audit.stdout.trim() || audit.all.trim()}`);
