@@ -1,6 +1,7 @@
 // The cell reporter under a real Playwright run (no mocks of Playwright): a test passing first time
 // is passed, one passing only on retry is flaky (not passed), one failing every time is failed, a
-// skip with a reason is not-applicable with that reason, and the tests of a cell whose setup
+// skip with a reason is not-applicable with that reason, one marked blocked (this machine lacks
+// what it needs) is blocked with its reason, and the tests of a cell whose setup
 // project failed are blocked, with the setup's error as the reason.
 import { test, expect } from '@playwright/test';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ test('passes', () => {});
 test('flaky', ({}, info) => { if (info.retry === 0) throw new Error('first attempt fails'); });
 test('fails', () => { throw new Error('always fails'); });
 test('not applicable', () => { test.skip(true, 'not applicable: era E cell without mcad'); });
+test('blocked here', ({}, info) => { info.annotations.push({ type: 'blocked', description: 'codeflare-sdk v0.4.4 does not install on Python 3.11.7' }); test.skip(true, 'no SDK'); });
 `);
   writeFileSync(join(dir, 'ok.setup.ts'), `import { test } from '@playwright/test';\ntest('setup', () => {});\n`);
   writeFileSync(join(dir, 'bad.setup.ts'), `import { test } from '@playwright/test';\ntest('setup', () => { throw new Error('install failed'); });\n`);
@@ -46,7 +48,9 @@ test('not applicable', () => { test.skip(true, 'not applicable: era E cell witho
   expect(good.flaky).toMatchObject({ status: 'flaky', retries: 1 });
   expect(good.fails).toMatchObject({ status: 'failed', retries: 1, reason: expect.stringMatching(/always fails/) });
   expect(good['not applicable']).toMatchObject({ status: 'not-applicable', reason: 'era E cell without mcad' });
+  // What the sdk fixture does when this machine's Python cannot run the cell's SDK (fixtures/index.ts).
+  expect(good['blocked here']).toMatchObject({ status: 'blocked', reason: 'codeflare-sdk v0.4.4 does not install on Python 3.11.7' });
   const broken = read('broken');
-  expect(broken).toHaveLength(4);
+  expect(broken).toHaveLength(5);
   for (const t of broken) expect(t).toMatchObject({ status: 'blocked', reason: 'setup failed: install failed' });
 });

@@ -35,7 +35,7 @@ export default class CellReporter implements Reporter {
     if (!cell) return;
     if (!this.tests.includes(test)) this.tests.push(test);
     // One line per finished attempt, for the run's terminal (harness/run/index.ts streams them).
-    const status = result.status === 'skipped' ? 'not-applicable' : result.status === 'passed' ? (result.retry > 0 ? 'flaky' : 'passed') : result.status === 'interrupted' ? 'interrupted' : 'failed';
+    const status = result.status === 'skipped' ? (result.annotations.some((a) => a.type === 'blocked') ? 'blocked' : 'not-applicable') : result.status === 'passed' ? (result.retry > 0 ? 'flaky' : 'passed') : result.status === 'interrupted' ? 'interrupted' : 'failed';
     const line: FinishedTest = { suite: suiteName(test), title: test.titlePath().slice(3).join(' › ') || test.title, status, durationMs: result.duration, retry: result.retry };
     appendFileSync(join(cellDir(runDir(), cell), FINISHED), `${JSON.stringify(line)}\n`);
   }
@@ -113,6 +113,9 @@ function toResult(t: TestCase, dir: string, blockedReason: string): TestResult {
     case 'flaky':
       return status('flaky', `passed on retry ${results.length - 1}`);
     case 'skipped': {
+      // A test that could not run here for want of something this machine lacks (fixtures/index.ts: sdk).
+      const blocked = [...t.annotations, ...last.annotations].find((a) => a.type === 'blocked');
+      if (blocked) return status('blocked', blocked.description);
       const skip = [...t.annotations, ...last.annotations].filter((a) => a.type === 'skip' || a.type === 'fixme').pop();
       return status('not-applicable', skip?.description?.replace(/^not applicable: /, '') ?? 'skipped');
     }

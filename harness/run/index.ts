@@ -251,7 +251,7 @@ const clock = (ms: number) => {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 };
 
-const MARK: Record<string, string> = { passed: '✓', flaky: '✓', failed: '✘', 'not-applicable': '-', interrupted: '✘' };
+const MARK: Record<string, string> = { passed: '✓', flaky: '✓', failed: '✘', 'not-applicable': '-', blocked: '-', interrupted: '✘' };
 
 /** Prints each cell's tests as they finish (its reporter appends them), as Playwright's list reporter does. */
 function finishedTests(dir: string, log: (l: string) => void): (cell: string) => void {
@@ -263,7 +263,7 @@ function finishedTests(dir: string, log: (l: string) => void): (cell: string) =>
     const end = text.lastIndexOf('\n') + 1; // whole lines only
     for (const line of text.slice(read.get(cell) ?? 0, end).split('\n').filter(Boolean)) {
       const t = JSON.parse(line) as FinishedTest;
-      const how = t.status === 'flaky' ? ` (passed on retry ${t.retry})` : t.status === 'failed' && t.retry ? ` (retry ${t.retry})` : t.status === 'not-applicable' ? ' (not applicable)' : '';
+      const how = t.status === 'flaky' ? ` (passed on retry ${t.retry})` : t.status === 'failed' && t.retry ? ` (retry ${t.retry})` : t.status === 'not-applicable' ? ' (not applicable)' : t.status === 'blocked' ? ' (blocked)' : '';
       log(`  ${MARK[t.status] ?? '?'} ${cell} › ${t.suite} › ${t.title} (${(t.durationMs / 1000).toFixed(1)}s)${how}`);
     }
     read.set(cell, end);
