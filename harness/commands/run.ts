@@ -58,6 +58,8 @@ export function runCommand(): Command {
       ]);
       const { dir, results, exitCode } = await runMatrix(o);
       console.log(`\n${renderOutcome(results)}\n`);
+      const { readCellState } = await import('../run/layout.js');
+      for (const c of results.cells) for (const note of readCellState(dir, c.id)?.notes ?? []) console.log(`${c.id}: ${note}`);
       // The support matrix this run verified (only passed cells become rows), beside the results.
       const catalog = loadCatalog();
       const m = supportMatrix(results, catalog);

@@ -33,6 +33,12 @@ export function installedComponents(cell: Cell): ComponentId[] {
   return (Object.keys(cell.versions) as ComponentId[]).filter((id) => era.install[id] === 'standalone');
 }
 
+/** The cell's clients: what its era marks `client` (run by the suites, not installed in the cluster). */
+function clientsOf(cell: Cell): ComponentId[] {
+  const era = loadCatalog().eras.find((e) => e.id === cell.era)!;
+  return (Object.keys(cell.versions) as ComponentId[]).filter((id) => era.install[id] === 'client');
+}
+
 /**
  * Components compiled into the operator at another version than its go.mod's (a cell's axis, a
  * chain's `dev`): module overrides for the operator's build, `dev` and refs resolved first.
@@ -74,80 +80,192 @@ const elapsed = (t0: number) => Date.now() - t0;
  */
 export type CellHooks = { beforeUpgrade?: (cluster: Cluster, from: Versions) => Promise<CellState['preUpgrade']>; images?: string[] };
 
-export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOptions, hooks: CellHooks = {}): Promise<CellState> {
-  const state: CellState = readCellState(run, cell.id) ?? { cell: cell.id, installed: [], phases: {} };
-  const save = () => saveCellState(run, state);
-  const step = (s: string) => setStep(run, cell.id, s);
-  const log = (line: string) => console.log(`[${cell.id}] ${line}`);
-  try {
+/** What setup's steps share: the cell and its run, the state they write, and what earlier steps made. */
+type SetupContext = {
+  run: string;
+  plan: Plan;
+  cell: Cell;
+  opts: RunOptions;
+  hooks: CellHooks;
+  state: CellState;
+  save: () => void;
+  /** The detail of the current step, for the run's progress display. */
+  progress: (s: string) => void;
+  log: (l: string) => void;
+  sources: Sources;
+  /** The components the cell installs itself, in the catalog's order. */
+  ids: ComponentId[];
+  /** The provider loads images made here (kind): real pods need them. */
+  loads: boolean;
+  builds: Partial<Record<ComponentId, Built>>;
+  /** An upgrade cell's first versions, where they differ from the cell's. */
+  previous: Partial<Record<ComponentId, Built>>;
+};
+
+/** What teardown's undos share. `clean`: the stack came off cleanly, so the cluster may go back to the pool. */
+type TeardownContext = { run: string; cell: Cell; opts: RunOptions; state: CellState & { cluster: {} }; notes: string[]; clean: boolean };
+
+/**
+ * One step of a cell's setup. The runner (setupCell) gives each its progress line and its time in
+ * its phase, and records it in the state once done; teardown runs the `undo` of every step done, in
+ * reverse (from the state, in another process: so an undo reads only the state).
+ */
+type Step = { name: string; phase: 'install' | 'provision'; run: (c: SetupContext) => Promise<void>; undo?: (c: TeardownContext) => Promise<void> };
+
+const steps: Step[] = [
+  {
+    name: 'check',
+    phase: 'install',
     // Known before anything starts: what the registries here do not serve cannot be built.
-    if (cell.unavailable.length) throw new Error(`not buildable here: ${cell.unavailable.join('; ')}`);
-    const ids = installedComponents(cell);
-    const t0 = Date.now();
-    const sources = plan.sources ?? {};
-    const builds = await buildAll(cell, cell.versions, ids, step, sources);
-    const previous = cell.upgradeFrom ? await buildAll(cell, cell.upgradeFrom, ids.filter((id) => cell.upgradeFrom![id] && cell.upgradeFrom![id] !== cell.versions[id]), step, sources) : {};
-    // A provider that loads images made here (kind) runs real pods: their images are made in setup.
-    const loads = providerFor(plan.provider).capabilities.includes('load-images');
-    const sdkVersion = cell.versions['codeflare-sdk'];
-    if (sdkVersion) {
-      step(`install codeflare-sdk ${sdkVersion} (PyPI)`);
-      // An SDK this machine's Python cannot install or import (an old one: its pins have no wheel
-      // for this Python, or break on it) blocks the tests that use it, with the reason; the rest
-      // of the stack is still tested. It says nothing of the stack, only of this machine.
-      state.sdk = await ensureSdk(sdkVersion, { log }).catch((e: Error) => {
-        if (!/does not (install|import) on Python/.test(e.message)) throw e;
-        state.sdkError = e.message;
-        log(`codeflare-sdk ${sdkVersion}: ${e.message}`);
-        return undefined;
-      });
-      // On kind the suites run the SDK in a container beside the cluster: its image, from this virtualenv.
-      if (loads && state.sdk) {
-        step(`make image codeflare-matrix/codeflare-sdk:${state.sdk.version}`);
-        await sdkImage(state.sdk, log);
+    run: async ({ cell }) => {
+      if (cell.unavailable.length) throw new Error(`not buildable here: ${cell.unavailable.join('; ')}`);
+    },
+  },
+  {
+    name: 'build',
+    phase: 'install',
+    run: async (c) => {
+      c.builds = await buildAll(c.cell, c.cell.versions, c.ids, c.progress, c.sources);
+      const from = c.cell.upgradeFrom;
+      if (from) c.previous = await buildAll(c.cell, from, c.ids.filter((id) => from[id] && from[id] !== c.cell.versions[id]), c.progress, c.sources);
+    },
+  },
+  {
+    // The cell's clients (the era marks them `client`), installed by their catalog source's kind:
+    // on the host, and on a provider that loads images, made into the image the suites run them in.
+    name: 'clients',
+    phase: 'install',
+    run: async (c) => {
+      for (const id of clientsOf(c.cell)) {
+        const version = c.cell.versions[id]!;
+        const kind = component(loadCatalog(), id).source.kind;
+        if (kind !== 'pypi') throw new Error(`${id}: no client installer for source kind ${kind}`);
+        c.progress(`install ${id} ${version} (PyPI)`);
+        // A client this machine's Python cannot install or import (an old one: its pins have no
+        // wheel for this Python, or break on it) blocks the tests that use it, with the reason; the
+        // rest of the stack is still tested. It says nothing of the stack, only of this machine.
+        c.state.sdk = await ensureSdk(version, { log: c.log }).catch((e: Error) => {
+          if (!/does not (install|import) on Python/.test(e.message)) throw e;
+          c.state.sdkError = e.message;
+          c.log(`${id} ${version}: ${e.message}`);
+          return undefined;
+        });
+        if (c.loads && c.state.sdk) {
+          c.progress(`make the image of ${id} ${c.state.sdk.version}`);
+          await sdkImage(c.state.sdk, c.log);
+        }
       }
-    }
+    },
+  },
+  {
     // Real pods run real images: on a provider that loads them (kind), the suites' images are made here.
-    const images = loads ? (hooks.images ?? []) : [];
-    for (const image of images) {
-      step(`make image ${image}`);
-      await workloadImage(image, log);
-    }
-    state.phases.install = elapsed(t0); // builds count as install; provision is timed alone below
-
-    const t1 = Date.now();
-    state.cluster = await acquireCluster(run, plan, cell, opts, step, log);
-    state.phases.provision = elapsed(t1);
-    save();
-
-    const t2 = Date.now();
-    const ctx = { ...installContext(state.cluster, log, seconds(plan.run.timeouts.install) * 1000, sources), chosen: chosenBy(cell) };
-    if (cell.upgradeFrom) {
-      step('install the previous stack');
-      const first = { ...builds, ...previous };
-      state.installed = await installStack(ctx, first);
-      save();
-      state.preUpgrade = await hooks.beforeUpgrade?.(state.cluster, cell.upgradeFrom);
-      save();
-      for (const id of Object.keys(previous) as ComponentId[]) {
-        step(`upgrade ${id} ${cell.upgradeFrom[id]} → ${cell.versions[id]}`);
-        const i = state.installed.findIndex((x) => x.component === id);
-        state.installed[i] = await upgradeProcess(ctx, state.installed[i]!, builds[id]!);
-        save();
+    name: 'images',
+    phase: 'install',
+    run: async (c) => {
+      for (const image of c.loads ? (c.hooks.images ?? []) : []) {
+        c.progress(`make image ${image}`);
+        await workloadImage(image, c.log);
       }
-    } else {
-      step(`install ${ids.map((id) => `${id} ${cell.versions[id]}`).join(', ')}`);
-      state.installed = await installStack(ctx, builds);
+    },
+  },
+  {
+    name: 'cluster',
+    phase: 'provision',
+    run: async (c) => {
+      c.state.cluster = await acquireCluster(c.run, c.plan, c.cell, c.opts, c.progress, c.log);
+    },
+    undo: async ({ run, cell, opts, state, notes, clean }) => {
+      const provider = providerFor(state.cluster.provider);
+      if ((cellFailed(run, cell.id) || !!state.error) && opts.keepOnFailure) {
+        // Kept for a person to look at: no owner, so neither the janitor nor the run's end removes it.
+        const s = readState(state.cluster.name);
+        if (s) saveState({ ...s, owner: undefined, ownerStart: undefined });
+        notes.push(`kept cluster ${state.cluster.name} (kubeconfig ${state.cluster.kubeconfig}); remove it with: npx codeflare-matrix cluster down ${state.cluster.name}`);
+        return;
+      }
+      const { reused: _r, poolKey: key, ...cluster } = state.cluster;
+      if (clean) give(run, key, cluster);
+      else await provider.destroy(state.cluster.name);
+    },
+  },
+  {
+    name: 'install',
+    phase: 'install',
+    run: async (c) => {
+      const { cell, state } = c;
+      const ctx = { ...installContext(state.cluster!, c.log, seconds(c.plan.run.timeouts.install) * 1000, c.sources), chosen: chosenBy(cell) };
+      if (!cell.upgradeFrom) {
+        c.progress(`install ${c.ids.map((id) => `${id} ${cell.versions[id]}`).join(', ')}`);
+        state.installed = await installStack(ctx, c.builds);
+        return;
+      }
+      c.progress('install the previous stack');
+      state.installed = await installStack(ctx, { ...c.builds, ...c.previous });
+      c.save();
+      state.preUpgrade = await c.hooks.beforeUpgrade?.(state.cluster!, cell.upgradeFrom);
+      c.save();
+      for (const id of Object.keys(c.previous) as ComponentId[]) {
+        c.progress(`upgrade ${id} ${cell.upgradeFrom[id]} → ${cell.versions[id]}`);
+        const i = state.installed.findIndex((x) => x.component === id);
+        state.installed[i] = await upgradeProcess(ctx, state.installed[i]!, c.builds[id]!);
+        c.save();
+      }
+    },
+    // Only to give the cluster to the next cell: otherwise it goes whole.
+    undo: async (c) => {
+      if (!c.opts.reuseClusters || c.state.error || (c.opts.keepOnFailure && cellFailed(c.run, c.cell.id))) return;
+      try {
+        await uninstallStack(installContext(c.state.cluster, () => {}), c.state.installed);
+        if (c.state.preUpgrade) await clients(c.state.cluster.kubeconfig).core.deleteNamespace({ name: c.state.preUpgrade.namespace });
+        c.clean = true;
+      } catch (e) {
+        c.notes.push(`uninstall failed, destroying the cluster instead: ${(e as Error).message.split('\n')[0]}`);
+      }
+    },
+  },
+  {
+    name: 'load images',
+    phase: 'install',
+    run: async (c) => {
+      for (const image of c.loads ? (c.hooks.images ?? []) : []) {
+        c.progress(`load image ${image}`);
+        await providerFor(c.plan.provider).loadImage(c.state.cluster!.name, image);
+      }
+    },
+  },
+  {
+    name: 'server version',
+    phase: 'install',
+    run: async ({ state }) => {
+      state.serverVersion = (await clients(state.cluster!.kubeconfig).version.getCode()).gitVersion;
+    },
+  },
+];
+
+/** Runs the cell's setup steps in order; the state on disk says, after each, what is done. */
+export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOptions, hooks: CellHooks = {}): Promise<CellState> {
+  const state: CellState = readCellState(run, cell.id) ?? { cell: cell.id, installed: [], phases: {}, done: [] };
+  const save = () => saveCellState(run, state);
+  const c: SetupContext = {
+    run, plan, cell, opts, hooks, state, save,
+    progress: (s) => setStep(run, cell.id, s),
+    log: (line) => console.log(`[${cell.id}] ${line}`),
+    sources: plan.sources ?? {},
+    ids: installedComponents(cell),
+    loads: providerFor(plan.provider).capabilities.includes('load-images'),
+    builds: {},
+    previous: {},
+  };
+  try {
+    for (const step of steps) {
+      c.progress(step.name);
+      const t0 = Date.now();
+      await step.run(c);
+      state.phases[step.phase] = (state.phases[step.phase] ?? 0) + elapsed(t0);
+      state.done = [...(state.done ?? []), step.name];
+      save();
     }
-    for (const image of images) {
-      step(`load image ${image}`);
-      await providerFor(plan.provider).loadImage(state.cluster.name, image);
-    }
-    state.phases.install = (state.phases.install ?? 0) + elapsed(t2);
-    const v = await clients(state.cluster.kubeconfig).version.getCode();
-    state.serverVersion = v.gitVersion;
-    step('suites');
-    save();
+    c.progress('suites');
     return state;
   } catch (e) {
     state.error = (e as Error).message.split('\n')[0];
@@ -185,9 +303,10 @@ async function acquireCluster(run: string, plan: Plan, cell: Cell, opts: RunOpti
 }
 
 /**
- * Teardown tolerates a half-built cell: whatever the state says was made is exported and undone.
- * A cluster whose stack uninstalled cleanly goes back to the pool (with --reuse-clusters); a failed
- * cell's cluster stays with --keep-on-failure; anything else is destroyed.
+ * Teardown tolerates a half-built cell: what the cell made is collected first (logs, what the pod
+ * players ran), then every step setup finished is undone, last first. A cluster whose stack
+ * uninstalled cleanly goes back to the pool (with --reuse-clusters); a failed cell's cluster stays
+ * with --keep-on-failure; anything else is destroyed.
  */
 export async function teardownCell(run: string, cell: Cell, opts: RunOptions): Promise<string[]> {
   const state = readCellState(run, cell.id);
@@ -195,40 +314,26 @@ export async function teardownCell(run: string, cell: Cell, opts: RunOptions): P
   if (!state?.cluster) return notes;
   const t0 = Date.now();
   setStep(run, cell.id, 'teardown');
-  const provider = providerFor(state.cluster.provider);
+  await collect(run, cell, state as TeardownContext['state'], notes);
+  // A cell whose cluster was made before steps were recorded (an older run folder) undoes the cluster.
+  const done = state.done ?? ['cluster'];
+  const c: TeardownContext = { run, cell, opts, state: state as TeardownContext['state'], notes, clean: false };
+  for (const step of [...steps].reverse()) if (step.undo && done.includes(step.name)) await step.undo(c);
+  state.phases.teardown = Date.now() - t0;
+  state.notes = notes;
+  saveCellState(run, state);
+  setStep(run, cell.id, 'done');
+  return notes;
+}
+
+/** The cell's logs into its folder, and what its pod players ran (its provenance goes into the results), before anything goes. */
+async function collect(run: string, cell: Cell, state: TeardownContext['state'], notes: string[]): Promise<void> {
   const logs = join(cellDir(run, cell.id), 'logs');
   mkdirSync(logs, { recursive: true });
-  await provider.exportLogs(state.cluster.name, join(logs, 'cluster')).catch((e) => notes.push(`logs of ${state.cluster!.name}: ${(e as Error).message}`));
+  await providerFor(state.cluster.provider).exportLogs(state.cluster.name, join(logs, 'cluster')).catch((e) => notes.push(`logs of ${state.cluster.name}: ${(e as Error).message}`));
   for (const i of state.installed) if (i.process && existsSync(i.process.log)) copyFileSync(i.process.log, join(logs, `${i.component}-${basename(i.process.log)}`));
-  // What the pod players ran (its provenance goes into the results), before the cluster goes.
   state.played = state.installed.flatMap((i) => (i.player ? readPlayed(i.player) : []));
   for (const p of state.played) if (p.log && existsSync(p.log)) copyFileSync(p.log, join(logs, `played-${p.deployment.replace('/', '-')}-${basename(p.log)}`));
   for (const i of state.installed) if (i.player && existsSync(i.player.log)) copyFileSync(i.player.log, join(logs, `${i.component}-player.log`));
   saveCellState(run, state);
-
-  const failed = cellFailed(run, cell.id) || !!state.error;
-  if (failed && opts.keepOnFailure) {
-    // Kept for a person to look at: no owner, so neither the janitor nor the run's end removes it.
-    const s = readState(state.cluster.name);
-    if (s) saveState({ ...s, owner: undefined, ownerStart: undefined });
-    notes.push(`kept cluster ${state.cluster.name} (kubeconfig ${state.cluster.kubeconfig}); remove it with: npx codeflare-matrix cluster down ${state.cluster.name}`);
-  } else {
-    let clean = false;
-    if (opts.reuseClusters && !state.error) {
-      try {
-        await uninstallStack(installContext(state.cluster, () => {}), state.installed);
-        if (state.preUpgrade) await clients(state.cluster.kubeconfig).core.deleteNamespace({ name: state.preUpgrade.namespace });
-        clean = true;
-      } catch (e) {
-        notes.push(`uninstall failed, destroying the cluster instead: ${(e as Error).message.split('\n')[0]}`);
-      }
-    }
-    const { reused: _r, poolKey: key, ...cluster } = state.cluster;
-    if (clean) give(run, key, cluster);
-    else await provider.destroy(state.cluster.name);
-  }
-  state.phases.teardown = Date.now() - t0;
-  saveCellState(run, state);
-  setStep(run, cell.id, 'done');
-  return notes;
 }

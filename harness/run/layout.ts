@@ -24,7 +24,7 @@ export type CellState = {
   cluster?: Cluster & { reused: boolean; poolKey: string };
   installed: Installed[];
   sdk?: Sdk;
-  /** The cell's SDK installs but cannot run here: its tests fail with this. */
+  /** This machine cannot run the cell's SDK (its Python): the tests that use it are blocked with this. */
   sdkError?: string;
   serverVersion?: string;
   /** Namespaces setup made with objects that must outlive an upgrade (upgrade cells). */
@@ -32,6 +32,10 @@ export type CellState = {
   /** Deployments the controllers' pod players ran (read at teardown). */
   played?: Played[];
   phases: Partial<Record<Phase, number>>;
+  /** The setup steps finished, in order (harness/run/cell.ts): teardown undoes these. */
+  done?: string[];
+  /** What teardown has to tell the user (a kept cluster and how to remove it, an uninstall that failed). */
+  notes?: string[];
   /** Why setup failed: the cell's tests are blocked by it. */
   error?: string;
 };

@@ -109,6 +109,33 @@ test('a setup that fails (the cluster does not start in time) blocks its cell, f
   expect(leftBy(Number(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).owner))).toEqual([]);
 });
 
+test('--reuse-clusters: a cleanly uninstalled cluster goes to the next cell of its pool; the last is destroyed at the end', async () => {
+  const out = join(dir, 'reuse');
+  const r = await cli(['run', '-c', config('reuse', ['kueue'], [{ sdk: 'v0.35.0' }, { sdk: 'v0.38.2' }]), '-o', out, '--reuse-clusters']);
+  expect(r.exitCode, r.all).toBe(0);
+  const cells = readResults(join(out, 'results.json')).cells;
+  expect(cells.map((c) => c.cluster?.reused).sort()).toEqual([false, true]);
+  expect(new Set(cells.map((c) => c.cluster?.name)).size).toBe(1);
+  // Both teardowns undid the install step (the stack came off) before the cluster's own undo.
+  for (const c of cells) expect(readCellState(out, c.id)?.done).toEqual(['check', 'build', 'clients', 'images', 'cluster', 'install', 'load images', 'server version']);
+  expect(leftBy(Number(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).owner))).toEqual([]);
+});
+
+test('--keep-on-failure: a cell whose setup failed keeps its cluster, with how to remove it', async () => {
+  const out = join(dir, 'keep');
+  // Two seconds for the stack to come up: the cluster is made, the install fails.
+  const r = await cli(['run', '-c', config('keep', ['kueue'], undefined, 'timeouts: { install: 2s }\n'), '-o', out, '--keep-on-failure']);
+  expect(r.exitCode, r.all).toBe(1);
+  const state = readCellState(out, readResults(join(out, 'results.json')).cells[0]!.id)!;
+  expect(state.error).toBeTruthy();
+  expect(r.all).toContain(`npx codeflare-matrix cluster down ${state.cluster!.name}`);
+  const kept = readState(state.cluster!.name);
+  expect(kept).toMatchObject({ name: state.cluster!.name });
+  expect(kept!.owner).toBeUndefined();
+  await cli(['cluster', 'down', state.cluster!.name]);
+  expect(readState(state.cluster!.name)).toBeUndefined();
+});
+
 test('a cluster that dies mid-run fails its cell with the collector’s attachments; Ctrl-C then stops the run cleanly', async () => {
   const out = join(dir, 'faults');
   const child = spawn('node', [bin, 'run', '-c', config('faults', ['kuberay', 'kueue'], [{ sdk: 'v0.35.0' }, { sdk: 'v0.38.2' }], 'timeouts: { test: 30s }\n'), '-o', out], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
