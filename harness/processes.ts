@@ -103,7 +103,11 @@ export async function stopProcesses(pids: number[], owner: string, graceMs = 500
 /** The last lines of a log, for error messages. */
 export function tail(path: string, lines = 20): string {
   try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    const all = readFileSync(path, 'utf8').trimEnd().split('\n');
+    // A Go program that dies (klog.Fatal, a panic) dumps every goroutine after the line that says why.
+    const why = all.find((l) => /^(F\d{4} |panic: |fatal error: )/.test(l));
+    const last = all.slice(-lines);
+    return (why && !last.includes(why) ? [why, '…', ...last] : last).join('\n');
   } catch {
     return '(no log)';
   }

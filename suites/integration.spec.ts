@@ -2,14 +2,14 @@
 // KubeRay creates the pods, the pods run (on fake nodes: Running, no process), the SDK sees the
 // cluster ready, down() removes everything. (That Ray itself runs in those pods needs real pods:
 // KubeRay's dashboard test, marked for such providers.)
-import { test, expect, requires } from '../fixtures/index.js';
+import { test, expect, blocked, requires } from '../fixtures/index.js';
 import { apiOf, rayApi } from '../fixtures/objects.js';
 import { sdkOptions, sdkScript } from '../fixtures/sdk-script.js';
 import { rayPods } from '../fixtures/wait.js';
 import { until } from '../harness/testing.js';
 
 test.describe('integration', { tag: '@integration', annotation: requires({ components: ['codeflare-sdk', 'kuberay'] }) }, () => {
-  test('SDK up() → admitted → KubeRay pods Running → SDK sees READY → down() removes everything', async ({ cell, kube, namespace, sdk, quota }) => {
+  test('SDK up() → admitted → KubeRay pods Running → SDK sees READY → down() removes everything', async ({ cell, cluster, kube, namespace, sdk, quota }) => {
     if (cell.versions.kueue) await quota(16);
     const opts = JSON.stringify(sdkOptions(cell.versions));
     await sdk.ok(sdkScript, ['up', 'chain', namespace, opts]);
@@ -24,6 +24,11 @@ test.describe('integration', { tag: '@integration', annotation: requires({ compo
       await until('AppWrapper dispatched', async () => /Running|Dispatched|Resuming/i.test(((await kube.custom.getNamespacedCustomObject({ ...aw, namespace, name: 'chain' })) as { status?: { state?: string; phase?: string } }).status?.state ?? ''));
     }
     await until('head and worker pods Running', async () => (await rayPods(kube, namespace, 'chain')) === 2, 180_000);
+    // What is left needs OpenShift's router (an SDK before 0.11 reads the host it gives the dashboard Route).
+    if (cell.needs.includes('openshift-router') && !cluster.capabilities.includes('openshift-router')) {
+      await sdk.ok(sdkScript, ['down', 'chain', namespace, opts]);
+      blocked(`up() → dispatched → pods Running passed; status() needs OpenShift's router (codeflare-sdk ${sdk.version} reads the dashboard Route's host): runs on an existing OpenShift cluster`);
+    }
     const status = await sdk.ok(sdkScript, ['status', 'chain', namespace, opts]);
     expect(status.stdout, status.all).toContain('STATUS READY True');
 

@@ -42,12 +42,16 @@ const missing = /40[34] |410 Gone|not available|unknown revision|invalid version
  * (downloading it into the module cache), or in the component's git source where one is named and
  * the proxy refuses it (or `prefer: git`).
  */
-export async function resolveSource(id: ComponentId, requested: string, sources: Sources = {}): Promise<Source> {
+export async function resolveSource(id: ComponentId, requested: string, sources: Sources = {}, opts: { gitRef?: boolean } = {}): Promise<Source> {
   const o = goOrigin(id);
   if (requested.startsWith('path:')) return checkout(id, requested, o);
   const g = sources[id];
   const wanted = requested === 'dev' || requested.startsWith('ref:') ? requested : tagVersion(id, requested, o.tagPrefix);
   if (g?.prefer === 'git') return { ...(await resolveGit(id, wanted, g, 'prefer: git')), requested };
+  // A kustomize remote resource names a git ref, and a tag can move after the proxy cached it
+  // (multi-cluster-app-dispatcher v1.33.0: the proxy has 6e0ed57, whose config/crd names a file it
+  // lacks; the tag is now 4d2c3ee "Fix CRDs kustomization.yaml"): the user's repository answers first.
+  if (g && opts.gitRef) return { ...(await resolveGit(id, wanted, g, 'a kustomize remote ref is a git ref')), requested };
   try {
     return await resolveProxy(id, requested, o);
   } catch (e) {

@@ -99,7 +99,7 @@ async function vendored(ctx: InstallContext, id: ComponentId, built: Built, vend
     const src = component(loadCatalog(), other).source;
     const version = (src.kind === 'go' && embedded(built.provenance, src.module)) || component(loadCatalog(), id).versions.find((x) => x.tag === built.source.tag)?.bundles?.[other];
     if (!version) throw new Error(`${id} ${built.source.requested}: ${at} names ${other}'s manifests, and neither its binary nor the catalog says which version`);
-    const tree = await resolveSource(other, version, ctx.sources ?? {});
+    const tree = await resolveSource(other, version, ctx.sources ?? {}, { gitRef: true });
     // kustomize takes no absolute root: relative to the kustomization, outside the tree (LoadRestrictionsNone)
     writeFileSync(join(copy, at, 'kustomization.yaml'), stringify({ resources: [relative(join(copy, at), join(tree.dir, v.path))] }));
     ctx.log?.(`${id} ${built.source.requested}: ${at} → ${other} ${version} ${v.path} (as its release step writes it)`);

@@ -35,6 +35,12 @@ export type Played = {
   pid?: number;
   log?: string;
   error?: string;
+  /**
+   * The address the process could not bind because another played pod holds it: pods have a
+   * network of their own, processes share the host's, so a port a version binds fixed (MCAD ≤
+   * v1.33.0's metrics adapter, :8080) lets only one of them run here.
+   */
+  hostPort?: string;
   provenance?: Provenance;
 };
 
@@ -111,6 +117,8 @@ async function main(argsFile: string): Promise<void> {
       } catch (e) {
         entry.phase = 'failed';
         entry.error = (e as Error).message;
+        const held = /listen tcp (\S*:\d+): bind: address already in use/.exec(entry.error)?.[1];
+        if (held) entry.hostPort = held;
         c.log?.(`${key}: ${entry.error}`);
       }
       save();
