@@ -25,6 +25,9 @@ import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
 export type Player = { pid: number; log: string; state: string; dir: string };
 
 /** One Deployment the player saw, and what it did with it. */
+/** How long a played pod may take to answer its readiness endpoint. */
+const READY_MS = 120_000;
+
 export type Played = {
   deployment: string;
   uid: string;
@@ -154,7 +157,9 @@ async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: s
     if (cm.ok) Object.assign(envFrom, (JSON.parse(cm.stdout) as { data?: Record<string, string> }).data ?? {});
   }
   const settings: Record<string, string> = {};
-  const started = await playPod(ctx, { id, version, binary: built.binary, mode, pod: d.spec.template.spec, namespace, dir, fill, settings, cwd: dir, envFrom });
+  // Ready within two minutes, as a pod's readiness probe would have it; the install's own limit
+  // (minutes, for builds) is not the pod's.
+  const started = await playPod({ ...ctx, timeoutMs: READY_MS }, { id, version, binary: built.binary, mode, pod: d.spec.template.spec, namespace, dir, fill, settings, cwd: dir, envFrom });
   entry.pid = started.pid;
   entry.log = started.log;
   ctx.log?.(`${entry.deployment}: ${id} ${version} running (pid ${started.pid}, args ${started.args.join(' ')})`);
