@@ -104,8 +104,9 @@ export async function stopProcesses(pids: number[], owner: string, graceMs = 500
 export function tail(path: string, lines = 20): string {
   try {
     const all = readFileSync(path, 'utf8').trimEnd().split('\n');
-    // A Go program that dies (klog.Fatal, a panic) dumps every goroutine after the line that says why.
-    const why = all.find((l) => /^(F\d{4} |panic: |fatal error: )/.test(l));
+    // A Go program that dies (klog.Fatal, a panic) dumps every goroutine after the line that says why;
+// one given a flag it lacks prints its whole usage after it.
+    const why = all.find((l) => /^(F\d{4} |panic: |fatal error: |flag provided but not defined: )/.test(l));
     const last = all.slice(-lines);
     return (why && !last.includes(why) ? [why, '…', ...last] : last).join('\n');
   } catch {

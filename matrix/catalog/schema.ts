@@ -53,6 +53,8 @@ export const ApiUse = z.object({
 export const ProcessMode = z.object({
   range: Range,
   deployment: z.string(),
+  /** The container the process stands for, by name (default: the Deployment's first). */
+  container: z.string().optional(),
   args: z.array(z.string()),
   /** URL path of the readiness endpoint, served on {port:health}. */
   ready: z.string().optional(),

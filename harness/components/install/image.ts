@@ -43,7 +43,8 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
   const objs: Obj[] = (await render(ctx, id, built)).map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } }));
   const deployment = objs.find((o) => o.kind === 'Deployment' && (o.metadata.name === mode.deployment || o.metadata.name.endsWith(`-${mode.deployment}`)));
   if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
-  const container = deployment.spec.template.spec.containers[0] as Container;
+  const containers = deployment.spec.template.spec.containers as Container[];
+  const container = (mode.container && containers.find((c) => c.name === mode.container)) || containers[0]!;
   const settings: Record<string, string> = {};
   const loads = providerFor(ctx.cluster.provider).capabilities.includes('load-images');
   // Manifests at a tag often leave the image to the release step (Kueue's config/default names a

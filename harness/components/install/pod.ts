@@ -43,7 +43,7 @@ function impersonating(cluster: Cluster, namespace: string, sa: string, path: st
 
 export type PodSpec = {
   serviceAccountName?: string;
-  containers: { args?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; envFrom?: { configMapRef?: { name: string } }[] }[];
+  containers: { name?: string; args?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]; envFrom?: { configMapRef?: { name: string } }[] }[];
 };
 
 /**
@@ -61,7 +61,9 @@ export async function playPod(
   const args: string[] = [];
   for (const a of mode.args) args.push(await fill(a));
   const flagOf = (a: string) => a.split('=')[0];
-  const container = pod.containers[0]!;
+  // A sidecar may come first (kube-rbac-proxy, patched in by codeflare-operator@v0.0.4
+  // config/default/manager_auth_proxy_patch.yaml): the catalog names the container where it matters.
+  const container = (mode.container && pod.containers.find((c) => c.name === mode.container)) || pod.containers[0]!;
   const own = (container.args ?? []).filter((a) => !args.some((x) => flagOf(x) === flagOf(a)));
   const env: Record<string, string> = { ...o.envFrom, KUBECONFIG: kubeconfig };
   for (const [k, v] of Object.entries(mode.env)) settings[k] = env[k] = await fill(v);
