@@ -5,6 +5,7 @@ import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../harness/errors.js';
 import { readInput } from '../harness/files.js';
+import { componentIds, providerNames, strategyNames } from './ids.js';
 
 const Selector = z
   .union([
@@ -20,7 +21,7 @@ const Axis = z.union([Selector, z.array(Selector).min(1, 'an axis needs at least
 /** Durations as "90s", "5m", "1h" or a number of seconds. */
 const Duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration like 90s, 5m or 1h')]).describe('a duration: 90s, 5m, 1h, or a number of seconds');
 
-export const componentIds = ['codeflare-operator', 'mcad', 'instascale', 'kuberay', 'codeflare-sdk', 'appwrapper', 'kueue'] as const;
+export { componentIds } from './ids.js';
 
 /** A component's git repository: its path, or the path and whether git is preferred over the proxy. */
 export const GitSourceSpec = z.union([
@@ -44,10 +45,10 @@ const Versions = Object.fromEntries(['kubernetes', ...componentIds].map((id) => 
 
 export const MatrixConfig = z.strictObject({
   name: z.string().default('matrix').describe('the matrix\'s name: in run folders, results and reports'),
-  provider: z.enum(['local', 'kind', 'existing']).default('local').describe('where clusters come from: local (real control plane, fake nodes), kind (real nodes in Docker), existing (a kubeconfig)'),
+  provider: z.enum(providerNames).default('local').describe('where clusters come from: local (real control plane, fake nodes), kind (real nodes in Docker), existing (a kubeconfig)'),
   /** For the existing provider: a kubeconfig context. */
   context: z.string().optional().describe('existing provider: the kubeconfig context to use'),
-  strategy: z.enum(['full', 'pairwise', 'chain', 'release', 'published']).default('full').describe('how cells are chosen: full (every valid combination), pairwise (every pair of values), chain (PCF-ADR-0003 PR gating), release (a candidate and its previous release), published (the published support-matrix rows)'),
+  strategy: z.enum(strategyNames).default('full').describe('how cells are chosen: full (every valid combination), pairwise (every pair of values), chain (PCF-ADR-0003 PR gating), release (a candidate and its previous release), published (the published support-matrix rows)'),
   kubernetes: Axis.describe('the Kubernetes versions (a minor like "1.31" takes the toolchain\'s patch release)'),
   components: z.partialRecord(z.enum(componentIds), Axis).default({}).describe('an axis of versions per component; components not named are completed from the catalog (what the operator compiles in or deploys)'),
   /** chain: the component under test and where its code comes from (a tag, {ref}, or {path}). */

@@ -1,6 +1,7 @@
 // The results model: what a run did, per cell, with the provenance of what actually ran. One JSON
 // file per run (or shard), versioned; reports, gate, audit and merge read only this.
 import { z } from 'zod';
+import { ComponentId } from '../matrix/catalog/schema.js';
 import { UserError } from '../harness/errors.js';
 import { readInput, writeAtomic } from '../harness/files.js';
 
@@ -41,26 +42,38 @@ export const SuiteResult = z.object({
 });
 export type SuiteResult = z.infer<typeof SuiteResult>;
 
-/** One dependency compiled into a binary, as the binary reports it (after replace directives). */
+/** One dependency compiled into a binary, as the binary reports it (`go version -m`), after replace directives. */
 const Dep = z.object({ path: z.string(), version: z.string(), sum: z.string().optional(), replacedBy: z.object({ path: z.string(), version: z.string(), sum: z.string().optional() }).optional() });
+export type BuildDep = z.infer<typeof Dep>;
 
-/** Provenance of one installed component (harness/components/types.ts Provenance). */
+/** Provenance of one installed component: what actually runs, as the harness built or installed it. */
 export const Provenance = z.object({
-  component: z.string(),
+  component: ComponentId,
   requested: z.string(),
   resolved: z.string(),
   module: z.string(),
   sum: z.string().optional(),
   commit: z.string().optional(),
+  /** Where the tree came from (absent: the Go module proxy); a git tree has no checksum-database entry. */
+  origin: z.enum(['proxy', 'git', 'checkout']).optional(),
+  /** A tree from a git source: the repository, the tree hash at the commit, and why git rather than the proxy. */
+  git: z.object({ repository: z.string(), tree: z.string(), why: z.string().optional() }).optional(),
+  /** Requirements the proxy refused, replaced with trees of other configured git sources (path@version → commit). */
+  fromGit: z.record(z.string(), z.string()).optional(),
+  /** From the binary: Go version and the dependencies compiled in (for Go components). */
   goVersion: z.string().optional(),
+  /** The main module as the binary reports it; "(devel)" for a build inside a source tree. */
   main: z.object({ path: z.string(), version: z.string(), sum: z.string().optional() }).optional(),
   deps: z.array(Dep).optional(),
+  /** Module overrides the cell asked for (e.g. the operator rebuilt with another MCAD). */
   overrides: z.record(z.string(), z.string()).optional(),
   binarySha256: z.string().optional(),
   imageDigest: z.string().optional(),
+  /** SDK: the wheel installed and its hash. */
   wheel: z.object({ file: z.string(), sha256: z.string() }).optional(),
-  /** SDK: dependencies as PyPI served them before this time. */
+  /** SDK: its dependencies resolved as PyPI served them before this time (the day after its release). */
   resolvedBefore: z.string().optional(),
+  /** Where what ran differs from what was asked for, in words. */
   differences: z.array(z.string()),
 });
 export type Provenance = z.infer<typeof Provenance>;

@@ -1,6 +1,7 @@
 // `codeflare-matrix cluster up|list|down|logs`: clusters by hand, to point kubectl at.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { providerNames } from '../providers/provider.js';
 import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { table } from '../table.js';
@@ -14,7 +15,7 @@ const stamp = () => new Date().toISOString().slice(11, 19);
 
 /** "--gpu-nodes 2" etc. become fake nodes; none given: the default pair (one plain, one with 4 GPUs). */
 async function nodes(o: { nodes?: string; gpuNodes?: string; gpus: string }): Promise<NodeSpec[]> {
-  if (o.nodes === undefined && o.gpuNodes === undefined) return (await import('../providers/local/provision.js')).defaultNodes;
+  if (o.nodes === undefined && o.gpuNodes === undefined) return (await import('../providers/provider.js')).defaultNodes;
   const count = (v: string | undefined, flag: string) => {
     const n = Number(v ?? 0);
     if (!Number.isInteger(n) || n < 0 || n > 100) throw new UserError(`${flag} ${v} is not a whole number from 0 to 100`, flag, `e.g. ${flag} 2`);
@@ -34,7 +35,7 @@ function up(): Command {
   return new Command('up')
     .description('start a cluster and print its kubeconfig (kept until `cluster down`)')
     .argument('[name]', 'cluster name', 'dev')
-    .addOption(new Option('-p, --provider <name>', 'provider').choices(['local', 'kind', 'existing']).default('local'))
+    .addOption(new Option('-p, --provider <name>', 'provider').choices(providerNames).default('local'))
     .option('-k, --kubernetes <version>', 'Kubernetes version (local): v1.31.14 or a minor like 1.31')
     .option('--nodes <n>', 'fake nodes without GPUs (local)')
     .option('--gpu-nodes <n>', 'fake nodes with nvidia.com/gpu (local)')

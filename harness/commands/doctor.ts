@@ -1,5 +1,6 @@
 // `codeflare-matrix doctor`: what this machine has for each provider, what is missing, and the
 // command that gets it.
+import { providerNames } from '../providers/provider.js';
 import { Command } from 'commander';
 import { table } from '../table.js';
 
@@ -44,7 +45,7 @@ async function checks(): Promise<Check[]> {
   return out;
 }
 
-const PROVIDERS = ['local', 'kind', 'existing'] as const;
+const PROVIDERS = providerNames;
 /** The provider a config gets when it names none (matrix/config.ts): doctor's exit status is its readiness. */
 const DEFAULT_PROVIDER = 'local';
 

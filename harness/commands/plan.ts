@@ -1,5 +1,6 @@
 // `codeflare-matrix plan`: the cells a config gives, as a table, JSON, or a GitHub Actions matrix.
 import { appendFileSync } from 'node:fs';
+import { strategyNames } from '../../matrix/ids.js';
 import { Command, Option } from 'commander';
 import type { ComponentId } from '../../matrix/catalog/index.js';
 import type { Plan } from '../../matrix/planner/index.js';
@@ -83,7 +84,7 @@ export function planCommand(): Command {
   return new Command('plan')
     .description('plan the cells of a matrix config (deterministic; each cell id derives from its contents)')
     .option('-c, --config <file>', 'matrix config (YAML)', defaultConfigPath)
-    .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(['full', 'pairwise', 'chain', 'release', 'published']))
+    .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(strategyNames))
     .option('--chain <component=path>', 'the chain strategy with this checkout of the component under test (over the config\'s chain)', chainOption)
     .option('--max-cells <n>', "the most cells the plan may have (over the config's maxCells, default 256)")
     .option('--json', 'print the plan as JSON')

@@ -4,7 +4,6 @@ import { appendFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { History } from '../../reports/history.js';
-import type { readmeUpdate } from '../../reports/readme.js';
 import { UserError } from '../errors.js';
 import { writeAtomic } from '../files.js';
 

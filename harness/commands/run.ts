@@ -1,5 +1,6 @@
 // `codeflare-matrix run`: plan, provision, install, test and write results; prints each cell's
 // outcome and the support matrix verified by this run.
+import { strategyNames } from '../../matrix/ids.js';
 import { Command, Option } from 'commander';
 import { appendFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -39,7 +40,7 @@ export function runCommand(): Command {
   return new Command('run')
     .description('run the matrix: per cell provision a cluster, install the stack, run the suites, tear down; writes results')
     .option('-c, --config <file>', 'matrix config (YAML)', defaultConfigPath)
-    .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(['full', 'pairwise', 'chain', 'release', 'published']))
+    .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(strategyNames))
     .option('--chain <component=path>', 'the chain strategy with this checkout of the component under test (over the config\'s chain)', chainOption)
     .option('--max-cells <n>', 'the most cells the plan may have (over the config\'s maxCells, default 256)', count('--max-cells', 1))
     .option('--cells <ids>', 'only these cells (comma-separated ids from `plan`)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))

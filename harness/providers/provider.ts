@@ -1,9 +1,17 @@
 // The provider interface every cluster provider implements (local, kind, existing), after kind's
 // own providers: one small interface, one folder per provider.
-export type ProviderName = 'local' | 'kind' | 'existing';
+/** The providers (harness/providers/index.ts makes each). */
+export const providerNames = ['local', 'kind', 'existing'] as const;
+export type ProviderName = (typeof providerNames)[number];
 
 /** A fake node (local) or a node of a kind cluster: capacity and labels. */
 export type NodeSpec = { name: string; cpu: string; memory: string; gpu: number; pods?: string; labels: Record<string, string> };
+
+/** A cluster's nodes unless the config names them: one plain, one with GPUs, so GPU placement can be tested (kind: one node with both's labels). */
+export const defaultNodes: NodeSpec[] = [
+  { name: 'node-1', cpu: '16', memory: '64Gi', gpu: 0, labels: {} },
+  { name: 'gpu-1', cpu: '16', memory: '64Gi', gpu: 4, labels: { 'nvidia.com/gpu.present': 'true' } },
+];
 
 export type ClusterSpec = {
   name: string;
@@ -37,15 +45,53 @@ export type ClusterStatus = Cluster & { healthy: boolean; detail: string };
 
 export type Log = (line: string) => void;
 
+/**
+ * What a provider's clusters can show, one list: suites require these (fixtures/requires.ts) and
+ * the catalog's capability constraints name them (matrix/catalog/constraints.yaml).
+ */
+export const capabilities = [
+  /** Nodes the harness adds and removes on demand (kwok); no process runs in their pods. */
+  'fake-nodes',
+  /** Pods run their containers. */
+  'real-pods',
+  /** OpenShift's Machine API with machines behind it (InstaScale scales them). */
+  'openshift-machine-api',
+  /** OpenShift's router, which gives Routes their hosts. */
+  'openshift-router',
+] as const;
+export type Capability = (typeof capabilities)[number];
+
+/** A client's Python environment (the SDK's virtualenv), as the provider needs it to make its image. */
+export type ClientEnv = { version: string; python: string; venv: string };
+export type ClientContainer = { python: (script: string, args?: string[]) => Promise<{ ok: boolean; exitCode?: number; stdout: string; stderr: string; all: string }>; stop: () => Promise<void> };
+
 export interface Provider {
   readonly name: ProviderName;
-  /** What the clusters can show: fake-nodes, real-pods, openshift-machine-api, … (suites ask for these). */
-  readonly capabilities: readonly string[];
+  /** What the clusters can show (suites ask for these; a cell's catalog constraints name them). */
+  readonly capabilities: readonly Capability[];
+  /**
+   * How a component's controller runs on its clusters (harness/components/install): `process`, the
+   * built binary as a host process standing for its pod (fake nodes run no container); `image`, in
+   * a pod whose image is that binary (loaded) or the release image (pulled).
+   */
+  readonly installMode: 'process' | 'image';
   create(spec: ClusterSpec, log?: Log): Promise<Cluster>;
   list(): Promise<ClusterStatus[]>;
   kubeconfig(name: string): string;
   /** Makes a locally built image available to the cluster's nodes. */
   loadImage(name: string, image: string): Promise<void>;
+  /**
+   * A provider whose pods run images made here (kind): it makes them, and runs the cell's client
+   * beside the cluster, where its users run it. Without it, clients run on the host.
+   */
+  readonly images?: {
+    /** The image of a suite's workload (Ray, a batch Job), made from packages. */
+    workload(image: string, log: Log): Promise<void>;
+    /** The image of a client (the SDK's virtualenv); returns its reference. */
+    client(sdk: ClientEnv, log: Log): Promise<string>;
+    /** The client running in a container on the cluster's network. */
+    clientContainer(sdk: ClientEnv, cluster: string): Promise<ClientContainer>;
+  };
   /** Copies every component's logs of the cluster into `dir`; returns the files written. */
   exportLogs(name: string, dir: string): Promise<string[]>;
   /** Idempotent; tolerates a half-built cluster. */

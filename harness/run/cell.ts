@@ -18,10 +18,8 @@ import { installStack, uninstallStack, upgradeProcess, type InstallContext } fro
 import { readPlayed } from '../components/install/player.js';
 import type { Built } from '../components/types.js';
 import { providerFor } from '../providers/index.js';
-import { sdkImage, workloadImage } from '../providers/kind/workloads.js';
 import type { Cluster } from '../providers/provider.js';
 import { readState, saveState } from '../providers/state.js';
-import { defaultNodes } from '../providers/local/provision.js';
 import { kubectlFor } from '../toolchain/index.js';
 import { clients } from '../testing.js';
 import { cellDir, cellFailed, readCellState, saveCellState, setStep, type CellState, type RunOptions } from './layout.js';
@@ -95,8 +93,6 @@ type SetupContext = {
   sources: Sources;
   /** The components the cell installs itself, in the catalog's order. */
   ids: ComponentId[];
-  /** The provider loads images made here (kind): real pods need them. */
-  loads: boolean;
   builds: Partial<Record<ComponentId, Built>>;
   /** An upgrade cell's first versions, where they differ from the cell's. */
   previous: Partial<Record<ComponentId, Built>>;
@@ -150,9 +146,10 @@ const steps: Step[] = [
           c.log(`${id} ${version}: ${e.message}`);
           return undefined;
         });
-        if (c.loads && c.state.sdk) {
+        const images = providerFor(c.plan.provider).images;
+        if (images && c.state.sdk) {
           c.progress(`make the image of ${id} ${c.state.sdk.version}`);
-          await sdkImage(c.state.sdk, c.log);
+          await images.client(c.state.sdk, c.log);
         }
       }
     },
@@ -162,9 +159,10 @@ const steps: Step[] = [
     name: 'images',
     phase: 'install',
     run: async (c) => {
-      for (const image of c.loads ? (c.hooks.images ?? []) : []) {
+      const images = providerFor(c.plan.provider).images;
+      for (const image of images ? (c.hooks.images ?? []) : []) {
         c.progress(`make image ${image}`);
-        await workloadImage(image, c.log);
+        await images!.workload(image, c.log);
       }
     },
   },
@@ -227,7 +225,7 @@ const steps: Step[] = [
     name: 'load images',
     phase: 'install',
     run: async (c) => {
-      for (const image of c.loads ? (c.hooks.images ?? []) : []) {
+      for (const image of providerFor(c.plan.provider).images ? (c.hooks.images ?? []) : []) {
         c.progress(`load image ${image}`);
         await providerFor(c.plan.provider).loadImage(c.state.cluster!.name, image);
       }
@@ -252,7 +250,6 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
     log: (line) => console.log(`[${cell.id}] ${line}`),
     sources: plan.sources ?? {},
     ids: installedComponents(cell),
-    loads: providerFor(plan.provider).capabilities.includes('load-images'),
     builds: {},
     previous: {},
   };
@@ -296,7 +293,7 @@ async function acquireCluster(run: string, plan: Plan, cell: Cell, opts: RunOpti
   const name = `cm-${cell.id.slice(-8)}-${Date.now().toString(36).slice(-5)}`;
   step(`provision ${plan.provider} cluster ${name} (Kubernetes ${kubernetes})`);
   const cluster = await provider.create(
-    { name, kubernetes, owner: opts.owner, nodes: plan.run.nodes ?? defaultNodes, ...(plan.run.context ? { context: plan.run.context } : {}) },
+    { name, kubernetes, owner: opts.owner, ...(plan.run.nodes ? { nodes: plan.run.nodes } : {}), ...(plan.run.context ? { context: plan.run.context } : {}) },
     log,
   );
   return { ...cluster, reused: false, poolKey: key };

@@ -1,6 +1,8 @@
 // The catalog's shape. The catalog itself is data (the YAML files beside this one); this file only
 // says what a valid catalog looks like, so a typo in the data fails loudly at load time.
 import { z } from 'zod';
+import { capabilities } from '../../harness/providers/provider.js';
+import { componentIds } from '../ids.js';
 
 /** A semver range over tags, written without the leading v (e.g. ">=1.0.0 <1.3.0"). */
 export const Range = z.string().min(1);
@@ -8,16 +10,7 @@ export const Range = z.string().min(1);
 /** A git tag as the upstream project writes it, e.g. "v1.2.0" (KubeRay's Go tag prefix is added from `source.tagPrefix`). */
 export const Tag = z.string().regex(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'a tag like v1.2.3 or v1.0.0-rc.1');
 
-export const ComponentId = z.enum([
-  'kubernetes',
-  'codeflare-operator',
-  'mcad',
-  'instascale',
-  'kuberay',
-  'codeflare-sdk',
-  'appwrapper',
-  'kueue',
-]);
+export const ComponentId = z.enum(['kubernetes', ...componentIds]);
 export type ComponentId = z.infer<typeof ComponentId>;
 
 /** Where, inside the component's source tree at a version in `range`, its CRDs and install manifests live. */
@@ -217,7 +210,7 @@ export const Constraint = z.discriminatedUnion('kind', [
     id: z.string(),
     reason: z.string(),
     when: Bound,
-    capability: z.string(),
+    capability: z.enum(capabilities),
   }),
 ]);
 export type Constraint = z.infer<typeof Constraint>;

@@ -15,7 +15,7 @@ import { writeAtomic } from '../../files.js';
 import { providerFor } from '../../providers/index.js';
 import { filesImage } from '../../providers/kind/images.js';
 import type { Built, Provenance } from '../types.js';
-import { apply, COMPONENT_LABEL, render, type InstallContext, type Installed, type Obj } from './index.js';
+import { apply, COMPONENT_LABEL, render, type InstallContext, type Installed, type Obj } from './common.js';
 
 type Container = { name: string; image: string; command?: string[]; imagePullPolicy?: string };
 
@@ -46,7 +46,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
   const containers = deployment.spec.template.spec.containers as Container[];
   const container = (mode.container && containers.find((c) => c.name === mode.container)) || containers[0]!;
   const settings: Record<string, string> = {};
-  const loads = providerFor(ctx.cluster.provider).capabilities.includes('load-images');
+  const loads = !!providerFor(ctx.cluster.provider).images;
   // Manifests at a tag often leave the image to the release step (Kueue's config/default names a
   // staging image `release-0.11`, AppWrapper's `latest`; their Makefiles set it when they release):
   // a reference not at the exact version is set to the release's, the catalog's repository:version.

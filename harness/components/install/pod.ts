@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { ComponentId, ProcessMode } from '../../../matrix/catalog/index.js';
 import { RESTARTED, startProcess, stopOwned, tail } from '../../processes.js';
-import { get, waitFor } from '../../providers/local/http.js';
+import { get, waitFor } from '../../net/http.js';
 import type { Cluster } from '../../providers/provider.js';
-import { freePort } from '../../providers/local/provision.js';
-import type { InstallContext } from './index.js';
+import { freePort } from '../../net/ports.js';
+import type { InstallContext } from './common.js';
 
 export const COMPONENT_LABEL = 'codeflare-matrix.io/component';
 

@@ -19,7 +19,8 @@ function load(path: string): KubeConfig {
 
 export class ExistingProvider implements Provider {
   readonly name = 'existing' as const;
-  readonly capabilities = ['real-pods', 'pull-images'] as const;
+  readonly capabilities = ['real-pods'] as const;
+  readonly installMode = 'image' as const;
 
   async create(spec: ClusterSpec): Promise<Cluster> {
     if (!clusterName.test(spec.name)) throw new UserError(`"${spec.name}" is not a cluster name`, 'cluster', 'use lowercase letters, digits and -');

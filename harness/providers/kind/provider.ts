@@ -7,13 +7,21 @@ import { run } from '../../exec.js';
 import { home } from '../../paths.js';
 import { docker, requireEngine } from '../../docker.js';
 import { asCluster, clusterDir, clusterNames, creatingState, readState, readyState, saveState } from '../state.js';
-import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
+import { clusterName, type ClientEnv, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
+import { sdkContainer } from './sdk-container.js';
+import { sdkImage, workloadImage } from './workloads.js';
 import { exportLogs } from './logs.js';
 import { KIND_PREFIX, kindBinary, kindName, provision } from './provision.js';
 
 export class KindProvider implements Provider {
   readonly name = 'kind' as const;
-  readonly capabilities = ['real-pods', 'load-images'] as const;
+  readonly capabilities = ['real-pods'] as const;
+  readonly installMode = 'image' as const;
+  readonly images = {
+    workload: (image: string, log: Log) => workloadImage(image, log),
+    client: (sdk: ClientEnv, log: Log) => sdkImage(sdk, log),
+    clientContainer: (sdk: ClientEnv, cluster: string) => sdkContainer(sdk, cluster),
+  };
   /** kubeadm init plus the node becoming Ready; a minute here, more under load. */
   timeoutMs = 1000 * Number(process.env.CODEFLARE_MATRIX_KIND_TIMEOUT ?? 240);
 

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { run } from '../../exec.js';
 import { imageLabel } from '../../docker.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
-import type { ClusterSpec, Log } from '../provider.js';
+import { defaultNodes, type ClusterSpec, type Log } from '../provider.js';
 import { buildNodeImage, KUBEADM_PATCH_LABEL } from './nodeimage.js';
 
 /** kind cluster names carry this prefix, so the janitor can tell ours from anyone else's. */
@@ -30,7 +30,7 @@ export async function nodeImageFor(kubernetes: string, log: Log): Promise<{ imag
 export function kindConfig(spec: ClusterSpec, patch: object | undefined): string {
   // The offline image's pod network is one static subnet, so it runs one node: its labels are
   // every spec'd node's labels (the suites select on labels, not node names).
-  const labels = Object.assign({}, ...(spec.nodes ?? []).map((n) => n.labels)) as Record<string, string>;
+  const labels = Object.assign({}, ...(spec.nodes ?? defaultNodes).map((n) => n.labels)) as Record<string, string>;
   const node = { role: 'control-plane', ...(Object.keys(labels).length ? { labels } : {}) };
   const config = {
     kind: 'Cluster',

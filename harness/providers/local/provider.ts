@@ -10,7 +10,8 @@ import { provision, type Timing } from './provision.js';
 
 export class LocalProvider implements Provider {
   readonly name = 'local' as const;
-  readonly capabilities = ['fake-nodes', 'process-install', 'gpu-nodes'] as const;
+  readonly capabilities = ['fake-nodes'] as const;
+  readonly installMode = 'process' as const;
   /** How long a start may take before it is a fault (apiserver bootstrap is ~2-6 s on 2 cores). */
   timeoutMs = 1000 * Number(process.env.CODEFLARE_MATRIX_START_TIMEOUT ?? 90);
   lastTiming: Timing = {};

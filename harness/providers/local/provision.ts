@@ -1,44 +1,19 @@
 // Brings up a local cluster: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
 // kwok as processes on 127.0.0.1, with the cluster's own PKI. Order: etcd and the apiserver
 // together, then controller-manager, scheduler and kwok together, then fake nodes.
-import { createServer } from 'node:net';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { UserError } from '../../errors.js';
 import { startProcess, tail, type Started } from '../../processes.js';
 import { toolchainEntry, defaultVersions } from '../../toolchain/index.js';
-import type { ClusterSpec, Log, NodeSpec } from '../provider.js';
+import { defaultNodes, type ClusterSpec, type Log, type NodeSpec } from '../provider.js';
 import { saveState, type State } from '../state.js';
-import { makePki, type Pki } from './pki.js';
-import { get, waitFor } from './http.js';
+import { makePki, type Pki } from '../../net/pki.js';
+import { freePort, portTaken } from '../../net/ports.js';
+import { get, waitFor } from '../../net/http.js';
 import { createNodes, waitNodesReady } from './nodes.js';
 
-/** Two nodes by default: one plain, one with GPUs, so GPU placement can be tested. */
-export const defaultNodes: NodeSpec[] = [
-  { name: 'node-1', cpu: '16', memory: '64Gi', gpu: 0, labels: {} },
-  { name: 'gpu-1', cpu: '16', memory: '64Gi', gpu: 4, labels: { 'nvidia.com/gpu.present': 'true' } },
-];
-
-/** A free port on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export function portTaken(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(true));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
-  });
-}
 
 function kubeconfig(pki: Pki, user: string, server: string): string {
   const pair = pki.client(user);

@@ -1,0 +1,115 @@
+// What every install mode shares: the install's context and record, and preparing the manifests —
+// the component's own, at its version, rendered (kustomize or helm) and applied server-side, CRDs
+// first. The modes (process.ts, image.ts) differ only in how the controller's Deployment runs.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
+import { satisfies } from '../../../matrix/versions.js';
+import { run } from '../../exec.js';
+import type { Cluster, Log } from '../../providers/provider.js';
+import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
+import type { Built, Provenance } from '../types.js';
+import type { Sources } from '../git.js';
+import { type Player } from './player.js';
+import { embedded } from '../provenance.js';
+import { resolveSource } from '../source.js';
+
+export { COMPONENT_LABEL } from './pod.js';
+
+export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
+
+export type Installed = {
+  component: ComponentId;
+  version: string;
+  mode: 'process' | 'image';
+  namespace?: string;
+  serviceAccount?: string;
+  /** Every object applied, to uninstall exactly these. */
+  manifest: string;
+  process?: { pid: number; log: string; ports: Record<string, number>; args: string[] };
+  /** The pod player this controller's Deployments are played by (catalog `plays`), see player.ts. */
+  player?: Player;
+  /** Image mode: the controller image the Deployment runs, and its local image id. */
+  image?: { image: string; id: string };
+  /** What the harness set beyond the shipped Deployment (catalog `process.env`), said openly. */
+  settings: Record<string, string>;
+  provenance: Provenance;
+};
+
+export type InstallContext = {
+  cluster: Cluster;
+  kubectl: string;
+  log?: Log;
+  timeoutMs?: number;
+  /** Git sources, for components built while installing (played pods). */
+  sources?: Sources;
+  /** Components the cell names itself (an axis, a chain's dev), for the catalog's `config.when`. */
+  chosen?: ComponentId[];
+};
+
+export const kubectlIn = (ctx: InstallContext, args: string[]) => run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, ...args], { timeout: 300_000 });
+
+/** The component's install manifests at its version, rendered by kustomize (kubectl's own) or helm (its chart, CRDs included). */
+export async function render(ctx: InstallContext, id: ComponentId, built: Built): Promise<Obj[]> {
+  const c = component(loadCatalog(), id);
+  const layout = c.layouts.find((l) => satisfies(loadCatalog(), id, built.source.requested, l.range));
+  if (!layout?.install) throw new Error(`the catalog has no install layout for ${id} ${built.source.requested}`);
+  const chart = join(await vendored(ctx, id, built, layout.vendor), layout.install);
+  const r =
+    layout.renderer === 'helm'
+      ? await run(toolchainEntry('helm', defaultVersions().helm).bin.helm!, ['template', id, chart, '--include-crds', '--namespace', layout.namespace ?? 'default'])
+      : await run(ctx.kubectl, ['kustomize', ...(Object.keys(layout.vendor).length ? ['--load-restrictor', 'LoadRestrictionsNone'] : []), chart]);
+  if (!r.ok) throw new Error(`rendering ${id} ${built.source.requested} (${layout.install}) failed: ${r.stderr.split('\n').filter((l) => !l.startsWith('# Warning')).slice(-5).join(' | ')}`);
+  return parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj).filter((o) => o?.kind);
+}
+
+/**
+ * The tree to render: the source itself, or, where the layout vendors another component's
+ * manifests, a writable copy whose kustomizations point at that component's tree at the version
+ * the binary carries (its go.mod's, read from the binary), as the release step would write them.
+ */
+async function vendored(ctx: InstallContext, id: ComponentId, built: Built, vendor: Record<string, { component: string; path: string }>): Promise<string> {
+  if (!Object.keys(vendor).length) return built.source.dir;
+  const copy = join(ctx.cluster.dir, 'components', id, 'render');
+  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(copy, { recursive: true, mode: 0o700 });
+  const cp = await run('cp', ['-r', `${built.source.dir}/.`, copy]);
+  if (!cp.ok) throw new Error(`copying ${id}'s tree to render it: ${cp.stderr.trim()}`);
+  await run('chmod', ['-R', 'u+w', copy]);
+  for (const [at, v] of Object.entries(vendor)) {
+    const other = v.component as ComponentId;
+    const src = component(loadCatalog(), other).source;
+    const version = (src.kind === 'go' && embedded(built.provenance, src.module)) || component(loadCatalog(), id).versions.find((x) => x.tag === built.source.tag)?.bundles?.[other];
+    if (!version) throw new Error(`${id} ${built.source.requested}: ${at} names ${other}'s manifests, and neither its binary nor the catalog says which version`);
+    const tree = await resolveSource(other, version, ctx.sources ?? {}, { gitRef: true });
+    // kustomize takes no absolute root: relative to the kustomization, outside the tree (LoadRestrictionsNone)
+    writeFileSync(join(copy, at, 'kustomization.yaml'), stringify({ resources: [relative(join(copy, at), join(tree.dir, v.path))] }));
+    ctx.log?.(`${id} ${built.source.requested}: ${at} → ${other} ${version} ${v.path} (as its release step writes it)`);
+  }
+  return copy;
+}
+
+/** Server-side apply; CRDs first and waited to Established, since everything else may need them. */
+export async function apply(ctx: InstallContext, dir: string, objs: Obj[], name: string): Promise<void> {
+  const crds = objs.filter((o) => o.kind === 'CustomResourceDefinition');
+  const rest = objs.filter((o) => o.kind !== 'CustomResourceDefinition');
+  for (const [part, list] of [['crds', crds], ['objects', rest]] as const) {
+    if (list.length === 0) continue;
+    const file = join(dir, `${name}-${part}.yaml`);
+    writeFileSync(file, list.map((o) => stringify(o)).join('---\n'));
+    const r = await kubectlIn(ctx, ['apply', '--server-side', '--force-conflicts', '--field-manager=codeflare-matrix', '-f', file]);
+    if (!r.ok) throw new Error(`the API server rejected ${name} ${part}: ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    if (part === 'crds') {
+      let w = await kubectlIn(ctx, ['wait', '--for=condition=Established', '--timeout=60s', ...list.map((o) => `crd/${o.metadata.name}`)]);
+      // A CRD read before the apiserver first wrote its status has no conditions, and kubectl (1.31)
+      // then fails at once ("accessor error") instead of waiting: ask again.
+      for (let i = 0; i < 20 && !w.ok && /accessor error/.test(w.stderr); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        w = await kubectlIn(ctx, ['wait', '--for=condition=Established', '--timeout=60s', ...list.map((o) => `crd/${o.metadata.name}`)]);
+      }
+      if (!w.ok) throw new Error(`CRDs of ${name} not Established: ${w.stderr.trim()}`);
+    }
+  }
+}
+

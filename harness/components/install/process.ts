@@ -1,0 +1,153 @@
+// Install mode `process` (local provider): the component's own manifests at its version, rendered
+// with kustomize and applied server-side — CRDs first, waited to Established — except the
+// controller's Deployment, whose pod is played by the built binary running on the host under that
+// Deployment's ServiceAccount (impersonated), so the component's shipped RBAC is what is tested.
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseDocument, stringify } from 'yaml';
+import { loadCatalog, component, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
+import { satisfies } from '../../../matrix/versions.js';
+import { tail } from '../../processes.js';
+import { makePki } from '../../net/pki.js';
+import { portTaken } from '../../net/ports.js';
+import { writeAtomic } from '../../files.js';
+import type { Built } from '../types.js';
+import { readPlayed, startPlayer } from './player.js';
+import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
+import { apply, kubectlIn, render, type InstallContext, type Installed, type Obj } from './common.js';
+
+
+export async function installProcess(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
+  const log = ctx.log ?? (() => {});
+  const catalog = loadCatalog();
+  const version = built.source.requested;
+  const mode = component(catalog, id).process.find((p) => satisfies(catalog, id, version, p.range));
+  if (!mode) throw new Error(`the catalog does not say how ${id} ${version} runs as a process`);
+  const dir = join(ctx.cluster.dir, 'components', id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const objs: Obj[] = (await render(ctx, id, built)).map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } }));
+  const named = (kind: string, name: string) => objs.find((o) => o.kind === kind && (o.metadata.name === name || o.metadata.name.endsWith(`-${name}`)));
+  const deployment = named('Deployment', mode.deployment);
+  if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
+
+  const namespace = deployment.metadata.namespace ?? 'default';
+  const { fill, ports, paths } = placeholders(dir, namespace, mode.webhooks?.certDir);
+  // What the harness set beyond the shipped Deployment, said openly in what `installed` records.
+  const settings: Record<string, string> = {};
+  if (mode.config) {
+    if (mode.config.create && !named('ConfigMap', mode.config.configMap)) {
+      objs.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: mode.config.configMap, namespace, labels: { [COMPONENT_LABEL]: id } }, data: { [mode.config.key]: '{}\n' } } as Obj);
+      settings[`ConfigMap ${mode.config.configMap}`] = `made by the harness (${id} ${version} ships none; it would make one with its defaults)`;
+    }
+    const cm = named('ConfigMap', mode.config.configMap) as (Obj & { data?: Record<string, string> }) | undefined;
+    const text = cm?.data?.[mode.config.key];
+    if (!text) throw new Error(`${id} ${version}: no ConfigMap ${mode.config.configMap} with ${mode.config.key} in its install manifests`);
+    const doc = parseDocument(text);
+    const chosen = Object.entries(mode.config.when).filter(([other]) => ctx.chosen?.includes(other as ComponentId));
+    for (const [other] of chosen) settings[`${other} named by the cell`] = Object.keys(mode.config.when[other]!).join(', ');
+    for (const [path, value] of Object.entries({ ...mode.config.set, ...Object.assign({}, ...chosen.map(([, set]) => set)) })) {
+      const filled = typeof value === 'string' ? await fill(value) : value;
+      doc.setIn(path.split('.'), typeof filled === 'string' && /^\d+$/.test(filled) ? Number(filled) : filled);
+      settings[`${cm!.metadata.name}: ${path}`] = String(filled);
+    }
+    if (mode.config.inCluster) cm!.data![mode.config.key] = doc.toString();
+    else writeFileSync(paths.config, doc.toString(), { mode: 0o600 });
+  }
+  if (mode.webhooks) {
+    // The apiserver calls the host process: a serving certificate for 127.0.0.1 and URL client configs.
+    const services = objs.filter((o) => o.kind === 'Service').flatMap((o) => [`${o.metadata.name}.${o.metadata.namespace}.svc`, `${o.metadata.name}.${o.metadata.namespace}.svc.cluster.local`]);
+    const pki = await makePki(join(dir, 'webhook-pki'), [], services, { rsa: true, caName: mode.webhooks.caName });
+    mkdirSync(paths.certdir, { recursive: true, mode: 0o700 });
+    // What a pod finds where its Deployment mounts the webhook Secret.
+    writeFileSync(join(paths.certdir, 'ca.crt'), pki.ca);
+    writeFileSync(join(paths.certdir, 'tls.crt'), pki.serving.cert);
+    writeFileSync(join(paths.certdir, 'tls.key'), pki.serving.key, { mode: 0o600 });
+    const secret = mode.webhooks.secret && named('Secret', mode.webhooks.secret);
+    if (secret) {
+      const b64 = (s: string) => Buffer.from(s).toString('base64');
+      const caKey = readFileSync(join(dir, 'webhook-pki', 'ca.key'), 'utf8');
+      Object.assign(secret, { type: 'Opaque', data: { 'ca.crt': b64(pki.ca), 'ca.key': b64(caKey), 'tls.crt': b64(pki.serving.cert), 'tls.key': b64(pki.serving.key) } });
+    }
+    if (mode.webhooks.port) {
+      ports.webhook = mode.webhooks.port;
+      settings['webhook port'] = `${mode.webhooks.port} (fixed by ${id}'s code, on every interface)`;
+      if (await portTaken(mode.webhooks.port, true)) throw new Error(`${id} ${version} serves its webhooks on port ${mode.webhooks.port} (fixed in its code) and that port is in use: another cell with ${id} on this host? run such cells one at a time (-j 1)`);
+    }
+    const base = `https://127.0.0.1:${await fill('{port:webhook}')}`;
+    for (const o of objs.filter((x) => x.kind === 'MutatingWebhookConfiguration' || x.kind === 'ValidatingWebhookConfiguration')) {
+      for (const w of (o as unknown as { webhooks?: { clientConfig: { service?: { path?: string }; url?: string; caBundle?: string } }[] }).webhooks ?? []) {
+        w.clientConfig = { url: `${base}${w.clientConfig.service?.path ?? '/'}`, caBundle: Buffer.from(pki.ca).toString('base64') };
+      }
+    }
+  }
+  for (const [at, target] of Object.entries(mode.links)) {
+    // Only where nothing valid is: another cluster's component may have made it (same role, any
+    // valid file); a link whose cluster is gone is replaced.
+    if (!existsSync(at)) {
+      mkdirSync(dirname(at), { recursive: true });
+      rmSync(at, { force: true });
+      try {
+        symlinkSync(await fill(target), at);
+      } catch (e) {
+        // Another cluster's install (cells run side by side) made it in between: any valid one serves.
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  }
+  const skipped = objs.filter((o) => mode.skip.includes(o.kind));
+  if (skipped.length) log(`${id} ${version}: not applied out of cluster: ${skipped.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  const applied = objs.filter((o) => o !== deployment && !skipped.includes(o));
+  // Namespaces that were there before (default, say) are shared: uninstall must not delete them.
+  const before = (await kubectlIn(ctx, ['get', 'namespaces', '-o', 'name'])).stdout.split('\n').map((l) => l.replace('namespace/', ''));
+  const owned = applied.filter((o) => !(o.kind === 'Namespace' && before.includes(o.metadata.name)));
+  writeFileSync(join(dir, `${id}-owned.yaml`), owned.map((o) => stringify(o)).join('---\n'));
+  log(`${id} ${version}: applying ${applied.length} objects from its own manifests`);
+  await apply(ctx, dir, applied, id);
+  const pod = deployment.spec.template.spec as PodSpec;
+  const started = await playPod(ctx, { id, version, binary: built.binary, mode, pod, namespace, dir, fill, settings, cwd: mode.cwd === '{src}' ? built.source.dir : dir });
+  const sa = started.serviceAccount;
+  const installed: Installed = {
+    component: id,
+    version,
+    mode: 'process',
+    namespace,
+    serviceAccount: sa,
+    manifest: join(dir, `${id}-owned.yaml`),
+    process: { pid: started.pid, log: started.log, ports, args: started.args },
+    settings,
+    provenance: built.provenance,
+  };
+  if (mode.plays.length) installed.player = startPlayer(ctx, dir, mode.plays);
+  writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
+  if (mode.setup.length) await setupObjects(ctx, installed, mode, namespace);
+  log(`${id} ${version}: ready (pid ${started.pid})`);
+  return installed;
+}
+
+
+/** What the component's e2e setup applies once it runs; with a player, waited until the controllers those objects make run. */
+async function setupObjects(ctx: InstallContext, installed: Installed, mode: ProcessMode, namespace: string): Promise<void> {
+  const cluster = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'];
+  const objs = mode.setup.map((o) => ({ ...o, metadata: { ...o.metadata, ...(cluster.includes(o.kind) ? {} : { namespace: o.metadata.namespace ?? namespace }), labels: { [COMPONENT_LABEL]: installed.component } } }) as Obj);
+  const dir = join(ctx.cluster.dir, 'components', installed.component);
+  await apply(ctx, dir, objs, `${installed.component}-setup`);
+  installed.settings.setup = objs.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`).join(', ');
+  // uninstalled with everything else the install made
+  writeFileSync(installed.manifest, [readFileSync(installed.manifest, 'utf8'), ...objs.filter((o) => o.kind !== 'Namespace' || !o.metadata.namespace).map((o) => stringify(o))].join('---\n'));
+  const player = installed.player;
+  const expected = objs.filter((o) => !cluster.includes(o.kind) && o.apiVersion !== 'v1').length;
+  if (!player) return;
+  const deadline = Date.now() + (ctx.timeoutMs ?? 600_000);
+  for (;;) {
+    const played = readPlayed(player);
+    const settled = played.filter((p) => p.phase !== 'building');
+    if (settled.length >= expected && settled.length === played.length) {
+      const failed = played.filter((p) => p.phase === 'failed');
+      if (failed.length) throw new Error(`${installed.component} ${installed.version} deployed ${failed.map((p) => `${p.component} ${p.version} (${p.deployment})`).join(', ')}, which did not run: ${failed[0]!.error?.split('\n')[0]}`);
+      ctx.log?.(`${installed.component} ${installed.version}: its controllers run: ${played.map((p) => `${p.component} ${p.version} (${p.deployment}, pid ${p.pid})`).join(', ')}`);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`${installed.component} ${installed.version}: the controllers its ${installed.settings.setup} deploy did not run in time (player log ${player.log}: ${tail(player.log, 3)})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
