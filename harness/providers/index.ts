@@ -3,19 +3,18 @@ import { UserError } from '../errors.js';
 import { LocalProvider } from './local/provider.js';
 import { ExistingProvider } from './existing/provider.js';
 import { KindProvider } from './kind/provider.js';
-import type { Provider, ProviderName } from './provider.js';
+import { providerNames, type Provider, type ProviderName } from './provider.js';
+
+const providers: Record<ProviderName, () => Provider> = {
+  local: () => new LocalProvider(),
+  kind: () => new KindProvider(),
+  existing: () => new ExistingProvider(),
+};
 
 export function providerFor(name: ProviderName | string): Provider {
-  switch (name) {
-    case 'local':
-      return new LocalProvider();
-    case 'existing':
-      return new ExistingProvider();
-    case 'kind':
-      return new KindProvider();
-    default:
-      throw new UserError(`unknown provider "${name}"`, 'provider', 'use local, kind or existing');
-  }
+  const make = Object.hasOwn(providers, name) ? providers[name as ProviderName] : undefined;
+  if (!make) throw new UserError(`unknown provider "${name}"`, 'provider', `use ${providerNames.join(', ')}`);
+  return make();
 }
 
 export type { Provider, ProviderName, Cluster, ClusterSpec, ClusterStatus, NodeSpec } from './provider.js';

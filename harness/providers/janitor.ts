@@ -5,8 +5,7 @@ import { rmSync } from 'node:fs';
 import { processesUnder, stopProcesses } from '../processes.js';
 import { clusterDir, clusterNames, clustersDir, readState, startTime } from './state.js';
 import { providerFor } from './index.js';
-import type { Log } from './provider.js';
-import { deleteKindCluster, strayKindClusters } from './kind/provider.js';
+import { providerNames, type Log } from './provider.js';
 import { docker, strayBuildContainers } from '../docker.js';
 
 function ownerGone(owner: number | undefined, started: string | undefined): boolean {
@@ -28,11 +27,13 @@ export async function janitor(o: { all?: boolean; log?: Log } = {}): Promise<str
     }
     removed.push(name);
   }
-  // kind clusters of ours with no folder at all (a run killed between `kind create` and its state write).
-  for (const kind of await strayKindClusters()) {
-    log(`removing kind cluster ${kind} (no cluster folder of ours names it)`);
-    await deleteKindCluster(kind);
-    removed.push(kind);
+  // What a provider made with no folder of ours at all (a run killed before its state write).
+  for (const name of providerNames) {
+    for (const o of (await providerFor(name).orphans?.()) ?? []) {
+      log(`removing ${o.what}`);
+      await o.remove();
+      removed.push(o.what.split(' (')[0]!);
+    }
   }
   for (const c of await strayBuildContainers()) {
     log(`removing build container ${c} (the build that made it is gone)`);
