@@ -6,7 +6,7 @@
 import { test, expect, requires, type Kube } from '../fixtures/index.js';
 import { apiOf, appWrapper, batchJob, deployment, rayApi, rayCluster, type Api } from '../fixtures/objects.js';
 import { dryRun, getObj, gone, rayPods } from '../fixtures/wait.js';
-import { until } from '../harness/testing.js';
+import { until } from '../harness/kube.js';
 
 type AppWrapperObj = { spec: { suspend?: boolean }; status?: { phase?: string } };
 

@@ -8,7 +8,7 @@ import { test, expect, requires, type Kube } from '../fixtures/index.js';
 import type { Cell } from '../matrix/cell.js';
 import { apiOf, appWrapper, batchJob } from '../fixtures/objects.js';
 import { machineApiCrds, machineSet, machineSetApi } from '../fixtures/openshift.js';
-import { until } from '../harness/testing.js';
+import { until } from '../harness/kube.js';
 
 const MACHINE_NS = 'openshift-machine-api';
 type MachineSet = { metadata: { name: string }; spec: { replicas?: number; template: { spec: { providerSpec: { value: { instanceType: string } } } } } };

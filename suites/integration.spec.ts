@@ -6,7 +6,7 @@ import { test, expect, blocked, requires } from '../fixtures/index.js';
 import { apiOf, rayApi } from '../fixtures/objects.js';
 import { sdkOptions, sdkScript } from '../fixtures/sdk-script.js';
 import { rayPods } from '../fixtures/wait.js';
-import { until } from '../harness/testing.js';
+import { until } from '../harness/kube.js';
 
 test.describe('integration', { tag: '@integration', annotation: requires({ components: ['codeflare-sdk', 'kuberay'] }) }, () => {
   test('SDK up() → admitted → KubeRay pods Running → SDK sees READY → down() removes everything', async ({ cell, cluster, kube, namespace, sdk, quota }) => {

@@ -4,7 +4,7 @@
 import { test, expect, requires } from '../fixtures/index.js';
 import { rayApi, rayCluster } from '../fixtures/objects.js';
 import { createObj, getObj, rayPods, rayReady } from '../fixtures/wait.js';
-import { until } from '../harness/testing.js';
+import { until } from '../harness/kube.js';
 
 test.describe('KubeRay', { tag: '@kuberay', annotation: requires({ components: ['kuberay'] }) }, () => {
   test("a RayCluster's head and workers reach Running and its status says so", async ({ cell, kube, namespace }) => {

@@ -2,7 +2,7 @@
 // beyond it. Each test makes its own ClusterQueue (named after its namespace) and removes it.
 import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf, batchJob } from '../fixtures/objects.js';
-import { until } from '../harness/testing.js';
+import { until } from '../harness/kube.js';
 
 test.describe('Kueue', { tag: '@kueue', annotation: requires({ components: ['kueue'] }) }, () => {
   test('a Job in a LocalQueue is suspended, admitted within quota and runs to completion', async ({ cell, kube, namespace, quota }) => {

@@ -5,7 +5,7 @@ import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf, appWrapper, batchJob, rayApi, rayCluster } from '../fixtures/objects.js';
 import { rayPods } from '../fixtures/wait.js';
 import { createNodes } from '../harness/providers/local/nodes.js';
-import { until } from '../harness/testing.js';
+import { until } from '../harness/kube.js';
 import type { Kube } from '../fixtures/index.js';
 
 const state = async (kube: Kube, api: ReturnType<typeof apiOf> & {}, namespace: string, name: string) =>

@@ -5,7 +5,7 @@
 //   (era D's embedded AppWrapper controller: suites/appwrapper.spec.ts, as for the standalone one)
 import { test, expect, blocked, requires } from '../fixtures/index.js';
 import { apiOf, appWrapper, batchJob, rayApi, rayCluster, workloadImages } from '../fixtures/objects.js';
-import { until } from '../harness/testing.js';
+import { until } from '../harness/kube.js';
 import { dryRun, rayReady } from '../fixtures/wait.js';
 import { imageComponent, readPlayed } from '../harness/components/install/player.js';
 

@@ -4,7 +4,7 @@
 import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf } from '../fixtures/objects.js';
 import { sdkOptions, sdkScript } from '../fixtures/sdk-script.js';
-import { until } from '../harness/testing.js';
+import { until } from '../harness/kube.js';
 
 test.describe('CodeFlare SDK', { tag: '@sdk', annotation: requires({ components: ['codeflare-sdk', 'kuberay'] }) }, () => {
   test('ClusterConfiguration → up() creates the objects its version creates; down() removes them', async ({ cell, kube, namespace, sdk, quota }) => {

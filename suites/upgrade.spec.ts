@@ -7,7 +7,7 @@ import type { CellFixture } from '../fixtures/index.js';
 
 type Cell = CellFixture;
 import { getObj, gone, rayPods, rayReady } from '../fixtures/wait.js';
-import { until } from '../harness/testing.js';
+import { until } from '../harness/kube.js';
 
 test.describe('upgrade', { tag: '@upgrade', annotation: requires({ upgrade: true, components: ['kuberay'] }) }, () => {
   test('a RayCluster made before the upgrade survives it and is reconciled by the new controller', async ({ cell, kube }) => {

@@ -21,7 +21,7 @@ import { providerFor } from '../providers/index.js';
 import type { Cluster } from '../providers/provider.js';
 import { readState, saveState } from '../providers/state.js';
 import { kubectlFor } from '../toolchain/index.js';
-import { clients } from '../testing.js';
+import { clients } from '../kube.js';
 import { cellDir, cellFailed, readCellState, saveCellState, setStep, type CellState, type RunOptions } from './layout.js';
 import { give, poolKey, take } from './pool.js';
 
