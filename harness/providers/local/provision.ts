@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { UserError } from '../../errors.js';
 import { startProcess, tail, type Started } from '../../processes.js';
 import { toolchainEntry, defaultVersions } from '../../toolchain/index.js';
-import { defaultNodes, type ClusterSpec, type Log, type NodeSpec } from '../provider.js';
+import { defaultNodes, type ClusterSpec, type Log } from '../provider.js';
 import { saveState, type State } from '../state.js';
 import { makePki, type Pki } from '../../net/pki.js';
 import { freePort, portTaken } from '../../net/ports.js';
