@@ -20,8 +20,12 @@ test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ c
     const held: string[] = [];
     for (const [kind, id] of [['MCAD', 'mcad'], ['InstaScale', 'instascale']] as const) {
       const api = apiOf('codeflare-operator', op, kind)!;
-      await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: { apiVersion: api.apiVersion, kind, metadata: { name: kind.toLowerCase() }, spec: {} } });
-      const deployment = await until(`${kind} controller Deployment`, async () => (await kube.apps.listNamespacedDeployment({ namespace })).items.find(ownedBy(kind, kind.toLowerCase())), 120_000);
+      // Not the name of the cell's own MCAD (codeflare-system/mcad): the operator names the cluster-scoped
+      // RBAC after the custom resource alone (codeflare-operator@v0.2.2
+      // config/internal/mcad/clusterrolebinding_mcad-controller.yaml.tmpl: {{.Name}}-mcad-controller-crb).
+      const name = `${kind.toLowerCase()}-e2e`;
+      await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: { apiVersion: api.apiVersion, kind, metadata: { name }, spec: {} } });
+      const deployment = await until(`${kind} controller Deployment`, async () => (await kube.apps.listNamespacedDeployment({ namespace })).items.find(ownedBy(kind, name)), 120_000);
       // The image the operator chose names the version the catalog says it deploys by default.
       const image = deployment.spec!.template.spec!.containers[0]!.image!;
       expect(imageComponent(image, [id])).toEqual({ id, version: cell.versions[id] });
