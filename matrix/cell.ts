@@ -92,3 +92,15 @@ export function makeCell(era: Era, versions: Versions, origin: Cell['origin'], e
     ...extra,
   };
 }
+
+/**
+ * Why a cell is not run at all, known from the plan: what the registries here do not serve cannot
+ * be built; a published row that names a version that does not exist or breaks a constraint is
+ * reported with the reason, not run (a pass would verify a stack other than the one the row names).
+ */
+export function blockedAhead(cell: Cell): string | undefined {
+  if (cell.violations.length) return `not run: the row ${cell.violations.map((v) => `[${v.id}] ${v.reason}`).join('; ')}`;
+  if (cell.unavailable.length) return `not buildable here: ${cell.unavailable.join('; ')}`;
+  return undefined;
+}
+

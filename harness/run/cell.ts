@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { component, loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
 import { isFloating } from '../../matrix/versions.js';
-import type { Cell, Versions } from '../../matrix/cell.js';
+import { blockedAhead, type Cell, type Versions } from '../../matrix/cell.js';
 import type { Plan } from '../../matrix/planner/index.js';
 import { seconds } from '../../matrix/config.js';
 import { buildComponent } from '../components/build.js';
@@ -112,9 +112,9 @@ const steps: Step[] = [
   {
     name: 'check',
     phase: 'install',
-    // Known before anything starts: what the registries here do not serve cannot be built.
     run: async ({ cell }) => {
-      if (cell.unavailable.length) throw new Error(`not buildable here: ${cell.unavailable.join('; ')}`);
+      const why = blockedAhead(cell);
+      if (why) throw new Error(why);
     },
   },
   {

@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { loadCatalog } from '../../matrix/catalog/index.js';
 import { loadConfig, type MatrixConfig } from '../../matrix/config.js';
 import { plan as makePlan, type Plan } from '../../matrix/planner/index.js';
-import type { Cell } from '../../matrix/cell.js';
+import { blockedAhead, type Cell } from '../../matrix/cell.js';
 import { cellStatus, readResults, writeResults, RESULTS_SCHEMA, type CellResult, type Results } from '../../reports/results.js';
 import { mergeRerun, rerunSelection } from './rerun.js';
 import { FINISHED, type CellTests, type FinishedTest } from '../../reports/cell-reporter.js';
@@ -107,7 +107,7 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   writeAtomic(join(dir, 'run.json'), JSON.stringify(opts, null, 2) + '\n');
   for (const line of await janitor()) log(`janitor: removed ${line}`);
   // A fresh machine: the binaries the plan's clusters and installs need, built once (cached after).
-  const kubernetes = [...new Set(p.cells.filter((c) => !c.unavailable.length).map((c) => c.versions.kubernetes!))];
+  const kubernetes = [...new Set(p.cells.filter((c) => !blockedAhead(c)).map((c) => c.versions.kubernetes!))];
   await ensureToolchain({ kubernetes, tools: [...tools], log });
 
   const results: Results = {
@@ -183,7 +183,7 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
     writeExecutor(dir, id);
   }
   const final = merged();
-  const failing = final.cells.filter((c) => c.status === 'failed' || (c.status === 'blocked' && !p.cells.find((x) => x.id === c.id)?.unavailable.length));
+  const failing = final.cells.filter((c) => c.status === 'failed' || (c.status === 'blocked' && !blockedAhead(p.cells.find((x) => x.id === c.id)!)));
   return { dir, results: final, exitCode: interrupted ? 130 : failing.length ? 1 : 0 };
 }
 

@@ -100,6 +100,16 @@ test('a cell the registries here cannot serve is blocked with the reason; the ne
   expect(rr.stdout).toMatch(/1 cell\(s\)/);
 });
 
+test('a published row that breaks a constraint is reported with the reason, not run, and does not fail the run', async () => {
+  const out = join(dir, 'published-violation');
+  const id = (JSON.parse((await cli(['plan', '-s', 'published', '--json'])).stdout) as { cells: { id: string; versions: Record<string, string> }[] }).cells.find((c) => c.versions['codeflare-operator'] === 'v1.3.0')!.id;
+  const r = await cli(['run', '-s', 'published', '--cells', id, '-o', out]);
+  expect(r.exitCode, r.all).toBe(0);
+  const cell = readResults(join(out, 'results.json')).cells[0]!;
+  expect(cell).toMatchObject({ status: 'blocked', reason: expect.stringMatching(/^not run: the row \[not-in-era\] mcad v1\.40\.0 is named, but era C has no mcad/) });
+  expect(cell.cluster).toBeUndefined();
+});
+
 test('a setup that fails (the cluster does not start in time) blocks its cell, fails the run, leaves nothing', async () => {
   const out = join(dir, 'setup-fault');
   const r = await cli(['run', '-c', config('setup-fault', ['kueue']), '-o', out], { CODEFLARE_MATRIX_START_TIMEOUT: '0.5' });
