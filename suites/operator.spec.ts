@@ -1,6 +1,6 @@
-// CodeFlare Operator e2e, per era (codeflare-stack.md §4): what each era's operator does.
+// CodeFlare Operator e2e, per era (as codeflare-operator@v0.2.3 and @v1.16.0 test/e2e test them): what each era's operator does.
 //   A       its MCAD and InstaScale custom resources deploy those controllers
-//   ≥ 1.3   its RayCluster controller adds the objects KubeRay does not make (Ingress, NetworkPolicy)
+//   ≥ 1.3   its RayCluster controller adds the objects KubeRay does not make (Ingress; NetworkPolicies from 1.4)
 //   ≥ 1.4.2 its webhooks accept a valid and reject an invalid RayCluster and AppWrapper
 //   (era D's embedded AppWrapper controller: suites/appwrapper.spec.ts, as for the standalone one)
 import { test, expect, blocked, requires } from '../fixtures/index.js';
