@@ -23,7 +23,7 @@ const cli = join(repoRoot, 'bin', 'codeflare-matrix.js');
 const s = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s` : `${(ms / 1000).toFixed(1)}s`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-type Made = { what: string; seconds: number; at: number };
+type Made = { what: string; seconds: number; at: number; sha256?: string };
 /** Component builds and toolchain entries in the cache, with when they were made and how long they took. */
 function cacheEntries(): Made[] {
   const out: Made[] = [];
@@ -34,8 +34,8 @@ function cacheEntries(): Made[] {
       for (const b of depth === 2 ? readdirSync(join(root, a)) : ['']) {
         const m = join(root, a, b, 'manifest.json');
         if (!existsSync(m)) continue;
-        const j = JSON.parse(readFileSync(m, 'utf8')) as { createdAt?: string; builtAt?: string; buildSeconds?: number; seconds?: number };
-        out.push({ what: `${a} ${b}`.trim(), seconds: j.buildSeconds ?? j.seconds ?? 0, at: Date.parse(j.createdAt ?? j.builtAt ?? '') || 0 });
+        const j = JSON.parse(readFileSync(m, 'utf8')) as { createdAt?: string; builtAt?: string; buildSeconds?: number; seconds?: number; binary?: { sha256?: string } };
+        out.push({ what: `${a} ${b}`.trim(), seconds: j.buildSeconds ?? j.seconds ?? 0, at: Date.parse(j.createdAt ?? j.builtAt ?? '') || 0, ...(j.binary?.sha256 ? { sha256: j.binary.sha256 } : {}) });
       }
     }
   };
@@ -44,15 +44,18 @@ function cacheEntries(): Made[] {
   return out;
 }
 
-type Figures = { dir: string; wallMs: number; cells: CellResult[]; built: Made[]; binaries: number };
+type Figures = { dir: string; wallMs: number; cells: CellResult[]; built: Made[]; binaries: number; hits: number };
 function figures(dir: string, wallMs?: number): Figures {
   const r = readResults(join(dir, 'results.json'));
   const start = Date.parse(r.runs[0]!.startedAt);
   const end = Math.max(...r.cells.map((c) => Date.parse(c.finishedAt ?? '') || start), start);
-  const built = cacheEntries().filter((e) => e.at >= start && e.at <= end);
-  // Every binary a cell ran, by digest: a hit is one the run found built.
-  const binaries = new Set(r.cells.flatMap((c) => (c.provenance ?? []).flatMap((p) => ('binarySha256' in p && p.binarySha256 ? [p.binarySha256] : []))));
-  return { dir, wallMs: wallMs ?? end - start, cells: r.cells, built, binaries: binaries.size };
+  const entries = cacheEntries();
+  const built = entries.filter((e) => e.at >= start && e.at <= end);
+  // Every component binary a cell ran, by digest; a hit is one whose cache entry was made before the run.
+  const binaries = new Set(r.cells.flatMap((c) => (c.provenance ?? []).flatMap((p) => (p.binarySha256 ? [p.binarySha256] : []))));
+  const before = new Set(entries.filter((e) => e.sha256 && e.at < start).map((e) => e.sha256));
+  const hits = [...binaries].filter((b) => before.has(b)).length;
+  return { dir, wallMs: wallMs ?? end - start, cells: r.cells, built, binaries: binaries.size, hits };
 }
 
 const made: Figures[] = [];
@@ -74,8 +77,7 @@ console.log(['run', 'wall', 'cells', 'passed', 'failed', 'not run', 'built (entr
 for (const f of made) {
   const n = (st: string[]) => f.cells.filter((c) => st.includes(c.status)).length;
   const components = f.built.filter((b) => !b.what.startsWith('kubernetes') && !['etcd', 'kwok', 'helm', 'kind', 'crictl', 'coredns'].includes(b.what.split(' ')[0]!));
-  const hit = f.binaries ? (f.binaries - Math.min(components.length, f.binaries)) / f.binaries : 1;
-  console.log([f.dir, s(f.wallMs), f.cells.length, n(['passed']), n(['failed', 'flaky']), n(['blocked', 'not-applicable']), `${f.built.length} (${components.length} components)`, s(f.built.reduce((t, b) => t + b.seconds * 1000, 0)), f.binaries, `${(hit * 100).toFixed(0)}%`].join('\t'));
+  console.log([f.dir, s(f.wallMs), f.cells.length, n(['passed']), n(['failed', 'flaky']), n(['blocked', 'not-applicable']), `${f.built.length} (${components.length} components)`, s(f.built.reduce((t, b) => t + b.seconds * 1000, 0)), f.binaries, f.binaries ? `${((f.hits / f.binaries) * 100).toFixed(0)}% (${f.hits}/${f.binaries})` : '-'].join('\t'));
 }
 
 // Each row of the last run: its outcome and why.
