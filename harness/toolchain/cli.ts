@@ -16,18 +16,19 @@ export function toolchainCommand(): Command {
 
   const build = cmd
     .command('build')
-    .description('build missing toolchain entries (no flags: the pinned defaults of harness/toolchain/versions.yaml)')
+    .description('build missing toolchain entries (no flags: the pinned tools and every pinned Kubernetes of the catalog)')
     .option('--kubernetes <version...>', 'Kubernetes versions (v1.31.14, 1.31)')
     .option('--node <version...>', "Kubernetes versions whose node binaries (kubelet, kubeadm, kube-proxy) the kind provider's node image needs")
-    .option('--default', 'also the default Kubernetes versions');
+    .option('--default', 'also the default Kubernetes versions')
+    .option('--tests', 'the pinned tools and the Kubernetes versions the tests run on (what `npm test` needs)');
   for (const t of [...tools, ...kindTools]) build.option(`--${t}`, `the pinned ${t}${(kindTools as readonly string[]).includes(t) ? ' (kind provider)' : ''}`);
-  build.option('--force', 'rebuild the named entries even when cached').action(async (o: { kubernetes?: string[]; node?: string[]; default?: boolean; force?: boolean } & Partial<Record<Tool, boolean>>) => {
-    const [{ toolchainEntry }, { defaultVersions, resolveKubernetesVersion }, { ensureToolchain }] = await Promise.all([entries(), versions(), import('./index.js')]);
+  build.option('--force', 'rebuild the named entries even when cached').action(async (o: { kubernetes?: string[]; node?: string[]; default?: boolean; tests?: boolean; force?: boolean } & Partial<Record<Tool, boolean>>) => {
+    const [{ toolchainEntry }, { defaultVersions, resolveKubernetesVersion, testKubernetesVersions }, { ensureToolchain }] = await Promise.all([entries(), versions(), import('./index.js')]);
     const named = [...tools, ...kindTools].filter((t) => o[t]);
     const node = (o.node ?? []).map(resolveKubernetesVersion);
-    const all = (!o.kubernetes && !o.node && !o.default && named.length === 0) || !!o.default;
-    const kubernetes = [...(o.kubernetes ?? []).map(resolveKubernetesVersion), ...(all ? defaultVersions().kubernetes : [])];
-    const chosen: Tool[] = all ? [...tools] : named;
+    const all = (!o.kubernetes && !o.node && !o.default && !o.tests && named.length === 0) || !!o.default;
+    const kubernetes = [...(o.kubernetes ?? []).map(resolveKubernetesVersion), ...(all ? defaultVersions().kubernetes : o.tests ? testKubernetesVersions() : [])];
+    const chosen: Tool[] = all || o.tests ? [...tools] : named;
     const log = (l: string): void => console.log(l);
     // Every tool is always there (a control plane needs etcd and kwok, installers helm); ensure the
     // unnamed ones without --force, so `--kubernetes vX --force` rebuilds only vX.
