@@ -67,6 +67,7 @@ if (values.results) {
     const t0 = Date.now();
     const r = await run('node', [cli, 'run', '-s', 'published', '-j', values.j!, '-o', out, ...(values.config ? ['-c', values.config] : [])], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
     console.error(`run ${i + 1}: exit ${r.exitCode} in ${s(Date.now() - t0)} → ${out}`);
+    if (r.exitCode === 2 || r.exitCode === 130) process.exit(r.exitCode); // bad input or interrupted: no figures of this run
     made.push(figures(out, Date.now() - t0));
   }
 }
