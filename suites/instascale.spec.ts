@@ -25,9 +25,13 @@ async function ordered(cell: Cell, kube: Kube, namespace: string) {
     await kube.custom.createNamespacedCustomObject({ ...is, namespace, body: { apiVersion: is.apiVersion, kind: 'InstaScale', metadata: { name: 'instascale' }, spec: {} } });
     await until('InstaScale controller Available', async () => (await kube.apps.readNamespacedDeployment({ namespace, name: 'instascale-instascale' })).status?.availableReplicas === 1, 600_000);
   }
-  await kube.core.createNamespace({ body: { metadata: { name: MACHINE_NS } } }).catch((e: { code?: number }) => {
-    if (e.code !== 409) throw e;
-  });
+  // The last test's afterEach deletes the namespace without waiting: a retry waits until it is gone or still active.
+  await until(`namespace ${MACHINE_NS} active`, async () => {
+    const phase = await kube.core.readNamespace({ name: MACHINE_NS }).then((n) => n.status?.phase, () => undefined);
+    if (phase === 'Active') return true;
+    if (phase === undefined) await kube.core.createNamespace({ body: { metadata: { name: MACHINE_NS } } }).catch(() => {});
+    return false;
+  }, 120_000);
   await kube.custom.createNamespacedCustomObject({ ...machineSetApi, namespace: MACHINE_NS, body: machineSet(`matrix-g4dn-${namespace.slice(-6)}`, MACHINE_NS, 'g4dn.xlarge') });
   const sets = async () => ((await kube.custom.listNamespacedCustomObject({ ...machineSetApi, namespace: MACHINE_NS })) as { items: MachineSet[] }).items.filter((m) => m.spec.template.spec.providerSpec.value.instanceType === 'g4dn.xlarge');
   const wanted = async () => (await sets()).reduce((n, m) => n + (m.spec.replicas ?? 0), 0);
