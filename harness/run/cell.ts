@@ -265,7 +265,10 @@ export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOp
     c.progress('suites');
     return state;
   } catch (e) {
-    state.error = (e as Error).message.split('\n')[0];
+    // One line, with the first line of what followed it (an "exited at start" says why on the next).
+    const [head, ...rest] = (e as Error).message.split('\n');
+    const why = rest.map((l) => l.trim()).find(Boolean);
+    state.error = why ? `${head} ${why}` : head;
     save();
     throw e;
   }
