@@ -71,7 +71,16 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     if (mode.webhooks.port) {
       ports.webhook = mode.webhooks.port;
       settings['webhook port'] = `${mode.webhooks.port} (fixed by ${id}'s code, on every interface)`;
-      if (await portTaken(mode.webhooks.port, true)) throw new Error(`${id} ${version} serves its webhooks on port ${mode.webhooks.port} (fixed in its code) and that port is in use: another cell with ${id} on this host? run such cells one at a time (-j 1)`);
+      // Another cell with this component on the host (-j 2) holds it: wait for that cell to finish,
+      // as pods would not have to (each has its own network); fail only past the install's limit.
+      const deadline = Date.now() + (ctx.timeoutMs ?? 900_000);
+      let waited = false;
+      while (await portTaken(mode.webhooks.port, true)) {
+        if (Date.now() > deadline) throw new Error(`${id} ${version} serves its webhooks on port ${mode.webhooks.port} (fixed in its code) and that port stayed in use: another cell with ${id} on this host? run such cells one at a time (-j 1)`);
+        if (!waited) log(`${id} ${version}: port ${mode.webhooks.port} (fixed in its code) is in use, by another cell on this host: waiting for it`);
+        waited = true;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
     }
     const base = `https://127.0.0.1:${await fill('{port:webhook}')}`;
     for (const o of objs.filter((x) => x.kind === 'MutatingWebhookConfiguration' || x.kind === 'ValidatingWebhookConfiguration')) {
