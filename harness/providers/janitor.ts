@@ -30,9 +30,9 @@ export async function janitor(o: { all?: boolean; log?: Log } = {}): Promise<str
   // What a provider made with no folder of ours at all (a run killed before its state write).
   for (const name of providerNames) {
     for (const o of (await providerFor(name).orphans?.()) ?? []) {
-      log(`removing ${o.what}`);
+      log(`removing ${name} cluster ${o.name} (${o.why})`);
       await o.remove();
-      removed.push(o.what.split(' (')[0]!);
+      removed.push(o.name);
     }
   }
   for (const c of await strayBuildContainers()) {

@@ -100,7 +100,7 @@ export interface Provider {
    * What the provider made outside any cluster folder of ours (kind: a cluster whose run was killed
    * before it wrote its state), for the janitor; each with how to remove it.
    */
-  orphans?(): Promise<{ what: string; remove: () => Promise<void> }[]>;
+  orphans?(): Promise<{ name: string; why: string; remove: () => Promise<void> }[]>;
 }
 
 export const clusterName = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;

@@ -23,7 +23,7 @@ export class KindProvider implements Provider {
     clientContainer: (sdk: ClientEnv, cluster: string) => sdkContainer(sdk, cluster),
   };
   async orphans() {
-    return (await strayKindClusters()).map((kind) => ({ what: `kind cluster ${kind} (no cluster folder of ours names it)`, remove: () => deleteKindCluster(kind) }));
+    return (await strayKindClusters()).map((kind) => ({ name: kind, why: 'no cluster folder of ours names it', remove: () => deleteKindCluster(kind) }));
   }
   /** kubeadm init plus the node becoming Ready; a minute here, more under load. */
   timeoutMs = 1000 * Number(process.env.CODEFLARE_MATRIX_KIND_TIMEOUT ?? 240);
