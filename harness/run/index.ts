@@ -26,6 +26,8 @@ import { clusterNames, readState, startTime } from '../providers/state.js';
 import { ensureToolchain, tools } from '../toolchain/index.js';
 import { RUN_ENV, cellDir, readCellState, readStep, type RunOptions } from './layout.js';
 import { poolKey } from './pool.js';
+import { hostPorts } from '../components/install/common.js';
+import { clash, nextCell, type Claims } from './claims.js';
 
 export type RunArgs = {
   config: string;
@@ -163,8 +165,24 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
       results.cells.push(cellResult(dir, p, cell, t0, interrupted));
       save();
     };
+    const claims = (cell: Cell): Claims => (providerFor(p.provider).installMode === 'process' && !blockedAhead(cell) ? hostPorts(cell.versions) : new Map());
+    const holding = new Map<string, Claims>();
+    const waiting = new Set<string>();
+    const wakers: (() => void)[] = [];
     const lanes = Array.from({ length: Math.min(p.run.parallelism, queue.length) }, async () => {
-      for (let cell = queue.shift(); cell && !interrupted; cell = queue.shift()) await runOne(cell);
+      while (queue.length && !interrupted) {
+        const i = nextCell(queue, claims, holding);
+        if (i < 0) {
+          for (const c of queue) if (!waiting.has(c.id)) waiting.add(c.id), log(clash(c.id, claims(c), holding)!);
+          await new Promise<void>((wake) => wakers.push(wake));
+          continue;
+        }
+        const [cell] = queue.splice(i, 1);
+        holding.set(cell!.id, claims(cell!));
+        await runOne(cell!);
+        holding.delete(cell!.id);
+        for (const wake of wakers.splice(0)) wake();
+      }
     });
     await Promise.all(lanes);
     for (const cell of queue) results.cells.push(cellResult(dir, p, cell, new Date(), true));

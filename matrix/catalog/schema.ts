@@ -85,6 +85,11 @@ export const ProcessMode = z.object({
   webhooks: z
     .object({ secret: z.string().optional(), caName: z.string().optional(), port: z.number().int().optional(), certDir: z.string().optional() })
     .optional(),
+  /**
+   * Ports the code binds fixed on every interface, beyond `webhooks.port`. A host has one of each
+   * where pods have their own: `run` never starts two cells that claim the same port at once.
+   */
+  hostPorts: z.array(z.number().int()).default([]),
   /** Fixed paths the component's code looks for (where a pod would have a mount): linked to the harness's files. */
   links: z.record(z.string(), z.string()).default({}),
   /**

@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
+import { loadCatalog, component, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../exec.js';
 import type { Cluster, Log } from '../../providers/provider.js';
@@ -16,6 +16,33 @@ import { embedded } from '../provenance.js';
 import { resolveSource } from '../source.js';
 
 export { COMPONENT_LABEL } from './pod.js';
+
+/** How this version of the component runs as a host process (the catalog's `process`), if the catalog says. */
+export function processMode(id: ComponentId, version: string): ProcessMode | undefined {
+  const catalog = loadCatalog();
+  return component(catalog, id).process.find((p) => satisfies(catalog, id, version, p.range));
+}
+
+/**
+ * The host ports a stack's controllers bind fixed, in code, when they run as host processes (the
+ * catalog's `webhooks.port` and `hostPorts`), with the component that binds each: with the versions
+ * they carry (bundles), since a compiled-in or deployed component binds its ports too.
+ */
+export function hostPorts(versions: Partial<Record<string, string>>): Map<number, string> {
+  const catalog = loadCatalog();
+  const held = new Map<number, string>();
+  const add = (id: ComponentId, v: string) => {
+    const mode = catalog.components.some((c) => c.id === id) ? processMode(id, v) : undefined;
+    for (const port of [...(mode?.webhooks?.port ? [mode.webhooks.port] : []), ...(mode?.hostPorts ?? [])]) if (!held.has(port)) held.set(port, `${id} ${v}`);
+  };
+  for (const [id, v] of Object.entries(versions)) {
+    if (!v || id === 'kubernetes') continue;
+    add(id as ComponentId, v);
+    const carried = catalog.components.find((c) => c.id === id)?.versions.find((x) => x.tag === v)?.bundles ?? {};
+    for (const [other, ov] of Object.entries(carried)) if (!(other in versions) && ov) add(other as ComponentId, ov);
+  }
+  return held;
+}
 
 export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
 

@@ -8,14 +8,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
-import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../exec.js';
 import { docker } from '../../docker.js';
 import { writeAtomic } from '../../files.js';
 import { providerFor } from '../../providers/index.js';
 import { filesImage } from '../../providers/kind/images.js';
 import type { Built, Provenance } from '../types.js';
-import { apply, COMPONENT_LABEL, render, type InstallContext, type Installed, type Obj } from './common.js';
+import { apply, COMPONENT_LABEL, processMode, render, type InstallContext, type Installed, type Obj } from './common.js';
 
 type Container = { name: string; image: string; command?: string[]; imagePullPolicy?: string };
 
@@ -36,7 +35,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
   const log = ctx.log ?? (() => {});
   const catalog = loadCatalog();
   const version = built.source.requested;
-  const mode = component(catalog, id).process.find((p) => satisfies(catalog, id, version, p.range));
+  const mode = processMode(id, version);
   if (!mode) throw new Error(`the catalog does not name the controller Deployment of ${id} ${version}`);
   const dir = join(ctx.cluster.dir, 'components', id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });

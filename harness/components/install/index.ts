@@ -5,14 +5,13 @@
 import { readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
-import { satisfies } from '../../../matrix/versions.js';
+import { loadCatalog, type ComponentId } from '../../../matrix/catalog/index.js';
 import { stopOwned } from '../../processes.js';
 import { providerFor } from '../../providers/index.js';
 import type { Built } from '../types.js';
 import { stopPlayer } from './player.js';
 import { COMPONENT_LABEL } from './pod.js';
-import { apply, kubectlIn, render, type InstallContext, type Installed, type Obj } from './common.js';
+import { apply, kubectlIn, processMode, render, type InstallContext, type Installed, type Obj } from './common.js';
 import { installImage } from './image.js';
 import { installProcess } from './process.js';
 
@@ -37,7 +36,7 @@ export async function uninstall(ctx: InstallContext, installed: Installed): Prom
   if (hooks.length) await step('webhook configurations', hooks);
   if (installed.player) await stopPlayer(installed.player);
   if (installed.process) await stopOwned(installed.process.pid, dir, 2000);
-  const mode = component(loadCatalog(), installed.component).process.find((p) => satisfies(loadCatalog(), installed.component, installed.version, p.range));
+  const mode = processMode(installed.component, installed.version);
   for (const at of Object.keys(mode?.links ?? {})) {
     try {
       if (readlinkSync(at).startsWith(`${dir}/`)) {

@@ -10,8 +10,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
-import { satisfies } from '../../../matrix/versions.js';
+import { loadCatalog, type ComponentId } from '../../../matrix/catalog/index.js';
 import { run } from '../../exec.js';
 import { writeAtomic } from '../../files.js';
 import { compiled, repoRoot } from '../../paths.js';
@@ -19,7 +18,7 @@ import { startProcess, stopProcesses, processesUnder } from '../../processes.js'
 import { buildComponent } from '../build.js';
 import { resolveSource } from '../source.js';
 import type { Provenance } from '../types.js';
-import type { InstallContext } from './common.js';
+import { processMode, type InstallContext } from './common.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
 
 export type Player = { pid: number; log: string; state: string; dir: string };
@@ -141,8 +140,7 @@ async function main(argsFile: string): Promise<void> {
 /** Builds the component the Deployment's image names and runs it as the Deployment's pod would. */
 async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: string, kubectl: (a: string[]) => ReturnType<typeof run>): Promise<Provenance> {
   const { component: id, version } = entry;
-  const catalog = loadCatalog();
-  const mode = component(catalog, id).process.find((p) => satisfies(catalog, id, version, p.range));
+  const mode = processMode(id, version);
   if (!mode) throw new Error(`${id} ${version} (image ${entry.image}): the catalog does not say how it runs as a process`);
   ctx.log?.(`${entry.deployment}: image ${entry.image} is ${id} ${version}: building`);
   const built = await buildComponent(await resolveSource(id, version, ctx.sources ?? {}), { sources: ctx.sources ?? {}, log: (l) => ctx.log?.(l) });

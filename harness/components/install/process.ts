@@ -5,8 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { loadCatalog, component, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
-import { satisfies } from '../../../matrix/versions.js';
+import { type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
 import { tail } from '../../processes.js';
 import { makePki } from '../../net/pki.js';
 import { portTaken } from '../../net/ports.js';
@@ -14,14 +13,13 @@ import { writeAtomic } from '../../files.js';
 import type { Built } from '../types.js';
 import { readPlayed, startPlayer } from './player.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
-import { apply, kubectlIn, render, type InstallContext, type Installed, type Obj } from './common.js';
+import { apply, kubectlIn, processMode, render, type InstallContext, type Installed, type Obj } from './common.js';
 
 
 export async function installProcess(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
   const log = ctx.log ?? (() => {});
-  const catalog = loadCatalog();
   const version = built.source.requested;
-  const mode = component(catalog, id).process.find((p) => satisfies(catalog, id, version, p.range));
+  const mode = processMode(id, version);
   if (!mode) throw new Error(`the catalog does not say how ${id} ${version} runs as a process`);
   const dir = join(ctx.cluster.dir, 'components', id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -1,0 +1,26 @@
+// Cells whose controllers bind the same fixed port run one after the other on a host; the rest of
+// the queue goes on beside them. The ports come from the catalog, at each version.
+import { test, expect } from '@playwright/test';
+import { hostPorts } from '../components/install/common.js';
+import { clash, nextCell, type Claims } from './claims.js';
+
+test('the catalog says which versions bind a port fixed: MCAD up to v1.33.0 its metrics adapter, the operator from v1.4.0 its webhooks, and what a release deploys by default', () => {
+  expect([...hostPorts({ mcad: 'v1.33.0' })]).toEqual([[8080, 'mcad v1.33.0']]);
+  expect(hostPorts({ mcad: 'v1.34.0' }).size).toBe(0);
+  expect(hostPorts({ 'codeflare-operator': 'v1.4.0', kuberay: 'v1.1.0' }).get(9443)).toBe('codeflare-operator v1.4.0');
+  expect(hostPorts({ 'codeflare-operator': 'v1.3.1' }).size).toBe(0);
+  // era A: the MCAD operator v0.1.0 deploys (release-v1.33.0) when the cell names none
+  expect(hostPorts({ 'codeflare-operator': 'v0.1.0' }).get(8080)).toBe('mcad v1.33.0');
+  expect(hostPorts({ kubernetes: 'v1.25.3', 'codeflare-operator': 'v0.2.3', mcad: 'v1.34.1' }).size).toBe(0);
+});
+
+test('a lane takes the first queued cell that claims no port a running cell holds, and says whom a cell waits for', () => {
+  const claims: Record<string, Claims> = { a: new Map([[8080, 'mcad v1.33.0']]), b: new Map([[8080, 'mcad v1.32.0']]), c: new Map(), d: new Map([[9443, 'appwrapper v1.2.0']]) };
+  const queue = ['b', 'c', 'd'].map((id) => ({ id }));
+  const of = (c: { id: string }) => claims[c.id]!;
+  expect(nextCell(queue, of, new Map())).toBe(0);
+  expect(nextCell(queue, of, new Map([['a', claims.a!]]))).toBe(1);
+  expect(nextCell([{ id: 'b' }, { id: 'd' }], of, new Map([['a', claims.a!], ['x', new Map([[9443, 'codeflare-operator v1.4.0']])]]))).toBe(-1);
+  expect(clash('b', claims.b!, new Map([['a', claims.a!]]))).toBe('cell b waits for a: both bind port 8080 (mcad v1.32.0, fixed in its code)');
+  expect(clash('c', claims.c!, new Map([['a', claims.a!]]))).toBeUndefined();
+});
