@@ -4,8 +4,8 @@
 // MachineSet of that type up; scaling back down once the AppWrapper is deleted waits for those
 // machines to be Ready first (instascale@v0.0.8 controllers/machineset.go, "REUSE: waiting for
 // machines"), which takes OpenShift's machine controllers and a cloud.
-import { test, expect, requires, type Kube } from '../fixtures/index.js';
-import type { Cell } from '../matrix/cell.js';
+import { test, expect, requires, type CellFixture, type Kube } from '../fixtures/index.js';
+import { deployedByOperator } from '../fixtures/deployed.js';
 import { apiOf, appWrapper, batchJob } from '../fixtures/objects.js';
 import { machineApiCrds, machineSet, machineSetApi } from '../fixtures/openshift.js';
 import { until } from '../harness/kube.js';
@@ -14,16 +14,16 @@ const MACHINE_NS = 'openshift-machine-api';
 type MachineSet = { metadata: { name: string }; spec: { replicas?: number; template: { spec: { providerSpec: { value: { instanceType: string } } } } } };
 
 /** InstaScale deployed by the operator, a g4dn.xlarge MachineSet, and an AppWrapper ordering one that fits no node. */
-async function ordered(cell: Cell, kube: Kube, namespace: string) {
+async function ordered(cell: CellFixture, kube: Kube, namespace: string) {
   await machineApiCrds(kube);
   // Era A: the operator deploys InstaScale from an InstaScale custom resource (its own e2e makes
   // none: it needs the machine API), at the version the catalog says it deploys by default. Era B:
   // compiled in, off unless the cell names InstaScale itself (the catalog's config.when).
   test.skip(cell.era === 'B' && cell.origin.instascale !== 'axis', 'InstaScale is compiled in and off by default in era B (instascale.enabled=false): name it in the cell (components.instascale) to switch it on');
   if (cell.era === 'A') {
-    const is = apiOf('codeflare-operator', cell.versions['codeflare-operator']!, 'InstaScale')!;
-    await kube.custom.createNamespacedCustomObject({ ...is, namespace, body: { apiVersion: is.apiVersion, kind: 'InstaScale', metadata: { name: 'instascale' }, spec: {} } });
-    await until('InstaScale controller Available', async () => (await kube.apps.readNamespacedDeployment({ namespace, name: 'instascale-instascale' })).status?.availableReplicas === 1, 600_000);
+    const { deployment, played } = await deployedByOperator(cell, kube, namespace, 'InstaScale', 'instascale', 'instascale');
+    if (played?.error) throw new Error(`InstaScale ${played.version} did not start: ${played.error}`);
+    await until('InstaScale controller Available', async () => (await kube.apps.readNamespacedDeployment({ namespace, name: deployment.metadata!.name! })).status?.availableReplicas === 1, 120_000);
   }
   // The last test's afterEach deletes the namespace without waiting: a retry waits until it is gone or still active.
   await until(`namespace ${MACHINE_NS} active`, async () => {

@@ -7,52 +7,48 @@ import { test, expect, blocked, requires } from '../fixtures/index.js';
 import { apiOf, appWrapper, batchJob, rayApi, rayCluster, workloadImages } from '../fixtures/objects.js';
 import { until } from '../harness/kube.js';
 import { dryRun, rayReady } from '../fixtures/wait.js';
-import { imageComponent, readPlayed } from '../harness/components/install/player.js';
+import { deployedByOperator, ownedBy, type Owned } from '../fixtures/deployed.js';
 
-type Owned = { metadata?: { ownerReferences?: { kind: string; name: string }[] } };
-const ownedBy = (kind: string, name: string) => (o: Owned) => !!o.metadata?.ownerReferences?.some((r) => r.kind === kind && r.name === name);
 
 test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ components: ['codeflare-operator'] }) }, () => {
-  test('era A: MCAD and InstaScale custom resources deploy their controllers, at the versions the operator names, and they run', { annotation: requires({ eras: ['A'] }) }, async ({ cell, cluster, kube, namespace }) => {
+  test('era A: MCAD and InstaScale custom resources deploy their controllers, at the versions the operator names, and they run', { annotation: requires({ eras: ['A'] }) }, async ({ cell, kube, namespace }) => {
     test.setTimeout(15 * 60_000); // a controller the operator names is built at first sight (minutes, cold)
-    const op = cell.versions['codeflare-operator']!;
-    const player = cell.state.installed.find((i) => i.component === 'codeflare-operator')?.player;
     const held: string[] = [];
     for (const [kind, id] of [['MCAD', 'mcad'], ['InstaScale', 'instascale']] as const) {
-      const api = apiOf('codeflare-operator', op, kind)!;
       // Not the name of the cell's own MCAD (codeflare-system/mcad): the operator names the cluster-scoped
       // RBAC after the custom resource alone (codeflare-operator@v0.2.2
       // config/internal/mcad/clusterrolebinding_mcad-controller.yaml.tmpl: {{.Name}}-mcad-controller-crb).
-      const name = `${kind.toLowerCase()}-e2e`;
-      await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: { apiVersion: api.apiVersion, kind, metadata: { name }, spec: {} } });
-      const deployment = await until(`${kind} controller Deployment`, async () => (await kube.apps.listNamespacedDeployment({ namespace })).items.find(ownedBy(kind, name)), 120_000);
+      const { deployment, named, played, reconcile } = await deployedByOperator(cell, kube, namespace, kind, id, `${kind.toLowerCase()}-e2e`);
       // The image the operator chose names the version the catalog says it deploys by default.
-      const image = deployment.spec!.template.spec!.containers[0]!.image!;
-      expect(imageComponent(image, [id])).toEqual({ id, version: cell.versions[id] });
+      expect(named).toEqual({ id, version: cell.versions[id] });
       await until(`${kind} controller Available`, async () => (await kube.apps.readNamespacedDeployment({ namespace, name: deployment.metadata!.name! })).status?.availableReplicas === 1, 120_000);
-      if (cluster.provider === 'local') {
-        // Fake nodes run no container: the pod player runs the component's own binary for it.
-        const key = `${namespace}/${deployment.metadata!.name}`;
-        const played = await until(`${kind} played`, async () => readPlayed(player!).find((p) => p.deployment === key && p.phase !== 'building'), 12 * 60_000);
-        // The cell's own controller (deployed at setup) holds a port this version binds fixed: two
-        // pods would each have theirs, two host processes cannot. Real pods (kind) run it.
-        if (played.hostPort) {
-          held.push(`${id} ${played.version} binds ${played.hostPort} fixed and the cell's other ${id} holds it: processes standing for pods share the host's ports (runs on kind, where pods have their own network)`);
-          continue;
-        }
-        expect(played.error ?? '').toBe('');
-        expect(played).toMatchObject({ component: id, version: cell.versions[id], phase: 'running' });
-        expect(played.provenance?.resolved).toBe(cell.versions[id]);
+      if (!played) continue;
+      // The cell's own controller (deployed at setup) holds a port this version binds fixed: two
+      // pods would each have theirs, two host processes cannot. Real pods (kind) run it.
+      if (played.hostPort) {
+        held.push(`${id} ${played.version} binds ${played.hostPort} fixed and the cell's other ${id} holds it: processes standing for pods share the host's ports (runs on kind, where pods have their own network)`);
+        continue;
       }
+      // A controller that cannot start because the operator stopped short of its RBAC says so.
+      expect(played.error ?? '', reconcile && `the operator's reconcile of ${kind} ${kind.toLowerCase()}-e2e fails: ${reconcile}`).toBe('');
+      expect(played).toMatchObject({ component: id, version: cell.versions[id], phase: 'running' });
+      expect(played.provenance?.resolved).toBe(cell.versions[id]);
     }
     if (held.length) blocked(`the rest passed; ${held.join('; ')}`);
   });
 
   // codeflare-operator@v1.4.1 pkg/controllers/raycluster_controller.go: the dashboard Ingress first,
   // then the NetworkPolicies (after looking up the DSCInitialization, an OpenShift AI object).
-  // v1.3.x make no NetworkPolicies (codeflare-operator@v1.3.1 pkg/controllers has none).
-  for (const [kind, since] of [['ingresses', '1.3.0'], ['networkpolicies', '1.4.0']] as const) {
-    test(`v${since.slice(0, 3)} on: the RayCluster controller adds its ${kind === 'ingresses' ? 'dashboard Ingress' : 'NetworkPolicies'} for a RayCluster`, { annotation: requires({ components: ['kuberay'], versions: { 'codeflare-operator': `>=${since}` } }) }, async ({ cell, kube, namespace }) => {
+  // v1.3.x make no NetworkPolicies (codeflare-operator@v1.3.1 pkg/controllers has none). v1.4–v1.15
+  // return before them where the DSCInitialization API is missing (codeflare-operator@v1.15.0
+  // raycluster_controller.go:273, an error other than NotFound); v1.16 looks it up on OpenShift only.
+  const made = [
+    { kind: 'ingresses', title: 'v1.3 on: the RayCluster controller adds its dashboard Ingress', range: '>=1.3.0' },
+    { kind: 'networkpolicies', title: 'v1.4–v1.15, with Open Data Hub: the RayCluster controller adds its NetworkPolicies', range: '>=1.4.0 <1.16.0', capabilities: ['opendatahub' as const], why: 'these versions read its DSCInitialization API first' },
+    { kind: 'networkpolicies', title: 'v1.16 on: the RayCluster controller adds its NetworkPolicies', range: '>=1.16.0' },
+  ];
+  for (const { kind, title, range, capabilities, why } of made) {
+    test(title, { annotation: requires({ components: ['kuberay'], versions: { 'codeflare-operator': range }, ...(capabilities ? { capabilities, why } : {}) }) }, async ({ cell, kube, namespace }) => {
       const api = rayApi(cell.versions.kuberay!);
       await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: rayCluster(api, 'rc', { workers: 1 }) });
       const mine = ownedBy('RayCluster', 'rc');

@@ -58,6 +58,8 @@ export const capabilities = [
   'openshift-machine-api',
   /** OpenShift's router, which gives Routes their hosts. */
   'openshift-router',
+  /** Open Data Hub (OpenShift AI): its DSCInitialization API, which operator v1.4–v1.15 read before they make NetworkPolicies. */
+  'opendatahub',
 ] as const;
 export type Capability = (typeof capabilities)[number];
 
