@@ -12,7 +12,7 @@ import type { ComponentId } from '../../matrix/catalog/index.js';
 import { home } from '../paths.js';
 import { duration, type Log } from '../toolchain/build.js';
 import { sha256File } from '../toolchain/entry.js';
-import { parseGoMod } from '../toolchain/gomod.js';
+import { parseGoMod, roomForBuild } from '../toolchain/gomod.js';
 import { publishDir } from '../files.js';
 import { withLock } from '../toolchain/lock.js';
 import { go, type GoRun } from './go.js';
@@ -224,6 +224,8 @@ async function build(source: Source, overrides: Record<string, string>, key: str
     await mkdir(join(tmp, 'bin'), { recursive: true });
     const ldflags = ['-s', '-w'];
     const compile = () => run(['build', '-trimpath', '-ldflags', ldflags.join(' '), '-o', binary, pkg]);
+    const trimmed = await roomForBuild();
+    if (trimmed) log(`${name}: ${trimmed}`);
     r = await compile();
     // Go ≥1.23 refuses //go:linkname pulls of runtime internals that old libraries make.
     if (!r.ok && /invalid reference to|go:linkname/.test(r.all)) {

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { entryDir, lockPath, workDir, type Component } from './home.js';
 import { publishDir } from '../files.js';
 import { withLock } from './lock.js';
-import { goEnv } from './gomod.js';
+import { goEnv, roomForBuild } from './gomod.js';
 import { buildSpec, type BuildSpec } from './specs.js';
 import { sha256File, toolchainEntry, type Manifest } from './entry.js';
 
@@ -32,6 +32,10 @@ async function step<T>(log: Log, name: string, label: string, fn: () => Promise<
 
 /** Runs go with its output appended to the build log; on failure shows the log's tail and throws. */
 async function go(args: string[], cwd: string, logFile: string, log: Log, name: string, stdout: 'log' | 'ignore' = 'log', unverified: string[] = []): Promise<void> {
+  if (args[0] === 'build') {
+    const trimmed = await roomForBuild();
+    if (trimmed) log(`${name}: ${trimmed}`);
+  }
   await appendFile(logFile, `\n$ go ${args.join(' ')}\n`);
   const out = { file: logFile, append: true } as const;
   const env = { ...goEnv(), ...(unverified.length ? { GONOSUMDB: unverified.join(',') } : {}) };
