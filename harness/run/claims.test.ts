@@ -2,7 +2,7 @@
 // the queue goes on beside them. The ports come from the catalog, at each version.
 import { test, expect } from '@playwright/test';
 import { hostPorts } from '../components/install/common.js';
-import { clash, nextCell, type Claims } from './claims.js';
+import { clash, nextCell, waitLines, type Claims } from './claims.js';
 
 test('the catalog says which versions bind a port fixed: MCAD up to v1.33.0 its metrics adapter, the operator from v1.4.0 its webhooks, and what a release deploys by default', () => {
   expect([...hostPorts({ mcad: 'v1.33.0' })]).toEqual([[8080, 'mcad v1.33.0']]);
@@ -21,6 +21,10 @@ test('a lane takes the first queued cell that claims no port a running cell hold
   expect(nextCell(queue, of, new Map())).toBe(0);
   expect(nextCell(queue, of, new Map([['a', claims.a!]]))).toBe(1);
   expect(nextCell([{ id: 'b' }, { id: 'd' }], of, new Map([['a', claims.a!], ['x', new Map([[9443, 'codeflare-operator v1.4.0']])]]))).toBe(-1);
-  expect(clash('b', claims.b!, new Map([['a', claims.a!]]))).toBe('cell b waits for a: both bind port 8080 (mcad v1.32.0, fixed in its code)');
-  expect(clash('c', claims.c!, new Map([['a', claims.a!]]))).toBeUndefined();
+  const holding = new Map([['a', claims.a!]]);
+  expect(clash('c', claims.c!, holding)).toBeUndefined();
+  expect(waitLines([clash('b', claims.b!, holding)!])).toEqual(['cell b waits for a: both bind port 8080 (mcad v1.32.0, fixed in its code)']);
+  expect(waitLines([clash('b', claims.b!, holding)!, clash('e', new Map([[8080, 'mcad v1.31.0']]), holding)!])).toEqual([
+    '2 cells wait for a, each for a port it holds: b binds 8080 (mcad v1.32.0, fixed in its code); e binds 8080 (mcad v1.31.0, fixed in its code)',
+  ]);
 });

@@ -5,10 +5,23 @@
 /** A cell's claims: port → the component and version that binds it. */
 export type Claims = Map<number, string>;
 
-/** Why `id` cannot start beside the running cells (`holding`: cell id → its claims), or undefined. */
-export function clash(id: string, claims: Claims, holding: Map<string, Claims>): string | undefined {
-  for (const [port, by] of claims) for (const [other, held] of holding) if (held.has(port)) return `cell ${id} waits for ${other}: both bind port ${port} (${by}, fixed in its code)`;
+export type Clash = { cell: string; holder: string; port: number; by: string };
+
+/** Which running cell (`holding`: cell id → its claims) holds a port `id` claims, or undefined. */
+export function clash(id: string, claims: Claims, holding: Map<string, Claims>): Clash | undefined {
+  for (const [port, by] of claims) for (const [holder, held] of holding) if (held.has(port)) return { cell: id, holder, port, by };
   return undefined;
+}
+
+/** One line per running cell that others wait for. */
+export function waitLines(clashes: Clash[]): string[] {
+  const byHolder = new Map<string, Clash[]>();
+  for (const c of clashes) byHolder.set(c.holder, [...(byHolder.get(c.holder) ?? []), c]);
+  return [...byHolder].map(([holder, cs]) => {
+    const port = (c: Clash) => `${c.port} (${c.by}, fixed in its code)`;
+    if (cs.length === 1) return `cell ${cs[0]!.cell} waits for ${holder}: both bind port ${port(cs[0]!)}`;
+    return `${cs.length} cells wait for ${holder}, each for a port it holds: ${cs.map((c) => `${c.cell} binds ${port(c)}`).join('; ')}`;
+  });
 }
 
 /** The index of the first cell of `queue` that can start now, or -1 when every one waits for a running cell. */

@@ -27,7 +27,7 @@ import { ensureToolchain, tools } from '../toolchain/index.js';
 import { RUN_ENV, cellDir, readCellState, readStep, type RunOptions } from './layout.js';
 import { poolKey } from './pool.js';
 import { hostPorts } from '../components/install/common.js';
-import { clash, nextCell, type Claims } from './claims.js';
+import { clash, nextCell, waitLines, type Claims } from './claims.js';
 
 export type RunArgs = {
   config: string;
@@ -173,7 +173,9 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
       while (queue.length && !interrupted) {
         const i = nextCell(queue, claims, holding);
         if (i < 0) {
-          for (const c of queue) if (!waiting.has(c.id)) waiting.add(c.id), log(clash(c.id, claims(c), holding)!);
+          const fresh = queue.filter((c) => !waiting.has(c.id)).map((c) => clash(c.id, claims(c), holding)!);
+          for (const c of fresh) waiting.add(c.cell);
+          for (const line of waitLines(fresh)) log(line);
           await new Promise<void>((wake) => wakers.push(wake));
           continue;
         }
