@@ -1,11 +1,12 @@
 // Building one cache entry: wrapper module → download → one `go build` for all mains → version
 // check → manifest, assembled in a temp dir and renamed into place so readers never see half an entry.
-import { appendFile, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { entryDir, lockPath, workDir, type Component } from './home.js';
 import { publishDir } from '../files.js';
 import { withLock } from './lock.js';
+import { go as runGo } from '../components/go.js';
 import { goEnv, roomForBuild } from './gomod.js';
 import { buildSpec, type BuildSpec } from './specs.js';
 import { sha256File, toolchainEntry, type Manifest } from './entry.js';
@@ -30,21 +31,22 @@ async function step<T>(log: Log, name: string, label: string, fn: () => Promise<
   }
 }
 
-/** Runs go with its output appended to the build log; on failure shows the log's tail and throws. */
-async function go(args: string[], cwd: string, logFile: string, log: Log, name: string, stdout: 'log' | 'ignore' = 'log', unverified: string[] = []): Promise<void> {
+/**
+ * Runs go with its output appended to the build log; on failure shows the log's tail and throws.
+ * A module the checksum database lacks (it answers 404; the proxy serves it) is retried without
+ * that check and returned among the `unverified`, which the manifest records.
+ */
+async function go(args: string[], cwd: string, logFile: string, log: Log, name: string, quiet: boolean, unverified: string[]): Promise<string[]> {
   if (args[0] === 'build') {
     const trimmed = await roomForBuild();
     if (trimmed) log(`${name}: ${trimmed}`);
   }
-  await appendFile(logFile, `\n$ go ${args.join(' ')}\n`);
-  const out = { file: logFile, append: true } as const;
-  const env = { ...goEnv(), ...(unverified.length ? { GONOSUMDB: unverified.join(',') } : {}) };
-  const r = await execa('go', args, { cwd, env, stdout: stdout === 'log' ? out : 'ignore', stderr: out, reject: false });
-  if (r.exitCode === 0) return;
+  const r = await runGo(args, { cwd, log: logFile, quiet, unverified });
+  if (r.ok) return r.unverified;
   const tail = (await readFile(logFile, 'utf8')).trimEnd().split('\n').slice(-30);
   log(`last ${tail.length} lines of ${logFile}:`);
   for (const l of tail) log(`  ${l}`);
-  throw new Error(`building ${name} failed: go ${args[0]} exited with ${r.exitCode ?? r.signal} (log: ${logFile})`);
+  throw new Error(`building ${name} failed: go ${args[0]} exited with ${r.exitCode ?? 'a signal'} (log: ${logFile})`);
 }
 
 async function writeWrapper(spec: BuildSpec, work: string): Promise<void> {
@@ -114,13 +116,13 @@ export async function buildEntry(component: Component, version: string, opts: { 
         const pkgs = Object.values(spec.binaries);
         const tags = spec.tags.length ? ['-tags', spec.tags.join(',')] : [];
         // `go list -deps` resolves and downloads exactly the modules the mains need, and fills go.sum.
-        await step(log, name, 'downloading modules', () => go(['list', ...tags, '-deps', ...pkgs], work, logFile, log, name, 'ignore', spec.unverified));
+        let unverified = spec.unverified ?? [];
+        unverified = await step(log, name, 'downloading modules', () => go(['list', ...tags, '-deps', ...pkgs], work, logFile, log, name, true, unverified));
         await mkdir(join(tmp, 'bin'), { recursive: true });
         const ldflags = ['-s', '-w', ...spec.ldflags].join(' ');
         // One go build for all mains, so shared packages compile once.
-        await step(log, name, 'compiling', () =>
-          go(['build', '-trimpath', ...tags, '-ldflags', ldflags, '-o', join(tmp, 'bin') + '/', ...pkgs], work, logFile, log, name, 'log', spec.unverified),
-        );
+        unverified = await step(log, name, 'compiling', () => go(['build', '-trimpath', ...tags, '-ldflags', ldflags, '-o', join(tmp, 'bin') + '/', ...pkgs], work, logFile, log, name, false, unverified));
+        if (unverified.length) spec.unverified = unverified;
         const goVersion = (await execa('go', ['env', 'GOVERSION'], { env: goEnv() })).stdout.trim();
         const manifest = await step(log, name, 'verifying', async () => {
           const { binary, args, expect } = spec.check;
