@@ -50,7 +50,9 @@ export const sdkDir = (tag: string): string => join(home(), 'sdk', tag);
 
 /** Why pip failed, in one line: the package it names, the underlying complaint, its ERROR lines. */
 export function pipFailure(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim());
+  // pip's progress bars: carriage returns and terminal escapes, not words
+  const plain = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[━╸╺]+\s*\d+\/\d+\s*(\[[^\]\n]*\])?/g, '');
+  const lines = plain.split(/\r?\n|\r/).map((l) => l.trim());
   const errors = [...new Set(lines.filter((l) => l.startsWith('ERROR:')))];
   const pkg = /(?:Failed (?:to build|building wheel for)|Could not build wheels for|No matching distribution found for|satisfies the requirement)\s+([\w.[\]-]+(?:[<>=!~]=?[^\s,)]+)?)/.exec(output)?.[1];
   // A dependency that fails to build: its compiler's or setup script's last complaint is the reason.
@@ -110,7 +112,9 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
     }
     try {
       const f = Failure.parse(JSON.parse(readFileSync(join(dir, 'failed.json'), 'utf8')));
-      if (f.interpreter === interpreter) throw new UserError(`${f.message} (recorded ${f.at.slice(0, 16)}; force to retry)`, f.log, fix);
+      // A record an earlier full disk left (before such failures went unrecorded) is no failure of the SDK.
+      const diskFull = existsSync(f.log) && /No space left on device|Errno 28/.test(readFileSync(f.log, 'utf8'));
+      if (f.interpreter === interpreter && !diskFull) throw new UserError(`${f.message} (recorded ${f.at.slice(0, 16)}; force to retry)`, f.log, fix);
     } catch (e) {
       if (e instanceof UserError) throw e;
     }
@@ -132,7 +136,9 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
         await writeFile(logFile, `$ ${[cmd, ...args].join(' ')}\n${r.all}\n`, { flag: 'a' });
         return r;
       };
-      const failed = (message: string): UserError => {
+      const failed = (message: string, output = ''): Error => {
+        // A full disk is this machine's state, not the SDK's: said, never recorded as the SDK's failure.
+        if (/No space left on device|Errno 28/.test(output)) return new Error(`codeflare-sdk ${tag}: the disk filled while installing (No space left on device): free space and run again (log ${logFile})`);
         writeAtomic(join(dir, 'failed.json'), JSON.stringify({ interpreter, message, log: logFile, at: new Date().toISOString() }, null, 2) + '\n');
         return new UserError(message, logFile, fix);
       };
@@ -160,7 +166,7 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
       }
       const limit = cutoff ? ['--uploaded-prior-to', cutoff] : [];
       r = await step(`installing ${file} and its dependencies${cutoff ? ` as PyPI served them before ${cutoff.slice(0, 10)}` : ''}`, python, ['-m', 'pip', 'install', ...limit, join(dir, 'wheel', file)]);
-      if (!r.ok) throw failed(`codeflare-sdk ${tag} does not install on Python ${pyVersion}: ${pipFailure(r.all)}`);
+      if (!r.ok) throw failed(`codeflare-sdk ${tag} does not install on Python ${pyVersion}: ${pipFailure(r.all)}`, r.all);
       // The distribution's metadata, not codeflare_sdk.__version__: old SDKs lack it, newer fall back to "v0.0.0".
       r = await step('importing codeflare_sdk', python, ['-c', "import importlib.metadata as m, codeflare_sdk; print(m.version('codeflare-sdk'))"]);
       if (!r.ok) throw failed(`codeflare-sdk ${tag} installs but does not import on Python ${pyVersion}: ${await importFailure(python, r.stderr)}`);
