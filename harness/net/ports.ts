@@ -1,6 +1,6 @@
 // Ports on this host: one the kernel picks, and whether one is taken. Servers the harness starts
 // bind 127.0.0.1; a component that binds a fixed port binds it on every interface.
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** A free port on 127.0.0.1 (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -22,5 +22,14 @@ export function portTaken(port: number, anyInterface = false): Promise<boolean> 
     const done = () => s.close(() => resolve(false));
     if (anyInterface) s.listen(port, done);
     else s.listen(port, '127.0.0.1', done);
+  });
+}
+
+/** A server accepts connections on 127.0.0.1:port. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect({ port, host: '127.0.0.1' });
+    c.once('connect', () => (c.destroy(), resolve(true)));
+    c.once('error', () => resolve(false));
   });
 }

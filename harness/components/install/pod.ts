@@ -6,6 +6,7 @@ import { parse, stringify } from 'yaml';
 import type { ComponentId, ProcessMode } from '../../../matrix/catalog/index.js';
 import { RESTARTED, startProcess, stopOwned, tail } from '../../processes.js';
 import { get, waitFor } from '../../net/http.js';
+import { listening } from '../../net/ports.js';
 import type { Cluster } from '../../providers/provider.js';
 import { freePort } from '../../net/ports.js';
 import type { InstallContext } from './common.js';
@@ -79,12 +80,17 @@ export async function playPod(
   const deadline = Date.now() + (ctx.timeoutMs ?? 120_000);
   if (mode.ready) {
     const url = `http://127.0.0.1:${await fill('{port:health}')}${mode.ready}`;
+    // A pod's readiness gates the Service the apiserver calls its webhooks through; here the webhook
+    // configurations point at the process, so ready also means its webhook server listens (some
+    // start it after /readyz answers: codeflare-operator@v1.15.0 main.go sets the AppWrapper
+    // webhooks up in a goroutine once the certificates are ready).
+    const webhook = mode.webhooks ? Number(await fill('{port:webhook}')) : undefined;
     try {
-      await waitFor(async () => (await get(url)).status === 200, {
+      await waitFor(async () => (await get(url)).status === 200 && (!webhook || (await listening(webhook))), {
         intervalMs: 200,
         check: () => {
           if (started.exited() || restarted()) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
-          if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url} in time; last lines of ${logFile}:\n${tail(logFile)}`);
+          if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url}${webhook ? ` with its webhook server on port ${webhook}` : ''} in time; last lines of ${logFile}:\n${tail(logFile)}`);
         },
       });
     } catch (e) {
