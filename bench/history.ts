@@ -85,8 +85,10 @@ for (const f of made) {
 console.log('\nrow\tera\tk8s\tstatus\twhy');
 for (const c of last.cells) {
   const op = c.requested?.['codeflare-operator'] ?? '(none)';
-  const failed = (c.suites ?? []).filter((x) => x.status === 'failed' || x.status === 'flaky');
-  const why = c.status === 'passed' ? '' : c.reason ?? (failed.map((x) => `${x.name}: ${(x.reason ?? '').split('\n')[0]!.slice(0, 120)}`).join('; ') || '');
+  // Each test that did not pass, by its reason (blocked) or its first error line (failed, flaky).
+  const line = (t: CellResult['suites'][number]['tests'][number]) => (t.reason || t.errors?.[0] || '').replace(/\x1b\[[0-9;]*m/g, '').split('\n')[0]!.slice(0, 160);
+  const notPassed = (c.suites ?? []).flatMap((x) => x.tests.filter((t) => ['failed', 'flaky', 'blocked'].includes(t.status)).map((t) => `${x.name} ${t.status}: ${line(t)}`));
+  const why = c.status === 'passed' ? '' : (c.reason ?? [...new Set(notPassed)].join('; '));
   console.log([op, c.era, c.kubernetes, c.status, why].join('\t'));
 }
 
