@@ -14,12 +14,17 @@ test('the catalog says which versions bind a port fixed: MCAD up to v1.33.0 its 
   expect(hostPorts({ kubernetes: 'v1.25.3', 'codeflare-operator': 'v0.2.3', mcad: 'v1.34.1' }).size).toBe(0);
 });
 
-test('a lane takes the first queued cell that claims no port a running cell holds, and says whom a cell waits for', () => {
+test('a lane takes a queued cell that claims no port a running cell holds, the head of the longest chain first, and says whom a cell waits for', () => {
   const claims: Record<string, Claims> = { a: new Map([[8080, 'mcad v1.33.0']]), b: new Map([[8080, 'mcad v1.32.0']]), c: new Map(), d: new Map([[9443, 'appwrapper v1.2.0']]) };
   const queue = ['b', 'c', 'd'].map((id) => ({ id }));
   const of = (c: { id: string }) => claims[c.id]!;
+  // nothing running: b first (it shares 8080 with nothing queued, d shares 9443 with nothing: the queue's order)
   expect(nextCell(queue, of, new Map())).toBe(0);
   expect(nextCell(queue, of, new Map([['a', claims.a!]]))).toBe(1);
+  // a chain of cells that must run one after the other starts before the free ones
+  const chain = [{ id: 'c' }, { id: 'x' }, { id: 'y' }, { id: 'b' }];
+  const more: Record<string, Claims> = { ...claims, x: new Map([[9443, 'codeflare-operator v1.8.0']]), y: new Map([[9443, 'codeflare-operator v1.9.0']]) };
+  expect(nextCell(chain, (c) => more[c.id]!, new Map())).toBe(1);
   expect(nextCell([{ id: 'b' }, { id: 'd' }], of, new Map([['a', claims.a!], ['x', new Map([[9443, 'codeflare-operator v1.4.0']])]]))).toBe(-1);
   const holding = new Map([['a', claims.a!]]);
   expect(clash('c', claims.c!, holding)).toBeUndefined();

@@ -1,6 +1,6 @@
 // Ports a cell's controllers bind fixed in code (the catalog's webhooks.port and hostPorts): host
 // processes share one network where pods have their own, so two cells that claim the same port run
-// one after the other. A lane takes the first queued cell that claims no port a running cell holds.
+// one after the other. A lane takes a queued cell that claims no port a running cell holds.
 
 /** A cell's claims: port → the component and version that binds it. */
 export type Claims = Map<number, string>;
@@ -24,7 +24,20 @@ export function waitLines(clashes: Clash[]): string[] {
   });
 }
 
-/** The index of the first cell of `queue` that can start now, or -1 when every one waits for a running cell. */
+/**
+ * The index of the cell of `queue` to start now, or -1 when every one waits for a running cell. Of
+ * those that can start, the one whose ports the most queued cells claim too: a chain of cells that
+ * must run one after the other starts first, so the other lanes run the rest beside it instead of
+ * idling at the end; ties keep the queue's order.
+ */
 export function nextCell<C extends { id: string }>(queue: C[], claimsOf: (c: C) => Claims, holding: Map<string, Claims>): number {
-  return queue.findIndex((c) => !clash(c.id, claimsOf(c), holding));
+  const claims = queue.map(claimsOf);
+  let best = -1;
+  let bestRivals = -1;
+  claims.forEach((mine, i) => {
+    if (clash(queue[i]!.id, mine, holding)) return;
+    const rivals = claims.filter((other, j) => j !== i && [...mine.keys()].some((port) => other.has(port))).length;
+    if (rivals > bestRivals) [best, bestRivals] = [i, rivals];
+  });
+  return best;
 }
