@@ -181,9 +181,12 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
         }
         const [cell] = queue.splice(i, 1);
         holding.set(cell!.id, claims(cell!));
-        await runOne(cell!);
-        holding.delete(cell!.id);
-        for (const wake of wakers.splice(0)) wake();
+        try {
+          await runOne(cell!);
+        } finally {
+          holding.delete(cell!.id);
+          for (const wake of wakers.splice(0)) wake();
+        }
       }
     });
     await Promise.all(lanes);
