@@ -10,7 +10,7 @@ import { defineConfig, type Project } from '@playwright/test';
 import { seconds } from './matrix/config.js';
 import { RUN_ENV, cellDir, readPlan } from './harness/run/layout.js';
 import { suiteGrep } from './suites/index.js';
-import { repoRoot } from './harness/paths.js';
+import { repoRoot } from './lib/paths.js';
 
 const runFolder = process.env[RUN_ENV];
 // The run's files as this config is: TypeScript in a checkout, compiled JavaScript (dist/) in the

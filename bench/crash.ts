@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUILDER_LABEL } from '../harness/docker.js';
 import { run } from '../harness/exec.js';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../lib/paths.js';
 import { MARKER } from '../harness/processes.js';
 import { clusterNames, readState } from '../harness/providers/state.js';
 import { RUN_ENV } from '../harness/run/layout.js';

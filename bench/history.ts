@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { componentsHome } from '../harness/components/build.js';
 import { run } from '../harness/exec.js';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../lib/paths.js';
 import { toolchainHome } from '../harness/toolchain/index.js';
 import { readResults, type CellResult } from '../reports/results.js';
 

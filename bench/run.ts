@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { run } from '../harness/exec.js';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../lib/paths.js';
 import { readResults } from '../reports/results.js';
 
 const arg = (name: string, dflt: string) => {

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './exec.js';
-import { repoRoot } from './paths.js';
+import { repoRoot } from '../lib/paths.js';
 
 // made per worker in beforeAll (the runner also loads this file to list the tests), removed after
 let dir: string;

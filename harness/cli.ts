@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { repoRoot } from './paths.js';
-import { UserError } from './errors.js';
+import { repoRoot } from '../lib/paths.js';
+import { UserError } from '../lib/errors.js';
 import { planCommand } from './commands/plan.js';
 import { catalogCommand } from './commands/catalog.js';
 import { doctorCommand } from './commands/doctor.js';

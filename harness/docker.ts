@@ -2,7 +2,7 @@
 // failure an error that names the command and the engine's last words.
 import { execa } from 'execa';
 import { run, type RunResult } from './exec.js';
-import { UserError } from './errors.js';
+import { UserError } from '../lib/errors.js';
 import { startTime } from './providers/state.js';
 
 /** The label every container and image the harness makes carries (the janitor's handle). */

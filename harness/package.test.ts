@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { run } from './exec.js';
-import { repoRoot } from './paths.js';
+import { repoRoot } from '../lib/paths.js';
 
 test.setTimeout(10 * 60_000);
 

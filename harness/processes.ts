@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './paths.js';
+import { repoRoot } from '../lib/paths.js';
 
 export const MARKER = 'CODEFLARE_MATRIX_OWNER';
 

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { configJsonSchema, loadConfig, parseConfig, seconds } from './config.js';
-import { defaultConfigPath } from '../harness/paths.js';
+import { defaultConfigPath } from '../lib/paths.js';
 
 test('the JSON Schema file is generated from the config schema (npm run schema)', () => {
   const file = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8'));

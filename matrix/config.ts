@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
 import { z } from 'zod';
-import { UserError } from '../harness/errors.js';
-import { readInput } from '../harness/files.js';
+import { UserError } from '../lib/errors.js';
+import { readInput } from '../lib/files.js';
 import { componentIds, providerNames, strategyNames } from './ids.js';
 
 const Selector = z

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execaSync } from 'execa';
 import semver from 'semver';
-import { UserError } from '../harness/errors.js';
+import { UserError } from '../lib/errors.js';
 import type { Catalog, ComponentId } from './catalog/index.js';
 import { component } from './catalog/index.js';
 

@@ -5,7 +5,7 @@
 // flaky and product failures.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../harness/files.js';
+import { writeAtomic } from '../lib/files.js';
 import type { Results } from './results.js';
 
 type Param = { name: string; value: string };

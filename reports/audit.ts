@@ -1,6 +1,6 @@
 // The audit: a published support matrix (an operator README at some release) against results and
 // provenance. Every declared row should have run, passed, and run the versions it names.
-import { UserError } from '../harness/errors.js';
+import { UserError } from '../lib/errors.js';
 import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { checkCell, type Declared } from './declared.js';
 import { parseBlock, type DeclaredRow } from './readme.js';

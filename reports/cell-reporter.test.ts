@@ -7,7 +7,7 @@ import { test, expect } from '@playwright/test';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../harness/exec.js';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../lib/paths.js';
 import { RUN_ENV, saveCellState } from '../harness/run/layout.js';
 import type { CellTests } from './cell-reporter.js';
 

@@ -4,7 +4,7 @@
 import { appendFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { FullResult, Reporter, TestCase, TestResult as PwResult } from '@playwright/test/reporter';
-import { writeAtomic } from '../harness/files.js';
+import { writeAtomic } from '../lib/files.js';
 import { cellDir, readCellState, runDir, setStep } from '../harness/run/layout.js';
 import { suiteStatus, type SuiteResult, type TestResult, type TestStatus } from './results.js';
 

@@ -1,6 +1,6 @@
 // The release gate: a release may be tagged only when its row ran, every required suite passed,
 // the results are recent, and the binaries that ran are the versions the row will publish.
-import { UserError } from '../harness/errors.js';
+import { UserError } from '../lib/errors.js';
 import { component, type Catalog } from '../matrix/catalog/index.js';
 import { checkCell, type Declared } from './declared.js';
 import { END, readmeBlock, START } from './markdown.js';

@@ -4,7 +4,7 @@
 // `replace`), whether that version exists, and what ran and passed (results). Each row is
 // confirmed, contradicted (and by what), or unverified (and why).
 import { run } from '../harness/exec.js';
-import { UserError } from '../harness/errors.js';
+import { UserError } from '../lib/errors.js';
 import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { eraOf } from '../matrix/cell.js';
 import { normalizeDeclared } from '../matrix/planner/index.js';

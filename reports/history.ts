@@ -2,7 +2,7 @@
 // per cell, and for a cell failing now, the run where its current run of failures began.
 import { readdirSync, realpathSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { UserError } from '../harness/errors.js';
+import { UserError } from '../lib/errors.js';
 import { readResults, type CellStatus, type Results } from './results.js';
 
 export type HistoryRun = { label: string; file: string; finishedAt: string };

@@ -1,7 +1,7 @@
 // Merging shards: the results files of one config's jobs (one per CI job) joined into one. Results
 // of another config (or strategy) are another matrix and are refused; a cell run twice keeps the
 // later run.
-import { UserError } from '../harness/errors.js';
+import { UserError } from '../lib/errors.js';
 import type { CellResult, Results } from './results.js';
 
 export type Input = { path: string; results: Results };

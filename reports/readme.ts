@@ -2,8 +2,8 @@
 // (everything else, line endings and a missing final newline included, stays as it was), and read
 // the tables a README declares.
 import { statSync } from 'node:fs';
-import { UserError } from '../harness/errors.js';
-import { readInput, writeAtomic } from '../harness/files.js';
+import { UserError } from '../lib/errors.js';
+import { readInput, writeAtomic } from '../lib/files.js';
 import type { Catalog, ComponentId } from '../matrix/catalog/index.js';
 import { END, START } from './markdown.js';
 

@@ -2,8 +2,8 @@
 // file per run (or shard), versioned; reports, gate, audit and merge read only this.
 import { z } from 'zod';
 import { ComponentId } from '../matrix/catalog/schema.js';
-import { UserError } from '../harness/errors.js';
-import { readInput, writeAtomic } from '../harness/files.js';
+import { UserError } from '../lib/errors.js';
+import { readInput, writeAtomic } from '../lib/files.js';
 
 export const RESULTS_SCHEMA = 1;
 

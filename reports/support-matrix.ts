@@ -2,7 +2,7 @@
 // cells that passed, with what ran read from provenance, and every other cell with why it verifies
 // nothing. Markdown, JSON, HTML, gate and audit all render or check this one model.
 import semver from 'semver';
-import { UserError } from '../harness/errors.js';
+import { UserError } from '../lib/errors.js';
 import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { embedded as embeddedIn } from '../harness/components/provenance.js';
 import { cellStatus, suiteStatus, type CellResult, type CellStatus, type Provenance, type Results, type TestResult } from './results.js';

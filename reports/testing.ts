@@ -3,7 +3,7 @@ import { expect } from '@playwright/test';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, type RunResult } from '../harness/exec.js';
-import { repoRoot } from '../harness/paths.js';
+import { repoRoot } from '../lib/paths.js';
 import { scratchDir } from '../harness/testing.js';
 
 /** A recorded results file or README under reports/testdata. */

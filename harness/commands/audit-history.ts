@@ -2,8 +2,8 @@
 // README at each release tag, from its git source) beside what that tag carries, whether each
 // version exists, and what ran and passed — confirmed, contradicted or unverified, row by row.
 import { Command } from 'commander';
-import { UserError } from '../errors.js';
-import { writeAtomic } from '../files.js';
+import { UserError } from '../../lib/errors.js';
+import { writeAtomic } from '../../lib/files.js';
 import { table } from '../table.js';
 import type { HistoryRow } from '../../reports/history-audit.js';
 

@@ -1,6 +1,6 @@
 // `codeflare-matrix audit README.md RESULTS.json`: a published support matrix against what ran.
 import { Command } from 'commander';
-import { readInput } from '../files.js';
+import { readInput } from '../../lib/files.js';
 
 export function auditCommand(): Command {
   return new Command('audit')

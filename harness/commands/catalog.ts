@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { ComponentId as Id } from '../../matrix/catalog/index.js';
 import { table } from '../table.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 
 export function catalogCommand(): Command {
   return new Command('catalog')

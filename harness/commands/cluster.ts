@@ -1,9 +1,9 @@
 // `codeflare-matrix cluster up|list|down|logs`: clusters by hand, to point kubectl at.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { providerNames } from '../providers/provider.js';
+import { providerNames } from '../../matrix/ids.js';
 import { Command, Option } from 'commander';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 import { table } from '../table.js';
 import type { NodeSpec } from '../providers/provider.js';
 

@@ -1,6 +1,6 @@
 // `codeflare-matrix doctor`: what this machine has for each provider, what is missing, and the
 // command that gets it.
-import { providerNames } from '../providers/provider.js';
+import { providerNames } from '../../matrix/ids.js';
 import { Command } from 'commander';
 import { table } from '../table.js';
 

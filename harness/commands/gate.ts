@@ -2,7 +2,7 @@
 // recent results of the versions it will publish; otherwise every failing condition, exit 1.
 import { appendFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 
 type Opts = { release: string; maxAge: string; allowFlaky?: boolean; at?: string; json?: boolean; minPassRate?: string };
 

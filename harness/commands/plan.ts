@@ -5,10 +5,10 @@ import { Command, Option } from 'commander';
 import type { ComponentId } from '../../matrix/catalog/index.js';
 import type { Plan } from '../../matrix/planner/index.js';
 import { upgradeSummary } from '../../matrix/cell.js';
-import { defaultConfigPath } from '../paths.js';
+import { defaultConfigPath } from '../../lib/paths.js';
 import { table } from '../table.js';
-import { UserError } from '../errors.js';
-import { writeAtomic } from '../files.js';
+import { UserError } from '../../lib/errors.js';
+import { writeAtomic } from '../../lib/files.js';
 import { chainOption } from './options.js';
 
 const columns: [ComponentId, string][] = [

@@ -4,8 +4,8 @@ import { appendFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { History } from '../../reports/history.js';
-import { UserError } from '../errors.js';
-import { writeAtomic } from '../files.js';
+import { UserError } from '../../lib/errors.js';
+import { writeAtomic } from '../../lib/files.js';
 
 type Opts = { format: 'md' | 'json' | 'html' | 'junit'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean; release?: string };
 

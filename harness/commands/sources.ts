@@ -2,8 +2,8 @@
 // PyPI, a git source, or nowhere — and what the registries here serve (--check).
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { writeAtomic } from '../files.js';
-import { repoRoot } from '../paths.js';
+import { writeAtomic } from '../../lib/files.js';
+import { repoRoot } from '../../lib/paths.js';
 import { table } from '../table.js';
 
 export function sourcesCommand(): Command {

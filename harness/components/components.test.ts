@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 import { sha256File } from '../toolchain/entry.js';
 import { buildComponent, cacheKey } from './build.js';
 import { carried, differences, embedded, parseBuildInfo } from './provenance.js';

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 import { buildComponent } from './build.js';
 import { parseSources, resolveGit, type Sources } from './git.js';
 import { embedded } from './provenance.js';

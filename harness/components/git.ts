@@ -11,10 +11,10 @@ import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ComponentId, loadCatalog, type ComponentId as Id } from '../../matrix/catalog/index.js';
 import { GitSourceSpec, SourcesSpec } from '../../matrix/config.js';
-import { UserError } from '../errors.js';
-import { readInput } from '../files.js';
+import { UserError } from '../../lib/errors.js';
+import { readInput } from '../../lib/files.js';
 import { run } from '../exec.js';
-import { home } from '../paths.js';
+import { home } from '../../lib/paths.js';
 import type { Source } from './types.js';
 
 /** Where the user-level sources file is: this variable (empty: none), else ~/.config/codeflare-matrix/sources.yaml. */

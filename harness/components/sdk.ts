@@ -9,10 +9,10 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 import { run } from '../exec.js';
-import { writeAtomic } from '../files.js';
-import { home } from '../paths.js';
+import { writeAtomic } from '../../lib/files.js';
+import { home } from '../../lib/paths.js';
 import { duration, type Log } from '../toolchain/build.js';
 import { sha256File } from '../toolchain/entry.js';
 import { withLock } from '../toolchain/lock.js';

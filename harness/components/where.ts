@@ -2,7 +2,7 @@
 import { loadCatalog, type Availability, type ComponentId } from '../../matrix/catalog/index.js';
 import { gitTags, type Sources } from './git.js';
 import { run } from '../exec.js';
-import { home } from '../paths.js';
+import { home } from '../../lib/paths.js';
 
 type Row = Availability['versions'][number];
 

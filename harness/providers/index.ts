@@ -1,9 +1,10 @@
 // The providers by name.
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 import { LocalProvider } from './local/provider.js';
 import { ExistingProvider } from './existing/provider.js';
 import { KindProvider } from './kind/provider.js';
-import { providerNames, type Provider, type ProviderName } from './provider.js';
+import { providerNames, type ProviderName } from '../../matrix/ids.js';
+import type { Provider } from './provider.js';
 
 const providers: Record<ProviderName, () => Provider> = {
   local: () => new LocalProvider(),
@@ -17,4 +18,4 @@ export function providerFor(name: ProviderName | string): Provider {
   return make();
 }
 
-export type { Provider, ProviderName, Cluster, ClusterSpec, ClusterStatus, NodeSpec } from './provider.js';
+export type { Provider, Cluster, ClusterSpec, ClusterStatus, NodeSpec } from './provider.js';

@@ -5,7 +5,8 @@ import { rmSync } from 'node:fs';
 import { processesUnder, stopProcesses } from '../processes.js';
 import { clusterDir, clusterNames, clustersDir, readState, startTime } from './state.js';
 import { providerFor } from './index.js';
-import { providerNames, type Log } from './provider.js';
+import { providerNames } from '../../matrix/ids.js';
+import type { Log } from './provider.js';
 import { docker, strayBuildContainers } from '../docker.js';
 
 function ownerGone(owner: number | undefined, started: string | undefined): boolean {

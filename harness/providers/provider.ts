@@ -1,8 +1,6 @@
 // The provider interface every cluster provider implements (local, kind, existing), after kind's
 // own providers: one small interface, one folder per provider.
-/** The providers (harness/providers/index.ts makes each). */
-export const providerNames = ['local', 'kind', 'existing'] as const;
-export type ProviderName = (typeof providerNames)[number];
+import type { Capability, ProviderName } from '../../matrix/ids.js';
 
 /** A fake node (local) or a node of a kind cluster: capacity and labels. */
 export type NodeSpec = { name: string; cpu: string; memory: string; gpu: number; pods?: string; labels: Record<string, string> };
@@ -44,24 +42,6 @@ export type Cluster = {
 export type ClusterStatus = Cluster & { healthy: boolean; detail: string };
 
 export type Log = (line: string) => void;
-
-/**
- * What a provider's clusters can show, one list: suites require these (fixtures/requires.ts) and
- * the catalog's capability constraints name them (matrix/catalog/constraints.yaml).
- */
-export const capabilities = [
-  /** Nodes the harness adds and removes on demand (kwok); no process runs in their pods. */
-  'fake-nodes',
-  /** Pods run their containers. */
-  'real-pods',
-  /** OpenShift's Machine API with machines behind it (InstaScale scales them). */
-  'openshift-machine-api',
-  /** OpenShift's router, which gives Routes their hosts. */
-  'openshift-router',
-  /** Open Data Hub (OpenShift AI): its DSCInitialization API, which operator v1.4–v1.15 read before they make NetworkPolicies. */
-  'opendatahub',
-] as const;
-export type Capability = (typeof capabilities)[number];
 
 /** A client's Python environment (the SDK's virtualenv), as the provider needs it to make its image. */
 export type ClientEnv = { version: string; python: string; venv: string };

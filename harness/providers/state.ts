@@ -3,9 +3,10 @@
 // janitor to finish the job.
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { home } from '../paths.js';
-import { writeAtomic } from '../files.js';
-import type { Cluster, ClusterSpec, ProviderName } from './provider.js';
+import { home } from '../../lib/paths.js';
+import { writeAtomic } from '../../lib/files.js';
+import type { ProviderName } from '../../matrix/ids.js';
+import type { Cluster, ClusterSpec } from './provider.js';
 
 export type ProcessRecord = { component: string; pid: number; log: string; port?: number };
 

@@ -8,7 +8,7 @@ import type { Installed } from '../components/install/index.js';
 import type { Played } from '../components/install/player.js';
 import type { Cluster } from '../providers/provider.js';
 import type { Sdk } from '../components/types.js';
-import { writeAtomic } from '../files.js';
+import { writeAtomic } from '../../lib/files.js';
 
 /** Environment the run hands to Playwright (and so to every worker): where the run's folder is. */
 export const RUN_ENV = 'CODEFLARE_MATRIX_RUN';

@@ -3,7 +3,7 @@
 // that keeps the earlier runs and says what this one reran.
 import type { Plan } from '../../matrix/planner/index.js';
 import { cellStatus, suiteStatus, type CellResult, type Results } from '../../reports/results.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 
 const AGAIN = new Set(['failed', 'flaky', 'blocked']);
 

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../exec.js';
-import { repoRoot } from '../paths.js';
+import { repoRoot } from '../../lib/paths.js';
 import { processesUnder } from '../processes.js';
 import { clusterNames, clusterDir, readState, startTime } from '../providers/state.js';
 import { readResults } from '../../reports/results.js';

@@ -4,7 +4,7 @@ import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { entryDir, lockPath, workDir, type Component } from './home.js';
-import { publishDir } from '../files.js';
+import { publishDir } from '../../lib/files.js';
 import { withLock } from './lock.js';
 import { go as runGo } from '../components/go.js';
 import { goEnv, roomForBuild } from './gomod.js';

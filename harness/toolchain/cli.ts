@@ -1,7 +1,7 @@
 // `codeflare-matrix toolchain build|list|path`.
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 import { table } from '../table.js';
 import { components, kindTools, tools, type Component, type Tool } from './home.js';
 

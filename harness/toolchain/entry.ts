@@ -5,7 +5,7 @@ import { createReadStream, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 import { components, entryDir, toolchainHome, type Component } from './home.js';
 
 export const Manifest = z.object({

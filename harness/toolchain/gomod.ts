@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import { execa } from 'execa';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 import { toolchainHome } from './home.js';
 
 /** Environment for every go command: the local Go (no toolchain downloads), static binaries, go.mod may change. */

@@ -1,6 +1,6 @@
 // Where the toolchain cache lives. Read from the environment on every call so tests can point it
 // at a temporary directory.
-import { home } from '../paths.js';
+import { home } from '../../lib/paths.js';
 import { join } from 'node:path';
 
 export const components = ['kubernetes', 'kubernetes-node', 'etcd', 'kwok', 'helm', 'kind', 'crictl', 'coredns'] as const;

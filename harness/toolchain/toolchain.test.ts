@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { UserError } from '../errors.js';
+import { UserError } from '../../lib/errors.js';
 import { buildEntry, defaultVersions, testKubernetes, ensureToolchain, entryDir, listToolchain, resolveKubernetesVersion, toolchainEntry, toolchainHome, verifyEntry, withLock } from './index.js';
 import { kubernetesGoMod, moduleInfo, parseGoMod, stagingModules } from './gomod.js';
 import { toolchainCommand } from './cli.js';

@@ -6,8 +6,8 @@ import semver from 'semver';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { component, loadCatalog } from '../../matrix/catalog/index.js';
-import { UserError } from '../errors.js';
-import { repoRoot } from '../paths.js';
+import { UserError } from '../../lib/errors.js';
+import { repoRoot } from '../../lib/paths.js';
 import { toolchainEntry } from './entry.js';
 import { toolchainHome } from './home.js';
 

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { UserError } from '../../harness/errors.js';
-import { repoRoot } from '../../harness/paths.js';
+import { UserError } from '../../lib/errors.js';
+import { repoRoot } from '../../lib/paths.js';
 import { Catalog, type Component, type ComponentId } from './schema.js';
 
 export * from './schema.js';

@@ -1,8 +1,7 @@
 // The catalog's shape. The catalog itself is data (the YAML files beside this one); this file only
 // says what a valid catalog looks like, so a typo in the data fails loudly at load time.
 import { z } from 'zod';
-import { capabilities } from '../../harness/providers/provider.js';
-import { componentIds } from '../ids.js';
+import { capabilities, componentIds } from '../ids.js';
 
 /** A semver range over tags, written without the leading v (e.g. ">=1.0.0 <1.3.0"). */
 export const Range = z.string().min(1);

@@ -7,7 +7,7 @@ import { type Cell, type Origin, type Versions, type Violation, eraOf, makeCell,
 import type { LoadedConfig, MatrixConfig } from '../config.js';
 import { needs, violations } from '../constraints.js';
 import { isFloating, resolveSelector, tags, type Selector } from '../versions.js';
-import { UserError } from '../../harness/errors.js';
+import { UserError } from '../../lib/errors.js';
 import type { Sources } from '../../harness/components/git.js';
 import { strategies } from './strategies.js';
 

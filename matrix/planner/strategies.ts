@@ -2,7 +2,7 @@
 import { component, type ComponentId } from '../catalog/index.js';
 import { eraOf, type Versions } from '../cell.js';
 import { resolveSelector } from '../versions.js';
-import { UserError } from '../../harness/errors.js';
+import { UserError } from '../../lib/errors.js';
 import { defaultVersions } from '../../harness/toolchain/versions.js';
 import type { Axes, Proposal, StrategyInput, StrategyOutput } from './index.js';
 import { isCell, normalizeDeclared } from './index.js';

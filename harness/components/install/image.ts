@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
 import { run } from '../../exec.js';
 import { docker } from '../../docker.js';
-import { writeAtomic } from '../../files.js';
+import { writeAtomic } from '../../../lib/files.js';
 import { providerFor } from '../../providers/index.js';
 import { filesImage } from '../../providers/kind/images.js';
 import type { Built, Provenance } from '../types.js';

@@ -9,7 +9,7 @@ import { type ComponentId, type ProcessMode } from '../../../matrix/catalog/inde
 import { tail } from '../../processes.js';
 import { makePki } from '../../net/pki.js';
 import { portTaken } from '../../net/ports.js';
-import { writeAtomic } from '../../files.js';
+import { writeAtomic } from '../../../lib/files.js';
 import type { Built } from '../types.js';
 import { readPlayed, startPlayer } from './player.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';

@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../../lib/errors.js';
 import { asCluster, clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Provider } from '../provider.js';
 

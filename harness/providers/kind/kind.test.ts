@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { run } from '../../exec.js';
 import { docker, engine } from '../../docker.js';
-import { repoRoot } from '../../paths.js';
+import { repoRoot } from '../../../lib/paths.js';
 import { clusterDir, clusterNames, readState } from '../state.js';
 import { janitor } from '../janitor.js';
 import { readResults } from '../../../reports/results.js';

@@ -2,9 +2,9 @@
 // from a node image assembled here with no registry. Real pods run; images are loaded, not pulled.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../../lib/errors.js';
 import { run } from '../../exec.js';
-import { home } from '../../paths.js';
+import { home } from '../../../lib/paths.js';
 import { docker, requireEngine } from '../../docker.js';
 import { asCluster, clusterDir, clusterNames, creatingState, readState, readyState, saveState } from '../state.js';
 import { clusterName, type ClientEnv, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';

@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, 
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { run } from '../../exec.js';
-import { repoRoot } from '../../paths.js';
+import { repoRoot } from '../../../lib/paths.js';
 import { processesUnder } from '../../processes.js';
 import { defaultVersions, testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { scratchDir } from '../../testing.js';

@@ -4,7 +4,7 @@ import { test, expect } from '@playwright/test';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../exec.js';
-import { repoRoot } from '../../paths.js';
+import { repoRoot } from '../../../lib/paths.js';
 import { processesUnder } from '../../processes.js';
 import { clients, scratchDir, until } from '../../testing.js';
 import { testKubernetesVersions, toolchainEntry } from '../../toolchain/index.js';

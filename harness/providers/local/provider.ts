@@ -2,7 +2,7 @@
 // scheduler) with kwok's fake nodes. No Docker; seconds to start; pods run only on paper.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../../lib/errors.js';
 import { alive, processesUnder, stopProcesses } from '../../processes.js';
 import { asCluster, clusterDir, clusterNames, creatingState, readState, readyState, saveState } from '../state.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../../lib/errors.js';
 import { startProcess, tail, type Started } from '../../processes.js';
 import { toolchainEntry, defaultVersions } from '../../toolchain/index.js';
 import { defaultNodes, type ClusterSpec, type Log } from '../provider.js';
