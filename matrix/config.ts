@@ -41,6 +41,13 @@ export const SourcesSpec = z
   .record(z.union([z.enum(componentIds), z.string().regex(/^[a-z0-9.-]+\.[a-z]+\/[\w.~/-]+$/, 'a component id or a Go module path')]), GitSourceSpec)
   .describe('git repositories by component id, or by Go module path for a library a component requires (over ~/.config/codeflare-matrix/sources.yaml)');
 
+export type GitSource = { git: string; prefer: 'proxy' | 'git'; /** file:line it was named at, for messages. */ at: string };
+/**
+ * By component id; also by Go module path, for a library the components require that the proxy
+ * refuses (codeflare-operator v1.2.0 requires a codeflare-common pseudo-version it answers 403 for).
+ */
+export type Sources = Partial<Record<(typeof componentIds)[number], GitSource>> & Record<string, GitSource>;
+
 const Versions = Object.fromEntries(['kubernetes', ...componentIds].map((id) => [id, z.string().min(1).optional().describe(`the ${id} version of this cell`)]));
 
 export const MatrixConfig = z.strictObject({

@@ -17,7 +17,8 @@ import { publishDir } from '../../lib/files.js';
 import { withLock } from '../toolchain/lock.js';
 import { go, type GoRun } from './go.js';
 import { provenanceOf } from './provenance.js';
-import { moduleFromGit, sourceOfModule, type GitSource, type Sources } from './git.js';
+import type { GitSource, Sources } from '../../matrix/config.js';
+import { moduleFromGit, sourceOfModule } from './git.js';
 import { goOrigin } from './source.js';
 import type { Built, Provenance, Source } from './types.js';
 

@@ -10,7 +10,7 @@ import { execaSync } from 'execa';
 import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ComponentId, loadCatalog, type ComponentId as Id } from '../../matrix/catalog/index.js';
-import { GitSourceSpec, SourcesSpec } from '../../matrix/config.js';
+import { GitSourceSpec, SourcesSpec, type GitSource, type Sources } from '../../matrix/config.js';
 import { UserError } from '../../lib/errors.js';
 import { readInput } from '../../lib/files.js';
 import { run } from '../exec.js';
@@ -20,13 +20,6 @@ import type { Source } from './types.js';
 /** Where the user-level sources file is: this variable (empty: none), else ~/.config/codeflare-matrix/sources.yaml. */
 export const SOURCES_ENV = 'CODEFLARE_MATRIX_SOURCES';
 
-
-export type GitSource = { git: string; prefer: 'proxy' | 'git'; /** file:line it was named at, for messages. */ at: string };
-/**
- * By component id; also by Go module path, for a library the components require that the proxy
- * refuses (codeflare-operator v1.2.0 requires a codeflare-common pseudo-version it answers 403 for).
- */
-export type Sources = Partial<Record<Id, GitSource>> & Record<string, GitSource>;
 
 /** What a git tree is checked against: the module its go.mod must name, where it lives, its tags and default branch. */
 type GoTree = { label: string; module: string; tagPrefix: string; branch: string };

@@ -7,7 +7,8 @@ import { component, loadCatalog, type ComponentId } from '../../matrix/catalog/i
 import { UserError } from '../../lib/errors.js';
 import { run } from '../exec.js';
 import { home } from '../../lib/paths.js';
-import { pseudoCommit, resolveGit, type Sources } from './git.js';
+import type { Sources } from '../../matrix/config.js';
+import { pseudoCommit, resolveGit } from './git.js';
 import { go, goError } from './go.js';
 import type { Source } from './types.js';
 

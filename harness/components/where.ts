@@ -1,6 +1,7 @@
 // Where each catalog version would come from here: the Go module proxy, PyPI, a git source, or nowhere.
 import { loadCatalog, type Availability, type ComponentId } from '../../matrix/catalog/index.js';
-import { gitTags, type Sources } from './git.js';
+import type { Sources } from '../../matrix/config.js';
+import { gitTags } from './git.js';
 import { run } from '../exec.js';
 import { home } from '../../lib/paths.js';
 

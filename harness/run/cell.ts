@@ -13,7 +13,7 @@ import { seconds } from '../../matrix/config.js';
 import { buildComponent } from '../components/build.js';
 import { ensureSdk } from '../components/sdk.js';
 import { resolveSource } from '../components/source.js';
-import type { Sources } from '../components/git.js';
+import type { Sources } from '../../matrix/config.js';
 import { installStack, uninstallStack, upgradeProcess, type InstallContext } from '../components/install/index.js';
 import { readPlayed } from '../components/install/player.js';
 import type { Built } from '../components/types.js';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { component, loadCatalog } from '../../matrix/catalog/index.js';
+import { loadCatalog } from '../../matrix/catalog/index.js';
+import * as kubernetes from '../../matrix/kubernetes.js';
 import { UserError } from '../../lib/errors.js';
 import { repoRoot } from '../../lib/paths.js';
 import { toolchainEntry } from './entry.js';
@@ -22,27 +23,14 @@ export function defaultVersions(): Pinned {
   const parsed = Tools.safeParse(parse(readFileSync(file, 'utf8')));
   // versions.yaml ships with the harness, so a bad one is a bug, not a user mistake.
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.message}`);
-  return { ...parsed.data, kubernetes: kubernetesPinned().map((v) => v.tag) };
+  return { ...parsed.data, kubernetes: kubernetes.pinnedKubernetes(loadCatalog()) };
 }
 
-function kubernetesPinned() {
-  return component(loadCatalog(), 'kubernetes').versions.filter((v) => v.toolchain).sort((a, b) => semver.compare(a.tag, b.tag));
-}
-
-/**
- * A Kubernetes version the tests run on (the catalog marks them `toolchain: tests`; a fresh
- * machine's `npm test` builds only these): the oldest, or the oldest in `range` (e.g. ">=1.29").
- */
-export function testKubernetes(range = '*'): string {
-  const v = kubernetesPinned().find((x) => x.toolchain === 'tests' && semver.satisfies(x.tag, range));
-  if (!v) throw new Error(`the catalog marks no Kubernetes version in ${range} toolchain: tests`);
-  return v.tag;
-}
+/** The oldest Kubernetes the tests run on, or the oldest in `range` (matrix/kubernetes.ts, of the shipped catalog). */
+export const testKubernetes = (range = '*'): string => kubernetes.testKubernetes(loadCatalog(), range);
 
 /** Every Kubernetes version the tests run on, oldest first. */
-export function testKubernetesVersions(): string[] {
-  return kubernetesPinned().filter((x) => x.toolchain === 'tests').map((x) => x.tag);
-}
+export const testKubernetesVersions = (): string[] => kubernetes.testKubernetesVersions(loadCatalog());
 
 /** Kubernetes versions already in the cache (finished entries only). */
 export function cachedKubernetesVersions(): string[] {

@@ -4,11 +4,10 @@
 import type { Catalog, ComponentId } from '../catalog/index.js';
 import { component } from '../catalog/index.js';
 import { type Cell, type Origin, type Versions, type Violation, eraOf, makeCell, cellTitle } from '../cell.js';
-import type { LoadedConfig, MatrixConfig } from '../config.js';
+import type { LoadedConfig, MatrixConfig, Sources } from '../config.js';
 import { needs, violations } from '../constraints.js';
 import { isFloating, resolveSelector, tags, type Selector } from '../versions.js';
 import { UserError } from '../../lib/errors.js';
-import type { Sources } from '../../harness/components/git.js';
 import { strategies } from './strategies.js';
 
 export const PLAN_SCHEMA = 1;

@@ -5,7 +5,7 @@ import { parseConfig } from '../config.js';
 import { violations } from '../constraints.js';
 import { completer, isCell, plan, normalizeDeclared } from './index.js';
 import type { Versions } from '../cell.js';
-import { nearestKubernetes } from './strategies.js';
+import { nearestKubernetes } from '../kubernetes.js';
 
 const catalog = loadCatalog();
 const cfg = (yaml: string) => parseConfig(yaml, 'test.yaml');

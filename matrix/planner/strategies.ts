@@ -2,8 +2,8 @@
 import { component, type ComponentId } from '../catalog/index.js';
 import { eraOf, type Versions } from '../cell.js';
 import { resolveSelector } from '../versions.js';
+import { nearestKubernetes, pinnedKubernetes } from '../kubernetes.js';
 import { UserError } from '../../lib/errors.js';
-import { defaultVersions } from '../../harness/toolchain/versions.js';
 import type { Axes, Proposal, StrategyInput, StrategyOutput } from './index.js';
 import { isCell, normalizeDeclared } from './index.js';
 import { pairwise as coveringArray } from './pairwise.js';
@@ -123,7 +123,7 @@ function published(input: StrategyInput): StrategyOutput {
   return {
     proposals: input.catalog.published.flatMap((row) => {
       const e2e = row.e2e?.kubernetes;
-      const near = e2e ? nearestKubernetes(e2e, defaultVersions().kubernetes) : undefined;
+      const near = e2e ? nearestKubernetes(e2e, pinnedKubernetes(input.catalog)) : undefined;
       const ks = near ? [near] : input.axes.kubernetes!;
       return ks.map((k): Proposal => ({
         versions: { ...rowVersions(input, row.operator)!, kubernetes: k },
@@ -136,11 +136,5 @@ function published(input: StrategyInput): StrategyOutput {
 }
 
 const minor = (v: string) => v.replace(/^v/, '').split('.').slice(0, 2).join('.');
-
-/** The pinned Kubernetes release itself, else the pinned one of the same minor, else of the nearest minor (the newer on a tie). */
-export function nearestKubernetes(v: string, have: string[]): string {
-  const n = (x: string) => Number(minor(x).split('.')[1]);
-  return have.find((h) => h === v) ?? have.find((h) => minor(h) === minor(v)) ?? [...have].sort((a, b) => Math.abs(n(a) - n(v)) - Math.abs(n(b) - n(v)) || n(b) - n(a))[0]!;
-}
 
 export const strategies = { full, pairwise, chain, release, published } as const;

@@ -10,7 +10,7 @@ import { run } from '../../exec.js';
 import type { Cluster, Log } from '../../providers/provider.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import type { Built, Provenance } from '../types.js';
-import type { Sources } from '../git.js';
+import type { Sources } from '../../../matrix/config.js';
 import { type Player } from './player.js';
 import { embedded } from '../provenance.js';
 import { resolveSource } from '../source.js';
