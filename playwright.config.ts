@@ -59,7 +59,7 @@ export default runFolder
   ? defineConfig({
       reporter: [
         ['list'],
-        [`./reports/cell-reporter${ext}`],
+        [`./harness/run/cell-reporter${ext}`],
         ['allure-playwright', { resultsDir: join(runFolder, 'allure-results'), detail: false, suiteTitle: false, environmentInfo: environment(runFolder) }],
       ],
       workers: 1,

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { run, versionOf } from '../harness/exec.js';
+import { run, versionOf } from '../lib/exec.js';
 import { processesUnder } from '../harness/processes.js';
 import { LocalProvider } from '../harness/providers/local/provider.js';
 import { clusterDir } from '../harness/providers/state.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUILDER_LABEL } from '../harness/docker.js';
-import { run } from '../harness/exec.js';
+import { run } from '../lib/exec.js';
 import { repoRoot } from '../lib/paths.js';
 import { MARKER } from '../harness/processes.js';
 import { clusterNames, readState } from '../harness/providers/state.js';

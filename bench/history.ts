@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { componentsHome } from '../harness/components/build.js';
-import { run } from '../harness/exec.js';
+import { run } from '../lib/exec.js';
 import { repoRoot } from '../lib/paths.js';
 import { toolchainHome } from '../harness/toolchain/index.js';
-import { readResults, type CellResult } from '../reports/results.js';
+import { readResults, type CellResult } from '../model/results.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

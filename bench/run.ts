@@ -6,9 +6,9 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { run } from '../harness/exec.js';
+import { run } from '../lib/exec.js';
 import { repoRoot } from '../lib/paths.js';
-import { readResults } from '../reports/results.js';
+import { readResults } from '../model/results.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);

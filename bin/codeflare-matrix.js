@@ -13,7 +13,7 @@ function fresh() {
   if (process.env.CODEFLARE_MATRIX_FROM_SOURCE || !existsSync(compiled)) return false;
   const built = statSync(compiled).mtimeMs;
   if (statSync(join(root, 'playwright.config.ts')).mtimeMs > built) return false;
-  for (const dir of ['lib', 'harness', 'matrix', 'reports', 'fixtures', 'suites']) {
+  for (const dir of ['lib', 'model', 'harness', 'matrix', 'reports', 'fixtures', 'suites']) {
     for (const e of readdirSync(join(root, dir), { withFileTypes: true, recursive: true })) {
       if (e.isFile() && e.name.endsWith('.ts') && statSync(join(e.parentPath, e.name)).mtimeMs > built) return false;
     }

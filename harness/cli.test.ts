@@ -3,7 +3,7 @@ import { test, expect } from '@playwright/test';
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from './exec.js';
+import { run } from '../lib/exec.js';
 import { repoRoot } from '../lib/paths.js';
 
 // made per worker in beforeAll (the runner also loads this file to list the tests), removed after

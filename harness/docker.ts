@@ -1,7 +1,7 @@
 // A thin wrapper over the docker CLI (kind's provider does the same): argument arrays only, every
 // failure an error that names the command and the engine's last words.
 import { execa } from 'execa';
-import { run, type RunResult } from './exec.js';
+import { run, type RunResult } from '../lib/exec.js';
 import { UserError } from '../lib/errors.js';
 import { startTime } from './providers/state.js';
 

@@ -1,7 +1,7 @@
 // The cluster as the harness and its suites talk to it: API clients, kubectl, and a wait that says
 // what it saw last when it gives up.
 import { ApiextensionsV1Api, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
-import { run } from './exec.js';
+import { run } from '../lib/exec.js';
 
 /** Polls `f` until it returns something truthy (errors count as not yet); fails after `ms`, saying
  * what it saw last (a value or an error), as Playwright's expect.poll does. */

@@ -4,7 +4,7 @@ import { test, expect } from '@playwright/test';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { run } from './exec.js';
+import { run } from '../lib/exec.js';
 import { repoRoot } from '../lib/paths.js';
 
 test.setTimeout(10 * 60_000);

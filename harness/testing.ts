@@ -1,34 +1,8 @@
 // Small helpers for the harness's own tests (the cluster helpers they share with the engine: kube.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { clients, until } from './kube.js';
 
 export { clients, kube, until, type Kube } from './kube.js';
-
-const scratchRoots = new Map<string, string>();
-
-/** A fresh temporary folder for a test, under one folder per worker and prefix that goes when the worker exits. */
-export function scratchDir(prefix: string): string {
-  let root = scratchRoots.get(prefix);
-  if (!root) {
-    root = mkdtempSync(join(tmpdir(), `${prefix}-`));
-    const made = root;
-    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
-    scratchRoots.set(prefix, root);
-  }
-  return mkdtempSync(join(root, 't-'));
-}
-
-/** The error a promise rejects with; fails when it resolves. */
-export async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
+export { rejection, scratchDir } from '../lib/testing.js';
 
 /** Kueue quota for tests: ResourceFlavor default-flavor, ClusterQueue cq (cpu, memory), namespace, LocalQueue lq. */
 export async function kueueQueue(kubeconfig: string, o: { namespace: string; cpu: number; memory: string }): Promise<void> {

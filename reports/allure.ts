@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../lib/files.js';
-import type { Results } from './results.js';
+import type { Results } from '../model/results.js';
 
 type Param = { name: string; value: string };
 type Label = { name: string; value: string };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadCatalog } from '../matrix/catalog/index.js';
 import { audit } from './audit.js';
 import { END, START } from './markdown.js';
-import { readResults } from './results.js';
+import { readResults } from '../model/results.js';
 import { CELLS, cli, data, scratch } from './testing.js';
 
 const nightly = data('nightly.json');

@@ -4,7 +4,7 @@ import { UserError } from '../lib/errors.js';
 import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { checkCell, type Declared } from './declared.js';
 import { parseBlock, type DeclaredRow } from './readme.js';
-import type { Results } from './results.js';
+import type { Results } from '../model/results.js';
 import { isReleaseTag, verifies, versionLink, whyNot } from './support-matrix.js';
 
 export type Audit = { rows: number; verified: number; findings: string[] };

@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readResults } from './results.js';
+import { readResults } from '../model/results.js';
 import { cli, data, expectNoTmp, expectUserError, scratch } from './testing.js';
 
 const SENTINEL = 'an earlier report, not to be overwritten\n';

@@ -1,8 +1,9 @@
 // A declared row (a published README row, or the row about to be tagged) against what a cell ran:
 // the gate and the audit both ask whether the binaries that ran are the versions the row names.
 import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
-import type { CellResult } from './results.js';
-import { embedded, goModule, isReleaseTag } from './support-matrix.js';
+import type { CellResult } from '../model/results.js';
+import { embedded } from '../model/results.js';
+import { goModule, isReleaseTag } from './support-matrix.js';
 
 export type Declared = Partial<Record<ComponentId, string>>;
 

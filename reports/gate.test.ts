@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadCatalog } from '../matrix/catalog/index.js';
 import { gate, parseAge } from './gate.js';
 import { END, START } from './markdown.js';
-import { readResults } from './results.js';
+import { readResults } from '../model/results.js';
 import { AT, CELLS, cli, data, expectUserError, scratch } from './testing.js';
 
 const nightly = data('nightly.json');

@@ -4,7 +4,7 @@ import { UserError } from '../lib/errors.js';
 import { component, type Catalog } from '../matrix/catalog/index.js';
 import { checkCell, type Declared } from './declared.js';
 import { END, readmeBlock, START } from './markdown.js';
-import type { CellResult, Results } from './results.js';
+import type { CellResult, Results } from '../model/results.js';
 import { normalizeRelease, supportMatrix, testLine, verifies, whyNot, withPassRate } from './support-matrix.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };

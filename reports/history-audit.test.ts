@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../harness/exec.js';
+import { run } from '../lib/exec.js';
 import { goModVersions } from './history-audit.js';
 import { cli, data, scratch } from './testing.js';
 

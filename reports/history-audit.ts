@@ -3,7 +3,7 @@
 // tag carries (the catalog's record of what it compiles in or deploys, and its go.mod after
 // `replace`), whether that version exists, and what ran and passed (results). Each row is
 // confirmed, contradicted (and by what), or unverified (and why).
-import { run } from '../harness/exec.js';
+import { run } from '../lib/exec.js';
 import { UserError } from '../lib/errors.js';
 import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { eraOf } from '../matrix/cell.js';
@@ -11,7 +11,7 @@ import { normalizeDeclared } from '../matrix/planner/index.js';
 import { audit } from './audit.js';
 import { END, HEADING, START } from './markdown.js';
 import { parseBlock } from './readme.js';
-import type { Results } from './results.js';
+import type { Results } from '../model/results.js';
 
 export type Verdict = 'confirmed' | 'contradicted' | 'unverified';
 

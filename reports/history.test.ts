@@ -3,7 +3,7 @@ import { test, expect } from '@playwright/test';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findResults, loadHistory } from './history.js';
-import { readResults } from './results.js';
+import { readResults } from '../model/results.js';
 import { CELLS, data, scratch } from './testing.js';
 
 const current = { path: data('nightly.json'), results: readResults(data('nightly.json')) };

@@ -3,7 +3,7 @@
 import { readdirSync, realpathSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { UserError } from '../lib/errors.js';
-import { readResults, type CellStatus, type Results } from './results.js';
+import { readResults, type CellStatus, type Results } from '../model/results.js';
 
 export type HistoryRun = { label: string; file: string; finishedAt: string };
 export type History = {

@@ -4,7 +4,7 @@
 import semver from 'semver';
 import { type Catalog } from '../matrix/catalog/index.js';
 import type { History } from './history.js';
-import type { Results } from './results.js';
+import type { Results } from '../model/results.js';
 import { README_ORDER, ran, summarizeProvenance, whyNot, type SupportMatrix } from './support-matrix.js';
 
 /** Errors can be whole logs; the page keeps the start of each (the artifacts hold the rest). */

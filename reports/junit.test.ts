@@ -3,9 +3,9 @@
 import { test, expect } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../harness/exec.js';
+import { run } from '../lib/exec.js';
 import { junitXml } from './junit.js';
-import { readResults, type Results } from './results.js';
+import { readResults, type Results } from '../model/results.js';
 import { CELLS, cli, data, scratch } from './testing.js';
 
 /** The XML parsed by Python's ElementTree: per testsuite its counts, properties and each testcase's outcome. */

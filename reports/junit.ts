@@ -3,7 +3,7 @@
 // test. Failed → <failure>; blocked (the cell's setup failed, or the run stopped) → <error>, since
 // the test never ran; not applicable → <skipped> with the reason; flaky passed, saying so.
 import { createHash } from 'node:crypto';
-import type { CellResult, Results, TestResult } from './results.js';
+import type { CellResult, Results, TestResult } from '../model/results.js';
 
 const escape = (s: string): string =>
   s

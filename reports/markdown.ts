@@ -1,6 +1,6 @@
 // The support matrix as Markdown, in the codeflare-operator README's format (the block between its
 // Compatibility Matrix markers), plus the cells that verify nothing and the GitHub job summary.
-import type { CellStatus } from './results.js';
+import type { CellStatus } from '../model/results.js';
 import type { Stack, SupportMatrix } from './support-matrix.js';
 
 export const START = '<!-- Compatibility Matrix start -->';

@@ -2,7 +2,7 @@
 import { test, expect } from '@playwright/test';
 import { join } from 'node:path';
 import { merge } from './merge.js';
-import { readResults } from './results.js';
+import { readResults } from '../model/results.js';
 import { CELLS, cli, data, expectNoTmp, scratch } from './testing.js';
 
 test('joins shards; the later run of a cell wins, and merge says so', async () => {

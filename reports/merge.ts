@@ -2,7 +2,7 @@
 // of another config (or strategy) are another matrix and are refused; a cell run twice keeps the
 // later run.
 import { UserError } from '../lib/errors.js';
-import type { CellResult, Results } from './results.js';
+import type { CellResult, Results } from '../model/results.js';
 
 export type Input = { path: string; results: Results };
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadCatalog } from '../matrix/catalog/index.js';
 import { END, START } from './markdown.js';
 import { parseBlock, replaceBlock } from './readme.js';
-import { run } from '../harness/exec.js';
+import { run } from '../lib/exec.js';
 import { CELLS, cli, data, expectNoTmp, expectUserError, scratch } from './testing.js';
 
 // The header and separator lines of the upstream README's table (codeflare-operator README, v1.0.0 to v1.16.0).

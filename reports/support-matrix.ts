@@ -4,8 +4,7 @@
 import semver from 'semver';
 import { UserError } from '../lib/errors.js';
 import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
-import { embedded as embeddedIn } from '../harness/components/provenance.js';
-import { cellStatus, suiteStatus, type CellResult, type CellStatus, type Provenance, type Results, type TestResult } from './results.js';
+import { cellStatus, embedded, suiteStatus, type CellResult, type CellStatus, type Provenance, type Results, type TestResult } from '../model/results.js';
 
 /**
  * The operator README's row order: v1.0.0 lists operator, MCAD, SDK, InstaScale, KubeRay; v1.4.2
@@ -16,9 +15,6 @@ export const README_ORDER: ComponentId[] = ['codeflare-operator', 'mcad', 'codef
 /** Where a version shown for a cell comes from: the component's own provenance, the operator binary that compiles it in, or (no provenance) the plan. */
 export type Source = 'provenance' | 'operator binary' | 'requested';
 export type Ran = { version: string; source: Source };
-
-/** embedded() reads the build info of a binary; a results entry has the same fields (its component is a plain string). */
-export const embedded = (p: Provenance, modulePath: string): string | undefined => embeddedIn(p as Parameters<typeof embeddedIn>[0], modulePath);
 
 export function goModule(catalog: Catalog, id: ComponentId): string | undefined {
   const s = component(catalog, id).source;

@@ -2,9 +2,9 @@
 import { expect } from '@playwright/test';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, type RunResult } from '../harness/exec.js';
+import { run, type RunResult } from '../lib/exec.js';
 import { repoRoot } from '../lib/paths.js';
-import { scratchDir } from '../harness/testing.js';
+import { scratchDir } from '../lib/testing.js';
 
 /** A recorded results file or README under reports/testdata. */
 export const data = (name: string): string => join(repoRoot, 'reports', 'testdata', name);

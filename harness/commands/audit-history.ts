@@ -31,7 +31,7 @@ export function auditHistoryCommand(): Command {
     .addHelpText('after', '\nExit status: 0 no row is contradicted, 1 a row is, 2 bad input.')
     .action(async (resultsPath: string | undefined, o: { git?: string; config?: string; allowFlaky?: boolean; json?: boolean; html?: string }) => {
       const [{ loadCatalog }, { loadConfig }, { loadSources }, { readResults }, { auditHistory }] = await Promise.all([
-        import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../components/git.js'), import('../../reports/results.js'), import('../../reports/history-audit.js'),
+        import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../components/git.js'), import('../../model/results.js'), import('../../reports/history-audit.js'),
       ]);
       const loaded = o.config ? loadConfig(o.config) : undefined;
       const repo = o.git ?? loadSources(loaded?.text, loaded?.path)['codeflare-operator']?.git;

@@ -11,7 +11,7 @@ export function auditCommand(): Command {
     .option('--json', 'print the audit as JSON')
     .addHelpText('after', '\nExit status: 0 every declared row is verified, 1 there are findings, 2 bad input.')
     .action(async (readmePath: string, path: string, o: { allowFlaky?: boolean; json?: boolean }) => {
-      const [{ loadCatalog }, { audit }, { readResults }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../reports/audit.js'), import('../../reports/results.js')]);
+      const [{ loadCatalog }, { audit }, { readResults }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../reports/audit.js'), import('../../model/results.js')]);
       const text = readInput(readmePath, 'readme', { what: 'cannot read the README', fix: 'pass the path of an operator README.md' }).toString('utf8');
       const a = audit(text, readmePath, readResults(path), loadCatalog(), { allowFlaky: o.allowFlaky ?? false });
       if (a.findings.length) process.exitCode = 1;

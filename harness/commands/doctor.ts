@@ -7,7 +7,7 @@ import { table } from '../table.js';
 type Check = { what: string; ok: boolean; found: string; fix: string; for: string[] };
 
 async function checks(): Promise<Check[]> {
-  const [{ default: semver }, { versionOf, run }, { defaultVersions, kindTools, listToolchain, testKubernetesVersions, tools }] = await Promise.all([import('semver'), import('../exec.js'), import('../toolchain/index.js')]);
+  const [{ default: semver }, { versionOf, run }, { defaultVersions, kindTools, listToolchain, testKubernetesVersions, tools }] = await Promise.all([import('semver'), import('../../lib/exec.js'), import('../toolchain/index.js')]);
   const out: Check[] = [];
   const node = process.versions.node;
   out.push({ what: 'Node.js >= 20.19', ok: semver.gte(node, '20.19.0'), found: `v${node}`, fix: 'install Node.js 20.19 or newer', for: ['all'] });

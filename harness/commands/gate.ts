@@ -18,7 +18,7 @@ export function gateCommand(): Command {
     .option('--json', 'print the verdict as JSON (passed, failures, the cells judged, the block to publish)')
     .addHelpText('after', '\nExit status: 0 the release may be tagged, 1 it may not (each reason printed), 2 bad input.')
     .action(async (path: string, o: Opts) => {
-      const [{ loadCatalog }, { gate }, { readResults }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../reports/gate.js'), import('../../reports/results.js')]);
+      const [{ loadCatalog }, { gate }, { readResults }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../reports/gate.js'), import('../../model/results.js')]);
       const now = o.at ? new Date(o.at) : new Date();
       if (Number.isNaN(now.getTime())) throw new UserError(`--at ${o.at} is not a time`, undefined, 'pass an ISO time, e.g. 2025-06-20T12:00:00Z');
       const minPassRate = o.minPassRate === undefined ? undefined : Number(o.minPassRate);

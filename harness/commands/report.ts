@@ -22,7 +22,7 @@ export function reportCommand(): Command {
     .addHelpText('after', '\nExit status: 0 written, 2 bad input (nothing is written).')
     .action(async (path: string, o: Opts) => {
       const [{ loadCatalog }, { loadHistory }, { jobSummary, markdownReport, readmeBlock, releaseBlock }, { readmeUpdate }, { readResults }, { releaseStack, supportMatrix }] = await Promise.all([
-        import('../../matrix/catalog/index.js'), import('../../reports/history.js'), import('../../reports/markdown.js'), import('../../reports/readme.js'), import('../../reports/results.js'), import('../../reports/support-matrix.js'),
+        import('../../matrix/catalog/index.js'), import('../../reports/history.js'), import('../../reports/markdown.js'), import('../../reports/readme.js'), import('../../model/results.js'), import('../../reports/support-matrix.js'),
       ]);
       // the HTML renderer is the heaviest part: loaded only for --format html
       const renderHtml = o.format === 'html' ? (await import('../../reports/html.js')).renderHtml : undefined;

@@ -10,7 +10,7 @@ import { UserError } from '../../lib/errors.js';
 import { table } from '../table.js';
 import { chainOption } from './options.js';
 import type { Plan } from '../../matrix/planner/index.js';
-import type { Results } from '../../reports/results.js';
+import type { Results } from '../../model/results.js';
 
 const count = (flag: string, min: number) => (v: string) => {
   const n = Number(v);

@@ -10,7 +10,7 @@ import { UserError } from '../../lib/errors.js';
 import { buildComponent } from './build.js';
 import type { Sources } from '../../matrix/config.js';
 import { parseSources, resolveGit } from './git.js';
-import { embedded } from './provenance.js';
+import { embedded } from '../../model/results.js';
 import { resolveSource } from './source.js';
 import { rejection } from '../testing.js';
 

@@ -13,7 +13,7 @@ import { ComponentId, loadCatalog, type ComponentId as Id } from '../../matrix/c
 import { GitSourceSpec, SourcesSpec, type GitSource, type Sources } from '../../matrix/config.js';
 import { UserError } from '../../lib/errors.js';
 import { readInput } from '../../lib/files.js';
-import { run } from '../exec.js';
+import { run } from '../../lib/exec.js';
 import { home } from '../../lib/paths.js';
 import type { Source } from './types.js';
 

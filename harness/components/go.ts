@@ -1,7 +1,7 @@
 // Running the go command for component sources and builds: the toolchain's environment (local Go,
 // static binaries, go.mod may change) plus a fallback for modules the checksum database lacks.
 import { appendFile } from 'node:fs/promises';
-import { run, type RunResult } from '../exec.js';
+import { run, type RunResult } from '../../lib/exec.js';
 import { goEnv } from '../toolchain/gomod.js';
 
 export type GoRun = RunResult & {

@@ -1,8 +1,9 @@
 // What a Go binary says about itself (`go version -m`: Go version, main module, every module
 // compiled in, after replace directives), and where that disagrees with what was asked for.
 import { loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
-import { run } from '../exec.js';
+import { run } from '../../lib/exec.js';
 import { sha256File } from '../toolchain/entry.js';
+import { embedded } from '../../model/results.js';
 import type { BuildDep, Provenance, Source } from './types.js';
 
 export type BuildInfo = {
@@ -38,13 +39,6 @@ export async function readBuildInfo(binary: string): Promise<BuildInfo> {
   const r = await run('go', ['version', '-m', binary]);
   if (!r.ok) throw new Error(`go version -m ${binary}: ${r.all.trim()}`);
   return parseBuildInfo(r.stdout);
-}
-
-/** The version of `modulePath` compiled into the binary (the replacement's, when replaced). */
-export function embedded(p: Provenance, modulePath: string): string | undefined {
-  if (modulePath === p.module) return p.main && p.main.version !== '(devel)' ? p.main.version : p.resolved;
-  const d = p.deps?.find((x) => x.path === modulePath);
-  return d ? (d.replacedBy?.version ?? d.version) : undefined;
 }
 
 /** The Go modules of the catalog's components (MCAD, InstaScale, ray-operator, AppWrapper, Kueue, the operator). */

@@ -10,7 +10,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../../lib/errors.js';
-import { run } from '../exec.js';
+import { run } from '../../lib/exec.js';
 import { writeAtomic } from '../../lib/files.js';
 import { home } from '../../lib/paths.js';
 import { duration, type Log } from '../toolchain/build.js';

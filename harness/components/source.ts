@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { component, loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
 import { UserError } from '../../lib/errors.js';
-import { run } from '../exec.js';
+import { run } from '../../lib/exec.js';
 import { home } from '../../lib/paths.js';
 import type { Sources } from '../../matrix/config.js';
 import { pseudoCommit, resolveGit } from './git.js';

@@ -1,7 +1,7 @@
 // What the component layer hands to installers and reports: where a component's code came from,
 // the binary built from it, and the provenance of what actually runs.
 import type { ComponentId } from '../../matrix/catalog/index.js';
-import type { BuildDep, Provenance } from '../../reports/results.js';
+import type { BuildDep, Provenance } from '../../model/results.js';
 
 /** A component's code at a version: a Go module tree (read-only, in the module cache) or a local checkout. */
 export type Source = {

@@ -2,7 +2,7 @@
 import { loadCatalog, type Availability, type ComponentId } from '../../matrix/catalog/index.js';
 import type { Sources } from '../../matrix/config.js';
 import { gitTags } from './git.js';
-import { run } from '../exec.js';
+import { run } from '../../lib/exec.js';
 import { home } from '../../lib/paths.js';
 
 type Row = Availability['versions'][number];

@@ -4,7 +4,7 @@ import { test, expect } from '@playwright/test';
 import { loadCatalog } from '../../matrix/catalog/index.js';
 import type { Plan } from '../../matrix/planner/index.js';
 import { gate } from '../../reports/gate.js';
-import { readResults, type Results } from '../../reports/results.js';
+import { readResults, type Results } from '../../model/results.js';
 import { AT, CELLS, data } from '../../reports/testing.js';
 import { mergeRerun, rerunSelection } from './rerun.js';
 

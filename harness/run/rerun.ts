@@ -2,7 +2,7 @@
 // flaky cells only their tests that did not pass — and the outcome is merged into a new results file
 // that keeps the earlier runs and says what this one reran.
 import type { Plan } from '../../matrix/planner/index.js';
-import { cellStatus, suiteStatus, type CellResult, type Results } from '../../reports/results.js';
+import { cellStatus, suiteStatus, type CellResult, type Results } from '../../model/results.js';
 import { UserError } from '../../lib/errors.js';
 
 const AGAIN = new Set(['failed', 'flaky', 'blocked']);

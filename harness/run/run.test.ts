@@ -6,11 +6,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../exec.js';
+import { run } from '../../lib/exec.js';
 import { repoRoot } from '../../lib/paths.js';
 import { processesUnder } from '../processes.js';
 import { clusterNames, clusterDir, readState, startTime } from '../providers/state.js';
-import { readResults } from '../../reports/results.js';
+import { readResults } from '../../model/results.js';
 import { until } from '../testing.js';
 import { readCellState } from './layout.js';
 

@@ -6,13 +6,13 @@ import { join, relative } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import type { Cluster, Log } from '../../providers/provider.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import type { Built, Provenance } from '../types.js';
 import type { Sources } from '../../../matrix/config.js';
 import { type Player } from './player.js';
-import { embedded } from '../provenance.js';
+import { embedded } from '../../../model/results.js';
 import { resolveSource } from '../source.js';
 
 export { COMPONENT_LABEL } from './pod.js';

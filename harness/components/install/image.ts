@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { docker } from '../../docker.js';
 import { writeAtomic } from '../../../lib/files.js';
 import { providerFor } from '../../providers/index.js';

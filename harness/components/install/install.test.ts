@@ -5,7 +5,7 @@ import { test, expect } from '@playwright/test';
 import { CustomObjectsApi, CoreV1Api, KubeConfig, ApiextensionsV1Api } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { processesUnder } from '../../processes.js';
 import { until } from '../../testing.js';
 import { LocalProvider } from '../../providers/local/provider.js';

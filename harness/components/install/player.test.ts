@@ -6,7 +6,7 @@ import { test, expect } from '@playwright/test';
 import { join } from 'node:path';
 import { LocalProvider } from '../../providers/local/provider.js';
 import { alive, processesUnder } from '../../processes.js';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { clients, until } from '../../testing.js';
 import { resolveSource } from '../source.js';

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog, type ComponentId } from '../../../matrix/catalog/index.js';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { writeAtomic } from '../../../lib/files.js';
 import { compiled, repoRoot } from '../../../lib/paths.js';
 import { startProcess, stopProcesses, processesUnder } from '../../processes.js';

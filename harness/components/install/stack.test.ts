@@ -12,7 +12,7 @@ import { buildComponent } from '../build.js';
 import { installStack, uninstallStack } from './index.js';
 import { ensureSdk, sdkEnv } from '../sdk.js';
 import { join } from 'node:path';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { apiOf, appWrapper, rayApi, rayCluster as rayClusterOf } from '../../../fixtures/objects.js';
 
 test.describe.configure({ mode: 'serial', timeout: 30 * 60_000 });

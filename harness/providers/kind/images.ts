@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { home } from '../../../lib/paths.js';
 import { docker, HARNESS_LABEL, imageLabel, pipeToDocker } from '../../docker.js';
 import { withLock } from '../../toolchain/index.js';

@@ -1,7 +1,7 @@
 // `kind export logs`: every node's journal, kubelet and containerd logs, and each pod's containers.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { kindBinary, kindName } from './provision.js';
 
 function files(dir: string): string[] {

@@ -7,7 +7,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { buildLabels, docker, dockerOk, HARNESS_LABEL, pipeToDocker } from '../../docker.js';
 import { defaultVersions, ensureToolchain, resolveKubernetesVersion, toolchainEntry, type Entry } from '../../toolchain/index.js';
 import { goEnv } from '../../toolchain/gomod.js';

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../../lib/errors.js';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { home } from '../../../lib/paths.js';
 import { docker, requireEngine } from '../../docker.js';
 import { asCluster, clusterDir, clusterNames, creatingState, readState, readyState, saveState } from '../state.js';

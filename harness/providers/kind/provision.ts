@@ -3,7 +3,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { imageLabel } from '../../docker.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import { defaultNodes, type ClusterSpec, type Log } from '../provider.js';

@@ -1,7 +1,7 @@
 // The CodeFlare SDK run beside a kind cluster, as its users run it: in a container (testcontainers)
 // on the kind network, talking to the API server by its in-cluster name — not from the host.
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
-import type { RunResult } from '../../exec.js';
+import type { RunResult } from '../../../lib/exec.js';
 import { BUILDER_LABEL, HARNESS_LABEL } from '../../docker.js';
 import { startTime } from '../state.js';
 import { KindProvider } from './provider.js';

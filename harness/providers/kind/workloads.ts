@@ -3,7 +3,7 @@
 // busybox-static. Each is made once per machine and loaded into every kind cluster that needs it.
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { buildLabels, docker, dockerOk, HARNESS_LABEL } from '../../docker.js';
 import { PIP, UPLOAD_TIME } from '../../components/sdk.js';
 import type { Log } from '../provider.js';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { repoRoot } from '../../../lib/paths.js';
 import { processesUnder } from '../../processes.js';
 import { defaultVersions, testKubernetes, toolchainEntry } from '../../toolchain/index.js';

@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../../exec.js';
+import { run } from '../../../lib/exec.js';
 import { repoRoot } from '../../../lib/paths.js';
 import { processesUnder } from '../../processes.js';
 import { clients, scratchDir, until } from '../../testing.js';

@@ -6,9 +6,9 @@
 import { test, expect } from '@playwright/test';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../harness/exec.js';
-import { repoRoot } from '../lib/paths.js';
-import { RUN_ENV, saveCellState } from '../harness/run/layout.js';
+import { run } from '../../lib/exec.js';
+import { repoRoot } from '../../lib/paths.js';
+import { RUN_ENV, saveCellState } from './layout.js';
 import type { CellTests } from './cell-reporter.js';
 
 const dir = join(repoRoot, 'out', `reporter-test-${process.pid}`);
@@ -28,7 +28,7 @@ test('blocked here', ({}, info) => { info.annotations.push({ type: 'blocked', de
   writeFileSync(join(dir, 'ok.setup.ts'), `import { test } from '@playwright/test';\ntest('setup', () => {});\n`);
   writeFileSync(join(dir, 'bad.setup.ts'), `import { test } from '@playwright/test';\ntest('setup', () => { throw new Error('install failed'); });\n`);
   writeFileSync(join(dir, 'pw.config.ts'), `export default {
-  reporter: [[${JSON.stringify(join(repoRoot, 'reports/cell-reporter.ts'))}]],
+  reporter: [[${JSON.stringify(join(repoRoot, 'harness/run/cell-reporter.ts'))}]],
   retries: 1, workers: 1, outputDir: 'results',
   projects: [
     { name: 'setup:good', testMatch: 'ok.setup.ts', use: { cellId: 'good' } },

@@ -4,9 +4,9 @@
 import { appendFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { FullResult, Reporter, TestCase, TestResult as PwResult } from '@playwright/test/reporter';
-import { writeAtomic } from '../lib/files.js';
-import { cellDir, readCellState, runDir, setStep } from '../harness/run/layout.js';
-import { suiteStatus, type SuiteResult, type TestResult, type TestStatus } from './results.js';
+import { writeAtomic } from '../../lib/files.js';
+import { cellDir, readCellState, runDir, setStep } from './layout.js';
+import { suiteStatus, type SuiteResult, type TestResult, type TestStatus } from '../../model/results.js';
 
 export type CellTests = { suites: SuiteResult[]; interrupted: boolean };
 

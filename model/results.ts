@@ -78,6 +78,13 @@ export const Provenance = z.object({
 });
 export type Provenance = z.infer<typeof Provenance>;
 
+/** The version of `modulePath` compiled into the binary a provenance describes (the replacement's, when replaced). */
+export function embedded(p: Provenance, modulePath: string): string | undefined {
+  if (modulePath === p.module) return p.main && p.main.version !== '(devel)' ? p.main.version : p.resolved;
+  const d = p.deps?.find((x) => x.path === modulePath);
+  return d ? (d.replacedBy?.version ?? d.version) : undefined;
+}
+
 export const CellStatus = z.enum(['passed', 'failed', 'flaky', 'blocked', 'not-applicable']);
 export type CellStatus = z.infer<typeof CellStatus>;
 
