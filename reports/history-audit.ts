@@ -5,9 +5,8 @@
 // confirmed, contradicted (and by what), or unverified (and why).
 import { run } from '../lib/exec.js';
 import { UserError } from '../lib/errors.js';
-import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
+import { component, normalizeDeclared, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { eraOf } from '../matrix/cell.js';
-import { normalizeDeclared } from '../matrix/planner/index.js';
 import { audit } from './audit.js';
 import { END, HEADING, START } from './markdown.js';
 import { parseBlock } from './readme.js';

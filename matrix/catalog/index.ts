@@ -46,3 +46,8 @@ export function component(catalog: Catalog, id: ComponentId): Component {
   if (!c) throw new Error(`catalog has no component ${id}`);
   return c;
 }
+
+/** README typos kept in the published record, mapped to the tag they meant. */
+export function normalizeDeclared(v: string): string {
+  return v.replace(/^v\.(\d)/, 'v$1');
+}

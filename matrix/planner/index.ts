@@ -2,19 +2,20 @@
 // Strategies only propose combinations; completing a combination into a cell (its era, the
 // versions the era fixes, the constraints it breaks) is done once, here.
 import type { Catalog, ComponentId } from '../catalog/index.js';
-import { component } from '../catalog/index.js';
+import { component, normalizeDeclared } from '../catalog/index.js';
 import { type Cell, type Origin, type Versions, type Violation, eraOf, makeCell, cellTitle } from '../cell.js';
 import type { LoadedConfig, MatrixConfig, Sources } from '../config.js';
 import { needs, violations } from '../constraints.js';
 import { isFloating, resolveSelector, tags, type Selector } from '../versions.js';
 import { UserError } from '../../lib/errors.js';
+import { isCell, type Axes, type Exclusion, type Proposal } from './proposal.js';
 import { strategies } from './strategies.js';
+
+export { isCell, type Axes, type Exclusion, type Proposal, type StrategyInput, type StrategyOutput } from './proposal.js';
 
 export const PLAN_SCHEMA = 1;
 /** Excluded combinations kept as examples per rule. */
 const EXAMPLES = 50;
-
-export type Exclusion = { title: string; versions: Versions; reasons: Violation[] };
 
 export type Plan = {
   schema: typeof PLAN_SCHEMA;
@@ -39,14 +40,6 @@ export type Plan = {
   sources: Sources;
 };
 
-/** A combination proposed by a strategy, before completion. */
-export type Proposal = { versions: Versions; origin?: Partial<Record<ComponentId, Origin>>; upgradeFrom?: Versions; keepViolations?: boolean; notes?: string[] };
-
-export type Axes = Partial<Record<ComponentId, string[]>>;
-
-export type StrategyInput = { config: MatrixConfig; catalog: Catalog; axes: Axes; complete: (p: Proposal, partial?: boolean) => Cell | Exclusion };
-export type StrategyOutput = { proposals: Iterable<Proposal>; uncoverable?: string[] };
-
 /** Resolves every axis of the config to concrete versions (tags or floating references). */
 export function resolveAxes(config: MatrixConfig, catalog: Catalog): Axes {
   const axes: Axes = {};
@@ -57,10 +50,6 @@ export function resolveAxes(config: MatrixConfig, catalog: Catalog): Axes {
   one('kubernetes', config.kubernetes, 'kubernetes');
   for (const [id, spec] of Object.entries(config.components)) one(id as ComponentId, spec!, `components.${id}`);
   return axes;
-}
-
-export function isCell(x: Cell | Exclusion): x is Cell {
-  return 'id' in x;
 }
 
 /**
@@ -139,11 +128,6 @@ function goBranchRefused(catalog: Catalog, id: ComponentId): string | undefined 
   const c = component(catalog, id);
   if (c.source.kind === 'pypi') return `PyPI publishes releases only, no ${id} dev`;
   return c.source.kind === 'go' && catalog.availability?.branches === 'refused' ? `the Go module proxy answers no branch query (${c.source.branch})` : undefined;
-}
-
-/** README typos kept in the published record, mapped to the tag they meant. */
-export function normalizeDeclared(v: string): string {
-  return v.replace(/^v\.(\d)/, 'v$1');
 }
 
 type Override = { strategy?: MatrixConfig['strategy']; sources?: Sources; maxCells?: number; chain?: MatrixConfig['chain'] };

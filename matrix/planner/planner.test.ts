@@ -1,9 +1,9 @@
 import { test, expect } from '@playwright/test';
 import semver from 'semver';
-import { loadCatalog } from '../catalog/index.js';
+import { loadCatalog, normalizeDeclared } from '../catalog/index.js';
 import { parseConfig } from '../config.js';
 import { violations } from '../constraints.js';
-import { completer, isCell, plan, normalizeDeclared } from './index.js';
+import { completer, isCell, plan } from './index.js';
 import type { Versions } from '../cell.js';
 import { nearestKubernetes } from '../kubernetes.js';
 

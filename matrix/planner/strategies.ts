@@ -1,11 +1,10 @@
 // Planner strategies. Each proposes combinations; planner/index.ts completes and checks them.
-import { component, type ComponentId } from '../catalog/index.js';
+import { component, normalizeDeclared, type ComponentId } from '../catalog/index.js';
 import { eraOf, type Versions } from '../cell.js';
 import { resolveSelector } from '../versions.js';
 import { nearestKubernetes, pinnedKubernetes } from '../kubernetes.js';
 import { UserError } from '../../lib/errors.js';
-import type { Axes, Proposal, StrategyInput, StrategyOutput } from './index.js';
-import { isCell, normalizeDeclared } from './index.js';
+import { isCell, type Axes, type Proposal, type StrategyInput, type StrategyOutput } from './proposal.js';
 import { pairwise as coveringArray } from './pairwise.js';
 
 /** The product of the axes, lazily (a whole-catalog product is large). */

@@ -4,24 +4,15 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { loadCatalog, component, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
+import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../../lib/exec.js';
-import type { Cluster, Log } from '../../providers/provider.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import type { Built, Provenance } from '../types.js';
-import type { Sources } from '../../../matrix/config.js';
-import { type Player } from './player.js';
+import { processMode, type InstallContext } from './context.js';
+import type { Player } from './player.js';
 import { embedded } from '../../../model/results.js';
 import { resolveSource } from '../source.js';
-
-export { COMPONENT_LABEL } from './pod.js';
-
-/** How this version of the component runs as a host process (the catalog's `process`), if the catalog says. */
-export function processMode(id: ComponentId, version: string): ProcessMode | undefined {
-  const catalog = loadCatalog();
-  return component(catalog, id).process.find((p) => satisfies(catalog, id, version, p.range));
-}
 
 /**
  * The host ports a stack's controllers bind fixed, in code, when they run as host processes (the
@@ -62,17 +53,6 @@ export type Installed = {
   /** What the harness set beyond the shipped Deployment (catalog `process.env`), said openly. */
   settings: Record<string, string>;
   provenance: Provenance;
-};
-
-export type InstallContext = {
-  cluster: Cluster;
-  kubectl: string;
-  log?: Log;
-  timeoutMs?: number;
-  /** Git sources, for components built while installing (played pods). */
-  sources?: Sources;
-  /** Components the cell names itself (an axis, a chain's dev), for the catalog's `config.when`. */
-  chosen?: ComponentId[];
 };
 
 export const kubectlIn = (ctx: InstallContext, args: string[]) => run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, ...args], { timeout: 300_000 });

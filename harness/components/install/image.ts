@@ -14,7 +14,9 @@ import { writeAtomic } from '../../../lib/files.js';
 import { providerFor } from '../../providers/index.js';
 import { filesImage } from '../../providers/kind/images.js';
 import type { Built, Provenance } from '../types.js';
-import { apply, COMPONENT_LABEL, processMode, render, type InstallContext, type Installed, type Obj } from './common.js';
+import { apply, render, type Installed, type Obj } from './common.js';
+import { processMode, type InstallContext } from './context.js';
+import { COMPONENT_LABEL } from './pod.js';
 
 type Container = { name: string; image: string; command?: string[]; imagePullPolicy?: string };
 

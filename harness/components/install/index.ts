@@ -11,11 +11,14 @@ import { providerFor } from '../../providers/index.js';
 import type { Built } from '../types.js';
 import { stopPlayer } from './player.js';
 import { COMPONENT_LABEL } from './pod.js';
-import { apply, kubectlIn, processMode, render, type InstallContext, type Installed, type Obj } from './common.js';
+import { apply, kubectlIn, render, type Installed, type Obj } from './common.js';
+import { processMode, type InstallContext } from './context.js';
 import { installImage } from './image.js';
 import { installProcess } from './process.js';
 
-export { COMPONENT_LABEL, apply, render, type InstallContext, type Installed, type Obj } from './common.js';
+export { apply, render, type Installed, type Obj } from './common.js';
+export { COMPONENT_LABEL } from './pod.js';
+export type { InstallContext } from './context.js';
 export { installProcess } from './process.js';
 
 /**

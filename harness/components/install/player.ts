@@ -18,7 +18,7 @@ import { startProcess, stopProcesses, processesUnder } from '../../processes.js'
 import { buildComponent } from '../build.js';
 import { resolveSource } from '../source.js';
 import type { Provenance } from '../types.js';
-import { processMode, type InstallContext } from './common.js';
+import { processMode, type InstallContext } from './context.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
 
 export type Player = { pid: number; log: string; state: string; dir: string };

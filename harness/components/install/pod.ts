@@ -9,7 +9,7 @@ import { get, waitFor } from '../../net/http.js';
 import { listening } from '../../net/ports.js';
 import type { Cluster } from '../../providers/provider.js';
 import { freePort } from '../../net/ports.js';
-import type { InstallContext } from './common.js';
+import type { InstallContext } from './context.js';
 
 export const COMPONENT_LABEL = 'codeflare-matrix.io/component';
 

@@ -13,7 +13,8 @@ import { writeAtomic } from '../../../lib/files.js';
 import type { Built } from '../types.js';
 import { readPlayed, startPlayer } from './player.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
-import { apply, kubectlIn, processMode, render, type InstallContext, type Installed, type Obj } from './common.js';
+import { apply, kubectlIn, render, type Installed, type Obj } from './common.js';
+import { processMode, type InstallContext } from './context.js';
 
 
 export async function installProcess(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {

@@ -79,12 +79,6 @@ export class KindProvider implements Provider {
   }
 
   /** A kubeconfig for clients on the kind network (containers beside the node), by the node's name. */
-  async internalKubeconfig(name: string): Promise<string> {
-    const r = await run(kindBinary(), ['get', 'kubeconfig', '--internal', '--name', kindName(name)]);
-    if (!r.ok) throw new Error(`kind get kubeconfig --internal ${kindName(name)} failed: ${r.all.trim()}`);
-    return r.stdout;
-  }
-
   async loadImage(name: string, image: string): Promise<void> {
     const r = await run(kindBinary(), ['load', 'docker-image', image, '--name', kindName(name)], { timeout: 600_000 });
     if (!r.ok) throw new Error(`kind load docker-image ${image} failed: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);

@@ -17,6 +17,13 @@ export function kindBinary(): string {
   return toolchainEntry('kind', defaultVersions().kind).bin.kind!;
 }
 
+/** A kubeconfig that reaches the cluster from a container on kind's network (the API server by its in-cluster name). */
+export async function internalKubeconfig(name: string): Promise<string> {
+  const r = await run(kindBinary(), ['get', 'kubeconfig', '--internal', '--name', kindName(name)]);
+  if (!r.ok) throw new Error(`kind get kubeconfig --internal ${kindName(name)} failed: ${r.all.trim()}`);
+  return r.stdout;
+}
+
 /** The node image to use: CODEFLARE_MATRIX_KIND_IMAGE (an upstream kindest/node where a registry answers), or one built here. */
 export async function nodeImageFor(kubernetes: string, log: Log): Promise<{ image: string; patch?: object }> {
   const given = process.env.CODEFLARE_MATRIX_KIND_IMAGE;

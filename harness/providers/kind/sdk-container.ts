@@ -4,7 +4,7 @@ import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import type { RunResult } from '../../../lib/exec.js';
 import { BUILDER_LABEL, HARNESS_LABEL } from '../../docker.js';
 import { startTime } from '../state.js';
-import { KindProvider } from './provider.js';
+import { internalKubeconfig } from './provision.js';
 import { sdkImage } from './workloads.js';
 
 export type SdkContainer = { python: (script: string, args?: string[]) => Promise<RunResult>; stop: () => Promise<void> };
@@ -14,7 +14,7 @@ export async function sdkContainer(sdk: { version: string; python: string; venv:
   // by the fixture, and one a killed run left is removed by the janitor (its builder label).
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   const image = await sdkImage(sdk, () => {});
-  const kubeconfig = await new KindProvider().internalKubeconfig(cluster);
+  const kubeconfig = await internalKubeconfig(cluster);
   const container: StartedTestContainer = await new GenericContainer(image)
     .withNetworkMode('kind')
     .withLabels({ [HARNESS_LABEL]: 'codeflare-matrix', [BUILDER_LABEL]: `${process.pid}:${startTime(process.pid) ?? ''}` })
