@@ -1,8 +1,10 @@
 // The Kubernetes versions: the catalog's one list (matrix/catalog/components/kubernetes.yaml), the
-// releases the toolchain builds from it, and the rule that picks a release of a list for a version
-// a record or a cluster names.
+// releases the toolchain builds from it, and a version as a user writes it, resolved by the one
+// rule the plan resolves it by (nearestRelease in versions.ts).
 import semver from 'semver';
+import { UserError } from '../lib/errors.js';
 import { component, type Catalog } from './catalog/index.js';
+import { nearestRelease } from './versions.js';
 
 function marked(catalog: Catalog) {
   return component(catalog, 'kubernetes').versions.filter((v) => v.toolchain).sort((a, b) => semver.compare(a.tag, b.tag));
@@ -28,10 +30,19 @@ export function testKubernetesVersions(catalog: Catalog): string[] {
   return marked(catalog).filter((x) => x.toolchain === 'tests').map((x) => x.tag);
 }
 
-const minor = (v: string) => v.replace(/^v/, '').split('.').slice(0, 2).join('.');
-
-/** The release itself if `have` has it, else one of the same minor, else of the nearest minor (the newer on a tie). */
-export function nearestKubernetes(v: string, have: string[]): string {
-  const n = (x: string) => Number(minor(x).split('.')[1]);
-  return have.find((h) => h === v) ?? have.find((h) => minor(h) === minor(v)) ?? [...have].sort((a, b) => Math.abs(n(a) - n(v)) - Math.abs(n(b) - n(v)) || n(b) - n(a))[0]!;
+/**
+ * A Kubernetes version as a user writes it: `v1.31.14` or `1.31.14` is that release; `1.31` or
+ * `v1.31` is the catalog's newest release of that minor, as the plan resolves it.
+ */
+export function resolveKubernetes(catalog: Catalog, input: string): string {
+  const s = input.trim();
+  const full = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (full) return `v${full[1]}.${full[2]}.${full[3]}`;
+  const known = component(catalog, 'kubernetes').versions.map((v) => v.tag).sort(semver.compare);
+  const fix = `use a full version like v1.31.14, or one of the known ones: ${known.join(', ')}`;
+  const minor = /^v?(\d+)\.(\d+)$/.exec(s);
+  if (!minor) throw new UserError(`not a Kubernetes version: "${input}"`, undefined, fix);
+  const found = nearestRelease(`v${minor[1]}.${minor[2]}`, known, { sameMinor: true });
+  if (!found) throw new UserError(`the catalog has no Kubernetes ${s}`, undefined, fix);
+  return found;
 }

@@ -47,6 +47,22 @@ export function newest(catalog: Catalog, id: ComponentId): string {
   return all.sort(semver.compare).at(-1)!;
 }
 
+/**
+ * The one rule that picks a release from a list (`have`) for a version named in a config, a
+ * command, a record or by a cluster (Kubernetes' minors, a published row's e2e, a server's version): the release itself if the list has it, else the
+ * newest release of its minor, else (unless `sameMinor`) the newest of the nearest minor, the
+ * newer on a tie. Undefined when the list has nothing that fits.
+ */
+export function nearestRelease(v: string, have: readonly string[], { sameMinor = false } = {}): string | undefined {
+  const want = semver.coerce(v);
+  if (!want) return undefined;
+  const releases = have.filter((h) => semver.valid(h)).sort(semver.rcompare); // newest first
+  if (releases.includes(v)) return v;
+  const distance = (h: string) => (semver.major(h) === want.major ? Math.abs(semver.minor(h) - want.minor) : Infinity);
+  const near = sameMinor ? releases.filter((h) => distance(h) === 0) : releases.filter((h) => distance(h) < Infinity);
+  return near.sort((a, b) => distance(a) - distance(b) || semver.rcompare(a, b))[0];
+}
+
 /** A checkout for PR gating, checked before anything builds: a folder whose go.mod is the component's module. */
 function checkoutPath(comp: ReturnType<typeof component>, path: string, where: string): string {
   if (comp.source.kind !== 'go') return path; // the SDK's checkout is a Python project: checked where it is installed
@@ -109,9 +125,9 @@ export function resolveSelector(catalog: Catalog, id: ComponentId, sel: Selector
   }
   const minor = /^v?(\d+)\.(\d+)$/.exec(s);
   if (minor) {
-    const hit = known.filter((t) => semver.major(t.slice(1)) === Number(minor[1]) && semver.minor(t.slice(1)) === Number(minor[2]));
-    if (hit.length === 0) throw new UserError(`no ${id} release in ${s}.x`, where, `newest known: ${some}`);
-    return [hit.at(-1)!];
+    const hit = nearestRelease(`v${minor[1]}.${minor[2]}`, known, { sameMinor: true });
+    if (!hit) throw new UserError(`no ${id} release in ${s}.x`, where, `newest known: ${some}`);
+    return [hit];
   }
   if (semver.validRange(s, opts)) {
     const hit = known.filter((t) => semver.satisfies(t.slice(1), s, opts));

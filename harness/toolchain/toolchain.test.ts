@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UserError } from '../../lib/errors.js';
+import { component, loadCatalog } from '../../matrix/catalog/index.js';
+import { resolveSelector } from '../../matrix/versions.js';
 import { buildEntry, defaultVersions, testKubernetes, ensureToolchain, entryDir, listToolchain, resolveKubernetesVersion, toolchainEntry, toolchainHome, verifyEntry, withLock } from './index.js';
 import { kubernetesGoMod, moduleInfo, parseGoMod, stagingModules } from './gomod.js';
 import { toolchainCommand } from './cli.js';
@@ -200,6 +202,17 @@ test.describe('with a temporary CODEFLARE_MATRIX_HOME', () => {
     expect(e).toBeInstanceOf(UserError);
     expect((e as UserError).fix).toContain(pinned[0]!);
     expect(await rejection(() => resolveKubernetesVersion('latest'))).toBeInstanceOf(UserError);
+  });
+
+  test('a minor resolves to the release the plan resolves it to, on a fresh machine too (cluster up -k 1.33)', () => {
+    const catalog = loadCatalog();
+    const minors = new Set(component(catalog, 'kubernetes').versions.map((v) => v.tag.replace(/^v(\d+\.\d+)\..*$/, '$1')));
+    expect(minors).toContain('1.33');
+    for (const minor of minors) {
+      const [planned] = resolveSelector(catalog, 'kubernetes', minor, 'kubernetes');
+      expect(resolveKubernetesVersion(minor), minor).toBe(planned);
+      expect(resolveKubernetesVersion(`v${minor}`), minor).toBe(planned);
+    }
   });
 
   test('bad CLI arguments are UserErrors', async () => {

@@ -1,5 +1,5 @@
 // The pinned versions (the tools' in versions.yaml; Kubernetes' in the catalog, its one list of
-// Kubernetes versions) and how a user-typed Kubernetes version resolves.
+// Kubernetes versions, resolved by matrix/kubernetes.ts) and the kubectl for a cluster.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { loadCatalog } from '../../matrix/catalog/index.js';
 import * as kubernetes from '../../matrix/kubernetes.js';
-import { UserError } from '../../lib/errors.js';
+import { nearestRelease } from '../../matrix/versions.js';
 import { repoRoot } from '../../lib/paths.js';
 import { toolchainEntry } from './entry.js';
 import { toolchainHome } from './home.js';
@@ -41,26 +41,8 @@ export function cachedKubernetesVersions(): string[] {
   }
 }
 
-/**
- * `v1.31.14` stays as is; `1.31` or `v1.31` becomes the patch pinned in versions.yaml, or else the
- * newest one in the cache.
- */
-export function resolveKubernetesVersion(input: string): string {
-  const s = input.trim();
-  const full = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(s);
-  if (full) return `v${full[1]}.${full[2]}.${full[3]}`;
-  const minor = /^v?(\d+)\.(\d+)$/.exec(s);
-  const known = [...new Set([...defaultVersions().kubernetes, ...cachedKubernetesVersions()])].sort((a, b) =>
-    semver.compare(a, b),
-  );
-  const fix = `use a full version like v1.31.14, or one of the known ones: ${known.join(', ')}`;
-  if (!minor) throw new UserError(`not a Kubernetes version: "${input}"`, undefined, fix);
-  const prefix = `v${minor[1]}.${minor[2]}.`;
-  const pinned = defaultVersions().kubernetes.find((v) => v.startsWith(prefix));
-  const found = pinned ?? known.filter((v) => v.startsWith(prefix)).at(-1);
-  if (!found) throw new UserError(`no pinned or cached Kubernetes ${s}`, undefined, fix);
-  return found;
-}
+/** A Kubernetes version as a user writes it (`v1.31.14`, or `1.31`: the catalog's newest of that minor), by the one rule of matrix/kubernetes.ts. */
+export const resolveKubernetesVersion = (input: string): string => kubernetes.resolveKubernetes(loadCatalog(), input);
 
 /**
  * The kubectl for a cluster that reports `server` (`v1.31.13`, or another's build like
@@ -72,9 +54,5 @@ export function resolveKubernetesVersion(input: string): string {
 export function kubectlFor(server: string): string {
   const v = semver.coerce(server);
   const exact = v ? `v${v.major}.${v.minor}.${v.patch}` : server;
-  const cached = cachedKubernetesVersions();
-  const pick = cached.includes(exact) || !v || cached.length === 0
-    ? exact
-    : [...cached].sort((a, b) => Math.abs(semver.minor(a) - v.minor) - Math.abs(semver.minor(b) - v.minor) || semver.rcompare(a, b))[0]!;
-  return toolchainEntry('kubernetes', pick).bin.kubectl!;
+  return toolchainEntry('kubernetes', nearestRelease(exact, cachedKubernetesVersions()) ?? exact).bin.kubectl!;
 }

@@ -145,3 +145,9 @@ test('every Kubernetes version the toolchain pins is a catalog version (so "1.31
   const kube = loadCatalog().components.find((c) => c.id === 'kubernetes')!.versions.map((v) => v.tag);
   for (const v of pinnedKubernetes(loadCatalog())) expect(kube).toContain(v);
 });
+
+test('a minor the toolchain pins resolves to its pinned release: the pinned is the newest of its minor', async () => {
+  const { pinnedKubernetes, resolveKubernetes } = await import('../kubernetes.js');
+  const catalog = loadCatalog();
+  for (const v of pinnedKubernetes(catalog)) expect(resolveKubernetes(catalog, v.replace(/^v(\d+\.\d+)\..*$/, '$1')), v).toBe(v);
+});

@@ -5,7 +5,7 @@ import { parseConfig } from '../config.js';
 import { violations } from '../constraints.js';
 import { completer, isCell, plan } from './index.js';
 import type { Versions } from '../cell.js';
-import { nearestKubernetes } from '../kubernetes.js';
+import { nearestRelease as nearestKubernetes } from '../versions.js';
 
 const catalog = loadCatalog();
 const cfg = (yaml: string) => parseConfig(yaml, 'test.yaml');

@@ -1,8 +1,8 @@
 // Planner strategies. Each proposes combinations; planner/index.ts completes and checks them.
 import { component, normalizeDeclared, type ComponentId } from '../catalog/index.js';
 import { eraOf, type Versions } from '../cell.js';
-import { resolveSelector } from '../versions.js';
-import { nearestKubernetes, pinnedKubernetes } from '../kubernetes.js';
+import { nearestRelease, resolveSelector } from '../versions.js';
+import { pinnedKubernetes } from '../kubernetes.js';
 import { UserError } from '../../lib/errors.js';
 import { isCell, type Axes, type Proposal, type StrategyInput, type StrategyOutput } from './proposal.js';
 import { pairwise as coveringArray } from './pairwise.js';
@@ -122,7 +122,7 @@ function published(input: StrategyInput): StrategyOutput {
   return {
     proposals: input.catalog.published.flatMap((row) => {
       const e2e = row.e2e?.kubernetes;
-      const near = e2e ? nearestKubernetes(e2e, pinnedKubernetes(input.catalog)) : undefined;
+      const near = e2e ? nearestRelease(e2e, pinnedKubernetes(input.catalog)) : undefined;
       const ks = near ? [near] : input.axes.kubernetes!;
       return ks.map((k): Proposal => ({
         versions: { ...rowVersions(input, row.operator)!, kubernetes: k },
