@@ -30,14 +30,15 @@ export function auditHistoryCommand(): Command {
     .option('--html <file>', 'also write the table as a self-contained HTML page')
     .addHelpText('after', '\nExit status: 0 no row is contradicted, 1 a row is, 2 bad input.')
     .action(async (resultsPath: string | undefined, o: { git?: string; config?: string; allowFlaky?: boolean; json?: boolean; html?: string }) => {
-      const [{ loadCatalog }, { loadConfig }, { loadSources }, { readResults }, { auditHistory }] = await Promise.all([
+      const [{ loadCatalog, withRole }, { loadConfig }, { loadSources }, { readResults }, { auditHistory }] = await Promise.all([
         import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../components/git.js'), import('../../model/results.js'), import('../../reports/history-audit.js'),
       ]);
       const loaded = o.config ? loadConfig(o.config) : undefined;
-      const repo = o.git ?? loadSources(loaded?.text, loaded?.path)['codeflare-operator']?.git;
+      const catalog = loadCatalog();
+      const repo = o.git ?? loadSources(loaded?.text, loaded?.path)[withRole(catalog, 'operator').id]?.git;
       if (!repo) throw new UserError("no git repository of the operator", '--git', 'pass --git PATH (a clone or mirror of project-codeflare/codeflare-operator), or name codeflare-operator in the sources file');
       const results = resultsPath ? readResults(resultsPath) : undefined;
-      const rows = await auditHistory(repo, loadCatalog(), results, { allowFlaky: o.allowFlaky ?? false });
+      const rows = await auditHistory(repo, catalog, results, { allowFlaky: o.allowFlaky ?? false });
       if (rows.some((r) => r.verdict === 'contradicted')) process.exitCode = 1;
       if (o.html) writeAtomic(o.html, html(rows, repo, resultsPath));
       if (o.json) return console.log(JSON.stringify({ repository: repo, results: resultsPath, rows }, null, 2));

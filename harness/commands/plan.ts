@@ -1,6 +1,6 @@
 // `codeflare-matrix plan`: the cells a config gives, as a table, JSON, or a GitHub Actions matrix.
 import { appendFileSync } from 'node:fs';
-import { strategyNames } from '../../matrix/ids.js';
+import { componentIds, strategyNames } from '../../matrix/ids.js';
 import { Command, Option } from 'commander';
 import type { ComponentId } from '../../matrix/catalog/index.js';
 import type { Plan } from '../../matrix/planner/index.js';
@@ -11,25 +11,16 @@ import { UserError } from '../../lib/errors.js';
 import { writeAtomic } from '../../lib/files.js';
 import { chainOption } from './options.js';
 
-const columns: [ComponentId, string][] = [
-  ['kubernetes', 'k8s'],
-  ['codeflare-operator', 'operator'],
-  ['mcad', 'mcad'],
-  ['instascale', 'instascale'],
-  ['kuberay', 'kuberay'],
-  ['codeflare-sdk', 'sdk'],
-  ['appwrapper', 'appwrapper'],
-  ['kueue', 'kueue'],
-];
 
 /** Marks after a version: how it got into the cell. */
 const marks: Record<string, string> = { bundled: '*', paired: '+', 'chain-dev': '^', 'under-test': '!', published: '', axis: '' };
 
-export function renderPlan(p: Plan): string {
+/** The plan as a table: a column per component in `cols` (id and header). */
+export function renderPlan(p: Plan, cols: [ComponentId, string][]): string {
   const rows = p.cells.map((c) => [
     c.id,
     c.era,
-    ...columns.map(([id]) => (c.versions[id] ? `${c.versions[id]}${marks[c.origin[id] ?? 'axis'] ?? ''}` : '')),
+    ...cols.map(([id]) => (c.versions[id] ? `${c.versions[id]}${marks[c.origin[id] ?? 'axis'] ?? ''}` : '')),
     [c.upgradeFrom ? `upgrade from ${upgradeSummary(c.versions, c.upgradeFrom)}` : '', ...c.needs.map((n) => `needs ${n}`), ...c.violations.map((v) => `✗ ${v.id}`), ...(c.notes?.some((n) => n.startsWith('its e2e ran on')) ? ['Kubernetes: not its e2e\'s (notes)'] : []), c.unavailable.length ? `not buildable here (${c.unavailable.length})` : '']
       .filter(Boolean)
       .join('; '),
@@ -37,7 +28,7 @@ export function renderPlan(p: Plan): string {
   const out = [
     `plan ${p.name}: strategy ${p.strategy}, provider ${p.provider}, ${p.cells.length} cell(s), ${Object.values(p.excludedCount).reduce((a, b) => a + b, 0)} excluded`,
     '',
-    table(['cell', 'era', ...columns.map(([, h]) => h), 'notes'], rows),
+    table(['cell', 'era', ...cols.map(([, h]) => h), 'notes'], rows),
     '',
     'marks: * fixed by the operator (compiled in or deployed by default)  + paired by the operator\'s published row  ^ dev (above the component under test)  ! under test',
   ];
@@ -95,11 +86,12 @@ export function planCommand(): Command {
     .action(async (o: { config: string; strategy?: Plan['strategy']; json?: boolean; githubMatrix?: boolean; maxJobs: string; maxCells?: string; chain?: ReturnType<typeof chainOption>; out?: string }) => {
       const maxJobs = Number(o.maxJobs);
       if (!Number.isInteger(maxJobs) || maxJobs < 1 || maxJobs > 256) throw new UserError(`--max-jobs ${o.maxJobs} is not a whole number from 1 to 256`, '--max-jobs', 'pass e.g. --max-jobs 64');
-      const [{ loadCatalog }, { loadConfig }, { plan }, { loadSources }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../../matrix/planner/index.js'), import('../components/git.js')]);
+      const [{ component, loadCatalog, withRole }, { loadConfig }, { plan }, { loadSources }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../../matrix/planner/index.js'), import('../components/git.js')]);
       const maxCells = o.maxCells === undefined ? undefined : Number(o.maxCells);
       if (maxCells !== undefined && !(Number.isInteger(maxCells) && maxCells >= 1)) throw new UserError(`--max-cells ${o.maxCells} is not a whole number ≥ 1`, '--max-cells', 'pass e.g. --max-cells 500');
       const loaded = loadConfig(o.config);
-      const p = plan(loaded, loadCatalog(), { strategy: o.strategy, maxCells, chain: o.chain, sources: loadSources(loaded.text, loaded.path) });
+      const catalog = loadCatalog();
+      const p = plan(loaded, catalog, { strategy: o.strategy, maxCells, chain: o.chain, sources: loadSources(loaded.text, loaded.path) });
       if (o.out) writeAtomic(o.out, JSON.stringify(p, null, 2) + '\n');
       if (o.githubMatrix) {
         const { include, leftOut } = githubMatrix(p, maxJobs);
@@ -109,6 +101,10 @@ export function planCommand(): Command {
         for (const c of leftOut) process.stderr.write(`left out: ${c.cell}: ${c.reason}\n`);
       }
       else if (o.json) console.log(JSON.stringify(p, null, 2));
-      else console.log(renderPlan(p));
+      else {
+        // the cluster, then the stack's components in their one order, each under the catalog's short name
+        const cols = [withRole(catalog, 'cluster').id, ...componentIds].map((id): [ComponentId, string] => [id, component(catalog, id).short ?? id]);
+        console.log(renderPlan(p, cols));
+      }
     });
 }

@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { loadCatalog, withRole, type ComponentId } from '../../matrix/catalog/index.js';
 import { UserError } from '../../lib/errors.js';
 import { run } from '../../lib/exec.js';
 import { writeAtomic } from '../../lib/files.js';
@@ -18,7 +19,12 @@ import { sha256File } from '../toolchain/entry.js';
 import { withLock } from '../toolchain/lock.js';
 import type { Provenance, Sdk } from './types.js';
 
-const PACKAGE = 'codeflare-sdk';
+/** The stack's Python client, as the catalog names it (`role: client`): its id and its PyPI package. */
+function client(): { id: ComponentId; package: string } {
+  const c = withRole(loadCatalog(), 'client');
+  if (c.source.kind !== 'pypi') throw new Error(`the catalog's client ${c.id} is not a PyPI package`);
+  return { id: c.id, package: c.source.package };
+}
 
 const Manifest = z.object({
   version: z.string(),
@@ -94,6 +100,7 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
   const log = opts.log ?? (() => {});
   const resolution = opts.resolution ?? 'release';
   const interpreter = opts.python ?? 'python3';
+  const { id: CLIENT, package: PACKAGE } = client();
   const plain = version.replace(/^v/, '');
   if (!/^\d+\.\d+\.\d+([.-]?\w+)*$/.test(plain)) throw new UserError(`codeflare-sdk ${version}: not a version`, PACKAGE, 'use a tag like v0.14.0');
   const tag = `v${plain}`;
@@ -168,7 +175,7 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
       r = await step(`installing ${file} and its dependencies${cutoff ? ` as PyPI served them before ${cutoff.slice(0, 10)}` : ''}`, python, ['-m', 'pip', 'install', ...limit, join(dir, 'wheel', file)]);
       if (!r.ok) throw failed(`codeflare-sdk ${tag} does not install on Python ${pyVersion}: ${pipFailure(r.all)}`, r.all);
       // The distribution's metadata, not codeflare_sdk.__version__: old SDKs lack it, newer fall back to "v0.0.0".
-      r = await step('importing codeflare_sdk', python, ['-c', "import importlib.metadata as m, codeflare_sdk; print(m.version('codeflare-sdk'))"]);
+      r = await step('importing codeflare_sdk', python, ['-c', "import importlib.metadata as m, sys, codeflare_sdk; print(m.version(sys.argv[1]))", PACKAGE]);
       if (!r.ok) throw failed(`codeflare-sdk ${tag} installs but does not import on Python ${pyVersion}: ${await importFailure(python, r.stderr)}`);
       const installed = r.stdout.trim().split('\n').pop()!.trim();
       // Old SDKs import fine at the top and break deeper (v0.7.1: codeflare_sdk.job.jobs needs torchx):
@@ -182,7 +189,7 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
       }
       const freeze = (await run(python, ['-m', 'pip', 'freeze', '--all'])).stdout.split('\n').map((l) => /^([^=\s]+)==(\S+)$/.exec(l.trim())).filter((m) => m !== null);
       const provenance: Provenance = {
-        component: 'codeflare-sdk',
+        component: CLIENT,
         requested: version,
         resolved: `v${installed}`,
         module: PACKAGE,

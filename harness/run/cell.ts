@@ -62,7 +62,8 @@ async function buildAll(cell: Cell, versions: Versions, ids: ComponentId[], step
   const out: Partial<Record<ComponentId, Built>> = {};
   const overrides = await embeddedOverrides(cell, versions, sources);
   for (const id of ids) {
-    const ov = id === 'codeflare-operator' ? overrides : {};
+    // what an era marks embedded-in-operator is compiled into the operator's build (the catalog's `role: operator`)
+    const ov = component(loadCatalog(), id).role === 'operator' ? overrides : {};
     step(`build ${id} ${versions[id]}${Object.keys(ov).length ? ` with ${Object.entries(ov).map(([m, v]) => `${m.split('/').pop()}@${v}`).join(', ')}` : ''}`);
     out[id] = await buildComponent(await resolveSource(id, versions[id]!, sources), { sources, overrides: ov });
   }

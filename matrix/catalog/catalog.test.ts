@@ -151,3 +151,13 @@ test('a minor the toolchain pins resolves to its pinned release: the pinned is t
   const catalog = loadCatalog();
   for (const v of pinnedKubernetes(catalog)) expect(resolveKubernetes(catalog, v.replace(/^v(\d+\.\d+)\..*$/, '$1')), v).toBe(v);
 });
+
+test('the catalog names one component for each role the engine asks for: the cluster, the operator, the client', async () => {
+  const { withRole } = await import('./index.js');
+  const catalog = loadCatalog();
+  expect(withRole(catalog, 'cluster').source.kind).toBe('kubernetes');
+  expect(withRole(catalog, 'client').source.kind).toBe('pypi');
+  expect(catalog.published.every((row) => withRole(catalog, 'operator').versions.some((v) => v.tag === row.operator))).toBe(true);
+  const twice = { ...catalog, components: catalog.components.map((c) => (c.role === 'controller' ? { ...c, role: 'client' as const } : c)) };
+  expect(() => withRole(twice, 'client')).toThrow(/one client component/);
+});

@@ -41,6 +41,13 @@ export function loadCatalog(dir = here): Catalog {
   return parsed.data;
 }
 
+/** The component that plays `role` for the stack (the catalog's `role`: one each of cluster, operator, client). */
+export function withRole(catalog: Catalog, role: 'cluster' | 'operator' | 'client'): Component {
+  const found = catalog.components.filter((c) => c.role === role);
+  if (found.length !== 1) throw new Error(`the catalog must name one ${role} component (role: ${role}), not ${found.length}`);
+  return found[0]!;
+}
+
 export function component(catalog: Catalog, id: ComponentId): Component {
   const c = catalog.components.find((x) => x.id === id);
   if (!c) throw new Error(`catalog has no component ${id}`);

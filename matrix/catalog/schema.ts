@@ -125,6 +125,15 @@ export const Component = z.object({
   id: ComponentId,
   /** The name used in the operator README's support matrix. */
   title: z.string(),
+  /** A short name for table columns (the plan's); the id when absent. */
+  short: z.string().optional(),
+  /**
+   * What the component is to the stack: `cluster` (Kubernetes: the cluster, not installed);
+   * `operator` (its version picks the era, its README publishes the support matrix, it compiles in
+   * what an era marks embedded-in-operator); `client` (the Python client the suites drive, from
+   * PyPI); else `controller`. One component each of cluster, operator and client.
+   */
+  role: z.enum(['cluster', 'operator', 'client', 'controller']).default('controller'),
   repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
   source: z.discriminatedUnion('kind', [
     z.object({
