@@ -5,7 +5,7 @@
 // a teardown after a half-built setup knows exactly what to undo.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { component, loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
+import { component, loadCatalog, type Catalog, type ComponentId } from '../../matrix/catalog/index.js';
 import { isFloating } from '../../matrix/versions.js';
 import { blockedAhead, type Cell, type Versions } from '../../matrix/cell.js';
 import type { Plan } from '../../matrix/planner/index.js';
@@ -41,8 +41,7 @@ function clientsOf(cell: Cell): ComponentId[] {
  * Components compiled into the operator at another version than its go.mod's (a cell's axis, a
  * chain's `dev`): module overrides for the operator's build, `dev` and refs resolved first.
  */
-async function embeddedOverrides(cell: Cell, versions: Versions, sources: Sources): Promise<Record<string, string>> {
-  const catalog = loadCatalog();
+async function embeddedOverrides(catalog: Catalog, cell: Cell, versions: Versions, sources: Sources): Promise<Record<string, string>> {
   const era = catalog.eras.find((e) => e.id === cell.era)!;
   const out: Record<string, string> = {};
   for (const id of Object.keys(versions) as ComponentId[]) {
@@ -60,10 +59,11 @@ const chosenBy = (cell: Cell): ComponentId[] => (Object.keys(cell.origin) as Com
 
 async function buildAll(cell: Cell, versions: Versions, ids: ComponentId[], step: (s: string) => void, sources: Sources): Promise<Partial<Record<ComponentId, Built>>> {
   const out: Partial<Record<ComponentId, Built>> = {};
-  const overrides = await embeddedOverrides(cell, versions, sources);
+  const catalog = loadCatalog();
+  const overrides = await embeddedOverrides(catalog, cell, versions, sources);
   for (const id of ids) {
     // what an era marks embedded-in-operator is compiled into the operator's build (the catalog's `role: operator`)
-    const ov = component(loadCatalog(), id).role === 'operator' ? overrides : {};
+    const ov = component(catalog, id).role === 'operator' ? overrides : {};
     step(`build ${id} ${versions[id]}${Object.keys(ov).length ? ` with ${Object.entries(ov).map(([m, v]) => `${m.split('/').pop()}@${v}`).join(', ')}` : ''}`);
     out[id] = await buildComponent(await resolveSource(id, versions[id]!, sources), { sources, overrides: ov });
   }

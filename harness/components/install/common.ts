@@ -59,8 +59,9 @@ export const kubectlIn = (ctx: InstallContext, args: string[]) => run(ctx.kubect
 
 /** The component's install manifests at its version, rendered by kustomize (kubectl's own) or helm (its chart, CRDs included). */
 export async function render(ctx: InstallContext, id: ComponentId, built: Built): Promise<Obj[]> {
-  const c = component(loadCatalog(), id);
-  const layout = c.layouts.find((l) => satisfies(loadCatalog(), id, built.source.requested, l.range));
+  const catalog = loadCatalog();
+  const c = component(catalog, id);
+  const layout = c.layouts.find((l) => satisfies(catalog, id, built.source.requested, l.range));
   if (!layout?.install) throw new Error(`the catalog has no install layout for ${id} ${built.source.requested}`);
   const chart = join(await vendored(ctx, id, built, layout.vendor), layout.install);
   const r =
@@ -84,10 +85,11 @@ async function vendored(ctx: InstallContext, id: ComponentId, built: Built, vend
   const cp = await run('cp', ['-r', `${built.source.dir}/.`, copy]);
   if (!cp.ok) throw new Error(`copying ${id}'s tree to render it: ${cp.stderr.trim()}`);
   await run('chmod', ['-R', 'u+w', copy]);
+  const catalog = loadCatalog();
   for (const [at, v] of Object.entries(vendor)) {
     const other = v.component as ComponentId;
-    const src = component(loadCatalog(), other).source;
-    const version = (src.kind === 'go' && embedded(built.provenance, src.module)) || component(loadCatalog(), id).versions.find((x) => x.tag === built.source.tag)?.bundles?.[other];
+    const src = component(catalog, other).source;
+    const version = (src.kind === 'go' && embedded(built.provenance, src.module)) || component(catalog, id).versions.find((x) => x.tag === built.source.tag)?.bundles?.[other];
     if (!version) throw new Error(`${id} ${built.source.requested}: ${at} names ${other}'s manifests, and neither its binary nor the catalog says which version`);
     const tree = await resolveSource(other, version, ctx.sources ?? {}, { gitRef: true });
     // kustomize takes no absolute root: relative to the kustomization, outside the tree (LoadRestrictionsNone)
