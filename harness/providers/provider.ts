@@ -31,6 +31,8 @@ export type Cluster = {
   name: string;
   provider: ProviderName;
   kubernetes: string;
+  /** What this cluster shows, where the provider asked it (existing); else the provider's `capabilities`. */
+  capabilities?: Capability[];
   /** Path of a kubeconfig for this cluster (mode 0600). */
   kubeconfig: string;
   /** The cluster's own folder: state, logs, PKI. */
@@ -49,7 +51,7 @@ export type ClientContainer = { python: (script: string, args?: string[]) => Pro
 
 export interface Provider {
   readonly name: ProviderName;
-  /** What the clusters can show (suites ask for these; a cell's catalog constraints name them). */
+  /** What the clusters can show (suites ask for these; a cell's catalog constraints name them), unless a cluster says (Cluster.capabilities). */
   readonly capabilities: readonly Capability[];
   /**
    * How a component's controller runs on its clusters (harness/components/install): `process`, the

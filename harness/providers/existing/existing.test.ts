@@ -1,7 +1,8 @@
 // The existing provider against a real cluster (a local one stands in for a shared cluster): it is
 // never deleted, and only what the harness created there is removed.
 import { test, expect } from '@playwright/test';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, ApisApi, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { until } from '../../kube.js';
 import { testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { buildComponent } from '../../components/build.js';
 import { resolveSource } from '../../components/source.js';
@@ -9,6 +10,7 @@ import { installComponent, uninstall } from '../../components/install/index.js';
 import { LocalProvider } from '../local/provider.js';
 import { readState } from '../state.js';
 import { CREATED_BY, ExistingProvider } from './provider.js';
+import { capabilityGroups, detectCapabilities } from './capabilities.js';
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -67,6 +69,51 @@ test('installs in image mode: the release image at the exact version, provenance
     // a pseudo-version has no release image to pull: one clear error
     const dev = { ...built, source: { ...built.source, resolved: 'v1.3.3-0.20250101000000-abcdef123456' } };
     await expect(installComponent(ctx, 'kuberay', dev)).rejects.toThrow(/is not a release/);
+  } finally {
+    await existing.destroy(name);
+    await local.destroy(shared);
+  }
+});
+
+// An OpenShift cluster reached as an existing one has Routes, the Machine API and Open Data Hub: a
+// local cluster whose API server serves CRDs of those groups stands in for it.
+test('asks each cluster what it shows: the API groups it serves, and real pods where a Ready node is no fake one', async () => {
+  const local = new LocalProvider();
+  const existing = new ExistingProvider();
+  const shared = `t-shared-caps-${process.pid}`;
+  const name = `t-existing-caps-${process.pid}`;
+  const c = await local.create({ name: shared, kubernetes: testKubernetes() });
+  try {
+    const plain = await existing.create({ name, kubernetes: '', kubeconfig: c.kubeconfig, context: 'local' });
+    expect(plain.capabilities).toEqual([]); // kwok's nodes run no container, and none of the groups is served
+    await existing.destroy(name);
+    const kc = new KubeConfig();
+    kc.loadFromFile(c.kubeconfig);
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    for (const [, group] of capabilityGroups) {
+      const kind = `Thing${group.split('.')[0]!.length}`;
+      await ext.createCustomResourceDefinition({
+        body: {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: `things.${group}` },
+          spec: { group, scope: 'Namespaced', names: { kind, plural: 'things', singular: 'thing', listKind: `${kind}List` }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }] },
+        },
+      });
+    }
+    const wanted = capabilityGroups.map(([, g]) => g);
+    await until('the groups served', async () => (await kc.makeApiClient(ApisApi).getAPIVersions()).groups.filter((g) => wanted.includes(g.name)).length === wanted.length);
+    const openshift = await existing.create({ name, kubernetes: '', kubeconfig: c.kubeconfig, context: 'local' });
+    expect(openshift.capabilities).toEqual(['openshift-router', 'openshift-machine-api', 'opendatahub']);
+    expect(readState(name)?.capabilities).toEqual(openshift.capabilities); // kept with the cluster, for the cell's fixtures
+    // a node that is not kwok's, Ready: its pods run containers
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNode({ body: { metadata: { name: 'real-1' } } });
+    expect(await detectCapabilities(kc)).not.toContain('real-pods'); // not Ready yet
+    const node = await core.readNode({ name: 'real-1' });
+    node.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }] };
+    await core.replaceNodeStatus({ name: 'real-1', body: node });
+    expect(await detectCapabilities(kc)).toEqual(['real-pods', 'openshift-router', 'openshift-machine-api', 'opendatahub']);
   } finally {
     await existing.destroy(name);
     await local.destroy(shared);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { UserError } from '../../../lib/errors.js';
 import { asCluster, clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
+import { detectCapabilities } from './capabilities.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Provider } from '../provider.js';
 
 /** Every namespace (and later, every object) the harness creates in a cluster carries this label. */
@@ -19,6 +20,7 @@ function load(path: string): KubeConfig {
 
 export class ExistingProvider implements Provider {
   readonly name = 'existing' as const;
+  /** Until a cluster is asked (create detects what each one shows: capabilities.ts). */
   readonly capabilities = ['real-pods'] as const;
   readonly installMode = 'image' as const;
 
@@ -43,6 +45,9 @@ export class ExistingProvider implements Provider {
     } catch (e) {
       throw new UserError(`the cluster of context "${context}" does not answer (${(e as Error).message.split('\n')[0]})`, source, 'check the context with kubectl --context ' + context + ' version');
     }
+    const capabilities = await detectCapabilities(kc).catch((e: Error) => {
+      throw new UserError(`cannot ask the cluster of context "${context}" what it serves (${e.message.split('\n')[0]})`, source, 'the context needs to list API groups and nodes');
+    });
     const dir = clusterDir(spec.name);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const kubeconfig = join(dir, 'kubeconfig');
@@ -51,6 +56,7 @@ export class ExistingProvider implements Provider {
       name: spec.name,
       provider: 'existing',
       kubernetes: version,
+      capabilities,
       kubeconfig,
       dir,
       createdAt: new Date().toISOString(),
