@@ -54,15 +54,24 @@ test('fails: a blocked cell (its setup failed) is one reason', async () => {
   expect(r.exitCode, r.all).toBe(1);
   const f = failures(r.stdout);
   expect(f[0]).toBe(`  ✗ cell ${CELLS.blocked} blocked: install: kuberay v1.0.0: deployment kuberay-operator did not become ready in 120s (readiness probe on :8080/healthz refused; see cells/…/kuberay-operator.log)`);
-  // The published v1.0.1 row says KubeRay v0.0.0-dev (the release workflow's default): the binary disagrees.
-  expect(f.slice(1)).toEqual([`  ✗ cell ${CELLS.blocked}: the operator binary embeds KubeRay v1.0.0-rc.1 (github.com/ray-project/kuberay/ray-operator), the row declares v0.0.0-dev`]);
+  // The published v1.0.1 row says KubeRay v0.0.0-dev (the release workflow's default): no such release.
+  expect(f.slice(1)).toEqual(['  ✗ the row declares KubeRay v0.0.0-dev, which is not a release of ray-project/kuberay']);
+  // The operator compiles KubeRay's API at v1.0.0-rc.1: skew, a note, never a reason.
+  expect(r.stdout).toContain(`  note: cell ${CELLS.blocked}: client skew: the operator compiles KubeRay's API at v1.0.0-rc.1, the row declares v0.0.0-dev`);
 });
 
-test('fails: provenance — the operator binary embeds another KubeRay than the published row declares, saying which', async () => {
+test('passes with a note: the operator binary compiles another KubeRay API than the row names (client skew); fails when what it runs differs', async () => {
   const r = await cli(['gate', '--release', 'v1.0.0', nightly, '--at', AT]);
-  expect(r.exitCode, r.all).toBe(1);
-  expect(failures(r.stdout)).toEqual([`  ✗ cell ${CELLS.mismatch}: the operator binary embeds KubeRay v1.0.0-rc.1 (github.com/ray-project/kuberay/ray-operator), the row declares v0.5.0`]);
-  expect(r.stdout).toMatch(/versions from published row v1\.0\.0/);
+  expect(r.exitCode, r.all).toBe(0);
+  expect(r.stderr).toContain(`note: cell ${CELLS.mismatch}: client skew: the operator compiles KubeRay's API at v1.0.0-rc.1, the row declares v0.5.0`);
+  expect(r.stderr).toMatch(/versions from published row v1\.0\.0/);
+  // The same binary with another MCAD than the row's: the operator runs MCAD, so the gate fails.
+  const dir = scratch();
+  const file = join(dir, 'results.json');
+  writeFileSync(file, readFileSync(nightly, 'utf8').replace(/("path": "github.com\/project-codeflare\/multi-cluster-app-dispatcher",\s*"version": )"v1\.38\.0"/, '$1"v1.37.0"'));
+  const bad = await cli(['gate', '--release', 'v1.0.0', file, '--at', AT]);
+  expect(bad.exitCode, bad.all).toBe(1);
+  expect(failures(bad.stdout)).toEqual([`  ✗ cell ${CELLS.mismatch}: the operator binary runs Multi-Cluster App Dispatcher v1.37.0 (github.com/project-codeflare/multi-cluster-app-dispatcher), the row declares v1.38.0`]);
 });
 
 test('fails: no suite applied, nothing verified', async () => {
@@ -84,11 +93,11 @@ test('fails: stale results, by --max-age', async () => {
 });
 
 test('every failing condition is printed, not only the first', async () => {
-  const r = await cli(['gate', '--release', 'v1.0.0', nightly, '--at', '2025-07-30T00:00:00Z']);
+  const r = await cli(['gate', '--release', 'v1.0.1', nightly, '--at', '2025-07-30T00:00:00Z']);
   expect(r.exitCode, r.all).toBe(1);
-  expect(r.stdout).toMatch(/failed \(2 reasons/);
+  expect(r.stdout).toMatch(/failed \(3 reasons/);
   expect(r.stdout).toMatch(/results are 40\.9d old/);
-  expect(r.stdout).toMatch(/embeds KubeRay v1\.0\.0-rc\.1/);
+  expect(r.stdout).toMatch(/KubeRay v0\.0\.0-dev, which is not a release/);
 });
 
 test('a release not in the catalog is checked against the versions its cells asked for', async () => {

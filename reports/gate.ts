@@ -1,7 +1,7 @@
 // The release gate: a release may be tagged only when its row ran, every required suite passed,
 // the results are recent, and the binaries that ran are the versions the row will publish.
 import { UserError } from '../lib/errors.js';
-import { component, type Catalog } from '../matrix/catalog/index.js';
+import { component, normalizeDeclared, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { checkCell, type Declared } from './declared.js';
 import { END, readmeBlock, START } from './markdown.js';
 import type { CellResult, Results } from '../model/results.js';
@@ -23,7 +23,7 @@ export function formatAge(ms: number): string {
 
 
 export type GateOptions = { release: string; maxAge: string; allowFlaky: boolean; now: Date; minPassRate?: number };
-export type Verdict = { release: string; cells: CellResult[]; declared: Declared; declaredBy: string; failures: string[]; block: string[] };
+export type Verdict = { release: string; cells: CellResult[]; declared: Declared; declaredBy: string; failures: string[]; notes: string[]; block: string[] };
 
 /** Why a suite does not count as passed, in a line. */
 function suiteFailure(s: CellResult['suites'][number]): string {
@@ -69,16 +69,23 @@ export function gate(all: Results, where: string, catalog: Catalog, o: GateOptio
 
   // Provenance: the published row when the catalog has it, else the versions the candidate cells asked for.
   const published = catalog.published.find((r) => r.operator === release);
-  const declared: Declared = published ? { ...published.declared } : Object.fromEntries(Object.entries(cells[0]!.requested).filter(([k]) => k !== 'kubernetes'));
+  const declared: Declared = published ? Object.fromEntries(Object.entries(published.declared).map(([k, v]) => [k, normalizeDeclared(v!)])) : Object.fromEntries(Object.entries(cells[0]!.requested).filter(([k]) => k !== 'kubernetes'));
   declared['codeflare-operator'] = release;
+  const notes: string[] = [];
+  // A published row that names a version that was never released is wrong whatever ran (v1.0.1's KubeRay v0.0.0-dev).
+  for (const [id, v] of Object.entries(published ? declared : {})) {
+    const c = component(catalog, id as ComponentId);
+    if (!c.versions.some((x) => x.tag === v)) failures.push(`the row declares ${c.title} ${v}, which is not a release of ${c.repo}`);
+  }
   for (const c of cells) {
     const check = checkCell(catalog, c, declared);
     for (const m of check.mismatched) failures.push(`cell ${c.id}: ${m}`);
+    for (const n of check.notes) notes.push(`cell ${c.id}: ${n}`);
     // A blocked cell never installed the rest: its missing provenance is already explained.
     if (c.status !== 'blocked') for (const id of check.unverifiable) failures.push(`cell ${c.id}: no provenance for ${component(catalog, id).title}: what ran cannot be checked against ${declared[id]}`);
     for (const id of check.missing) failures.push(`cell ${c.id}: the row declares ${component(catalog, id).title} ${declared[id]}, the cell does not install it`);
   }
 
   const m = supportMatrix({ ...results, cells }, catalog, { allowFlaky: o.allowFlaky });
-  return { release, cells, declared, declaredBy: published ? `published row ${release} (matrix/catalog/published.yaml)` : 'the candidate cells (no published row yet)', failures, block: [START, ...readmeBlock(m.stacks), END] };
+  return { release, cells, declared, declaredBy: published ? `published row ${release} (matrix/catalog/published.yaml)` : 'the candidate cells (no published row yet)', failures, notes, block: [START, ...readmeBlock(m.stacks), END] };
 }

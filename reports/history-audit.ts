@@ -1,18 +1,21 @@
 // The audit of the published history: the support-matrix block of the operator's README at every
 // release tag (read from its git source), each declared version put beside what the operator at that
-// tag carries (the catalog's record of what it compiles in or deploys, and its go.mod after
-// `replace`), whether that version exists, and what ran and passed (results). Each row is
-// confirmed, contradicted (and by what), or unverified (and why).
+// tag does with it (catalog `uses`: runs, deploys, or only compiles its API) and at which version
+// (the binary built from the tag, else the packages its main package imports), whether that version
+// exists, and what ran and passed (results), judged as `audit` judges a row. Each row is confirmed
+// (maybe with notes), contradicted (and by what), or unverified (and why).
 import { run } from '../lib/exec.js';
 import { UserError } from '../lib/errors.js';
 import { component, normalizeDeclared, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { eraOf } from '../matrix/cell.js';
-import { audit } from './audit.js';
+import { auditRow, forkNotes, recordProblems, type Verdict } from './audit.js';
 import { END, HEADING, START } from './markdown.js';
 import { parseBlock } from './readme.js';
 import type { Results } from '../model/results.js';
+import { fromBinary, fromImports, moduleOf, usesAt } from './uses.js';
 
-export type Verdict = 'confirmed' | 'contradicted' | 'unverified';
+export { goModVersions } from './uses.js';
+export type { Verdict } from './audit.js';
 
 export type HistoryRow = {
   release: string;
@@ -20,38 +23,13 @@ export type HistoryRow = {
   era?: string;
   /** What the README at the tag declares, per component. */
   declared: Partial<Record<ComponentId, string>>;
-  /** What the operator at the tag carries, per component it compiles in or deploys, and where that is recorded. */
-  carried: Partial<Record<ComponentId, { version: string; from: string }>>;
+  /** What the operator at the tag runs, deploys or compiles the API of, per component, and where that was read. */
+  carried: Partial<Record<ComponentId, { version: string; use: string; from: string }>>;
   verdict: Verdict;
   reasons: string[];
+  /** Client skew, typos for a tag, links to a fork: said, never a contradiction. */
+  notes: string[];
 };
-
-/** `require` and `replace` of a go.mod: module path → the version built (after a replace, with where it points). */
-export function goModVersions(text: string): Map<string, { version: string; replacedBy?: string }> {
-  const out = new Map<string, { version: string; replacedBy?: string }>();
-  const lines = text.split('\n').map((l) => l.replace(/\/\/.*$/, '').trim());
-  let block = '';
-  for (const line of lines) {
-    if (/^(require|replace)\s*\($/.test(line)) {
-      block = line.split(/\s/)[0]!;
-      continue;
-    }
-    if (line === ')') {
-      block = '';
-      continue;
-    }
-    const [kind, rest] = block ? [block, line] : [line.split(/\s+/)[0], line.replace(/^\S+\s+/, '')];
-    if (kind === 'require') {
-      const [path, version] = rest!.split(/\s+/);
-      if (path && version && !out.get(path)?.replacedBy) out.set(path, { version });
-    } else if (kind === 'replace') {
-      const m = /^(\S+)(?:\s+\S+)?\s+=>\s+(\S+)(?:\s+(\S+))?$/.exec(rest!);
-      if (m && m[3]) out.set(m[1]!, { version: m[3], ...(m[2] !== m[1] ? { replacedBy: m[2] } : {}) });
-    }
-  }
-  return out;
-}
-
 /** The first tags' READMEs have the table under its heading but no markers yet: put them around it. */
 function withMarkers(text: string): string {
   if (!text || text.includes(START)) return text;
@@ -75,10 +53,11 @@ export async function auditHistory(repo: string, catalog: Catalog, results: Resu
   if (!tags.ok) throw new UserError('not a git repository', repo, 'name a clone or mirror of project-codeflare/codeflare-operator (--git, or sources: codeflare-operator)');
   const have = new Set(tags.stdout.split('\n').map((t) => t.trim()));
   const op = component(catalog, 'codeflare-operator');
+  const main = op.source.kind === 'go' ? op.source.main : '.';
   const rows: HistoryRow[] = [];
   for (const v of op.versions) {
-    const era = eraOf(catalog, { 'codeflare-operator': v.tag })?.id;
-    const row: HistoryRow = { release: v.tag, ...(v.date ? { date: v.date } : {}), ...(era ? { era } : {}), declared: {}, carried: {}, verdict: 'unverified', reasons: [] };
+    const era = eraOf(catalog, { 'codeflare-operator': v.tag });
+    const row: HistoryRow = { release: v.tag, ...(v.date ? { date: v.date } : {}), ...(era ? { era: era.id } : {}), declared: {}, carried: {}, verdict: 'unverified', reasons: [], notes: [] };
     rows.push(row);
     if (!have.has(v.tag)) {
       row.reasons.push(`no tag ${v.tag} in ${repo}`);
@@ -95,40 +74,44 @@ export async function auditHistory(repo: string, catalog: Catalog, results: Resu
       row.reasons.push(`the README at ${v.tag} has no support matrix`);
       continue;
     }
-    for (const [id, e] of Object.entries(parsed[0]!.versions)) row.declared[id as ComponentId] = e!.text;
+    const declaredRow = parsed[0]!;
+    for (const [id, e] of Object.entries(declaredRow.versions)) row.declared[id as ComponentId] = e!.text;
     const contradictions: string[] = [];
-    // (c) the version exists: a release the catalog knows (a README typo for a tag is named as such)
-    for (const [key, text] of Object.entries(row.declared)) {
-      const id = key as ComponentId;
-      const c = component(catalog, id);
-      const tag = normalizeDeclared(text);
-      if (!c.versions.some((x) => x.tag === tag)) contradictions.push(`${c.title} ${text} is not a release of ${c.repo}`);
-      else if (tag !== text) contradictions.push(`${c.title} "${text}" is no tag (a typo for ${tag})`);
-    }
-    // (a) what the operator at the tag carries: the catalog's record (compiled in or deployed), else its go.mod
-    const mod = goModVersions((await show(repo, v.tag, 'go.mod')) ?? '');
+
+    // What the tag runs, deploys, or compiles the API of: the binary built from it, else its imports;
+    // what it deploys, the images its defaults name (the catalog's bundles, checked at the tags).
+    const uses = usesAt(catalog, v.tag);
+    const compiled = fromBinary(results, v.tag) ?? (await fromImports(repo, v.tag, main));
     for (const c of catalog.components) {
-      if (c.id === 'codeflare-operator' || c.source.kind !== 'go') continue;
-      const bundled = v.bundles?.[c.id];
-      const required = mod.get(c.source.module);
-      if (bundled) row.carried[c.id] = { version: bundled, from: 'the catalog (what it compiles in or deploys)' };
-      else if (required && !required.replacedBy) row.carried[c.id] = { version: required.version, from: `go.mod at ${v.tag}` };
-      else if (required) row.carried[c.id] = { version: `${required.replacedBy} ${required.version}`, from: `go.mod at ${v.tag} (replace)` };
+      const use = uses[c.id];
+      const mod = moduleOf(catalog, c.id);
+      const inBinary = mod ? compiled?.modules.get(mod) : undefined;
+      if (use === 'deploys' && v.bundles?.[c.id]) row.carried[c.id] = { version: v.bundles[c.id]!, use, from: 'the image its defaults deploy (the catalog)' };
+      else if (use && inBinary) row.carried[c.id] = { version: inBinary, use: use === 'deploys' ? 'client' : use, from: compiled!.from };
     }
     for (const [key, text] of Object.entries(row.declared)) {
       const id = key as ComponentId;
+      if (id === 'codeflare-operator') continue;
+      const want = normalizeDeclared(text);
+      const title = component(catalog, id).title;
       const carried = row.carried[id];
-      if (carried && carried.version !== normalizeDeclared(text)) contradictions.push(`declares ${component(catalog, id).title} ${text}; the operator at ${v.tag} ${carried.from.startsWith('go.mod') ? 'is built against' : 'carries'} ${carried.version} (${carried.from})`);
+      if (era && !era.components.includes(id) && !era.optional.includes(id)) contradictions.push(`declares ${title} ${text}; the operator at ${v.tag} neither runs nor deploys it, and era ${era.id} installs none`);
+      else if (uses[id] === 'runs' && compiled && !carried) contradictions.push(`declares ${title} ${text}; the operator at ${v.tag} does not compile it in (${compiled.from})`);
+      else if (carried && carried.version !== want && carried.use !== 'client') contradictions.push(`declares ${title} ${text}; the operator at ${v.tag} ${carried.use === 'runs' ? 'runs' : 'deploys'} ${carried.version} (${carried.from})`);
+      else if (carried && carried.version !== want) row.notes.push(`client skew: the operator at ${v.tag} compiles ${title}'s API at ${carried.version}, the row declares ${text} (${carried.from})`);
     }
-    // (b) what ran and passed, as `audit` judges this README against the results
-    let ran: ReturnType<typeof audit> | undefined;
-    if (results) ran = audit(readme, `${v.tag}:README.md`, results, catalog, o);
-    const failed = ran?.findings.filter((f) => f.startsWith('failed:') || f.startsWith('mismatch:')) ?? [];
-    const untested = ran?.findings.filter((f) => f.startsWith('untested:')) ?? [];
-    row.reasons.push(...new Set([...contradictions, ...failed.map((f) => f.replace(/^(failed|mismatch): [^:]+: /, ''))]));
-    if (contradictions.length || failed.length) row.verdict = 'contradicted';
-    else if (ran && ran.verified > 0 && !untested.length) row.verdict = 'confirmed';
-    else row.reasons.push(...(results ? untested.map((f) => f.replace(/^untested: [^:]+: /, '')) : ['no results given']));
+
+    // What ran and passed, as `audit` judges this row against the results; without results, the record alone.
+    const judged = results ? auditRow(declaredRow, results, catalog, o) : undefined;
+    const record = recordProblems(declaredRow, catalog);
+    // The tag's own reading above says what the operator runs and compiles; the cells' say it again.
+    const fromCells = (judged?.contradictions ?? []).filter((c) => !/: the (operator binary runs|row declares .* neither runs)/.test(c));
+    row.reasons.push(...new Set([...record.contradictions, ...contradictions, ...fromCells]));
+    row.notes.push(...(judged ? judged.notes.filter((n) => !n.includes('client skew')) : [...record.notes, ...forkNotes(declaredRow, catalog, undefined)]));
+    row.notes = [...new Set(row.notes)];
+    if (row.reasons.length) row.verdict = 'contradicted';
+    else if (judged?.verdict === 'confirmed') row.verdict = 'confirmed';
+    else row.reasons.push(...(judged ? judged.unverified : ['no results given']));
   }
   return rows.reverse(); // newest first
 }

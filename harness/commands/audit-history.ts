@@ -12,11 +12,11 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /** A self-contained page: one row per release, newest first, the verdict coloured, fitting 1400 px. */
 function html(rows: HistoryRow[], repo: string, results?: string): string {
   const tr = (r: HistoryRow) =>
-    `<tr class="${r.verdict}"><td>${esc(r.release)}</td><td>${esc(r.date ?? '')}</td><td>${esc(r.era ?? '')}</td><td>${esc(Object.entries(r.declared).map(([k, v]) => `${k} ${v}`).join(', '))}</td><td>${esc(Object.entries(r.carried).map(([k, v]) => `${k} ${v.version}`).join(', '))}</td><td class="v">${r.verdict}</td><td>${r.reasons.map((x) => `<div>${esc(x)}</div>`).join('')}</td></tr>`;
+    `<tr class="${r.verdict}"><td>${esc(r.release)}</td><td>${esc(r.date ?? '')}</td><td>${esc(r.era ?? '')}</td><td>${esc(Object.entries(r.declared).map(([k, v]) => `${k} ${v}`).join(', '))}</td><td>${esc(Object.entries(r.carried).map(([k, v]) => `${k} ${v.version} (${v.use})`).join(', '))}</td><td class="v">${r.verdict}</td><td>${r.reasons.map((x) => `<div>${esc(x)}</div>`).join('')}${r.notes.map((x) => `<div class="note">note: ${esc(x)}</div>`).join('')}</td></tr>`;
   return `<!doctype html><meta charset="utf-8"><title>codeflare-matrix audit of the published history</title>
-<style>body{font:14px system-ui,sans-serif;margin:16px;max-width:1400px}table{border-collapse:collapse;table-layout:fixed;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;overflow-wrap:anywhere;text-align:left}th:nth-child(1){width:7em}th:nth-child(2){width:6.5em}th:nth-child(3){width:3em}th:nth-child(6){width:7em}.confirmed .v{background:#d4f7d4}.contradicted .v{background:#fbd3d3}.unverified .v{background:#eee}</style>
-<h1>The published support matrix, audited</h1><p>The operator README's block at every release tag of ${esc(repo)}${results ? `, against ${esc(results)}` : ', without results'}: ${(['confirmed', 'contradicted', 'unverified'] as const).map((v) => `${rows.filter((r) => r.verdict === v).length} ${v}`).join(', ')}.</p>
-<table><thead><tr><th>release</th><th>date</th><th>era</th><th>declared</th><th>the tag carries</th><th>verdict</th><th>why</th></tr></thead><tbody>${rows.map(tr).join('\n')}</tbody></table>\n`;
+<style>body{font:14px system-ui,sans-serif;margin:16px;max-width:1400px}table{border-collapse:collapse;table-layout:fixed;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;overflow-wrap:anywhere;text-align:left}th:nth-child(1){width:7em}th:nth-child(2){width:6.5em}th:nth-child(3){width:3em}th:nth-child(6){width:7em}.confirmed .v{background:#d4f7d4}.contradicted .v{background:#fbd3d3}.unverified .v{background:#eee}.note{color:#555}</style>
+<h1>The published support matrix, audited</h1><p>The operator README's block at every release tag of ${esc(repo)}${results ? `, against ${esc(results)}` : ', without results'}: ${(['confirmed', 'contradicted', 'unverified'] as const).map((v) => `${rows.filter((r) => r.verdict === v).length} ${v}`).join(', ')} (${rows.filter((r) => r.verdict === 'confirmed' && r.notes.length).length} confirmed with notes).</p>
+<table><thead><tr><th>release</th><th>date</th><th>era</th><th>declared</th><th>the tag runs, deploys, or compiles the API of</th><th>verdict</th><th>why</th></tr></thead><tbody>${rows.map(tr).join('\n')}</tbody></table>\n`;
 }
 
 export function auditHistoryCommand(): Command {
@@ -42,8 +42,9 @@ export function auditHistoryCommand(): Command {
       if (rows.some((r) => r.verdict === 'contradicted')) process.exitCode = 1;
       if (o.html) writeAtomic(o.html, html(rows, repo, resultsPath));
       if (o.json) return console.log(JSON.stringify({ repository: repo, results: resultsPath, rows }, null, 2));
-      console.log(table(['release', 'era', 'verdict', 'why'], rows.map((r) => [r.release, r.era ?? '', r.verdict, r.reasons.join('; ')])));
-      const n = (v: string) => rows.filter((r) => r.verdict === v).length;
-      console.log(`\n${rows.length} releases: ${n('confirmed')} confirmed, ${n('contradicted')} contradicted, ${n('unverified')} unverified (${repo}${resultsPath ? `, ${resultsPath}` : ', no results'})`);
+      const shown = (r: HistoryRow) => (r.verdict === 'confirmed' && r.notes.length ? 'confirmed, notes' : r.verdict);
+      console.log(table(['release', 'era', 'verdict', 'why (notes)'], rows.map((r) => [r.release, r.era ?? '', shown(r), [...r.reasons, ...r.notes.map((x) => `note: ${x}`)].join('; ')])));
+      const n = (v: string) => rows.filter((r) => shown(r) === v).length;
+      console.log(`\n${rows.length} releases: ${n('confirmed')} confirmed, ${n('confirmed, notes')} confirmed with notes, ${n('contradicted')} contradicted, ${n('unverified')} unverified (${repo}${resultsPath ? `, ${resultsPath}` : ', no results'})`);
     });
 }

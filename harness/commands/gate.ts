@@ -25,16 +25,16 @@ export function gateCommand(): Command {
       if (minPassRate !== undefined && !(minPassRate > 0 && minPassRate <= 1)) throw new UserError(`--min-pass-rate ${o.minPassRate} is not a share from 0 to 1`, '--min-pass-rate', 'pass e.g. --min-pass-rate 0.9');
       const v = gate(readResults(path), path, loadCatalog(), { release: o.release, maxAge: o.maxAge, allowFlaky: o.allowFlaky ?? false, now, minPassRate });
       const summary = process.env.GITHUB_STEP_SUMMARY;
-      if (o.json) console.log(JSON.stringify({ release: v.release, passed: v.failures.length === 0, failures: v.failures, declaredBy: v.declaredBy, declared: v.declared, cells: v.cells.map((c) => ({ id: c.id, status: c.status, title: c.title })), block: v.block }, null, 2));
+      if (o.json) console.log(JSON.stringify({ release: v.release, passed: v.failures.length === 0, failures: v.failures, notes: v.notes, declaredBy: v.declaredBy, declared: v.declared, cells: v.cells.map((c) => ({ id: c.id, status: c.status, title: c.title })), block: v.block }, null, 2));
       if (v.failures.length) {
-        const text = [`gate ${v.release}: failed (${v.failures.length} reason${v.failures.length === 1 ? '' : 's'}; ${v.cells.length} cell(s), versions from ${v.declaredBy})`, ...v.failures.map((f) => `  ✗ ${f}`)].join('\n');
+        const text = [`gate ${v.release}: failed (${v.failures.length} reason${v.failures.length === 1 ? '' : 's'}; ${v.cells.length} cell(s), versions from ${v.declaredBy})`, ...v.failures.map((f) => `  ✗ ${f}`), ...v.notes.map((n) => `  note: ${n}`)].join('\n');
         if (!o.json) console.log(text);
         if (summary) appendFileSync(summary, `### ❌ Release gate ${v.release}\n\n${v.failures.map((f) => `- ${f}`).join('\n')}\n\n`);
         process.exitCode = 1;
         return;
       }
       // Standard output is the block to publish (gate … > block.md); the verdict goes to standard error.
-      process.stderr.write(`gate ${v.release}: passed (${v.cells.length} cell(s), versions from ${v.declaredBy})\n`);
+      process.stderr.write(`gate ${v.release}: passed (${v.cells.length} cell(s), versions from ${v.declaredBy})\n${v.notes.map((n) => `  note: ${n}\n`).join('')}`);
       if (!o.json) console.log(v.block.join('\n'));
       if (summary) appendFileSync(summary, `### ✅ Release gate ${v.release}\n\n${v.block.join('\n')}\n\n`);
     });

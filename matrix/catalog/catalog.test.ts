@@ -161,3 +161,31 @@ test('the catalog names one component for each role the engine asks for: the clu
   const twice = { ...catalog, components: catalog.components.map((c) => (c.role === 'controller' ? { ...c, role: 'client' as const } : c)) };
   expect(() => withRole(twice, 'client')).toThrow(/one client component/);
 });
+
+test("what the operator runs, deploys or is a client of, by range, agrees with its eras and bundles", () => {
+  const catalog = loadCatalog();
+  const op = component(catalog, 'codeflare-operator');
+  const inEra = (tag: string) => catalog.eras.find((e) => e.operator && semver.satisfies(bare(tag), e.operator, opts));
+  const want = { runs: 'embedded-in-operator', deploys: 'deployed-by-operator', client: 'standalone' } as const;
+  for (const v of op.versions) {
+    const era = inEra(v.tag);
+    const uses = op.uses.filter((u) => semver.satisfies(bare(v.tag), u.range, opts));
+    if (!era) {
+      expect(uses, v.tag).toEqual([]);
+      continue;
+    }
+    expect(uses, `${v.tag}: one range of uses`).toHaveLength(1);
+    const roles = uses[0]!.components;
+    for (const [id, role] of Object.entries(roles)) {
+      // A component the operator uses is one of its era's, installed the way its role says.
+      expect(era.components, `${v.tag} ${id}`).toContain(id);
+      expect(era.install[id as ComponentId], `${v.tag} ${id} ${role}`).toBe(want[role]);
+    }
+    // Everything the era embeds or has the operator deploy has that role, and what it bundles too.
+    for (const [id, how] of Object.entries(era.install)) {
+      if (how === 'embedded-in-operator') expect(roles[id as ComponentId], `${v.tag} ${id}`).toBe('runs');
+      if (how === 'deployed-by-operator') expect(roles[id as ComponentId], `${v.tag} ${id}`).toBe('deploys');
+    }
+    for (const id of Object.keys(v.bundles ?? {})) expect(['runs', 'deploys'], `${v.tag} bundles ${id}`).toContain(roles[id as ComponentId]);
+  }
+});

@@ -121,6 +121,16 @@ export const Version = z.object({
   toolchain: z.enum(['pinned', 'tests']).optional(),
 });
 
+/**
+ * What the operator does with another component, by the operator's own version range: `runs` it
+ * (compiled in and run), `deploys` it (an image its controllers deploy), or is its `client` (compiles
+ * only its API types, to talk to the one the stack installs). Only what it runs or deploys can make
+ * a published row wrong by itself; a client's other version is skew, a note.
+ */
+export const Use = z.enum(['runs', 'deploys', 'client']);
+export type Use = z.infer<typeof Use>;
+export const UsesRange = z.object({ range: Range, components: z.partialRecord(ComponentId, Use), note: z.string().optional() });
+
 export const Component = z.object({
   id: ComponentId,
   /** The name used in the operator README's support matrix. */
@@ -167,6 +177,8 @@ export const Component = z.object({
   process: z.array(ProcessMode).default([]),
   serves: z.array(ApiUse).default([]),
   creates: z.array(ApiUse).default([]),
+  /** The operator only: what it does with each other component it names, by its version range (Use). */
+  uses: z.array(UsesRange).default([]),
   versions: z.array(Version).min(1),
 });
 export type Component = z.infer<typeof Component>;
