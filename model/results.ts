@@ -16,6 +16,20 @@ export type TestStatus = z.infer<typeof TestStatus>;
 
 const Attachment = z.object({ name: z.string(), path: z.string(), contentType: z.string().optional() });
 
+/**
+ * Why a test that did not pass failed, against a baseline (reports/baseline.ts): a regression (it
+ * passes there), already failing (it fails there too; `since`, the first run of that streak), flaky
+ * (it passed on a retry, or in some of its repeats), or new (the baseline has no such test).
+ */
+export const TestLabel = z.object({
+  kind: z.enum(['regression', 'already-failing', 'flaky', 'new']),
+  evidence: z.string(),
+  /** The baseline's cell the test was looked up in, and that results file. */
+  baseline: z.object({ cell: z.string(), file: z.string() }).optional(),
+  since: z.string().optional(),
+});
+export type TestLabel = z.infer<typeof TestLabel>;
+
 export const TestResult = z.object({
   /** Playwright's test title path below the suite, e.g. "a RayCluster's head and workers reach Running". */
   title: z.string(),
@@ -30,6 +44,8 @@ export const TestResult = z.object({
   attachments: z.array(Attachment).default([]),
   /** run --repeat N: how many of the N runs of this test passed (the status is the worst of them). */
   repeats: z.object({ runs: z.int().min(1), passed: z.int().min(0) }).optional(),
+  /** Against a baseline (--baseline): what kind of failure this is. Absent in files written before. */
+  label: TestLabel.optional(),
 });
 export type TestResult = z.infer<typeof TestResult>;
 

@@ -10,13 +10,17 @@ import type { Results } from '../model/results.js';
 
 type Param = { name: string; value: string };
 type Label = { name: string; value: string };
-type AllureResult = { status?: string; statusDetails?: { message?: string; trace?: string }; parameters?: Param[]; labels?: Label[] };
+type AllureResult = { name?: string; status?: string; statusDetails?: { message?: string; trace?: string }; parameters?: Param[]; labels?: Label[] };
 
 /** The categories Allure shows on its Categories tab (matched in order). */
 export const CATEGORIES = [
   { name: 'Blocked: the cell never reached its tests', matchedStatuses: ['broken'], messageRegex: '^blocked: [\\s\\S]*' },
   { name: 'Not applicable to the cell', matchedStatuses: ['skipped'], messageRegex: '^not applicable: [\\s\\S]*' },
   { name: 'Flaky: passed only on a retry', matchedStatuses: ['passed', 'failed', 'broken'], flaky: true },
+  // Against a baseline (--baseline): the message starts with the test's label (reports/baseline.ts).
+  { name: 'Regressions: pass on the baseline', matchedStatuses: ['failed'], messageRegex: '^regression: [\\s\\S]*' },
+  { name: 'New tests failing: no result on the baseline', matchedStatuses: ['failed'], messageRegex: '^new: [\\s\\S]*' },
+  { name: 'Already failing on the baseline', matchedStatuses: ['failed'], messageRegex: '^already-failing: [\\s\\S]*' },
   { name: 'Product failures', matchedStatuses: ['failed'] },
   { name: 'Harness or test errors', matchedStatuses: ['broken'] },
 ];
@@ -44,7 +48,10 @@ export function finishAllure(dir: string, results: Results): number {
     // a blocked cell's tests never ran (skipped), and its setup's failure is what blocked it: both broken
     const blocked = cell.status === 'blocked' && ((r.status === 'skipped' && !/^not applicable: /.test(r.statusDetails?.message ?? '')) || (stage === 'setup' && r.status === 'failed'));
     const suite = !(r.labels ?? []).some((l) => l.name === 'parentSuite');
-    if (!missing.length && !blocked && !suite) continue;
+    const label = cell.suites.flatMap((s) => s.tests).find((t) => t.title === r.name && t.label)?.label;
+    const labelled = r.status === 'failed' && label && !r.statusDetails?.message?.startsWith(`${label.kind}: `);
+    if (!missing.length && !blocked && !suite && !labelled) continue;
+    if (labelled) r.statusDetails = { ...r.statusDetails, message: `${label.kind}: ${label.evidence}\n${r.statusDetails?.message ?? ''}` };
     r.parameters = [...params, ...missing];
     if (suite) r.labels = [...(r.labels ?? []), { name: 'parentSuite', value: cell.title }];
     if (blocked) r.statusDetails = { message: `blocked: ${cell.reason ?? 'the cell did not reach its tests'}` };

@@ -22,15 +22,19 @@ export function formatAge(ms: number): string {
 }
 
 
-export type GateOptions = { release: string; maxAge: string; allowFlaky: boolean; now: Date; minPassRate?: number };
-export type Verdict = { release: string; cells: CellResult[]; declared: Declared; declaredBy: string; failures: string[]; notes: string[]; block: string[] };
+export type GateOptions = { release: string; maxAge: string; allowFlaky: boolean; now: Date; minPassRate?: number; strict?: boolean };
+export type Verdict = { release: string; cells: CellResult[]; declared: Declared; declaredBy: string; failures: string[]; notes: string[]; block: string[]; /** Failures the gate lets through, with their evidence: already failing on the baseline, flaky. */ listed: string[] };
 
 /** Why a suite does not count as passed, in a line. */
 function suiteFailure(s: CellResult['suites'][number]): string {
   const t = s.tests.find((x) => x.status === s.status);
   const detail = t ? testLine(t) : (s.reason ?? '');
-  return `suite ${s.name} ${s.status}${detail ? `: ${detail}` : ''}`;
+  const labels = [...new Set(s.tests.flatMap((x) => (x.label ? [x.label.kind] : [])))];
+  return `suite ${s.name} ${s.status}${labels.length ? ` (${labels.join(', ')})` : ''}${detail ? `: ${detail}` : ''}`;
 }
+
+const labelLine = (c: CellResult, suite: string, t: CellResult['suites'][number]['tests'][number]) =>
+  `${t.label!.kind}: cell ${c.id}: ${suite} › ${t.title} — ${t.label!.evidence}${t.label!.since ? `; failing since ${t.label!.since}` : ''}`;
 
 export function gate(all: Results, where: string, catalog: Catalog, o: GateOptions): Verdict {
   const results = withPassRate(all, o.minPassRate);
@@ -86,6 +90,22 @@ export function gate(all: Results, where: string, catalog: Catalog, o: GateOptio
     for (const id of check.missing) failures.push(`cell ${c.id}: the row declares ${component(catalog, id).title} ${declared[id]}, the cell does not install it`);
   }
 
+  // The other cells of the file (the previous row, upgrades): a regression fails the gate, what
+  // already failed on the baseline or flakes is listed with its evidence; --strict fails on any failure.
+  const listed: string[] = [];
+  for (const c of results.cells) {
+    const own = cells.includes(c);
+    for (const s of c.suites) {
+      for (const t of s.tests) {
+        if (t.status === 'passed' || t.status === 'not-applicable') continue;
+        if (!own && t.label?.kind === 'regression') failures.push(labelLine(c, s.name, t));
+        else if (!own && o.strict) failures.push(`cell ${c.id}: ${s.name} › ${t.title} ${t.status} (--strict)`);
+        else if (t.label && (!own || t.label.kind !== 'regression')) listed.push(labelLine(c, s.name, t));
+      }
+    }
+  }
+  if (o.strict) for (const c of cells) if (c.status === 'flaky' && o.allowFlaky) failures.push(`cell ${c.id} flaky (--strict)`);
+
   const m = supportMatrix({ ...results, cells }, catalog, { allowFlaky: o.allowFlaky });
-  return { release, cells, declared, declaredBy: published ? `published row ${release} (matrix/catalog/published.yaml)` : 'the candidate cells (no published row yet)', failures, notes, block: [START, ...readmeBlock(m.stacks), END] };
+  return { release, cells, declared, declaredBy: published ? `published row ${release} (matrix/catalog/published.yaml)` : 'the candidate cells (no published row yet)', failures, notes, listed, block: [START, ...readmeBlock(m.stacks), END] };
 }

@@ -43,7 +43,7 @@ export function pageData(results: Results, m: SupportMatrix, catalog: Catalog, h
       ran: Object.fromEntries(ids.flatMap((id) => (ran(catalog, c, id) ? [[id, ran(catalog, c, id)!.version]] : []))),
       upgradeFrom: c.upgradeFrom ?? null,
       suites: Object.fromEntries(
-        c.suites.map((s) => [s.name, { status: s.status, reason: s.reason ?? '', tests: s.tests.map((t) => ({ title: t.title, status: t.status, reason: t.reason ?? '', retries: t.retries, durationMs: t.durationMs, errors: t.errors.map((e) => clip(e)), attachments: t.attachments.map((a) => ({ ...a, href: link(base, a.path) })) })) }]),
+        c.suites.map((s) => [s.name, { status: s.status, reason: s.reason ?? '', tests: s.tests.map((t) => ({ title: t.title, status: t.status, label: t.label?.kind ?? '', labelEvidence: t.label?.evidence ?? '', reason: t.reason ?? '', retries: t.retries, durationMs: t.durationMs, errors: t.errors.map((e) => clip(e)), attachments: t.attachments.map((a) => ({ ...a, href: link(base, a.path) })) })) }]),
       ),
       provenance: c.provenance.map((p) => summarizeProvenance(catalog, p)),
       differences: c.differences,
@@ -104,6 +104,7 @@ tr.cell { cursor: pointer; } tr.cell:hover td { filter: brightness(0.95); }
 tr.cell.open td:first-child { font-weight: bold; }
 .st { text-align: center; white-space: nowrap; font-size: 12px; }
 .st-passed { background: #2da44e; color: #fff; } .st-failed { background: #cf222e; color: #fff; }
+.label { font-size: 11px; padding: 0 4px; margin-left: 6px; border-radius: 3px; background: #eee; } .label-regression { background: #cf222e; color: #fff; }
 .st-flaky { background: #d4a72c; color: #000; } .st-blocked { background: #8250df; color: #fff; }
 .st-not-applicable { background: #e6e8eb; color: #59636e; } .st-none { background: #fff; color: #aaa; }
 #filters { display: flex; flex-wrap: wrap; gap: .4em 1.2em; margin: 1em 0; }
@@ -188,6 +189,10 @@ for (const cell of data.cells) {
   rows.push({ cell, tr, detail });
 }
 
+// A failure's label against the baseline, a small badge (reports/baseline.ts).
+function labelBadge(t) {
+  return t.label ? h('span', { class: 'label label-' + t.label, title: t.labelEvidence, text: t.label }) : null;
+}
 function details(cell) {
   const out = [h('h3', { text: cell.title }), h('p', { text: cell.status + (cell.verified ? ' — verifies its stack' : ' — verifies nothing') + (cell.reason ? ': ' + cell.reason : '') })];
   const bad = [];
@@ -195,7 +200,7 @@ function details(cell) {
   for (const [name, s] of Object.entries(cell.suites)) {
     if (s.status === 'not-applicable' && s.reason) na.push(name + ': ' + s.reason);
     for (const t of s.tests) {
-      if (t.status === 'failed' || t.status === 'blocked' || t.status === 'flaky') bad.push(h('div', { class: 'failure' }, h('b', { text: name + ' › ' + t.title }), h('span', { text: ' — ' + t.status + (t.retries ? ', retries ' + t.retries : '') + (t.reason ? ': ' + t.reason : '') }), t.errors.map((e) => h('pre', { text: e })), t.attachments.length ? h('ul', {}, t.attachments.map((a) => h('li', {}, a.name + ': ', h('a', { href: a.href, text: a.path })))) : null));
+      if (t.status === 'failed' || t.status === 'blocked' || t.status === 'flaky') bad.push(h('div', { class: 'failure' }, h('b', { text: name + ' › ' + t.title }), labelBadge(t), h('span', { text: ' — ' + t.status + (t.retries ? ', retries ' + t.retries : '') + (t.reason ? ': ' + t.reason : '') }), t.errors.map((e) => h('pre', { text: e })), t.attachments.length ? h('ul', {}, t.attachments.map((a) => h('li', {}, a.name + ': ', h('a', { href: a.href, text: a.path })))) : null));
       else if (t.status === 'not-applicable' && t.reason) na.push(name + ' › ' + t.title + ': ' + t.reason);
     }
   }

@@ -25,18 +25,23 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 /** The digest of what ran in a cell (its provenance entries), to compare two runs at a glance. */
 export const provenanceDigest = (c: CellResult): string => `sha256:${createHash('sha256').update(JSON.stringify(c.provenance)).digest('hex')}`;
 
+/** A failure's label against the baseline (reports/baseline.ts), as the testcase's properties. */
+const labelProps = (t: TestResult): string =>
+  t.label ? `\n      <properties>${[['label', t.label.kind], ['label evidence', t.label.evidence], ['baseline cell', t.label.baseline?.cell], ['failing since', t.label.since]].filter(([, v]) => v).map(([name, value]) => `<property${attrs({ name, value })}/>`).join('')}</properties>` : '';
+
 function testcase(c: CellResult, suite: string, t: TestResult): string {
   const open = `    <testcase${attrs({ classname: `${c.id}.${suite}`, name: t.title, time: seconds(t.durationMs) })}`;
+  const props = labelProps(t);
   const first = (t.errors[0] ?? t.reason ?? '').split('\n')[0]!;
   switch (t.status) {
     case 'failed':
-      return `${open}>\n      <failure${attrs({ type: 'failed', message: first })}>${escape(t.errors.join('\n\n'))}</failure>\n    </testcase>`;
+      return `${open}>${props}\n      <failure${attrs({ type: 'failed', message: first })}>${escape(t.errors.join('\n\n'))}</failure>\n    </testcase>`;
     case 'blocked':
       return `${open}>\n      <error${attrs({ type: 'blocked', message: `blocked: ${t.reason ?? c.reason ?? 'the cell did not reach its tests'}` })}/>\n    </testcase>`;
     case 'not-applicable':
       return `${open}>\n      <skipped${attrs({ message: `not applicable: ${t.reason ?? ''}` })}/>\n    </testcase>`;
     case 'flaky':
-      return `${open}>\n      <system-out>${escape(`flaky: passed only on retry ${t.retries}; earlier attempts:\n${t.errors.join('\n\n')}`)}</system-out>\n    </testcase>`;
+      return `${open}>${props}\n      <system-out>${escape(`flaky: passed only on retry ${t.retries}; earlier attempts:\n${t.errors.join('\n\n')}`)}</system-out>\n    </testcase>`;
     default:
       return `${open}/>`;
   }

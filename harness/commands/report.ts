@@ -7,7 +7,7 @@ import type { History } from '../../reports/history.js';
 import { UserError } from '../../lib/errors.js';
 import { writeAtomic } from '../../lib/files.js';
 
-type Opts = { format: 'md' | 'json' | 'html' | 'junit'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean; release?: string };
+type Opts = { format: 'md' | 'json' | 'html' | 'junit'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean; release?: string; baseline?: string };
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -19,6 +19,7 @@ export function reportCommand(): Command {
     .option('--update-readme <path>', "rewrite only the README's Compatibility Matrix block (between its markers) with the verified stacks")
     .option('--allow-flaky', 'count flaky cells (passed only on a retry) as verified')
     .option('-r, --release <version>', "with --update-readme: exactly one table, this operator release's, in the operator README's own layout (its release workflow rewrites it); refused unless `audit` would confirm it")
+    .option('--baseline <results>', 'label every test that did not pass against these results: regression, already-failing (since when, with --history), flaky or new; a Regressions section opens the report')
     .addHelpText('after', '\nExit status: 0 written, 2 bad input (nothing is written).')
     .action(async (path: string, o: Opts) => {
       const [{ loadCatalog }, { loadHistory }, { jobSummary, markdownReport, readmeBlock, releaseBlock }, { readmeUpdate }, { readResults }, { releaseStack, supportMatrix }] = await Promise.all([
@@ -27,10 +28,14 @@ export function reportCommand(): Command {
       // the HTML renderer is the heaviest part: loaded only for --format html
       const renderHtml = o.format === 'html' ? (await import('../../reports/html.js')).renderHtml : undefined;
       const catalog = loadCatalog();
-      const results = readResults(path);
+      const read = readResults(path);
+      const { labelled, labelResults, regressionsSection } = await import('../../reports/baseline.js');
+      const { findResults } = await import('../../reports/history.js');
+      const history = o.history && o.baseline ? findResults(o.history).map((p) => ({ path: p, results: readResults(p) })) : [];
+      const results = o.baseline ? labelResults(read, { path: o.baseline, results: readResults(o.baseline) }, { history }) : read;
       const m = supportMatrix(results, catalog, { allowFlaky: o.allowFlaky });
-      if (o.history && (o.format === 'md' || o.format === 'junit')) throw new UserError('--history is shown by --format html or json', '--history', 'add --format html');
-      const hist: History | undefined = o.history ? loadHistory(o.history, { path, results }) : undefined;
+      if (o.history && !o.baseline && (o.format === 'md' || o.format === 'junit')) throw new UserError('--history is shown by --format html or json', '--history', 'add --format html');
+      const hist: History | undefined = o.history && (o.format === 'html' || o.format === 'json') ? loadHistory(o.history, { path, results }) : undefined;
       // Everything is computed (and the README checked) before any file is written: bad input writes nothing.
       let readme: ReturnType<typeof readmeUpdate> | undefined;
       if (o.updateReadme) {
@@ -43,7 +48,7 @@ export function reportCommand(): Command {
         if (o.release && check.findings.length) throw new UserError(`the ${o.release} row would not pass audit: ${check.findings[0]}`, path, 'run that release again so what ran matches the row (nothing was written)');
       } else if (o.release) throw new UserError('--release chooses the table --update-readme writes', '--release', 'add --update-readme README.md');
       const junit = o.format === 'junit' ? (await import('../../reports/junit.js')).junitXml : undefined;
-      const text = junit ? junit(results) : o.format === 'json' ? `${JSON.stringify({ ...m, ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist, relative(o.out ? dirname(resolve(o.out)) : process.cwd(), dirname(resolve(path)))) : markdownReport(m);
+      const text = junit ? junit(results) : o.format === 'json' ? `${JSON.stringify({ ...m, ...(labelled(results).length ? { labelled: labelled(results) } : {}), ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist, relative(o.out ? dirname(resolve(o.out)) : process.cwd(), dirname(resolve(path)))) : [...regressionsSection(results), markdownReport(m)].join('\n');
       if (o.out) writeAtomic(o.out, text);
       else process.stdout.write(text);
       if (readme) {

@@ -52,19 +52,32 @@ export function runCommand(): Command {
     .option('--reuse-clusters', 'give a cleanly uninstalled cluster to the next cell of the same Kubernetes version and era', false)
     .option('--keep-on-failure', 'keep the cluster of a failed cell (printed with how to remove it)', false)
     .option('-o, --out <dir>', 'run folder (default out/runs/<name>-<time>)')
+    .option('--baseline <results>', 'label every test that did not pass against these results (regression, already-failing, flaky, new), in results.json and every report')
     .addHelpText('after', '\nExit status: 0 every cell that could run passed (cells blocked ahead, by what this machine cannot build, do not fail the run), 1 a cell failed or was blocked in setup, 130 interrupted, 2 bad input.')
-    .action(async (o: { config: string; strategy?: Plan['strategy']; maxCells?: number; chain?: ReturnType<typeof chainOption>; rerunFailed?: string; repeat?: number; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string }) => {
+    .action(async (o: { config: string; strategy?: Plan['strategy']; maxCells?: number; chain?: ReturnType<typeof chainOption>; rerunFailed?: string; repeat?: number; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string; baseline?: string }) => {
       const [{ runMatrix }, { loadCatalog }, { renderHtml }, { jobSummary, markdownReport }, { supportMatrix }, { junitXml }] = await Promise.all([
         import('../run/index.js'), import('../../matrix/catalog/index.js'), import('../../reports/html.js'), import('../../reports/markdown.js'), import('../../reports/support-matrix.js'), import('../../reports/junit.js'),
       ]);
-      const { dir, results, exitCode } = await runMatrix(o);
+      // The baseline is read before anything runs: a bad file is refused at once.
+      const { readResults, writeResults } = await import('../../model/results.js');
+      const baseline = o.baseline ? { path: o.baseline, results: readResults(o.baseline) } : undefined;
+      const ran = await runMatrix(o);
+      const { dir, exitCode } = ran;
+      let results = ran.results;
+      if (baseline) {
+        const [{ labelResults }, { finishAllure }] = await Promise.all([import('../../reports/baseline.js'), import('../../reports/allure.js')]);
+        results = labelResults(results, baseline);
+        writeResults(join(dir, 'results.json'), results);
+        finishAllure(dir, results);
+      }
       console.log(`\n${renderOutcome(results)}\n`);
       const { readCellState } = await import('../run/layout.js');
       for (const c of results.cells) for (const note of readCellState(dir, c.id)?.notes ?? []) console.log(`${c.id}: ${note}`);
       // The support matrix this run verified (only passed cells become rows), beside the results.
       const catalog = loadCatalog();
       const m = supportMatrix(results, catalog);
-      const md = markdownReport(m);
+      const { regressionsSection } = await import('../../reports/baseline.js');
+      const md = [...regressionsSection(results), markdownReport(m)].join('\n');
       writeAtomic(join(dir, 'support-matrix.md'), md);
       writeAtomic(join(dir, 'support-matrix.json'), `${JSON.stringify(m, null, 2)}\n`);
       writeAtomic(join(dir, 'report.html'), renderHtml(results, m, catalog));
