@@ -3,7 +3,7 @@
 // of the streak in a history folder), a flaky one, a test the baseline has not got (new); and the
 // gate on each label.
 import { test, expect } from '@playwright/test';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCatalog } from '../matrix/catalog/index.js';
 import { finishAllure } from './allure.js';
@@ -11,7 +11,7 @@ import { baselineCell, labelResults } from './baseline.js';
 import { renderHtml } from './html.js';
 import { supportMatrix } from './support-matrix.js';
 import { Results, type CellResult, type TestResult } from '../model/results.js';
-import { AT, cli, data, scratch } from './testing.js';
+import { AT, cli, data, expectUserError, scratch } from './testing.js';
 
 type T = Partial<TestResult> & { title: string; status: TestResult['status'] };
 const tests = (ts: T[]) => ts.map((t) => ({ durationMs: 1000, retries: 0, tags: [], errors: t.status === 'failed' ? [`Error: ${t.title} broke`] : [], attachments: [], ...t }));
@@ -145,4 +145,12 @@ test('Allure: a labelled failure opens its message with its label, and categorie
   const page = renderHtml(labelled, supportMatrix(labelled, loadCatalog()), loadCatalog());
   expect(page).toContain('"label":"regression"');
   expect(page).toContain("'label label-' + t.label");
+});
+
+test('a config names its baseline (relative to the config); an unreadable one is refused before anything runs', async () => {
+  const dir = scratch();
+  writeFileSync(join(dir, 'matrix.yaml'), 'kubernetes: ["1.31"]\nbaseline: last/results.json\n');
+  const r = await cli(['run', '-c', join(dir, 'matrix.yaml'), '-o', join(dir, 'run')]);
+  expectUserError(r, new RegExp(`${join(dir, 'last/results.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot read the results file`));
+  expect(existsSync(join(dir, 'run'))).toBe(false);
 });

@@ -3,7 +3,7 @@
 import { strategyNames } from '../../matrix/ids.js';
 import { Command, Option } from 'commander';
 import { appendFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { writeAtomic } from '../../lib/files.js';
 import { defaultConfigPath } from '../../lib/paths.js';
 import { UserError } from '../../lib/errors.js';
@@ -60,7 +60,10 @@ export function runCommand(): Command {
       ]);
       // The baseline is read before anything runs: a bad file is refused at once.
       const { readResults, writeResults } = await import('../../model/results.js');
-      const baseline = o.baseline ? { path: o.baseline, results: readResults(o.baseline) } : undefined;
+      const { loadConfig } = await import('../../matrix/config.js');
+      const loaded = loadConfig(o.config);
+      const baselinePath = o.baseline ?? (loaded.config.baseline ? resolve(dirname(loaded.path), loaded.config.baseline) : undefined);
+      const baseline = baselinePath ? { path: baselinePath, results: readResults(baselinePath) } : undefined;
       const ran = await runMatrix(o);
       const { dir, exitCode } = ran;
       let results = ran.results;
