@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { run } from '../lib/exec.js';
 import { goEnv } from '../harness/toolchain/gomod.js';
 import { bisect, type Outcome } from './bisect.js';
-import { scratch } from './testing.js';
+import { cli, expectUserError, scratch } from './testing.js';
 
 const git = (cwd: string, ...args: string[]) => run('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd });
 
@@ -71,4 +71,19 @@ test('bisect: when every commit before the first bad one is skipped, the culprit
   const b = await bisect(repo, 'v1.0.0', 'v1.1.0', async (c) => (commits.indexOf(c) < 4 ? 'skip' : 'bad'));
   expect(b.first.commit).toBe(commits[4]);
   expect(b.skipped).toEqual(commits.slice(0, 4));
+});
+
+test('bisect COMPONENT GOOD BAD --test: the commit, its subject, the builds it took, the test log of both sides; a BAD where the test passes is refused', async () => {
+  test.setTimeout(180_000);
+  const { repo, breaking } = await history();
+  const r = await cli(['bisect', 'appwrapper', 'v1.0.0', 'v1.1.0', '--test', 'TestCapacity', '--git', repo]);
+  expect(r.exitCode, r.all).toBe(0);
+  const lines = r.stdout.split('\n');
+  expect(lines[0]).toBe(`first bad commit of appwrapper for TestCapacity: ${breaking} queue: leave a slot for the head`);
+  expect(lines[1]).toMatch(/^ {2}\(or one of the commits before it that do not build: [0-9a-f]{40}\)$/);
+  expect(lines[2]).toMatch(/^ {2}4 builds and test runs over 8 commits \(BAD first\), \d+s$/);
+  expect(r.stdout).toMatch(/last good [0-9a-f]{12}:\n {4}ok /);
+  expect(r.stdout).toMatch(/first bad [0-9a-f]{12}:\n(.|\n)*Capacity\(4\) = 3/);
+  expectUserError(await cli(['bisect', 'appwrapper', 'v1.0.0', 'v1.0.0', '--test', 'TestCapacity', '--git', repo]), /TestCapacity passes at v1\.0\.0/);
+  expectUserError(await cli(['bisect', 'codeflare-sdk', 'v1.0.0', 'v1.1.0', '--test', 'TestCapacity', '--git', repo]), /codeflare-sdk is not a Go component/);
 });
