@@ -41,3 +41,15 @@ test('merging a merged file again with one of its shards changes nothing', () =>
   expect(twice.results).toEqual(once);
   expect(twice.notes).toHaveLength(2); // each of shard 2's cells: "keeping b's" (a tie goes to the later argument)
 });
+
+test("a cell's artifact and attachment paths are rewritten relative to the merged file", () => {
+  const a = { path: 'shards/shard-1/results.json', results: readResults(data('shard-1.json')) };
+  const b = { path: 'shards/shard-2/results.json', results: readResults(data('shard-2.json')) };
+  const m = merge([a, b], 'merged/all.json').results;
+  expect(m.cells.map((c) => c.artifacts)).toEqual([`../shards/shard-1/cells/${CELLS.passed}`, `../shards/shard-2/cells/${CELLS.failed}`, `../shards/shard-2/cells/${CELLS.noOperator}`]);
+  const attachments = merge([a], 'merged/all.json').results.cells.flatMap((c) => c.suites.flatMap((s) => s.tests.flatMap((t) => t.attachments.map((x) => x.path))));
+  expect(attachments).toHaveLength(3);
+  for (const p of attachments) expect(p).toMatch(/^\.\.\/shards\/shard-1\/cells\//);
+  // beside its inputs, the merged file keeps their paths as they were
+  expect(merge([a], 'shards/shard-1/again.json').results.cells).toEqual(a.results.cells);
+});

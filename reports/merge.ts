@@ -1,6 +1,8 @@
 // Merging shards: the results files of one config's jobs (one per CI job) joined into one. Results
 // of another config (or strategy) are another matrix and are refused; a cell run twice keeps the
-// later run.
+// later run. A cell's artifact paths are relative to its results file: the merged file's are
+// rewritten relative to the merged file, so its report links the shards' logs where they are.
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import type { CellResult, Results } from '../model/results.js';
 
@@ -9,7 +11,21 @@ export type Input = { path: string; results: Results };
 const time = (iso: string): number => Date.parse(iso) || 0;
 const latest = (r: Results): string => [...r.runs].sort((x, y) => time(x.finishedAt) - time(y.finishedAt)).at(-1)?.finishedAt ?? '';
 
-export function merge(inputs: Input[]): { results: Results; notes: string[] } {
+/** A path relative to `from` (a results file's folder) made relative to `to`, with forward slashes as in results files. */
+const rebase = (path: string, from: string, to: string): string => (isAbsolute(path) ? path : relative(to, resolve(from, path)).split('\\').join('/'));
+
+/** The cell with its artifact and attachment paths relative to `to` rather than `from`. */
+function moved(cell: CellResult, from: string, to: string): CellResult {
+  if (resolve(from) === resolve(to)) return cell;
+  return {
+    ...cell,
+    ...(cell.artifacts ? { artifacts: rebase(cell.artifacts, from, to) } : {}),
+    suites: cell.suites.map((s) => ({ ...s, tests: s.tests.map((t) => ({ ...t, attachments: t.attachments.map((a) => ({ ...a, path: rebase(a.path, from, to) })) })) })),
+  };
+}
+
+/** `out`: where the merged file goes (its folder anchors the artifact paths); without it they stay as the inputs wrote them. */
+export function merge(inputs: Input[], out?: string): { results: Results; notes: string[] } {
   const [first, ...rest] = inputs;
   if (!first) throw new UserError('nothing to merge', 'merge', 'pass the output file and at least one results file');
   const a = first.results;
@@ -31,7 +47,7 @@ export function merge(inputs: Input[]): { results: Results; notes: string[] } {
         continue;
       }
       if (prev) notes.push(`cell ${cell.id} is in ${prev.path} and ${path}: keeping ${path}'s (finished ${at || 'at an unknown time'}, later)`);
-      cells.set(cell.id, { cell, path, at });
+      cells.set(cell.id, { cell: out ? moved(cell, dirname(path), dirname(out)) : cell, path, at });
     }
   }
   const runs = new Map(inputs.flatMap((i) => i.results.runs).map((r) => [r.id, r]));

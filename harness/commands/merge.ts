@@ -11,7 +11,7 @@ export function mergeCommand(): Command {
     .action(async (out: string, inputs: string[], o: { json?: boolean }) => {
       const [{ merge }, { readResults, writeResults }] = await Promise.all([import('../../reports/merge.js'), import('../../model/results.js')]);
       // Every input is read and checked before the output is written: a refusal writes nothing.
-      const { results, notes } = merge(inputs.map((path) => ({ path, results: readResults(path) })));
+      const { results, notes } = merge(inputs.map((path) => ({ path, results: readResults(path) })), out);
       writeResults(out, results);
       for (const n of notes) process.stderr.write(`merge: ${n}\n`);
       if (o.json) return console.log(JSON.stringify({ out, inputs, cells: results.cells.map((c) => ({ id: c.id, status: c.status })), runs: results.runs.map((r) => r.id), notes }, null, 2));
