@@ -48,7 +48,7 @@ export function reportCommand(): Command {
         if (o.release && check.findings.length) throw new UserError(`the ${o.release} row would not pass audit: ${check.findings[0]}`, path, 'run that release again so what ran matches the row (nothing was written)');
       } else if (o.release) throw new UserError('--release chooses the table --update-readme writes', '--release', 'add --update-readme README.md');
       const junit = o.format === 'junit' ? (await import('../../reports/junit.js')).junitXml : undefined;
-      const text = junit ? junit(results) : o.format === 'json' ? `${JSON.stringify({ ...m, ...(labelled(results).length ? { labelled: labelled(results) } : {}), ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist, relative(o.out ? dirname(resolve(o.out)) : process.cwd(), dirname(resolve(path)))) : [...regressionsSection(results), markdownReport(m)].join('\n');
+      const text = junit ? junit(results) : o.format === 'json' ? `${JSON.stringify({ ...m, ...(labelled(results).length ? { labelled: labelled(results) } : {}), ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist, relative(o.out ? dirname(resolve(o.out)) : process.cwd(), dirname(resolve(path))), dirname(resolve(path))) : [...regressionsSection(results), markdownReport(m)].join('\n');
       if (o.out) writeAtomic(o.out, text);
       else process.stdout.write(text);
       if (readme) {

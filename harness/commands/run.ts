@@ -83,7 +83,7 @@ export function runCommand(): Command {
       const md = [...regressionsSection(results), markdownReport(m)].join('\n');
       writeAtomic(join(dir, 'support-matrix.md'), md);
       writeAtomic(join(dir, 'support-matrix.json'), `${JSON.stringify(m, null, 2)}\n`);
-      writeAtomic(join(dir, 'report.html'), renderHtml(results, m, catalog));
+      writeAtomic(join(dir, 'report.html'), renderHtml(results, m, catalog, undefined, '', dir));
       writeAtomic(join(dir, 'junit.xml'), junitXml(results));
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, jobSummary(m));
       console.log(md);
