@@ -61,6 +61,8 @@ export default runFolder
         ['list'],
         [`./harness/run/cell-reporter${ext}`],
         ['allure-playwright', { resultsDir: join(runFolder, 'allure-results'), detail: false, suiteTitle: false, environmentInfo: environment(runFolder) }],
+        // Playwright's own report of the cell, into the cell's folder (run sets PLAYWRIGHT_HTML_OUTPUT_DIR per cell process)
+        ...(process.env.PLAYWRIGHT_HTML_OUTPUT_DIR ? [['html', { open: 'never' }] as const] : []),
       ],
       workers: 1,
       projects: cellProjects(runFolder),

@@ -229,7 +229,7 @@ function spawnCell(dir: string, cell: Cell): ChildProcess {
     return spawn(process.execPath, [cli, 'test', '-c', playwrightConfig, '--project', cell.id], {
       cwd: repoRoot,
       stdio: ['ignore', out, out],
-      env: { ...process.env, [RUN_ENV]: dir, FORCE_COLOR: '0' },
+      env: { ...process.env, [RUN_ENV]: dir, FORCE_COLOR: '0', PLAYWRIGHT_HTML_OUTPUT_DIR: join(cellDir(dir, cell.id), 'playwright-report') },
     });
   } finally {
     closeSync(out);
