@@ -1,6 +1,7 @@
 // Allure results of a run, finished once every cell is done: a test whose cell was blocked (its
 // setup failed, or it could not be built here) never ran, so it is `broken` with the setup's failure,
-// not `skipped`; every result carries the cell and its versions as parameters (a blocked test never
+// not `skipped`; every result sits in its cell's suite (named by the cell's title, its setup and
+// teardown inside it); every result carries the cell and its versions as parameters (a blocked test never
 // reached the fixture that adds them); categories.json sorts results into blocked, not applicable,
 // flaky and product failures.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,7 +11,15 @@ import type { Results } from '../model/results.js';
 
 type Param = { name: string; value: string };
 type Label = { name: string; value: string };
-type AllureResult = { name?: string; status?: string; statusDetails?: { message?: string; trace?: string }; parameters?: Param[]; labels?: Label[] };
+type AllureResult = { name?: string; status?: string; statusDetails?: { message?: string; trace?: string }; parameters?: Param[]; labels?: Label[]; fullName?: string };
+
+/** The suite labels of a result: parentSuite the cell's title; suite its stage (setup, teardown) or its spec file (kuberay). */
+function suiteLabels(r: AllureResult, title: string, stage: string): Label[] {
+  const file = /(?:^|\/)([^/]+?)(?:\.spec)?\.[cm]?[jt]s(?: ›|$)/.exec(r.fullName ?? '')?.[1];
+  const suite = stage || (r.labels ?? []).find((l) => l.name === 'suite')?.value || file;
+  const rest = (r.labels ?? []).filter((l) => l.name !== 'parentSuite' && l.name !== 'suite');
+  return [...rest, { name: 'parentSuite', value: title }, ...(suite ? [{ name: 'suite', value: suite }] : [])];
+}
 
 /** The categories Allure shows on its Categories tab (matched in order). */
 export const CATEGORIES = [
@@ -47,13 +56,16 @@ export function finishAllure(dir: string, results: Results): number {
     const missing = want.filter((w) => !params.some((p) => p.name === w.name));
     // a blocked cell's tests never ran (skipped), and its setup's failure is what blocked it: both broken
     const blocked = cell.status === 'blocked' && ((r.status === 'skipped' && !/^not applicable: /.test(r.statusDetails?.message ?? '')) || (stage === 'setup' && r.status === 'failed'));
-    const suite = !(r.labels ?? []).some((l) => l.name === 'parentSuite');
+    // one suite per cell, named by its title, its setup and teardown inside it: Playwright's project
+    // (the cell id, setup:<id>, teardown:<id>) would make three, and a blocked cell's by its id
+    const labels = suiteLabels(r, cell.title, stage);
+    const relabel = JSON.stringify(labels) !== JSON.stringify(r.labels ?? []);
     const label = cell.suites.flatMap((s) => s.tests).find((t) => t.title === r.name && t.label)?.label;
     const labelled = r.status === 'failed' && label && !r.statusDetails?.message?.startsWith(`${label.kind}: `);
-    if (!missing.length && !blocked && !suite && !labelled) continue;
+    if (!missing.length && !blocked && !relabel && !labelled) continue;
     if (labelled) r.statusDetails = { ...r.statusDetails, message: `${label.kind}: ${label.evidence}\n${r.statusDetails?.message ?? ''}` };
     r.parameters = [...params, ...missing];
-    if (suite) r.labels = [...(r.labels ?? []), { name: 'parentSuite', value: cell.title }];
+    r.labels = labels;
     if (blocked) r.statusDetails = { message: `blocked: ${cell.reason ?? 'the cell did not reach its tests'}` };
     if (blocked) r.status = 'broken';
     writeAtomic(path, JSON.stringify(r));
