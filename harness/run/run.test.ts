@@ -108,6 +108,9 @@ test('a published row that breaks a constraint is reported with the reason, not 
   const cell = readResults(join(out, 'results.json')).cells[0]!;
   expect(cell).toMatchObject({ status: 'blocked', reason: expect.stringMatching(/^not run: the row \[not-in-era\] mcad v1\.40\.0 is named, but era C has no mcad/) });
   expect(cell.cluster).toBeUndefined();
+  // the cell's folder holds Playwright's own report of it, and the run's report.html links it
+  expect(existsSync(join(out, 'cells', id, 'playwright-report', 'index.html'))).toBe(true);
+  expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`cells/${id}/playwright-report/index.html`);
 });
 
 test('a setup that fails (the cluster does not start in time) blocks its cell, fails the run, leaves nothing', async () => {
