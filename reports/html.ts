@@ -155,6 +155,8 @@ tr.fold td { color: var(--muted); font-style: italic; }
 .detail h3 { margin: .3em 0; font-size: 1.05em; } .detail h4 { margin: .9em 0 .3em; }
 .detail table { font-size: 12px; margin: .2em 0; width: 100%; }
 .detail table td { overflow-wrap: anywhere; }
+.detail table.tests td:first-child { white-space: nowrap; }
+#summary summary { cursor: pointer; }
 .detail td.num { text-align: right; white-space: nowrap; width: 6em; } .detail td.st { width: 8em; }
 .detail pre { background: var(--err); border-left: 3px solid #cf222e; padding: .5em; margin: .3em 0; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20em; overflow: auto; }
 .detail .links a { margin-right: 1em; }
@@ -189,8 +191,10 @@ const counts = {};
 for (const c of data.cells) { const s = c.notRun ? 'not-run' : c.status; counts[s] = (counts[s] || 0) + 1; }
 document.getElementById('summary').append(
   h('p', {}, ...Object.entries(counts).map(([s, n]) => h('span', { class: 'chip st st-' + s, text: n + ' ' + (s === 'not-run' ? 'not run here' : s) }))),
-  h('p', { text: data.stacks.length ? 'Verified stacks' + (data.allowFlaky ? ' (flaky allowed)' : '') + ':' : 'No stack verified: no cell passed.' }),
-  h('ul', {}, data.stacks.map((s) => h('li', { text: (s.operator === '—' ? 'no operator' : 'CodeFlare Operator ' + s.operator) + ': ' + s.rows.join(', ') + ' (' + s.cells.length + ' cell' + (s.cells.length === 1 ? '' : 's') + ')' + (s.notes.length ? ' — note: ' + s.notes.join('; ') : '') }))),
+  // the verified stacks fold away when there are many: the grid stays in the first screen
+  data.stacks.length ? h('details', data.stacks.length <= 4 ? { open: '' } : {},
+    h('summary', { text: data.stacks.length + ' verified stack' + (data.stacks.length === 1 ? '' : 's') + (data.allowFlaky ? ' (flaky allowed)' : '') }),
+    h('ul', {}, data.stacks.map((s) => h('li', { text: (s.operator === '—' ? 'no operator' : 'CodeFlare Operator ' + s.operator) + ': ' + s.rows.join(', ') + ' (' + s.cells.length + ' cell' + (s.cells.length === 1 ? '' : 's') + ')' + (s.notes.length ? ' — note: ' + s.notes.join('; ') : '') })))) : h('p', { text: 'No stack verified: no cell passed.' }),
 );
 
 // The view lives in the URL (#cell=<id>&q=…&kuberay=v1.3.2&status=failed), so it can be shared.
@@ -225,7 +229,7 @@ const short = (v) => v.replace(/^(v\\d+\\.\\d+\\.\\d+)-(?:.*\\.)?\\d{14}-([0-9a-
 const grid = document.getElementById('grid');
 const width = 3 + data.components.length + data.suites.length;
 grid.tHead.append(h('tr', {}, h('th', { text: 'cell' }), h('th', { text: 'era', title: "the operator's era" }), data.components.map((c) => h('th', { text: c.title })), h('th', { text: 'status' }), data.suites.map((s) => h('th', { class: 'suite', title: 'suite ' + s }, h('span', { text: s })))));
-// Fixed layout: the id, era, status and suite columns as wide as their widest content, the versions share the rest.
+// Fixed layout: the id column as wide as the longest id, era, status and suites narrow and fixed, the versions share the rest.
 const measure = (text, tag = 'span', cls = '') => { const e = h(tag, { class: cls, text, style: 'position:absolute;visibility:hidden;white-space:nowrap' }); document.body.append(e); const w = e.getBoundingClientRect().width; e.remove(); return Math.ceil(w); };
 const idWidth = Math.max(...data.cells.map((c) => measure(c.id, 'code', 'id')), measure('cell')) + 16;
 const cols = document.querySelector('#grid colgroup');
