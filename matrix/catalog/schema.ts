@@ -275,6 +275,53 @@ export const Availability = z.object({
 });
 export type Availability = z.infer<typeof Availability>;
 
+const RegExpText = z.string().refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'a regular expression');
+
+/** What an upstream suite or one of its tests needs from a cell: provider capabilities, images by the exact names its code hard-codes. */
+export const UpstreamNeeds = z.strictObject({
+  capabilities: z.array(z.enum(capabilities)).default([]),
+  images: z.array(z.string()).default([]),
+});
+
+/**
+ * A component's own e2e suite, over a range of its versions, run against a cell's cluster from the
+ * same tree as the component the cell runs. `env`: what the suite reads from the environment and
+ * what the harness sets it to ({kubeconfig}, {output}, {image:ray}: filled per cell, see harness/suites).
+ */
+export const UpstreamSuite = z.strictObject({
+  component: ComponentId,
+  range: Range,
+  kind: z.enum(['go-test', 'ginkgo', 'pytest']),
+  /** A Go package relative to the module root (./test/e2e), or a pytest folder. */
+  package: z.string().regex(/^\.\/[\w./-]*$/, 'a path like ./test/e2e'),
+  /** go-test: -test.run / -test.skip regexps; ginkgo: a label filter; pytest: a marker expression. */
+  run: z.string().optional(),
+  skip: z.string().optional(),
+  labels: z.string().optional(),
+  marker: z.string().optional(),
+  /** The whole suite's time limit (go's -test.timeout). */
+  timeout: z.string().regex(/^\d+[smh]$/).default('60m'),
+  env: z.record(z.string(), z.string()).default({}),
+  needs: UpstreamNeeds.default({ capabilities: [], images: [] }),
+  /**
+   * Tests by name (an anchored regexp): `reason`, not applicable here under their own name with it
+   * (GPU, OpenShift, internet, a digest-pinned image); `needs`, more than the suite's; `objectLevel`,
+   * they check API objects only, so they apply where no process runs in a pod. First match wins.
+   */
+  tests: z.array(z.strictObject({ match: RegExpText, reason: z.string().optional(), needs: UpstreamNeeds.optional(), objectLevel: z.boolean().default(false) })).default([]),
+  /** The whole suite cannot run here (each of its tests, or the suite by its name when they cannot be listed, is reported with this). */
+  reason: z.string().optional(),
+  note: z.string().optional(),
+});
+export type UpstreamSuite = z.infer<typeof UpstreamSuite>;
+
 export const Catalog = z.object({
   components: z.array(Component),
   eras: z.array(Era),
@@ -283,5 +330,7 @@ export const Catalog = z.object({
   installOrder: z.array(ComponentId),
   published: z.array(PublishedRow),
   availability: Availability.optional(),
+  /** The components' own e2e suites (upstream.yaml). */
+  upstream: z.array(UpstreamSuite).default([]),
 });
 export type Catalog = z.infer<typeof Catalog>;
