@@ -118,7 +118,7 @@ function hit(source: Source, e: NonNullable<ReturnType<typeof readEntry>>): Buil
 }
 
 /** A writable copy (module cache files are read-only), without .git (nor the copy itself, should it lie inside a checkout). */
-async function copyTree(from: string, to: string, root = to): Promise<void> {
+export async function copyTree(from: string, to: string, root = to): Promise<void> {
   await mkdir(to, { recursive: true });
   for (const e of await readdir(from, { withFileTypes: true })) {
     const a = join(from, e.name);
@@ -265,7 +265,7 @@ async function build(source: Source, overrides: Record<string, string>, key: str
 const refusal = /([\w.~!/-]+)@(v[\w.+-]+): (?:reading|invalid version|unknown revision)[^\n]*?(?:40[034]|410|not available|unknown revision)/g;
 
 /** A requirement the proxy refused that a git source holds (a component's, or one named by module path), from go's output. */
-function refusedRequirement(output: string, sources: Sources): { key: string; path: string; version: string; source: GitSource } | undefined {
+export function refusedRequirement(output: string, sources: Sources): { key: string; path: string; version: string; source: GitSource } | undefined {
   for (const m of output.matchAll(refusal)) {
     const path = m[1]!.replace(/!([a-z])/g, (_, c: string) => c.toUpperCase());
     const held = sourceOfModule(sources, path);

@@ -1,0 +1,148 @@
+// Suites behind one shape. Ours are Playwright specs (suites/*.spec.ts, run by Playwright itself);
+// the components' own e2e suites are catalog data (matrix/catalog/upstream.yaml) run by a kind:
+// `go-test` today (go test -c, test2json). A kind prepares the suite from the component's tree
+// (cached), lists its tests, and runs the applicable ones; every listed test becomes one result
+// under its own name, those that cannot run here not applicable with the catalog's reason.
+import { loadCatalog, type ComponentId, type UpstreamSuite } from '../../matrix/catalog/index.js';
+import { satisfies } from '../../matrix/versions.js';
+import type { Sources } from '../components/git.js';
+import type { Source } from '../components/types.js';
+import type { Log } from '../toolchain/build.js';
+import { goTest } from './go-test.js';
+import type { UpstreamTest } from './test2json.js';
+
+export type { UpstreamTest, Step, Outcome } from './test2json.js';
+
+/** A suite a config's `suites:` can name: ours by file name, an upstream one as upstream:<component>. */
+export type SuiteInfo = { name: string; kind: 'playwright' | UpstreamSuite['kind']; title: string };
+
+export const UPSTREAM = 'upstream:';
+
+/** The upstream suites the catalog knows, one name per component. */
+export function upstreamSuites(): SuiteInfo[] {
+  const seen = new Map<string, SuiteInfo>();
+  for (const u of loadCatalog().upstream) {
+    const name = `${UPSTREAM}${u.component}`;
+    if (!seen.has(name)) seen.set(name, { name, kind: u.kind, title: `${u.component}'s own e2e suite (${u.package}), at the cell's version` });
+  }
+  return [...seen.values()];
+}
+
+/** The catalog's suite of a component at a version (a tag or a module version), if any. */
+export function upstreamSuite(component: ComponentId, version: string): UpstreamSuite | undefined {
+  const catalog = loadCatalog();
+  return catalog.upstream.find((u) => u.component === component && satisfies(catalog, component, version, u.range));
+}
+
+/** Where the test code came from: the tree of the component the cell runs. Kept in the results. */
+export type TestCode = {
+  component: string;
+  kind: UpstreamSuite['kind'];
+  package: string;
+  module: string;
+  /** The module version (a tag or a pseudo-version) or path:<dir>. */
+  version: string;
+  commit?: string;
+  origin: 'proxy' | 'git' | 'checkout';
+  /** A git source: the repository and tree hash. */
+  repository?: string;
+  tree?: string;
+  goVersion?: string;
+  binarySha256?: string;
+  /** Images made here under the names the tests use (name → what stands in for it). */
+  standIns?: Record<string, string>;
+};
+
+/** What a cell offers a suite: its provider's capabilities, the images its nodes have by name, the values of env placeholders. */
+export type SuiteContext = {
+  capabilities: readonly string[];
+  images: readonly string[];
+  /** {kubeconfig}, {output}, {image:ray} … */
+  vars: Record<string, string>;
+  sources?: Sources;
+  log?: Log;
+};
+
+export type SuiteRun = { code: TestCode; tests: UpstreamTest[]; wallMs: number; log?: string };
+
+/** One kind of upstream suite. */
+export interface SuiteKind {
+  /** Builds (or takes from the cache) what runs the suite from the component's tree. */
+  prepare(source: Source, suite: UpstreamSuite, ctx: SuiteContext): Promise<{ code: TestCode; run: PreparedSuite }>;
+}
+export interface PreparedSuite {
+  list(): Promise<string[]>;
+  /** Runs exactly these tests; returns one result per test it ran. */
+  run(tests: string[], env: Record<string, string>, outDir: string): Promise<{ tests: UpstreamTest[]; log: string }>;
+}
+
+export const kinds: Partial<Record<UpstreamSuite['kind'], SuiteKind>> = { 'go-test': goTest };
+
+/** The env knobs with the cell's values; a placeholder the cell has no value for is an error naming it. */
+export function fillEnv(env: Record<string, string>, vars: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    out[k] = v.replace(/\{([\w:.-]+)\}/g, (_, name: string) => {
+      const value = vars[name];
+      if (value === undefined) throw new Error(`upstream suite env ${k}: no value for {${name}} in this cell (known: ${Object.keys(vars).join(', ')})`);
+      return value;
+    });
+  }
+  return out;
+}
+
+/** Why the whole suite cannot run in this cell (then it is not even built), or undefined. */
+export function suiteNotApplicable(suite: UpstreamSuite, ctx: SuiteContext): string | undefined {
+  if (suite.reason) return suite.reason;
+  if (!kinds[suite.kind]) return `the ${suite.kind} kind of suite is not run by this harness yet`;
+  const missing = suite.needs.capabilities.filter((c) => !ctx.capabilities.includes(c));
+  // Tests the catalog marks object-level run where no process runs in a pod.
+  if (missing.length && !suite.tests.some((t) => t.objectLevel && !t.reason)) return `needs a provider with ${missing.join(', ')} (no test of it is marked object-level)`;
+  return undefined;
+}
+
+/** Why one test cannot run in this cell, or undefined: the catalog's reason, a capability, an image by the name its code uses. */
+export function testNotApplicable(suite: UpstreamSuite, name: string, ctx: SuiteContext): string | undefined {
+  if (suite.run && !new RegExp(suite.run).test(name)) return `not selected by the catalog's run pattern ${suite.run}`;
+  if (suite.skip && new RegExp(suite.skip).test(name)) return `skipped by the catalog's skip pattern ${suite.skip}`;
+  const entry = suite.tests.find((t) => new RegExp(t.match).test(name));
+  if (entry?.reason) return entry.reason;
+  const caps = [...suite.needs.capabilities, ...(entry?.needs?.capabilities ?? [])].filter((c) => !(entry?.objectLevel && c === 'real-pods'));
+  const missing = caps.filter((c) => !ctx.capabilities.includes(c));
+  if (missing.length) return `needs a provider with ${[...new Set(missing)].join(', ')}`;
+  const images = [...suite.needs.images, ...(entry?.needs?.images ?? [])].filter((i) => !ctx.images.includes(i));
+  if (images.length) return `needs the image ${images.join(', ')} by that exact name (its code names it), which no registry here serves and the harness does not make for this cell`;
+  return undefined;
+}
+
+/**
+ * Runs a component's upstream suite against a cell: prepares it from `source` (the tree of the
+ * component the cell runs), lists its tests, runs those that apply, and returns one result per
+ * listed test. A suite that cannot run at all here is one not-applicable result named by its package.
+ */
+export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: SuiteContext, outDir: string): Promise<SuiteRun> {
+  const t0 = Date.now();
+  const whole = suiteNotApplicable(suite, ctx);
+  const codeOf = (): TestCode => ({
+    component: suite.component,
+    kind: suite.kind,
+    package: suite.package,
+    module: source.module,
+    version: source.resolved,
+    ...(source.commit ? { commit: source.commit } : {}),
+    origin: source.origin ?? (source.resolved.startsWith('path:') ? 'checkout' : 'proxy'),
+    ...(source.git ? { repository: source.git.repository, tree: source.git.tree } : {}),
+  });
+  if (whole) return { code: codeOf(), tests: [{ name: suite.package, status: 'not-applicable', reason: whole, durationMs: 0, steps: [], output: '' }], wallMs: Date.now() - t0 };
+  const { code, run } = await kinds[suite.kind]!.prepare(source, suite, ctx);
+  const listed = await run.list();
+  const why = new Map(listed.map((n) => [n, testNotApplicable(suite, n, ctx)]));
+  const runnable = listed.filter((n) => !why.get(n));
+  const ran = runnable.length ? await run.run(runnable, fillEnv(suite.env, ctx.vars), outDir) : { tests: [], log: '' };
+  const tests = listed.map((name): UpstreamTest => {
+    const reason = why.get(name);
+    if (reason) return { name, status: 'not-applicable', reason, durationMs: 0, steps: [], output: '' };
+    return ran.tests.find((t) => t.name === name) ?? { name, status: 'failed', reason: 'listed by the suite but never started (the run ended first; see the suite log)', durationMs: 0, steps: [], output: '' };
+  });
+  return { code, tests, wallMs: Date.now() - t0, log: ran.log };
+}

@@ -1,0 +1,230 @@
+// Upstream suites, on a repository this test makes: a small Go module (stdlib only) with an e2e
+// package, taken from git as a component's tree is, compiled with `go test -c`, run through
+// test2json against a local cluster of the test's own, and checked test by test against what
+// `go test -json` itself says of the same package. Nothing here comes from outside.
+import { test, expect } from '@playwright/test';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { UpstreamSuite, loadCatalog } from '../../matrix/catalog/index.js';
+import { satisfies } from '../../matrix/versions.js';
+import { parseSources } from '../components/git.js';
+import { resolveSource } from '../components/source.js';
+import { LocalProvider } from '../providers/local/provider.js';
+import { capabilities as allCapabilities } from '../providers/provider.js';
+import { goEnv } from '../toolchain/gomod.js';
+import { testKubernetesVersions, toolchainEntry } from '../toolchain/index.js';
+import { runUpstream, suiteNotApplicable, testNotApplicable, upstreamSuite, type SuiteContext } from './index.js';
+import { parseTestEvents } from './test2json.js';
+
+test('test2json events: one result per top-level test, subtests as steps, t.Skip as not applicable with its message, an unfinished test failed', () => {
+  const ev = (o: object) => JSON.stringify({ Time: '2026-01-01T00:00:00Z', Package: './test/e2e', ...o });
+  const lines = [
+    ev({ Action: 'start' }),
+    ev({ Action: 'run', Test: 'TestA' }),
+    ev({ Action: 'output', Test: 'TestA', Output: '=== RUN   TestA\n' }),
+    ev({ Action: 'output', Test: 'TestA', Output: '    a_test.go:9: talking\n' }),
+    ev({ Action: 'output', Test: 'TestA', Output: '--- PASS: TestA (1.50s)\n' }),
+    ev({ Action: 'pass', Test: 'TestA', Elapsed: 1.5 }),
+    ev({ Action: 'run', Test: 'TestB' }),
+    ev({ Action: 'output', Test: 'TestB', Output: '=== RUN   TestB\n' }),
+    ev({ Action: 'run', Test: 'TestB/one' }),
+    ev({ Action: 'output', Test: 'TestB/one', Output: '    b_test.go:12: wanted 1, got 2\n' }),
+    ev({ Action: 'fail', Test: 'TestB/one', Elapsed: 0.2 }),
+    ev({ Action: 'run', Test: 'TestB/two' }),
+    ev({ Action: 'pass', Test: 'TestB/two', Elapsed: 0.1 }),
+    ev({ Action: 'output', Test: 'TestB', Output: '--- FAIL: TestB (0.30s)\n' }),
+    ev({ Action: 'fail', Test: 'TestB', Elapsed: 0.3 }),
+    ev({ Action: 'run', Test: 'TestC' }),
+    ev({ Action: 'output', Test: 'TestC', Output: '    c_test.go:4: needs a GPU node\n' }),
+    ev({ Action: 'output', Test: 'TestC', Output: '--- SKIP: TestC (0.00s)\n' }),
+    ev({ Action: 'skip', Test: 'TestC', Elapsed: 0 }),
+    ev({ Action: 'run', Test: 'TestD' }),
+    ev({ Action: 'output', Test: 'TestD', Output: '=== RUN   TestD\n' }),
+    ev({ Action: 'output', Output: 'panic: test timed out after 1s\n' }),
+    ev({ Action: 'fail', Elapsed: 1.1 }),
+  ];
+  const { tests, packageAction } = parseTestEvents(lines.join('\n'));
+  expect(packageAction).toBe('fail');
+  const by = Object.fromEntries(tests.map((t) => [t.name, t]));
+  expect(tests.map((t) => t.name)).toEqual(['TestA', 'TestB', 'TestC', 'TestD']);
+  expect(by.TestA).toMatchObject({ status: 'passed', durationMs: 1500, steps: [] });
+  expect(by.TestA!.output).toContain('a_test.go:9: talking');
+  expect(by.TestB).toMatchObject({ status: 'failed', reason: 'one: wanted 1, got 2', steps: [{ title: 'one', status: 'failed', reason: 'wanted 1, got 2', durationMs: 200 }, { title: 'two', status: 'passed', durationMs: 100 }] });
+  // the subtests' output is the test's, in order
+  expect(by.TestB!.output.indexOf('=== RUN   TestB')).toBeLessThan(by.TestB!.output.indexOf('wanted 1'));
+  expect(by.TestC).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
+  expect(by.TestD).toMatchObject({ status: 'failed', reason: 'the test binary ended before the test did: panic: test timed out after 1s' });
+});
+
+test('the catalog has a suite for the operator, KubeRay and AppWrapper at the versions the issue names, and says why the others cannot run', () => {
+  expect(upstreamSuite('codeflare-operator', 'v1.16.0')).toMatchObject({ kind: 'go-test', package: './test/e2e' });
+  expect(upstreamSuite('codeflare-operator', 'v0.2.3')?.env).not.toHaveProperty('CLUSTER_TYPE');
+  expect(upstreamSuite('kuberay', 'v1.3.2')?.env).toHaveProperty('KUBERAY_TEST_RAY_IMAGE', '{image:ray}');
+  expect(upstreamSuite('kuberay', 'v1.0.0')).toBeUndefined(); // no ray-operator/test/e2e before v1.1.0
+  expect(upstreamSuite('appwrapper', 'v1.1.2')).toMatchObject({ kind: 'ginkgo', labels: 'Kueue,Webhook,Metrics' });
+  expect(upstreamSuite('kueue', 'v0.11.6')?.reason).toMatch(/digest/);
+  // ranges of one component never overlap: a version has one suite
+  const catalog = loadCatalog();
+  for (const c of catalog.components) for (const v of c.versions) expect(catalog.upstream.filter((u) => u.component === c.id && satisfies(catalog, c.id, v.tag, u.range)).length, `${c.id} ${v.tag}`).toBeLessThanOrEqual(1);
+  const kind: SuiteContext = { capabilities: allCapabilities, images: [], vars: {} };
+  const op = upstreamSuite('codeflare-operator', 'v1.16.0')!;
+  expect(testNotApplicable(op, 'TestMnistRayJobRayClusterCudaGpu', kind)).toMatch(/GPU/);
+  expect(testNotApplicable(op, 'TestMnistRayJobRayClusterCpu', kind)).toMatch(/internet/);
+  expect(testNotApplicable(op, 'TestDeploymentAppWrapper', kind)).toMatch(/quay\.io\/project-codeflare\/busybox:1\.36 by that exact name/);
+  expect(testNotApplicable(op, 'TestDeploymentAppWrapper', { ...kind, images: ['quay.io/project-codeflare/busybox:1.36'] })).toBeUndefined();
+  expect(testNotApplicable(op, 'TestRayClusterImagePullSecret', kind)).toBeUndefined();
+  // the local provider runs no process in a pod: the whole suite is not applicable there
+  expect(suiteNotApplicable(op, { capabilities: ['fake-nodes'], images: [], vars: {} })).toMatch(/real-pods/);
+});
+
+// ── the e2e package this test makes ─────────────────────────────────────────────────────────────
+
+const MODULE = 'github.com/project-codeflare/codeflare-operator';
+const e2e = `package e2e
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// Reads the cluster the harness hands it, with the kubectl it hands it.
+func TestReachesCluster(t *testing.T) {
+	kc := os.Getenv("KUBECONFIG")
+	if _, err := os.ReadFile(kc); err != nil {
+		t.Fatalf("KUBECONFIG %q: %v", kc, err)
+	}
+	out, err := exec.Command(os.Getenv("E2E_KUBECTL"), "--kubeconfig", kc, "get", "--raw", "/version").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "gitVersion") {
+		t.Fatalf("kubectl get --raw /version: %v: %s", err, out)
+	}
+	t.Logf("server: %s", strings.TrimSpace(string(out)))
+	if _, err := os.Stat("testdata/fixture.txt"); err != nil {
+		t.Fatalf("the package's own files are beside it: %v", err)
+	}
+}
+
+func TestFails(t *testing.T) {
+	t.Errorf("wanted %d replicas, got %d", 1, 2)
+}
+
+func TestSkipsItself(t *testing.T) {
+	t.Skip("needs a GPU node")
+}
+
+func TestSubtests(t *testing.T) {
+	t.Run("first", func(t *testing.T) {})
+	t.Run("second", func(t *testing.T) { t.Log("second ran") })
+	t.Run("third skips", func(t *testing.T) { t.Skip("not this one") })
+}
+
+// The catalog-style entry marks it as needing an image by a hard-coded name: it must never run here.
+func TestNeedsImage(t *testing.T) {
+	t.Fatal("ran although quay.io/example/tool:1.0 is not here")
+}
+
+func TestGpuOnly(t *testing.T) {
+	t.Fatal("ran although the catalog says it needs GPUs")
+}
+`;
+
+const suite = UpstreamSuite.parse({
+  component: 'codeflare-operator',
+  range: '>=0.0.0',
+  kind: 'go-test',
+  package: './test/e2e',
+  timeout: '5m',
+  env: { KUBECONFIG: '{kubeconfig}', E2E_KUBECTL: '{kubectl}', E2E_OUTPUT: '{output}' },
+  tests: [
+    { match: '^TestNeedsImage$', needs: { images: ['quay.io/example/tool:1.0'] } },
+    { match: 'Gpu', reason: 'needs GPUs' },
+  ],
+});
+
+test.describe('an upstream go-test suite against a cluster of its own', () => {
+  test.describe.configure({ mode: 'serial', timeout: 15 * 60_000 });
+  const provider = new LocalProvider();
+  const name = `t-upstream-${process.pid}`;
+  let root: string;
+  let realHome: string | undefined;
+
+  test.afterAll(async () => {
+    if (realHome === undefined) delete process.env.CODEFLARE_MATRIX_HOME;
+    else process.env.CODEFLARE_MATRIX_HOME = realHome;
+    await provider.destroy(name);
+    if (root) {
+      await execa('chmod', ['-R', 'u+w', root]);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('every test is one result, as `go test -json` says it; the catalog\'s not-applicable ones never run, under their own names with the reason', async () => {
+    const k = testKubernetesVersions()[0]!;
+    const cluster = await provider.create({ name, kubernetes: k });
+    const kubectl = toolchainEntry('kubernetes', k).bin.kubectl!;
+    // The component's tree as a cell gets it: a tag of its git repository, materialised from git.
+    root = mkdtempSync(join(tmpdir(), 'cfm-upstream-'));
+    realHome = process.env.CODEFLARE_MATRIX_HOME;
+    process.env.CODEFLARE_MATRIX_HOME = join(root, 'home');
+    const repo = join(root, 'operator');
+    mkdirSync(join(repo, 'test', 'e2e', 'testdata'), { recursive: true });
+    writeFileSync(join(repo, 'go.mod'), `module ${MODULE}\n\ngo 1.22\n`);
+    writeFileSync(join(repo, 'main.go'), 'package main\n\nfunc main() {}\n');
+    writeFileSync(join(repo, 'test', 'e2e', 'e2e_test.go'), e2e);
+    writeFileSync(join(repo, 'test', 'e2e', 'testdata', 'fixture.txt'), 'beside the test\n');
+    const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+    await execa('git', ['init', '-q', '-b', 'main', repo]);
+    await execa('git', ['-C', repo, 'add', '.'], { env });
+    await execa('git', ['-C', repo, 'commit', '-q', '-m', 'e2e'], { env });
+    await execa('git', ['-C', repo, 'tag', 'v0.0.1'], { env });
+    const commit = (await execa('git', ['-C', repo, 'rev-parse', 'HEAD'])).stdout.trim();
+    const file = join(root, 'sources.yaml');
+    const text = `sources:\n  codeflare-operator: { git: ${repo}, prefer: git }\n`;
+    const sources = parseSources(text, file);
+    const source = await resolveSource('codeflare-operator', 'v0.0.1', sources);
+
+    const out = join(root, 'out');
+    const ctx: SuiteContext = { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig: cluster.kubeconfig, kubectl, output: out }, sources };
+    const t0 = Date.now();
+    const r = await runUpstream(source, suite, ctx, out);
+    const first = Date.now() - t0;
+    const by = Object.fromEntries(r.tests.map((t) => [t.name, t]));
+    // what go test itself lists and says, in the same tree with the same environment
+    const pkgDir = join(source.dir, 'test', 'e2e');
+    const goEnvAll = { ...goEnv(), KUBECONFIG: cluster.kubeconfig, E2E_KUBECTL: kubectl };
+    const listed = (await execa('go', ['test', '-list', '.', '.'], { cwd: pkgDir, env: goEnvAll })).stdout.split('\n').filter((l) => l.startsWith('Test'));
+    expect(r.tests.map((t) => t.name).sort()).toEqual(listed.sort());
+    const ran = ['TestReachesCluster', 'TestFails', 'TestSkipsItself', 'TestSubtests'];
+    const json = await execa('go', ['test', '-json', '-count=1', '-run', `^(${ran.join('|')})$`, '.'], { cwd: pkgDir, env: goEnvAll, reject: false });
+    const said: Record<string, string> = {};
+    for (const l of json.stdout.split('\n').filter(Boolean)) {
+      const e = JSON.parse(l) as { Action: string; Test?: string };
+      if (e.Test && ['pass', 'fail', 'skip'].includes(e.Action)) said[e.Test] = e.Action;
+    }
+    const status = { pass: 'passed', fail: 'failed', skip: 'not-applicable' } as Record<string, string>;
+    for (const t of ran) expect(by[t]!.status, t).toBe(status[said[t]!]);
+    for (const s of by.TestSubtests!.steps) expect(s.status, s.title).toBe(status[said[`TestSubtests/${s.title.replace(/ /g, '_')}`]!]);
+    // and what each result says beyond its status
+    expect(by.TestReachesCluster!.output).toMatch(/server: .*gitVersion/);
+    expect(by.TestFails).toMatchObject({ status: 'failed', reason: 'wanted 1 replicas, got 2' });
+    expect(by.TestSkipsItself).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
+    expect(by.TestSubtests!.steps.map((s) => [s.title, s.status])).toEqual([['first', 'passed'], ['second', 'passed'], ['third_skips', 'not-applicable']]);
+    expect(by.TestSubtests!.output).toContain('second ran');
+    expect(by.TestNeedsImage).toMatchObject({ status: 'not-applicable', output: '' });
+    expect(by.TestNeedsImage!.reason).toMatch(/quay\.io\/example\/tool:1\.0 by that exact name/);
+    expect(by.TestGpuOnly).toMatchObject({ status: 'not-applicable', reason: 'needs GPUs' });
+    // provenance: the test code is the component's tree at the tag's commit, from git
+    expect(r.code).toMatchObject({ component: 'codeflare-operator', module: MODULE, version: 'v0.0.1', commit, origin: 'git', repository: repo, package: './test/e2e' });
+    expect(r.code.goVersion).toMatch(/^go1\./);
+    expect(readFileSync(r.log!, 'utf8')).toContain('"Action":"pass","Package":"./test/e2e","Test":"TestReachesCluster"');
+
+    // A second run takes the binary from the cache (tree + package + Go version).
+    const t1 = Date.now();
+    const again = await runUpstream(source, suite, ctx, join(root, 'out2'));
+    expect(again.code.binarySha256).toBe(r.code.binarySha256);
+    console.log(`upstream suite: ${r.tests.length} tests (${r.tests.filter((t) => t.status === 'passed').length} passed, ${r.tests.filter((t) => t.status === 'failed').length} failed, ${r.tests.filter((t) => t.status === 'not-applicable').length} not applicable); first run ${first} ms (compile included), cached ${Date.now() - t1} ms`);
+  });
+});
