@@ -79,7 +79,7 @@ export const MatrixConfig = z.strictObject({
   /** Git repositories to take components from where the Go module proxy refuses them (over the user-level file's). */
   sources: SourcesSpec.optional(),
   /** Suite tags to run ("*" for all that apply). */
-  suites: z.array(z.string().min(1)).min(1).default(['*']).describe('suites to run, by name or glob ("*": every suite that applies to a cell)'),
+  suites: z.array(z.string().min(1)).min(1).default(['*']).describe('suites to run, by name or glob ("*": every suite of ours that applies to a cell; "upstream:<component>" or "upstream:*": the components\' own e2e suites at the cell\'s versions)'),
   parallelism: z.int().positive().default(1).describe('cells at once (each gets its own cluster)'),
   /** The most cells a plan may have: a larger one is refused before anything runs (a mistyped axis, full where pairwise was meant). */
   maxCells: z.int().positive().default(256).describe('the most cells the plan may have; a larger plan is refused before anything runs'),

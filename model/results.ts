@@ -29,6 +29,8 @@ export const TestLabel = z.object({
   since: z.string().optional(),
 });
 export type TestLabel = z.infer<typeof TestLabel>;
+/** A step of a test: an upstream test's subtest (go test's t.Run), by its name below the test. */
+const Step = z.object({ title: z.string(), status: TestStatus, durationMs: z.number().min(0), reason: z.string().optional() });
 
 export const TestResult = z.object({
   /** Playwright's test title path below the suite, e.g. "a RayCluster's head and workers reach Running". */
@@ -46,15 +48,39 @@ export const TestResult = z.object({
   repeats: z.object({ runs: z.int().min(1), passed: z.int().min(0) }).optional(),
   /** Against a baseline (--baseline): what kind of failure this is. Absent in files written before. */
   label: TestLabel.optional(),
+  steps: z.array(Step).optional(),
 });
 export type TestResult = z.infer<typeof TestResult>;
 
+/**
+ * Where an upstream suite's test code came from: the tree of the component the cell ran (module
+ * version or commit, proxy or git), the package, and what ran it (harness/suites TestCode).
+ */
+export const TestCode = z.object({
+  component: z.string(),
+  kind: z.enum(['go-test', 'ginkgo', 'pytest']),
+  package: z.string(),
+  module: z.string(),
+  version: z.string(),
+  commit: z.string().optional(),
+  origin: z.enum(['proxy', 'git', 'checkout']),
+  repository: z.string().optional(),
+  tree: z.string().optional(),
+  goVersion: z.string().optional(),
+  binarySha256: z.string().optional(),
+  /** Images made here under the names the tests use: name → what stands in for it. */
+  standIns: z.record(z.string(), z.string()).optional(),
+});
+
 export const SuiteResult = z.object({
-  /** The suite file's name, e.g. "kuberay", "integration". */
+  /** The suite file's name, e.g. "kuberay", "integration"; a component's own e2e: upstream:<component>. */
   name: z.string(),
   status: TestStatus,
   reason: z.string().optional(),
   tests: z.array(TestResult),
+  /** An upstream suite: its test code's provenance, and its wall time (build included). */
+  code: TestCode.optional(),
+  wallMs: z.number().min(0).optional(),
 });
 export type SuiteResult = z.infer<typeof SuiteResult>;
 

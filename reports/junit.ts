@@ -67,6 +67,8 @@ export function junitXml(r: Results): string {
       ...(c.serverVersion ? [['server version', c.serverVersion] as [string, string]] : []),
       ...(c.upgradeFrom ? [['upgrade from', Object.entries(c.upgradeFrom).map(([k, v]) => `${k} ${v}`).join(', ')] as [string, string]] : []),
       ['provenance', provenanceDigest(c)],
+      // an upstream suite's test code: the component's tree it came from
+      ...c.suites.flatMap((s): [string, string][] => (s.code ? [[`${s.name} test code`, `${s.code.module} ${s.code.version} (${s.code.origin}${s.code.repository ? ` ${s.code.repository}` : ''}${s.code.commit ? ` ${s.code.commit}` : ''})`]] : [])),
       ...(c.reason ? [['reason', c.reason] as [string, string]] : []),
     ];
     return [

@@ -1,6 +1,7 @@
 // The suites: one file per component, plus the stack's integration and upgrade suites. Each file's
 // describe block carries its tag (@name) and what it needs from a cell (fixtures/requires.ts).
 import { UserError } from '../lib/errors.js';
+import { UPSTREAM, upstreamSuites } from '../harness/suites/index.js';
 
 export const SUITES: Record<string, string> = {
   kuberay: 'KubeRay: RayCluster pods, status, scaling, deletion',
@@ -16,17 +17,24 @@ export const SUITES: Record<string, string> = {
 
 const glob = (s: string) => new RegExp(`^${s.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 
-/** The suites a selector list picks ("*", names, globs); an empty pick is a UserError. */
+/** Every suite name: ours, then the components' own (upstream:<component>, from the catalog). */
+export const suiteNames = (): string[] => [...Object.keys(SUITES), ...upstreamSuites().map((u) => u.name)];
+
+// An upstream suite compiles and runs a component's own e2e (minutes to an hour): only a selector
+// that names upstream: picks one, so "*" stays our suites.
+const matches = (selector: string, name: string): boolean => name.startsWith(UPSTREAM) === selector.replace(/^@/, '').startsWith(UPSTREAM) && glob(selector.replace(/^@/, '')).test(name);
+
+/** The suites a selector list picks ("*", names, globs, "upstream:*"); an empty pick is a UserError. */
 export function pickSuites(selectors: string[], where = 'suites'): string[] {
-  const names = Object.keys(SUITES);
+  const names = suiteNames();
   for (const s of selectors) {
-    if (!names.some((n) => glob(s.replace(/^@/, '')).test(n))) throw new UserError(`suite selector "${s}" matches no suite`, where, `use "*" or one of: ${names.join(', ')}`);
+    if (!names.some((n) => matches(s, n))) throw new UserError(`suite selector "${s}" matches no suite`, where, `use "*", "upstream:*" or one of: ${names.join(', ')}`);
   }
-  return names.filter((n) => selectors.some((s) => glob(s.replace(/^@/, '')).test(n)));
+  return names.filter((n) => selectors.some((s) => matches(s, n)));
 }
 
 /** Playwright's grep for the picked suites (undefined for all). */
 export function suiteGrep(selectors: string[]): RegExp | undefined {
   const picked = pickSuites(selectors);
-  return picked.length === Object.keys(SUITES).length ? undefined : new RegExp(picked.map((n) => `@${n}\\b`).join('|'));
+  return picked.length === suiteNames().length ? undefined : new RegExp(picked.map((n) => `@${n}\\b`).join('|'));
 }

@@ -7,6 +7,7 @@ import type { FullResult, Reporter, TestCase, TestResult as PwResult } from '@pl
 import { writeAtomic } from '../../lib/files.js';
 import { cellDir, readCellState, runDir, setStep } from './layout.js';
 import { suiteStatus, type SuiteResult, type TestResult, type TestStatus } from '../../model/results.js';
+import { upstreamSuiteResult } from './upstream-results.js';
 
 export type CellTests = { suites: SuiteResult[]; interrupted: boolean };
 
@@ -20,7 +21,9 @@ const cellOfTest = (t: TestCase): string | undefined => {
   return use?.cellId && !name.includes(':') ? use.cellId : undefined;
 };
 
-const suiteName = (t: TestCase): string => basename(t.location.file).replace(/\.spec\.[jt]s$/, '');
+const specName = (t: TestCase): string => basename(t.location.file).replace(/\.spec\.[jt]s$/, '');
+/** The suite file's name; an upstream suite's test is named for its suite (upstream:<component>). */
+const suiteName = (t: TestCase): string => (specName(t) === 'upstream' ? t.title : specName(t));
 
 export default class CellReporter implements Reporter {
   private tests: TestCase[] = [];
@@ -51,7 +54,14 @@ export default class CellReporter implements Reporter {
     for (const [id, tests] of cells) {
       const blockedBy = readCellState(dir, id)?.error;
       const suites = new Map<string, TestResult[]>();
+      // An upstream suite's Playwright test carries its tests' results: each is a result of its own.
+      const upstream: SuiteResult[] = [];
       for (const t of tests) {
+        const up = upstreamSuiteResult(t, dir);
+        if (up) {
+          upstream.push(up);
+          continue;
+        }
         const r = toResult(t, dir, blockedBy ? `setup failed: ${blockedBy}` : result.status === 'interrupted' ? 'the run was interrupted' : 'its cell setup did not finish');
         const list = suites.get(suiteName(t)) ?? [];
         // run --repeat: the N runs of a test are one result, as bad as its worst run, with its pass count
@@ -61,7 +71,7 @@ export default class CellReporter implements Reporter {
         suites.set(suiteName(t), list);
       }
       const out: CellTests = {
-        suites: [...suites].map(([name, ts]) => ({ name, status: suiteStatus(ts), ...(reasonOf(ts) ? { reason: reasonOf(ts) } : {}), tests: ts })),
+        suites: [...[...suites].map(([name, ts]) => ({ name, status: suiteStatus(ts), ...(reasonOf(ts) ? { reason: reasonOf(ts) } : {}), tests: ts })), ...upstream],
         interrupted: result.status === 'interrupted',
       };
       writeAtomic(`${cellDir(dir, id)}/tests.json`, JSON.stringify(out, null, 2) + '\n');

@@ -17,6 +17,7 @@ import { goEnv } from '../toolchain/gomod.js';
 import { testKubernetesVersions, toolchainEntry } from '../toolchain/index.js';
 import { runUpstream, suiteNotApplicable, testNotApplicable, upstreamSuite, type SuiteContext } from './index.js';
 import { parseTestEvents } from './test2json.js';
+import { pickSuites, suiteGrep } from '../../suites/index.js';
 
 test('test2json events: one result per top-level test, subtests as steps, t.Skip as not applicable with its message, an unfinished test failed', () => {
   const ev = (o: object) => JSON.stringify({ Time: '2026-01-01T00:00:00Z', Package: './test/e2e', ...o });
@@ -77,6 +78,17 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(testNotApplicable(op, 'TestRayClusterImagePullSecret', kind)).toBeUndefined();
   // the local provider runs no process in a pod: the whole suite is not applicable there
   expect(suiteNotApplicable(op, { capabilities: ['fake-nodes'], images: [], vars: {} })).toMatch(/real-pods/);
+});
+
+test('suites: "*" picks ours, upstream:<component> and upstream:* the components\' own; Playwright\'s grep tells them apart', () => {
+  expect(pickSuites(['*'])).not.toContain('upstream:codeflare-operator');
+  expect(pickSuites(['upstream:*'])).toEqual(expect.arrayContaining(['upstream:codeflare-operator', 'upstream:kuberay', 'upstream:appwrapper']));
+  expect(pickSuites(['upstream:*']).every((n) => n.startsWith('upstream:'))).toBe(true);
+  const grep = suiteGrep(['kuberay', 'upstream:codeflare-operator'])!;
+  expect(grep.test('@upstream:codeflare-operator')).toBe(true);
+  expect(grep.test('@kuberay')).toBe(true);
+  expect(grep.test('@upstream:kuberay')).toBe(false);
+  expect(() => pickSuites(['upstream:nothing'])).toThrow(/matches no suite/);
 });
 
 // ── the e2e package this test makes ─────────────────────────────────────────────────────────────

@@ -1,0 +1,71 @@
+// The components' own e2e suites (catalog: matrix/catalog/upstream.yaml), selected as
+// `upstream:<component>` in a config's suites. One Playwright test per component of the plan that
+// has one: it runs the suite of the cell's version, from the tree of the component the cell runs,
+// against the cell's cluster, and attaches every upstream test's result; the cell reporter makes
+// them one result each, under their own names (harness/run/upstream-results.ts).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from '../fixtures/index.js';
+import { workloadImages } from '../fixtures/objects.js';
+import { component, loadCatalog, type ComponentId } from '../matrix/catalog/index.js';
+import { seconds } from '../matrix/config.js';
+import { resolveSource } from '../harness/components/source.js';
+import { readPlan, RUN_ENV } from '../harness/run/layout.js';
+import { kinds, runUpstream, UPSTREAM, upstreamSuite, type SuiteContext } from '../harness/suites/index.js';
+import { kubectlFor } from '../harness/toolchain/index.js';
+import { UPSTREAM_ATTACHMENT, type UpstreamAttachment } from '../harness/run/upstream-results.js';
+
+/** Components of the plan's cells that the catalog has an upstream suite for (known when the file is collected). */
+function planned(): ComponentId[] {
+  const dir = process.env[RUN_ENV];
+  if (!dir) return [];
+  const inPlan = new Set(readPlan(dir).cells.flatMap((c) => Object.keys(c.versions)));
+  return [...new Set(loadCatalog().upstream.map((u) => u.component))].filter((id) => inPlan.has(id));
+}
+
+for (const id of planned()) {
+  test(`${UPSTREAM}${id}`, { tag: `@${UPSTREAM}${id}` }, async ({ cell, cluster }, testInfo) => {
+    const requested = cell.versions[id];
+    test.skip(!requested, `era ${cell.era} cell without ${id}`);
+    const plan = readPlan(process.env[RUN_ENV]!);
+    const goComponent = component(loadCatalog(), id).source.kind === 'go';
+    // The cell's own tree of the component (the proxy's module or the git tree at the same commit), as its build took it.
+    const source = goComponent ? await resolveSource(id, requested!, plan.sources ?? {}) : undefined;
+    const suite = upstreamSuite(id, source?.resolved ?? requested!);
+    test.skip(!suite, `the catalog has no e2e suite of ${id} ${requested}`);
+    // Images by name: what the provider loads into its nodes (kind), anything on a cluster that pulls (existing), none without pods.
+    const needed = [...suite!.needs.images, ...suite!.tests.flatMap((t) => t.needs?.images ?? [])];
+    const images = cluster.provider === 'existing' ? needed : cluster.capabilities.includes('real-pods') ? Object.values(workloadImages) : [];
+    const out = testInfo.outputPath('upstream');
+    mkdirSync(out, { recursive: true });
+    const log = join(out, 'suite.log');
+    const ctx: SuiteContext = {
+      capabilities: cluster.capabilities,
+      images,
+      vars: { kubeconfig: cluster.kubeconfig, kubectl: kubectlFor(cluster.kubernetes), output: join(out, 'output'), 'image:ray': workloadImages.ray },
+      sources: plan.sources ?? {},
+      log: (line) => writeFileSync(log, `${line}\n`, { flag: 'a' }),
+    };
+    // Compiling a suite takes minutes (the operator's: ~10 on 2 busy cores), then the suite's own limit.
+    if (kinds[suite!.kind]) test.setTimeout(testInfo.timeout + 1000 * (seconds(suite!.timeout) + 45 * 60));
+    const r = source
+      ? await runUpstream(source, suite!, ctx, out)
+      : { code: undefined, wallMs: 0, tests: [{ name: suite!.package, status: 'not-applicable' as const, reason: suite!.reason ?? `${id} is not built from a Go module here`, durationMs: 0, steps: [], output: '' }] };
+    const attachment: UpstreamAttachment = {
+      suite: `${UPSTREAM}${id}`,
+      ...(r.code ? { code: r.code } : {}),
+      wallMs: r.wallMs,
+      tests: r.tests.map((t) => {
+        if (!t.output) return t;
+        const file = join(out, `${t.name.replace(/[^\w.-]+/g, '_')}.txt`);
+        writeFileSync(file, t.output);
+        return { ...t, output: file };
+      }),
+    };
+    await testInfo.attach(UPSTREAM_ATTACHMENT, { body: JSON.stringify(attachment, null, 2), contentType: 'application/json' });
+    const failed = r.tests.filter((t) => t.status === 'failed');
+    if (failed.length) throw new Error(`${failed.length} of ${r.tests.length} tests of ${id}'s own e2e failed: ${failed.map((t) => `${t.name} (${t.reason})`).join('; ')}`);
+    const ran = r.tests.filter((t) => t.status === 'passed');
+    test.skip(!ran.length, `no test of ${id}'s e2e applies here: ${[...new Set(r.tests.map((t) => t.reason))].join('; ')}`);
+  });
+}
