@@ -1,7 +1,7 @@
 // The suites: one file per component, plus the stack's integration and upgrade suites. Each file's
 // describe block carries its tag (@name) and what it needs from a cell (fixtures/requires.ts).
 import { UserError } from '../lib/errors.js';
-import { UPSTREAM, upstreamSuites } from '../harness/suites/index.js';
+import { UPSTREAM, upstreamSuites } from '../harness/suites/catalog.js';
 
 export const SUITES: Record<string, string> = {
   kuberay: 'KubeRay: RayCluster pods, status, scaling, deletion',

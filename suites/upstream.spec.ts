@@ -11,9 +11,10 @@ import { component, loadCatalog, type ComponentId } from '../matrix/catalog/inde
 import { seconds } from '../matrix/config.js';
 import { resolveSource } from '../harness/components/source.js';
 import { readPlan, RUN_ENV } from '../harness/run/layout.js';
-import { kinds, runUpstream, UPSTREAM, upstreamSuite, type SuiteContext } from '../harness/suites/index.js';
+import { kinds, runUpstream, standInsFor, UPSTREAM, upstreamSuite, type SuiteContext } from '../harness/suites/index.js';
 import { kubectlFor } from '../harness/toolchain/index.js';
 import { UPSTREAM_ATTACHMENT, type UpstreamAttachment } from '../harness/run/upstream-results.js';
+import { providerFor } from '../harness/providers/index.js';
 
 /** Components of the plan's cells that the catalog has an upstream suite for (known when the file is collected). */
 function planned(): ComponentId[] {
@@ -35,7 +36,9 @@ for (const id of planned()) {
     test.skip(!suite, `the catalog has no e2e suite of ${id} ${requested}`);
     // Images by name: what the provider loads into its nodes (kind), anything on a cluster that pulls (existing), none without pods.
     const needed = [...suite!.needs.images, ...suite!.tests.flatMap((t) => t.needs?.images ?? [])];
-    const images = cluster.provider === 'existing' ? needed : cluster.capabilities.includes('real-pods') ? Object.values(workloadImages) : [];
+    // Where the provider makes its pods' images (kind), the suites' images and the catalog's stand-ins for this cell's selected upstream suites (fixtures/cell.setup.ts).
+    const standIns = providerFor(cluster.provider).images ? standInsFor(cell.versions, [id]) : {};
+    const images = cluster.provider === 'existing' ? needed : cluster.capabilities.includes('real-pods') ? [...Object.values(workloadImages), ...Object.keys(standIns)] : [];
     const out = testInfo.outputPath('upstream');
     mkdirSync(out, { recursive: true });
     const log = join(out, 'suite.log');
@@ -53,7 +56,7 @@ for (const id of planned()) {
       : { code: undefined, wallMs: 0, tests: [{ name: suite!.package, status: 'not-applicable' as const, reason: suite!.reason ?? `${id} is not built from a Go module here`, durationMs: 0, steps: [], output: '' }] };
     const attachment: UpstreamAttachment = {
       suite: `${UPSTREAM}${id}`,
-      ...(r.code ? { code: r.code } : {}),
+      ...(r.code ? { code: { ...r.code, ...(Object.keys(standIns).length ? { standIns } : {}) } } : {}),
       wallMs: r.wallMs,
       tests: r.tests.map((t) => {
         if (!t.output) return t;

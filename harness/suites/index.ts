@@ -3,8 +3,7 @@
 // `go-test` today (go test -c, test2json). A kind prepares the suite from the component's tree
 // (cached), lists its tests, and runs the applicable ones; every listed test becomes one result
 // under its own name, those that cannot run here not applicable with the catalog's reason.
-import { loadCatalog, type ComponentId, type UpstreamSuite } from '../../matrix/catalog/index.js';
-import { satisfies } from '../../matrix/versions.js';
+import type { UpstreamSuite } from '../../matrix/catalog/index.js';
 import type { Sources } from '../components/git.js';
 import type { Source } from '../components/types.js';
 import type { Log } from '../toolchain/build.js';
@@ -12,27 +11,7 @@ import { goTest } from './go-test.js';
 import type { UpstreamTest } from './test2json.js';
 
 export type { UpstreamTest, Step, Outcome } from './test2json.js';
-
-/** A suite a config's `suites:` can name: ours by file name, an upstream one as upstream:<component>. */
-export type SuiteInfo = { name: string; kind: 'playwright' | UpstreamSuite['kind']; title: string };
-
-export const UPSTREAM = 'upstream:';
-
-/** The upstream suites the catalog knows, one name per component. */
-export function upstreamSuites(): SuiteInfo[] {
-  const seen = new Map<string, SuiteInfo>();
-  for (const u of loadCatalog().upstream) {
-    const name = `${UPSTREAM}${u.component}`;
-    if (!seen.has(name)) seen.set(name, { name, kind: u.kind, title: `${u.component}'s own e2e suite (${u.package}), at the cell's version` });
-  }
-  return [...seen.values()];
-}
-
-/** The catalog's suite of a component at a version (a tag or a module version), if any. */
-export function upstreamSuite(component: ComponentId, version: string): UpstreamSuite | undefined {
-  const catalog = loadCatalog();
-  return catalog.upstream.find((u) => u.component === component && satisfies(catalog, component, version, u.range));
-}
+export { UPSTREAM, standInOf, standInsFor, upstreamSuite, upstreamSuites, type SuiteInfo } from './catalog.js';
 
 /** Where the test code came from: the tree of the component the cell runs. Kept in the results. */
 export type TestCode = {

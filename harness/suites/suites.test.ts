@@ -15,9 +15,10 @@ import { LocalProvider } from '../providers/local/provider.js';
 import { capabilities as allCapabilities } from '../providers/provider.js';
 import { goEnv } from '../toolchain/gomod.js';
 import { testKubernetesVersions, toolchainEntry } from '../toolchain/index.js';
-import { runUpstream, suiteNotApplicable, testNotApplicable, upstreamSuite, type SuiteContext } from './index.js';
+import { runUpstream, standInsFor, suiteNotApplicable, testNotApplicable, upstreamSuite, type SuiteContext } from './index.js';
 import { parseTestEvents } from './test2json.js';
 import { pickSuites, suiteGrep } from '../../suites/index.js';
+import { canMake } from '../providers/kind/workloads.js';
 
 test('test2json events: one result per top-level test, subtests as steps, t.Skip as not applicable with its message, an unfinished test failed', () => {
   const ev = (o: object) => JSON.stringify({ Time: '2026-01-01T00:00:00Z', Package: './test/e2e', ...o });
@@ -76,6 +77,12 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(testNotApplicable(op, 'TestDeploymentAppWrapper', kind)).toMatch(/quay\.io\/project-codeflare\/busybox:1\.36 by that exact name/);
   expect(testNotApplicable(op, 'TestDeploymentAppWrapper', { ...kind, images: ['quay.io/project-codeflare/busybox:1.36'] })).toBeUndefined();
   expect(testNotApplicable(op, 'TestRayClusterImagePullSecret', kind)).toBeUndefined();
+  // images by the names the tests use, made here as stand-ins where the provider makes its pods' images
+  expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['codeflare-operator'])).toEqual({ 'quay.io/project-codeflare/busybox:1.36': 'busybox:1.35.0' });
+  expect(standInsFor({ 'codeflare-operator': 'v1.10.0' }, ['codeflare-operator'])).toEqual({});
+  expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['kuberay'])).toEqual({});
+  expect(canMake('quay.io/project-codeflare/busybox:1.36')).toBe(true);
+  expect(canMake('quay.io/example/unknown:1.0')).toBe(false);
   // the local provider runs no process in a pod: the whole suite is not applicable there
   expect(suiteNotApplicable(op, { capabilities: ['fake-nodes'], images: [], vars: {} })).toMatch(/real-pods/);
 });

@@ -316,6 +316,11 @@ export const UpstreamSuite = z.strictObject({
    * they check API objects only, so they apply where no process runs in a pod. First match wins.
    */
   tests: z.array(z.strictObject({ match: RegExpText, reason: z.string().optional(), needs: UpstreamNeeds.optional(), objectLevel: z.boolean().default(false) })).default([]),
+  /**
+   * Images the harness makes under the names the suite's code uses, where it makes its pods' images
+   * (kind): name → the image made here that stands in for it (retagged, recorded in the results as a stand-in).
+   */
+  standIns: z.record(z.string(), z.string()).default({}),
   /** The whole suite cannot run here (each of its tests, or the suite by its name when they cannot be listed, is reported with this). */
   reason: z.string().optional(),
   note: z.string().optional(),

@@ -1,0 +1,41 @@
+// The catalog's upstream suites (matrix/catalog/upstream.yaml) by component and version, and the
+// images made here that stand in for names their code uses. Light: the config and providers read it.
+import { loadCatalog, type ComponentId, type UpstreamSuite } from '../../matrix/catalog/index.js';
+import { satisfies } from '../../matrix/versions.js';
+
+/** A suite a config's `suites:` can name: ours by file name, an upstream one as upstream:<component>. */
+export type SuiteInfo = { name: string; kind: 'playwright' | UpstreamSuite['kind']; title: string };
+
+export const UPSTREAM = 'upstream:';
+
+/** The upstream suites the catalog knows, one name per component. */
+export function upstreamSuites(): SuiteInfo[] {
+  const seen = new Map<string, SuiteInfo>();
+  for (const u of loadCatalog().upstream) {
+    const name = `${UPSTREAM}${u.component}`;
+    if (!seen.has(name)) seen.set(name, { name, kind: u.kind, title: `${u.component}'s own e2e suite (${u.package}), at the cell's version` });
+  }
+  return [...seen.values()];
+}
+
+/** The catalog's suite of a component at a version (a tag or a module version), if any. */
+export function upstreamSuite(component: ComponentId, version: string): UpstreamSuite | undefined {
+  const catalog = loadCatalog();
+  return catalog.upstream.find((u) => u.component === component && satisfies(catalog, component, version, u.range));
+}
+
+/** The image the catalog makes stand in for an image name an upstream suite's code uses, if any. */
+export function standInOf(image: string): string | undefined {
+  return loadCatalog().upstream.map((u) => u.standIns[image]).find((x) => x !== undefined);
+}
+
+/** Stand-ins the selected upstream suites (by component) need in a cell of these versions: name → the image made here for it. */
+export function standInsFor(versions: Partial<Record<ComponentId, string>>, components: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const id of components as ComponentId[]) {
+    const v = versions[id];
+    const suite = v ? upstreamSuite(id, v) : undefined;
+    if (suite && !suite.reason) Object.assign(out, suite.standIns);
+  }
+  return out;
+}
