@@ -14,7 +14,9 @@ export function rerunSelection(prev: Results, where: string, plan: Plan): Record
   for (const c of prev.cells.filter((x) => AGAIN.has(x.status) && plan.cells.some((p) => p.id === x.id))) {
     const tests = c.suites.flatMap((s) => s.tests);
     // a blocked cell (or one whose every test is blocked) never ran its tests: all of it again
-    out[c.id] = c.status === 'blocked' || tests.some((t) => t.status === 'blocked') ? [] : tests.filter((t) => AGAIN.has(t.status)).map((t) => t.title);
+    // an upstream suite's tests run again as their suite does: by its name (the Playwright test that runs them)
+    const again = c.suites.flatMap((s) => s.tests.filter((t) => AGAIN.has(t.status)).map((t) => (s.code ? s.name : t.title)));
+    out[c.id] = c.status === 'blocked' || tests.some((t) => t.status === 'blocked') ? [] : [...new Set(again)];
   }
   return out;
 }
