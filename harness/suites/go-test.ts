@@ -141,9 +141,9 @@ export async function listTests(binary: string, cwd: string): Promise<string[]> 
 
 const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export const goTest: SuiteKind = {
-  async prepare(source, suite, ctx) {
-    const base: TestCode = {
+/** The test code's provenance before it is compiled: the component's tree. */
+export function codeOf(source: Source, suite: UpstreamSuite): TestCode {
+  return {
       component: suite.component,
       kind: suite.kind,
       package: suite.package,
@@ -152,15 +152,23 @@ export const goTest: SuiteKind = {
       ...(source.commit ? { commit: source.commit } : {}),
       origin: source.origin ?? (source.resolved.startsWith('path:') ? 'checkout' : 'proxy'),
       ...(source.git ? { repository: source.git.repository, tree: source.git.tree } : {}),
-    };
+  };
+}
+
+/** Parses a duration the catalog writes (30m, 2h) into milliseconds. */
+export const durationMs = (d: string): number => Number(d.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[d.slice(-1) as 's' | 'm' | 'h'];
+
+export const goTest: SuiteKind = {
+  async prepare(source, suite, ctx) {
+    const base = codeOf(source, suite);
     const { binary, manifest } = await compileSuite(source, suite, base, { ...(ctx.sources ? { sources: ctx.sources } : {}), ...(ctx.log ? { log: ctx.log } : {}) });
     // Tests run in their package's folder, as `go test` runs them (they read files beside them).
     const cwd = join(source.dir, suite.package);
     const prepared: PreparedSuite = {
-      list: () => listTests(binary, cwd),
+      list: async () => (await listTests(binary, cwd)).map((name) => ({ name })),
       async run(tests, env, outDir) {
         await mkdir(outDir, { recursive: true });
-        const timeoutMs = Number(suite.timeout.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[suite.timeout.slice(-1) as 's' | 'm' | 'h'];
+        const timeoutMs = durationMs(suite.timeout);
         const args = ['tool', 'test2json', '-t', '-p', suite.package, binary, '-test.v=test2json', '-test.run', `^(${tests.map(quote).join('|')})$`, '-test.timeout', suite.timeout];
         ctx.log?.(`${suite.component} ${suite.package}: running ${tests.length} test(s)`);
         const r = await run('go', args, { cwd, env: { ...goEnv(), ...env }, timeout: timeoutMs + 120_000, all: true });

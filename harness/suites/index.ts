@@ -7,7 +7,8 @@ import type { UpstreamSuite } from '../../matrix/catalog/index.js';
 import type { Sources } from '../components/git.js';
 import type { Source } from '../components/types.js';
 import type { Log } from '../toolchain/build.js';
-import { goTest } from './go-test.js';
+import { codeOf, goTest } from './go-test.js';
+import { ginkgo } from './ginkgo.js';
 import type { UpstreamTest } from './test2json.js';
 
 export type { UpstreamTest, Step, Outcome } from './test2json.js';
@@ -50,12 +51,13 @@ export interface SuiteKind {
   prepare(source: Source, suite: UpstreamSuite, ctx: SuiteContext): Promise<{ code: TestCode; run: PreparedSuite }>;
 }
 export interface PreparedSuite {
-  list(): Promise<string[]>;
+  /** Every test the suite has; `reason`: the kind's own selection leaves it out (a ginkgo label filter). */
+  list(): Promise<{ name: string; reason?: string }[]>;
   /** Runs exactly these tests; returns one result per test it ran. */
   run(tests: string[], env: Record<string, string>, outDir: string): Promise<{ tests: UpstreamTest[]; log: string }>;
 }
 
-export const kinds: Partial<Record<UpstreamSuite['kind'], SuiteKind>> = { 'go-test': goTest };
+export const kinds: Partial<Record<UpstreamSuite['kind'], SuiteKind>> = { 'go-test': goTest, ginkgo };
 
 /** The env knobs with the cell's values; a placeholder the cell has no value for is an error naming it. */
 export function fillEnv(env: Record<string, string>, vars: Record<string, string>): Record<string, string> {
@@ -102,20 +104,11 @@ export function testNotApplicable(suite: UpstreamSuite, name: string, ctx: Suite
 export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: SuiteContext, outDir: string): Promise<SuiteRun> {
   const t0 = Date.now();
   const whole = suiteNotApplicable(suite, ctx);
-  const codeOf = (): TestCode => ({
-    component: suite.component,
-    kind: suite.kind,
-    package: suite.package,
-    module: source.module,
-    version: source.resolved,
-    ...(source.commit ? { commit: source.commit } : {}),
-    origin: source.origin ?? (source.resolved.startsWith('path:') ? 'checkout' : 'proxy'),
-    ...(source.git ? { repository: source.git.repository, tree: source.git.tree } : {}),
-  });
-  if (whole) return { code: codeOf(), tests: [{ name: suite.package, status: 'not-applicable', reason: whole, durationMs: 0, steps: [], output: '' }], wallMs: Date.now() - t0 };
+  if (whole) return { code: codeOf(source, suite), tests: [{ name: suite.package, status: 'not-applicable', reason: whole, durationMs: 0, steps: [], output: '' }], wallMs: Date.now() - t0 };
   const { code, run } = await kinds[suite.kind]!.prepare(source, suite, ctx);
-  const listed = await run.list();
-  const why = new Map(listed.map((n) => [n, testNotApplicable(suite, n, ctx)]));
+  const entries = await run.list();
+  const listed = entries.map((e) => e.name);
+  const why = new Map(entries.map((e) => [e.name, e.reason ?? testNotApplicable(suite, e.name, ctx)]));
   const runnable = listed.filter((n) => !why.get(n));
   const ran = runnable.length ? await run.run(runnable, fillEnv(suite.env, ctx.vars), outDir) : { tests: [], log: '' };
   const tests = listed.map((name): UpstreamTest => {

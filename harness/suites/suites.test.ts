@@ -17,6 +17,7 @@ import { goEnv } from '../toolchain/gomod.js';
 import { testKubernetesVersions, toolchainEntry } from '../toolchain/index.js';
 import { runUpstream, standInsFor, suiteNotApplicable, testNotApplicable, upstreamSuite, type SuiteContext } from './index.js';
 import { parseTestEvents } from './test2json.js';
+import { parseGinkgoReport } from './ginkgo.js';
 import { pickSuites, suiteGrep } from '../../suites/index.js';
 import { canMake } from '../providers/kind/workloads.js';
 
@@ -58,6 +59,39 @@ test('test2json events: one result per top-level test, subtests as steps, t.Skip
   expect(by.TestB!.output.indexOf('=== RUN   TestB')).toBeLessThan(by.TestB!.output.indexOf('wanted 1'));
   expect(by.TestC).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
   expect(by.TestD).toMatchObject({ status: 'failed', reason: 'the test binary ended before the test did: panic: test timed out after 1s' });
+});
+
+test('a Ginkgo JSON report: one result per It under its full text, By steps, Skip() as not applicable with its message; a failed BeforeSuite fails the specs it kept from running', () => {
+  const spec = (o: object) => ({ ContainerHierarchyTexts: ['AppWrapper', 'Creation'], LeafNodeType: 'It', RunTime: 2_500_000_000, CapturedGinkgoWriterOutput: 'writer\n', ...o });
+  const report = (extra: object[] = []) =>
+    JSON.stringify([
+      {
+        SuiteSucceeded: false,
+        SpecReports: [
+          ...extra,
+          spec({ LeafNodeText: 'Pods', State: 'passed', SpecEvents: [{ SpecEventType: 'By', Message: 'creating the AppWrapper', Duration: 1_000_000_000 }, { SpecEventType: 'Node', Message: 'It' }] }),
+          spec({ LeafNodeText: 'Jobs', State: 'failed', Failure: { Message: 'Timed out after 30s.\nExpected true' } }),
+          spec({ LeafNodeText: 'GPUs', State: 'skipped', Failure: { Message: 'needs GPUs' } }),
+          spec({ LeafNodeText: 'later', State: 'pending' }),
+          spec({ LeafNodeText: 'filtered', State: 'skipped' }),
+          { LeafNodeType: 'AfterSuite', State: 'passed' },
+        ],
+      },
+    ]);
+  const { tests, suiteFailure } = parseGinkgoReport(report());
+  expect(suiteFailure).toBeUndefined();
+  const by = Object.fromEntries(tests.map((t) => [t.name, t]));
+  expect(Object.keys(by)).toEqual(['AppWrapper Creation Pods', 'AppWrapper Creation Jobs', 'AppWrapper Creation GPUs', 'AppWrapper Creation later', 'AppWrapper Creation filtered']);
+  expect(by['AppWrapper Creation Pods']).toMatchObject({ status: 'passed', durationMs: 2500, steps: [{ title: 'creating the AppWrapper', status: 'passed', durationMs: 1000 }], output: 'writer\n' });
+  expect(by['AppWrapper Creation Jobs']).toMatchObject({ status: 'failed', reason: 'Timed out after 30s.' });
+  expect(by['AppWrapper Creation GPUs']).toMatchObject({ status: 'not-applicable', reason: 'needs GPUs' });
+  expect(by['AppWrapper Creation later']).toMatchObject({ status: 'not-applicable', reason: 'pending in the suite' });
+  expect(by['AppWrapper Creation filtered']).toMatchObject({ status: 'not-applicable', reason: 'skipped by the suite' });
+  const broken = parseGinkgoReport(report([{ LeafNodeType: 'BeforeSuite', State: 'failed', Failure: { Message: 'no kubeconfig\nmore' } }]));
+  expect(broken.suiteFailure).toBe('BeforeSuite failed: no kubeconfig');
+  expect(broken.tests.find((t) => t.name.endsWith('filtered'))).toMatchObject({ status: 'failed', reason: 'BeforeSuite failed: no kubeconfig' });
+  expect(broken.tests.find((t) => t.name.endsWith('GPUs'))).toMatchObject({ status: 'not-applicable', reason: 'needs GPUs' });
+  expect(broken.tests.find((t) => t.name.endsWith('later'))).toMatchObject({ status: 'not-applicable', reason: 'pending in the suite' });
 });
 
 test('the catalog has a suite for the operator, KubeRay and AppWrapper at the versions the issue names, and says why the others cannot run', () => {
@@ -149,6 +183,51 @@ func TestGpuOnly(t *testing.T) {
 	t.Fatal("ran although the catalog says it needs GPUs")
 }
 `;
+
+const GINKGO_MODULE = 'github.com/project-codeflare/appwrapper';
+const ginkgoSuite = `package e2e
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+func TestE2E(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "AppWrapper E2E")
+}
+
+var _ = Describe("AppWrapper", Label("Kueue"), func() {
+	It("reaches the cluster", func() {
+		By("reading the kubeconfig")
+		_, err := os.ReadFile(os.Getenv("KUBECONFIG"))
+		Expect(err).NotTo(HaveOccurred())
+		By("asking the apiserver")
+		out, err := exec.Command(os.Getenv("E2E_KUBECTL"), "--kubeconfig", os.Getenv("KUBECONFIG"), "get", "--raw", "/version").CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), string(out))
+		GinkgoWriter.Printf("server: %s\\n", out)
+	})
+	It("fails", func() { Expect(2).To(Equal(1), "wanted one replica") })
+	It("skips itself", func() { Skip("needs a GPU node") })
+	It("needs an image", func() { Fail("ran although its image is not here") })
+	It("is filtered out by label", Label("Metrics"), func() { Fail("ran although the label filter leaves it out") })
+})
+`;
+
+const ginkgoEntry = UpstreamSuite.parse({
+  component: 'appwrapper',
+  range: '>=0.0.0',
+  kind: 'ginkgo',
+  package: './test/e2e',
+  labels: 'Kueue && !Metrics',
+  timeout: '5m',
+  env: { KUBECONFIG: '{kubeconfig}', E2E_KUBECTL: '{kubectl}' },
+  tests: [{ match: 'needs an image$', needs: { images: ['quay.io/example/tool:1.0'] } }],
+});
 
 const suite = UpstreamSuite.parse({
   component: 'codeflare-operator',
@@ -245,5 +324,45 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     const again = await runUpstream(source, suite, ctx, join(root, 'out2'));
     expect(again.code.binarySha256).toBe(r.code.binarySha256);
     console.log(`upstream suite: ${r.tests.length} tests (${r.tests.filter((t) => t.status === 'passed').length} passed, ${r.tests.filter((t) => t.status === 'failed').length} failed, ${r.tests.filter((t) => t.status === 'not-applicable').length} not applicable); first run ${first} ms (compile included), cached ${Date.now() - t1} ms`);
+  });
+
+  test('a ginkgo suite: one result per spec under its full text, as Ginkgo\'s own JUnit report says; the label filter\'s and the catalog\'s exclusions by name with the reason', async () => {
+    test.skip(!root, 'needs the cluster of the test before');
+    const kubeconfig = provider.kubeconfig(name);
+    const kubectl = toolchainEntry('kubernetes', testKubernetesVersions()[0]!).bin.kubectl!;
+    const repo = join(root, 'appwrapper');
+    mkdirSync(join(repo, 'test', 'e2e'), { recursive: true });
+    // Ginkgo and Gomega from the Go module proxy, as any suite's dependencies come.
+    writeFileSync(join(repo, 'go.mod'), `module ${GINKGO_MODULE}\n\ngo 1.25.0\n\nrequire (\n\tgithub.com/onsi/ginkgo/v2 v2.34.0\n\tgithub.com/onsi/gomega v1.44.0\n)\n`);
+    writeFileSync(join(repo, 'main.go'), 'package main\n\nfunc main() {}\n');
+    writeFileSync(join(repo, 'test', 'e2e', 'e2e_test.go'), ginkgoSuite);
+    // go.sum as `go mod tidy` makes it, committed as a repository has it
+    await execa('go', ['mod', 'tidy'], { cwd: repo, env: goEnv() });
+    const env = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+    await execa('git', ['init', '-q', '-b', 'main', repo]);
+    await execa('git', ['-C', repo, 'add', '.'], { env });
+    await execa('git', ['-C', repo, 'commit', '-q', '-m', 'e2e'], { env });
+    await execa('git', ['-C', repo, 'tag', 'v0.0.1'], { env });
+    const sources = parseSources(`sources:\n  appwrapper: { git: ${repo}, prefer: git }\n`, join(root, 'sources-aw.yaml'));
+    const source = await resolveSource('appwrapper', 'v0.0.1', sources);
+    const out = join(root, 'out-ginkgo');
+    const t0 = Date.now();
+    const r = await runUpstream(source, ginkgoEntry, { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig, kubectl }, sources }, out);
+    const by = Object.fromEntries(r.tests.map((t) => [t.name, t]));
+    expect(Object.keys(by)).toEqual(['AppWrapper reaches the cluster', 'AppWrapper fails', 'AppWrapper skips itself', 'AppWrapper needs an image', 'AppWrapper is filtered out by label']);
+    // What Ginkgo itself reports of the same specs, run by `go test` with its own JUnit reporter.
+    const junit = join(root, 'ginkgo-junit.xml');
+    await execa('go', ['test', '-count=1', './test/e2e', '-args', '-ginkgo.label-filter=Kueue && !Metrics', '-ginkgo.skip=needs an image', `-ginkgo.junit-report=${junit}`], { cwd: join(source.dir), env: { ...goEnv(), GOFLAGS: '-mod=readonly', KUBECONFIG: kubeconfig, E2E_KUBECTL: kubectl }, reject: false });
+    const said = Object.fromEntries([...readFileSync(junit, 'utf8').matchAll(/<testcase name="\[It\] ([^"]+?)(?: \[[^\]]*\])?" classname="[^"]*" status="(\w+)"/g)].map((m) => [m[1]!.replace(/&#39;/g, "'"), m[2]!]));
+    const status = { passed: 'passed', failed: 'failed', skipped: 'not-applicable' } as Record<string, string>;
+    for (const n of ['AppWrapper reaches the cluster', 'AppWrapper fails', 'AppWrapper skips itself']) expect(by[n]!.status, n).toBe(status[said[n]!]);
+    expect(by['AppWrapper reaches the cluster']!.steps.map((s) => s.title)).toEqual(['reading the kubeconfig', 'asking the apiserver']);
+    expect(by['AppWrapper reaches the cluster']!.output).toMatch(/server: .*gitVersion/);
+    expect(by['AppWrapper fails']).toMatchObject({ status: 'failed', reason: 'wanted one replica' });
+    expect(by['AppWrapper skips itself']).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
+    expect(by['AppWrapper needs an image']!.reason).toMatch(/quay\.io\/example\/tool:1\.0 by that exact name/);
+    expect(by['AppWrapper is filtered out by label']).toMatchObject({ status: 'not-applicable', reason: "not selected by the catalog's label filter Kueue && !Metrics" });
+    expect(r.code).toMatchObject({ component: 'appwrapper', kind: 'ginkgo', module: GINKGO_MODULE, version: 'v0.0.1', origin: 'git' });
+    console.log(`ginkgo suite: ${r.tests.length} specs; ${Date.now() - t0} ms (compile included)`);
   });
 });

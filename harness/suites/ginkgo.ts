@@ -1,0 +1,96 @@
+// The ginkgo kind (Ginkgo v2 suites): the same `go test -c` binary as go-test, its specs listed by a
+// dry run with the catalog's label filter (specs the filter leaves out are reported as such, by
+// name), run with -ginkgo.focus on exactly the applicable specs, results from Ginkgo's JSON report
+// (the same fields as its JUnit report, without an XML parser): one result per spec under its full
+// text, its By steps as steps, its captured output attached. A failed BeforeSuite fails every spec.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from '../exec.js';
+import { goEnv } from '../toolchain/gomod.js';
+import type { PreparedSuite, SuiteKind } from './index.js';
+import { codeOf, compileSuite, durationMs } from './go-test.js';
+import type { Outcome, Step, UpstreamTest } from './test2json.js';
+
+/** The fields of Ginkgo v2's JSON report (types.Report / types.SpecReport) read here. */
+type SpecReport = {
+  ContainerHierarchyTexts?: string[] | null;
+  LeafNodeType: string;
+  LeafNodeText?: string;
+  State: string;
+  RunTime?: number;
+  Failure?: { Message?: string; ForwardedPanic?: string };
+  CapturedGinkgoWriterOutput?: string;
+  CapturedStdOutErr?: string;
+  SpecEvents?: { SpecEventType?: string; Message?: string; Duration?: number }[] | null;
+};
+type Report = { SuiteDescription?: string; SuiteSucceeded?: boolean; SpecReports?: SpecReport[] | null };
+
+/** A spec's name, as Ginkgo matches --focus against it: its containers' texts and its own, joined by spaces. */
+export const specName = (s: SpecReport): string => [...(s.ContainerHierarchyTexts ?? []), s.LeafNodeText ?? ''].join(' ').trim();
+
+const SUITE_NODES = /BeforeSuite|AfterSuite|SynchronizedBeforeSuite|SynchronizedAfterSuite|ReportBeforeSuite|ReportAfterSuite/;
+const ms = (ns?: number): number => Math.round((ns ?? 0) / 1e6);
+
+/** Parses Ginkgo's JSON report into one result per spec (It), in the report's order. */
+export function parseGinkgoReport(text: string): { tests: UpstreamTest[]; suiteFailure?: string; description?: string } {
+  const reports = JSON.parse(text) as Report[];
+  const description = reports[0]?.SuiteDescription;
+  const specs = reports.flatMap((r) => r.SpecReports ?? []);
+  const failedSuiteNode = specs.find((s) => SUITE_NODES.test(s.LeafNodeType) && !['passed', 'skipped'].includes(s.State));
+  const suiteFailure = failedSuiteNode ? `${failedSuiteNode.LeafNodeType} ${failedSuiteNode.State}: ${(failedSuiteNode.Failure?.Message ?? '').split('\n')[0]}` : undefined;
+  const tests = specs
+    .filter((s) => s.LeafNodeType === 'It')
+    .map((s): UpstreamTest => {
+      const message = (s.Failure?.Message ?? s.Failure?.ForwardedPanic ?? '').trim();
+      let status: Outcome = s.State === 'passed' ? 'passed' : s.State === 'skipped' || s.State === 'pending' ? 'not-applicable' : 'failed';
+      let reason = status === 'passed' ? undefined : status === 'failed' ? message.split('\n')[0] || s.State : s.State === 'pending' ? 'pending in the suite' : message || 'skipped by the suite';
+      // Specs skipped because the suite's setup failed did not run: they failed with it.
+      if (suiteFailure && s.State === 'skipped' && !message) [status, reason] = ['failed', suiteFailure];
+      const steps: Step[] = (s.SpecEvents ?? []).filter((e) => e.SpecEventType === 'By').map((e) => ({ title: e.Message ?? '', status: 'passed', durationMs: ms(e.Duration) }));
+      return { name: specName(s), status, ...(reason ? { reason } : {}), durationMs: ms(s.RunTime), steps, output: `${s.CapturedGinkgoWriterOutput ?? ''}${s.CapturedStdOutErr ?? ''}${message && status === 'failed' ? `\n${message}\n` : ''}` };
+    });
+  return { tests, ...(suiteFailure ? { suiteFailure } : {}), ...(description ? { description } : {}) };
+}
+
+/** RE2 (Go regexp) escaping, as Ginkgo compiles --focus. */
+const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export const ginkgo: SuiteKind = {
+  async prepare(source, suite, ctx) {
+    const { binary, manifest } = await compileSuite(source, suite, codeOf(source, suite), { ...(ctx.sources ? { sources: ctx.sources } : {}), ...(ctx.log ? { log: ctx.log } : {}) });
+    const cwd = join(source.dir, suite.package);
+    const labels = suite.labels ? [`-ginkgo.label-filter=${suite.labels}`] : [];
+    const ginkgoRun = async (args: string[], report: string, env: Record<string, string> = {}, timeoutMs = 600_000) => {
+      const r = await run(binary, ['-test.v', '-ginkgo.no-color', `-ginkgo.json-report=${report}`, ...args], { cwd, env: { ...goEnv(), ...env }, timeout: timeoutMs, all: true });
+      if (!existsSync(report)) throw new Error(`${suite.component} ${suite.package}: the ginkgo binary wrote no report (exit ${r.exitCode}): ${r.all.trim().split('\n').slice(-5).join(' | ')}`);
+      return { r, report: parseGinkgoReport(readFileSync(report, 'utf8')) };
+    };
+    // Ginkgo matches --focus against the suite's description, a space, and the spec's name.
+    let description: string | undefined;
+    const prepared: PreparedSuite = {
+      async list() {
+        const dir = mkdtempSync(join(tmpdir(), 'cfm-ginkgo-'));
+        try {
+          // A dry run runs no node, only walks the tree: what it would run under the label filter passes, the rest is skipped.
+          const { report } = await ginkgoRun(['-ginkgo.dry-run', ...labels], join(dir, 'dry-run.json'));
+          description = report.description ?? '';
+          return report.tests.map((t) => ({ name: t.name, ...(t.status === 'not-applicable' ? { reason: `not selected by the catalog's label filter ${suite.labels}` } : {}) }));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      async run(tests, env, outDir) {
+        await mkdir(outDir, { recursive: true });
+        if (description === undefined) await prepared.list();
+        const focus = `-ginkgo.focus=^${description ? `${quote(description!)} ` : ''}(${tests.map(quote).join('|')})$`;
+        const { r, report } = await ginkgoRun([focus, ...labels, `-ginkgo.timeout=${suite.timeout}`, `-test.timeout=${suite.timeout}`], join(outDir, 'ginkgo-report.json'), env, durationMs(suite.timeout) + 120_000);
+        const log = join(outDir, 'ginkgo.log');
+        await writeFile(log, r.all);
+        return { tests: report.tests.filter((t) => tests.includes(t.name)), log };
+      },
+    };
+    return { code: { ...manifest.code, ...codeOf(source, suite), goVersion: manifest.code.goVersion, binarySha256: manifest.code.binarySha256 }, run: prepared };
+  },
+};
