@@ -45,7 +45,7 @@ export function parseGinkgoReport(text: string): { tests: UpstreamTest[]; suiteF
     .map((s): UpstreamTest => {
       const message = (s.Failure?.Message ?? s.Failure?.ForwardedPanic ?? '').trim();
       let status: Outcome = s.State === 'passed' ? 'passed' : s.State === 'skipped' || s.State === 'pending' ? 'not-applicable' : 'failed';
-      let reason = status === 'passed' ? undefined : status === 'failed' ? message.split('\n')[0] || s.State : s.State === 'pending' ? 'pending in the suite' : message || 'skipped by the suite';
+      let reason = status === 'passed' ? undefined : status === 'failed' ? message.replace(/\s+/g, ' ').slice(0, 300) || s.State : s.State === 'pending' ? 'pending in the suite' : message || 'skipped by the suite';
       // Specs skipped because the suite's setup failed did not run: they failed with it.
       if (suiteFailure && s.State === 'skipped' && !message) [status, reason] = ['failed', suiteFailure];
       const steps: Step[] = (s.SpecEvents ?? []).filter((e) => e.SpecEventType === 'By').map((e) => ({ title: e.Message ?? '', status: 'passed', durationMs: ms(e.Duration) }));

@@ -35,7 +35,7 @@ async function localGo(): Promise<string> {
 export async function testBinaryKey(source: Source, pkg: string): Promise<string> {
   const tree = cacheKey(source);
   const h = createHash('sha256').update(JSON.stringify({ tree, pkg, go: await localGo() })).digest('hex').slice(0, 10);
-  return `${tree}-${pkg.replace(/[^\w.-]+/g, '_').replace(/^_+/, '')}-${h}`;
+  return `${tree}-${pkg.replace(/^\.\//, '').replace(/[^\w.-]+/g, '_')}-${h}`;
 }
 
 function readManifest(dir: string): Manifest | undefined {

@@ -83,7 +83,7 @@ test('a Ginkgo JSON report: one result per It under its full text, By steps, Ski
   const by = Object.fromEntries(tests.map((t) => [t.name, t]));
   expect(Object.keys(by)).toEqual(['AppWrapper Creation Pods', 'AppWrapper Creation Jobs', 'AppWrapper Creation GPUs', 'AppWrapper Creation later', 'AppWrapper Creation filtered']);
   expect(by['AppWrapper Creation Pods']).toMatchObject({ status: 'passed', durationMs: 2500, steps: [{ title: 'creating the AppWrapper', status: 'passed', durationMs: 1000 }], output: 'writer\n' });
-  expect(by['AppWrapper Creation Jobs']).toMatchObject({ status: 'failed', reason: 'Timed out after 30s.' });
+  expect(by['AppWrapper Creation Jobs']).toMatchObject({ status: 'failed', reason: 'Timed out after 30s. Expected true' });
   expect(by['AppWrapper Creation GPUs']).toMatchObject({ status: 'not-applicable', reason: 'needs GPUs' });
   expect(by['AppWrapper Creation later']).toMatchObject({ status: 'not-applicable', reason: 'pending in the suite' });
   expect(by['AppWrapper Creation filtered']).toMatchObject({ status: 'not-applicable', reason: 'skipped by the suite' });
@@ -358,7 +358,7 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     for (const n of ['AppWrapper reaches the cluster', 'AppWrapper fails', 'AppWrapper skips itself']) expect(by[n]!.status, n).toBe(status[said[n]!]);
     expect(by['AppWrapper reaches the cluster']!.steps.map((s) => s.title)).toEqual(['reading the kubeconfig', 'asking the apiserver']);
     expect(by['AppWrapper reaches the cluster']!.output).toMatch(/server: .*gitVersion/);
-    expect(by['AppWrapper fails']).toMatchObject({ status: 'failed', reason: 'wanted one replica' });
+    expect(by['AppWrapper fails']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^wanted one replica Expected <int>: 2 to equal <int>: 1/) });
     expect(by['AppWrapper skips itself']).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
     expect(by['AppWrapper needs an image']!.reason).toMatch(/quay\.io\/example\/tool:1\.0 by that exact name/);
     expect(by['AppWrapper is filtered out by label']).toMatchObject({ status: 'not-applicable', reason: "not selected by the catalog's label filter Kueue && !Metrics" });
