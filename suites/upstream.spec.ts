@@ -40,7 +40,7 @@ for (const id of planned()) {
     const standIns = providerFor(cluster.provider).images ? standInsFor(cell.versions, [id]) : {};
     const images = cluster.provider === 'existing' ? needed : cluster.capabilities.includes('real-pods') ? [...Object.values(workloadImages), ...Object.keys(standIns)] : [];
     const out = testInfo.outputPath('upstream');
-    mkdirSync(out, { recursive: true });
+    mkdirSync(join(out, 'output'), { recursive: true });
     const log = join(out, 'suite.log');
     const ctx: SuiteContext = {
       capabilities: cluster.capabilities,
