@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../lib/files.js';
 import type { Results } from '../model/results.js';
+import { upstreamAllure } from '../harness/run/upstream-results.js';
 
 type Param = { name: string; value: string };
 type Label = { name: string; value: string };
@@ -79,5 +80,5 @@ export function finishAllure(dir: string, results: Results): number {
     if (errors.length !== (g.errors ?? []).length) writeAtomic(join(folder, f), JSON.stringify({ ...g, errors }));
   }
   writeAtomic(join(folder, 'categories.json'), `${JSON.stringify(CATEGORIES, null, 2)}\n`);
-  return changed;
+  return changed + upstreamAllure(folder, results);
 }

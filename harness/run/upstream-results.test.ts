@@ -3,7 +3,7 @@
 // flaky when a retry passed what failed, not applicable with its reason), subtests as steps, output
 // attached, the test code's provenance on the suite; JUnit and the support matrix's verdict read them.
 import { test, expect } from '@playwright/test';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../lib/exec.js';
 import { repoRoot } from '../../lib/paths.js';
@@ -11,7 +11,7 @@ import { RUN_ENV, saveCellState } from './layout.js';
 import type { CellTests } from './cell-reporter.js';
 import { junitXml } from '../../reports/junit.js';
 import { cellStatus } from '../../model/results.js';
-import { UPSTREAM_ATTACHMENT, type UpstreamAttachment } from './upstream-results.js';
+import { UPSTREAM_ATTACHMENT, upstreamAllure, type UpstreamAttachment } from './upstream-results.js';
 
 const dir = join(repoRoot, 'out', `upstream-reporter-test-${process.pid}`);
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,6 +68,14 @@ test('upstream:other', () => { throw new Error('compiling the e2e suite failed')
   expect(suites.find((s) => s.name === 'upstream:other')).toMatchObject({ status: 'failed', tests: [{ title: 'upstream:other', status: 'failed' }] });
   // The cell fails with them (so its stack is not verified), and JUnit has each test under its name.
   expect(cellStatus(suites)).toBe('failed');
+  const results = { schema: 1 as const, harness: { name: 'codeflare-matrix' as const, version: '0' }, config: { name: 'c', path: 'c', hash: 'h' }, strategy: 'full', provider: 'kind', runs: [], cells: [{ id: 'c', title: 'c', era: 'E', provider: 'kind', kubernetes: 'v1.30.14', requested: { appwrapper: 'v1.1.2' }, origin: {}, provenance: [], differences: [], status: 'failed' as const, suites, phases: {} }] };
+  // Allure: one result per upstream test, its steps and the cell's versions with it
+  const allure = join(dir, 'allure');
+  mkdirSync(allure);
+  expect(upstreamAllure(allure, results)).toBe(4);
+  const written = readdirSync(allure).map((f) => JSON.parse(readFileSync(join(allure, f), 'utf8')) as { name: string; status: string; statusDetails?: { message: string }; steps: { name: string }[]; parameters: { name: string; value: string }[] });
+  expect(written.find((w) => w.name === 'TestGpu')).toMatchObject({ status: 'skipped', statusDetails: { message: 'not applicable: needs GPUs' } });
+  expect(written.find((w) => w.name === 'TestA')).toMatchObject({ status: 'passed', steps: [{ name: 'one' }], parameters: expect.arrayContaining([{ name: 'appwrapper', value: 'v1.1.2' }, { name: 'test code', value: 'example.com/demo v1.2.3' }]) });
   const xml = junitXml({ schema: 1, harness: { name: 'codeflare-matrix', version: '0' }, config: { name: 'c', path: 'c', hash: 'h' }, strategy: 'full', provider: 'kind', runs: [], cells: [{ id: 'c', title: 'c', era: 'E', provider: 'kind', kubernetes: 'v1.30.14', requested: {}, origin: {}, provenance: [], differences: [], status: 'failed', suites, phases: {} }] });
   expect(xml).toContain('<testcase classname="c.upstream:demo" name="TestFails" time="0.020">');
   expect(xml).toContain('<skipped message="not applicable: needs GPUs"/>');
