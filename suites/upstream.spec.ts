@@ -5,7 +5,7 @@
 // them one result each, under their own names (harness/run/upstream-results.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from '../fixtures/index.js';
+import { blocked, test } from '../fixtures/index.js';
 import { workloadImages } from '../fixtures/objects.js';
 import { component, loadCatalog, type ComponentId } from '../matrix/catalog/index.js';
 import { seconds } from '../matrix/config.js';
@@ -52,7 +52,11 @@ for (const id of planned()) {
     // Compiling a suite takes minutes (the operator's: ~10 on 2 busy cores), then the suite's own limit.
     if (kinds[suite!.kind]) test.setTimeout(testInfo.timeout + 1000 * (seconds(suite!.timeout) + 45 * 60));
     const r = source
-      ? await runUpstream(source, suite!, ctx, out)
+      ? await runUpstream(source, suite!, ctx, out).catch((e: Error) => {
+          // A requirement no registry here serves (a pinned codeflare-common commit the proxy refuses) says nothing of the stack.
+          if (/resolving the test dependencies failed/.test(e.message)) blocked(`${e.message.split('\n')[0]!.replace(/:$/, '')} — a requirement no registry here serves? name its git repository under sources:`);
+          throw e;
+        })
       : { code: undefined, wallMs: 0, tests: [{ name: suite!.package, status: 'not-applicable' as const, reason: suite!.reason ?? `${id} is not built from a Go module here`, durationMs: 0, steps: [], output: '' }] };
     const attachment: UpstreamAttachment = {
       suite: `${UPSTREAM}${id}`,
