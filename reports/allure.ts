@@ -4,11 +4,11 @@
 // teardown inside it); every result carries the cell and its versions as parameters (a blocked test never
 // reached the fixture that adds them); categories.json sorts results into blocked, not applicable,
 // flaky and product failures.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../lib/files.js';
 import type { Results } from '../model/results.js';
-import { upstreamAllure } from '../harness/run/upstream-results.js';
 
 type Param = { name: string; value: string };
 type Label = { name: string; value: string };
@@ -81,4 +81,44 @@ export function finishAllure(dir: string, results: Results): number {
   }
   writeAtomic(join(folder, 'categories.json'), `${JSON.stringify(CATEGORIES, null, 2)}\n`);
   return changed + upstreamAllure(folder, results);
+}
+
+const allureStatus = { passed: 'passed', flaky: 'passed', failed: 'failed', blocked: 'broken', 'not-applicable': 'skipped' } as const;
+
+/**
+ * Allure results of the upstream suites' tests, one per test (allure-playwright sees only the
+ * Playwright test that ran the suite): the cell and its versions as parameters, subtests as steps.
+ */
+export function upstreamAllure(folder: string, results: Results): number {
+  let n = 0;
+  for (const cell of results.cells) {
+    for (const s of cell.suites.filter((x) => x.code)) {
+      for (const t of s.tests) {
+        const id = createHash('sha256').update(`${cell.id}\0${s.name}\0${t.title}`).digest('hex');
+        const uuid = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`;
+        const stop = Date.parse(cell.finishedAt ?? '') || Date.now();
+        const message = t.status === 'not-applicable' ? `not applicable: ${t.reason ?? ''}` : t.status === 'flaky' ? `flaky: ${t.reason ?? ''}` : t.reason;
+        writeAtomic(
+          join(folder, `${uuid}-result.json`),
+          JSON.stringify({
+            uuid,
+            historyId: createHash('md5').update(`${cell.id}\0${s.name}\0${t.title}`).digest('hex'),
+            name: t.title,
+            fullName: `${s.name} ${t.title}`,
+            status: allureStatus[t.status],
+            ...(message ? { statusDetails: { message, ...(t.status === 'flaky' ? { flaky: true } : {}) } } : {}),
+            stage: 'finished',
+            start: stop - t.durationMs,
+            stop,
+            labels: [{ name: 'parentSuite', value: cell.title }, { name: 'suite', value: s.name }, { name: 'tag', value: s.name }],
+            parameters: [{ name: 'cell', value: cell.id }, ...Object.entries(cell.requested).map(([name, value]) => ({ name, value })), { name: 'test code', value: `${s.code!.module} ${s.code!.version}` }],
+            steps: (t.steps ?? []).map((st) => ({ name: st.title, status: allureStatus[st.status], stage: 'finished', start: stop - st.durationMs, stop, ...(st.reason ? { statusDetails: { message: st.reason } } : {}) })),
+            attachments: [],
+          }),
+        );
+        n++;
+      }
+    }
+  }
+  return n;
 }

@@ -11,7 +11,8 @@ import { RUN_ENV, saveCellState } from './layout.js';
 import type { CellTests } from './cell-reporter.js';
 import { junitXml } from '../../reports/junit.js';
 import { cellStatus } from '../../model/results.js';
-import { UPSTREAM_ATTACHMENT, upstreamAllure, type UpstreamAttachment } from './upstream-results.js';
+import { UPSTREAM_ATTACHMENT, type UpstreamAttachment } from './upstream-results.js';
+import { upstreamAllure } from '../../reports/allure.js';
 
 const dir = join(repoRoot, 'out', `upstream-reporter-test-${process.pid}`);
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));

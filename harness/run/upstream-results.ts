@@ -2,12 +2,10 @@
 // attaches every upstream test's result; here they become one SuiteResult `upstream:<component>`
 // with one TestResult per upstream test, under its own name, its subtests as steps, its output
 // attached and the test code's provenance on the suite. A retry that passes what failed before is flaky.
-import { createHash } from 'node:crypto';
-import { join, relative } from 'node:path';
-import { writeAtomic } from '../../lib/files.js';
+import { relative } from 'node:path';
 import type { TestCase } from '@playwright/test/reporter';
 import type { TestCode as Code, UpstreamTest } from '../suites/index.js';
-import { suiteStatus, type Results, type SuiteResult, type TestResult } from '../../model/results.js';
+import { suiteStatus, type SuiteResult, type TestResult } from '../../model/results.js';
 
 export const UPSTREAM_ATTACHMENT = 'upstream-suite';
 
@@ -41,44 +39,4 @@ export function upstreamSuiteResult(t: TestCase, dir: string): SuiteResult | und
   const reasons = new Set(tests.map((x) => x.reason));
   const shared = reasons.size === 1 && tests.every((x) => x.status === tests[0]!.status && x.status !== 'passed') ? [...reasons][0] : undefined;
   return { name: last.suite, status: suiteStatus(tests), ...(shared ? { reason: shared } : {}), tests, ...(last.code ? { code: last.code } : {}), wallMs: last.wallMs };
-}
-
-const allureStatus = { passed: 'passed', flaky: 'passed', failed: 'failed', blocked: 'broken', 'not-applicable': 'skipped' } as const;
-
-/**
- * Allure results of the upstream suites' tests, one per test (allure-playwright sees only the
- * Playwright test that ran the suite): the cell and its versions as parameters, subtests as steps.
- */
-export function upstreamAllure(folder: string, results: Results): number {
-  let n = 0;
-  for (const cell of results.cells) {
-    for (const s of cell.suites.filter((x) => x.code)) {
-      for (const t of s.tests) {
-        const id = createHash('sha256').update(`${cell.id}\0${s.name}\0${t.title}`).digest('hex');
-        const uuid = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`;
-        const stop = Date.parse(cell.finishedAt ?? '') || Date.now();
-        const message = t.status === 'not-applicable' ? `not applicable: ${t.reason ?? ''}` : t.status === 'flaky' ? `flaky: ${t.reason ?? ''}` : t.reason;
-        writeAtomic(
-          join(folder, `${uuid}-result.json`),
-          JSON.stringify({
-            uuid,
-            historyId: createHash('md5').update(`${cell.id}\0${s.name}\0${t.title}`).digest('hex'),
-            name: t.title,
-            fullName: `${s.name} ${t.title}`,
-            status: allureStatus[t.status],
-            ...(message ? { statusDetails: { message, ...(t.status === 'flaky' ? { flaky: true } : {}) } } : {}),
-            stage: 'finished',
-            start: stop - t.durationMs,
-            stop,
-            labels: [{ name: 'parentSuite', value: cell.title }, { name: 'suite', value: s.name }, { name: 'tag', value: s.name }],
-            parameters: [{ name: 'cell', value: cell.id }, ...Object.entries(cell.requested).map(([name, value]) => ({ name, value })), { name: 'test code', value: `${s.code!.module} ${s.code!.version}` }],
-            steps: (t.steps ?? []).map((st) => ({ name: st.title, status: allureStatus[st.status], stage: 'finished', start: stop - st.durationMs, stop, ...(st.reason ? { statusDetails: { message: st.reason } } : {}) })),
-            attachments: [],
-          }),
-        );
-        n++;
-      }
-    }
-  }
-  return n;
 }

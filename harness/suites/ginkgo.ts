@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../exec.js';
+import { run } from '../../lib/exec.js';
 import { goEnv } from '../toolchain/gomod.js';
 import type { PreparedSuite, SuiteKind } from './index.js';
 import { codeOf, compileSuite, durationMs } from './go-test.js';

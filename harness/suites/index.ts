@@ -4,7 +4,7 @@
 // (cached), lists its tests, and runs the applicable ones; every listed test becomes one result
 // under its own name, those that cannot run here not applicable with the catalog's reason.
 import type { UpstreamSuite } from '../../matrix/catalog/index.js';
-import type { Sources } from '../components/git.js';
+import type { Sources } from '../../matrix/config.js';
 import type { Source } from '../components/types.js';
 import type { Log } from '../toolchain/build.js';
 import { codeOf, goTest } from './go-test.js';

@@ -12,7 +12,7 @@ import { satisfies } from '../../matrix/versions.js';
 import { parseSources } from '../components/git.js';
 import { resolveSource } from '../components/source.js';
 import { LocalProvider } from '../providers/local/provider.js';
-import { capabilities as allCapabilities } from '../providers/provider.js';
+import { capabilities as allCapabilities } from '../../matrix/ids.js';
 import { goEnv } from '../toolchain/gomod.js';
 import { testKubernetesVersions, toolchainEntry } from '../toolchain/index.js';
 import { runUpstream, standInsFor, suiteNotApplicable, testNotApplicable, upstreamSuite, type SuiteContext } from './index.js';
