@@ -117,6 +117,12 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['kuberay'])).toEqual({});
   expect(canMake('quay.io/project-codeflare/busybox:1.36')).toBe(true);
   expect(canMake('quay.io/example/unknown:1.0')).toBe(false);
+  // where no process runs in a pod, only what the catalog marks object-level runs (and it has run there and passed)
+  const local: SuiteContext = { capabilities: ['fake-nodes'], images: [], vars: {} };
+  const kr = upstreamSuite('kuberay', 'v1.3.2')!;
+  expect(suiteNotApplicable(kr, local)).toBeUndefined();
+  expect(testNotApplicable(kr, 'TestRayClusterManagedBy', local)).toBeUndefined();
+  expect(testNotApplicable(kr, 'TestRayJob', local)).toBe('needs a provider with real-pods');
   // the local provider runs no process in a pod: the whole suite is not applicable there
   expect(suiteNotApplicable(op, { capabilities: ['fake-nodes'], images: [], vars: {} })).toMatch(/real-pods/);
 });
