@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { repoRoot } from '../lib/paths.js';
-import { UserError } from '../lib/errors.js';
+import { printable, UserError } from '../lib/errors.js';
 import { planCommand } from './commands/plan.js';
 import { catalogCommand } from './commands/catalog.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -31,12 +31,20 @@ for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCo
 // Sub-commands added with addCommand do not inherit these settings: every bad argument exits 2 with one line.
 const settle = (c: Command): void => {
   // one line: commander's message, with its "(Did you mean …?)" suggestion when it makes one
-  c.exitOverride().configureOutput({ outputError: (s, write) => write(s.trimEnd().split('\n').map((l) => l.trim()).filter(Boolean).join(' ') + '\n') });
+  c.exitOverride().configureOutput({ outputError: (s, write) => write(printable(s.trimEnd().split('\n').map((l) => l.trim()).filter(Boolean).join(' '), 1000) + '\n') });
   c.commands.forEach(settle);
 };
 settle(program);
 
+/** `help X` for a command X that does not exist: commander would print the whole help and exit 0. */
+function helpFor(args: string[]): void {
+  const [first, name] = args;
+  if (first !== 'help' || name === undefined || program.commands.some((c) => c.name() === name || c.aliases().includes(name))) return;
+  throw new UserError(`no command "${name}"`, 'help', `one of: ${program.commands.map((c) => c.name()).join(', ')}`);
+}
+
 try {
+  helpFor(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {

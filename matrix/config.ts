@@ -1,7 +1,7 @@
 // The matrix config: what to test. YAML, validated here; matrix/config.schema.json is generated
 // from the same zod schema (npm run schema) so editors can check a config as it is typed.
 import { createHash } from 'node:crypto';
-import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
+import { LineCounter, parseDocument, isNode, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../lib/errors.js';
 import { readInput } from '../lib/files.js';
@@ -51,7 +51,12 @@ export type Sources = Partial<Record<(typeof componentIds)[number], GitSource>> 
 const Versions = Object.fromEntries(['kubernetes', ...componentIds].map((id) => [id, z.string().min(1).optional().describe(`the ${id} version of this cell`)]));
 
 export const MatrixConfig = z.strictObject({
-  name: z.string().default('matrix').describe('the matrix\'s name: in run folders, results and reports'),
+  // The name starts the run folder's name (out/runs/<name>-<time>): no path separators, no dot-dot.
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name is up to 64 letters, digits, ".", "_" and "-", starting with a letter or digit (it names the run folder)')
+    .default('matrix')
+    .describe('the matrix\'s name: in run folders, results and reports'),
   provider: z.enum(providerNames).default('local').describe('where clusters come from: local (real control plane, fake nodes), kind (real nodes in Docker), existing (a kubeconfig)'),
   /** For the existing provider: a kubeconfig context. */
   context: z.string().optional().describe('existing provider: the kubeconfig context to use'),
@@ -121,6 +126,19 @@ export function loadConfig(path: string): LoadedConfig {
   return parseConfig(text, path);
 }
 
+/**
+ * A parsed document's value. Aliases that expand to more than yaml's default limit allows are refused
+ * as the resource-exhaustion attack they look like (a "billion laughs" file), in one line.
+ */
+export function yamlValue(doc: Document, path: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) throw new UserError('its aliases expand too far (over 100 times: an alias bomb?)', path, 'write the values out, or use fewer aliases (*name)');
+    throw e;
+  }
+}
+
 export function parseConfig(text: string, path: string): LoadedConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -130,7 +148,7 @@ export function parseConfig(text: string, path: string): LoadedConfig {
   };
   const yamlError = doc.errors[0];
   if (yamlError) throw new UserError(`malformed YAML: ${yamlError.message.split('\n')[0]}`, at(yamlError.pos[0]), 'fix the YAML syntax at that place');
-  const raw: unknown = doc.toJS();
+  const raw = yamlValue(doc, path);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     if (raw === null || raw === undefined) throw new UserError('the config is empty', path, 'write at least kubernetes: ["1.31"] (see matrix.yaml)');
     throw new UserError('the config must be a YAML mapping', path, 'see matrix.yaml for an example');

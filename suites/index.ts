@@ -24,11 +24,11 @@ export const suiteNames = (): string[] => [...Object.keys(SUITES), ...upstreamSu
 // that names upstream: picks one, so "*" stays our suites.
 const matches = (selector: string, name: string): boolean => name.startsWith(UPSTREAM) === selector.replace(/^@/, '').startsWith(UPSTREAM) && glob(selector.replace(/^@/, '')).test(name);
 
-/** The suites a selector list picks ("*", names, globs, "upstream:*"); an empty pick is a UserError. */
-export function pickSuites(selectors: string[], where = 'suites'): string[] {
+/** The suites a selector list picks ("*", names, globs, "upstream:*"); an empty pick is a UserError naming `where` (or the entry's place). */
+export function pickSuites(selectors: string[], where: string | ((index: number) => string) = 'suites'): string[] {
   const names = suiteNames();
-  for (const s of selectors) {
-    if (!names.some((n) => matches(s, n))) throw new UserError(`suite selector "${s}" matches no suite`, where, `use "*", "upstream:*" or one of: ${names.join(', ')}`);
+  for (const [i, s] of selectors.entries()) {
+    if (!names.some((n) => matches(s, n))) throw new UserError(`suite selector "${s}" matches no suite`, typeof where === 'string' ? where : where(i), `use "*", "upstream:*" or one of: ${names.join(', ')}`);
   }
   return names.filter((n) => selectors.some((s) => matches(s, n)));
 }

@@ -3,7 +3,7 @@
 // version exists, and what ran and passed — confirmed, contradicted or unverified, row by row.
 import { Command } from 'commander';
 import { UserError } from '../../lib/errors.js';
-import { writeAtomic } from '../../lib/files.js';
+import { checkOutput, writeAtomic } from '../../lib/files.js';
 import { table } from '../table.js';
 import type { HistoryRow } from '../../reports/history-audit.js';
 
@@ -33,6 +33,7 @@ export function auditHistoryCommand(): Command {
       const [{ loadCatalog, withRole }, { loadConfig }, { loadSources }, { readResults }, { auditHistory }] = await Promise.all([
         import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../components/git.js'), import('../../model/results.js'), import('../../reports/history-audit.js'),
       ]);
+      if (o.html) checkOutput(o.html, '--html');
       const loaded = o.config ? loadConfig(o.config) : undefined;
       const catalog = loadCatalog();
       const repo = o.git ?? loadSources(loaded?.text, loaded?.path)[withRole(catalog, 'operator').id]?.git;

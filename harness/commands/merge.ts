@@ -9,6 +9,8 @@ export function mergeCommand(): Command {
     .option('--json', 'print what was merged as JSON')
     .addHelpText('after', '\nExit status: 0 merged, 2 an input cannot be read or belongs to another config (nothing written).')
     .action(async (out: string, inputs: string[], o: { json?: boolean }) => {
+      const { checkOutput } = await import('../../lib/files.js');
+      checkOutput(out, '<out>');
       const [{ merge }, { readResults, writeResults }] = await Promise.all([import('../../reports/merge.js'), import('../../model/results.js')]);
       // Every input is read and checked before the output is written: a refusal writes nothing.
       const { results, notes } = merge(inputs.map((path) => ({ path, results: readResults(path) })), out);

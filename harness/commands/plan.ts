@@ -8,7 +8,7 @@ import { upgradeSummary } from '../../matrix/cell.js';
 import { defaultConfigPath } from '../../lib/paths.js';
 import { table } from '../table.js';
 import { UserError } from '../../lib/errors.js';
-import { writeAtomic } from '../../lib/files.js';
+import { checkOutput, writeAtomic } from '../../lib/files.js';
 import { chainOption } from './options.js';
 
 
@@ -86,10 +86,13 @@ export function planCommand(): Command {
     .action(async (o: { config: string; strategy?: Plan['strategy']; json?: boolean; githubMatrix?: boolean; maxJobs: string; maxCells?: string; chain?: ReturnType<typeof chainOption>; out?: string }) => {
       const maxJobs = Number(o.maxJobs);
       if (!Number.isInteger(maxJobs) || maxJobs < 1 || maxJobs > 256) throw new UserError(`--max-jobs ${o.maxJobs} is not a whole number from 1 to 256`, '--max-jobs', 'pass e.g. --max-jobs 64');
-      const [{ component, loadCatalog, withRole }, { loadConfig }, { plan }, { loadSources }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../../matrix/planner/index.js'), import('../components/git.js')]);
+      const [{ component, loadCatalog, withRole }, { loadConfig }, { plan }, { loadSources }, { pickSuites }] = await Promise.all([import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../../matrix/planner/index.js'), import('../components/git.js'), import('../../suites/index.js')]);
       const maxCells = o.maxCells === undefined ? undefined : Number(o.maxCells);
       if (maxCells !== undefined && !(Number.isInteger(maxCells) && maxCells >= 1)) throw new UserError(`--max-cells ${o.maxCells} is not a whole number ≥ 1`, '--max-cells', 'pass e.g. --max-cells 500');
+      if (o.out) checkOutput(o.out, '--out');
       const loaded = loadConfig(o.config);
+      // what run would refuse, plan refuses: a suite selector that picks nothing
+      pickSuites(loaded.config.suites, (i) => loaded.place(`suites[${i}]`) ?? `${loaded.path}: suites`);
       const catalog = loadCatalog();
       const p = plan(loaded, catalog, { strategy: o.strategy, maxCells, chain: o.chain, sources: loadSources(loaded.text, loaded.path) });
       if (o.out) writeAtomic(o.out, JSON.stringify(p, null, 2) + '\n');

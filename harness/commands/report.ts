@@ -5,7 +5,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { History } from '../../reports/history.js';
 import { UserError } from '../../lib/errors.js';
-import { writeAtomic } from '../../lib/files.js';
+import { checkOutput, writeAtomic } from '../../lib/files.js';
 
 type Opts = { format: 'md' | 'json' | 'html' | 'junit'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean; release?: string; baseline?: string };
 
@@ -22,6 +22,7 @@ export function reportCommand(): Command {
     .option('--baseline <results>', 'label every test that did not pass against these results: regression, already-failing (since when, with --history), flaky or new; a Regressions section opens the report')
     .addHelpText('after', '\nExit status: 0 written, 2 bad input (nothing is written).')
     .action(async (path: string, o: Opts) => {
+      if (o.out) checkOutput(o.out, '--out');
       const [{ loadCatalog }, { loadHistory }, { jobSummary, markdownReport, readmeBlock, releaseBlock }, { readmeUpdate }, { readResults }, { releaseStack, supportMatrix }] = await Promise.all([
         import('../../matrix/catalog/index.js'), import('../../reports/history.js'), import('../../reports/markdown.js'), import('../../reports/readme.js'), import('../../model/results.js'), import('../../reports/support-matrix.js'),
       ]);

@@ -18,6 +18,13 @@ const count = (flag: string, min: number) => (v: string) => {
   return n;
 };
 
+/** --cells a,b: ids from `plan`; a list that names none is refused, never read as "every cell". */
+function cellIds(v: string): string[] {
+  const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!ids.length) throw new UserError(`--cells "${v}" names no cell`, '--cells', 'pass cell ids from `npx codeflare-matrix plan`, comma-separated, or leave --cells out for every cell');
+  return ids;
+}
+
 function shard(v: string): { index: number; total: number } {
   const m = /^(\d+)\/(\d+)$/.exec(v);
   const index = Number(m?.[1]);
@@ -43,7 +50,7 @@ export function runCommand(): Command {
     .addOption(new Option('-s, --strategy <name>', 'override the config strategy').choices(strategyNames))
     .option('--chain <component=path>', 'the chain strategy with this checkout of the component under test (over the config\'s chain)', chainOption)
     .option('--max-cells <n>', 'the most cells the plan may have (over the config\'s maxCells, default 256)', count('--max-cells', 1))
-    .option('--cells <ids>', 'only these cells (comma-separated ids from `plan`)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--cells <ids>', 'only these cells (comma-separated ids from `plan`)', cellIds)
     .option('--shard <i/n>', 'the i-th of n shards, by whole cells', shard)
     .option('--rerun-failed <results>', 'run again only what did not pass in these results (blocked cells whole, failed and flaky cells their tests that did not pass) and merge the outcome into the new results')
     .option('--repeat <n>', 'run each test n times; the results show each test\'s pass rate, and a cell is verified only if every run passed', count('--repeat', 2))

@@ -10,7 +10,7 @@ import { execaSync } from 'execa';
 import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ComponentId, loadCatalog, type ComponentId as Id } from '../../matrix/catalog/index.js';
-import { GitSourceSpec, SourcesSpec, type GitSource, type Sources } from '../../matrix/config.js';
+import { GitSourceSpec, SourcesSpec, yamlValue, type GitSource, type Sources } from '../../matrix/config.js';
 import { UserError } from '../../lib/errors.js';
 import { readInput } from '../../lib/files.js';
 import { run } from '../../lib/exec.js';
@@ -51,8 +51,12 @@ function checked(id: string, spec: z.infer<typeof GitSourceSpec>, base: string, 
   return { git: path, prefer: s.prefer, at };
 }
 
-/** The `sources:` map of a YAML text (the config's or the user-level file's), checked, with file:line for every entry. */
-export function parseSources(text: string, file: string): Sources {
+/**
+ * The `sources:` map of a YAML text (the config's or the user-level file's), checked, with file:line
+ * for every entry. A user-level file (`own`) holds that map and nothing else: a list, or a mapping
+ * without it, is a mistake rather than "no sources".
+ */
+export function parseSources(text: string, file: string, own = false): Sources {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors[0]) {
@@ -65,7 +69,14 @@ export function parseSources(text: string, file: string): Sources {
     const p = lines.linePos(n.range[0]);
     return `${file}:${p.line}:${p.col}`;
   };
-  const raw = (doc.toJS() as { sources?: unknown } | null)?.sources;
+  const value = yamlValue(doc, file);
+  const form = 'write sources: { COMPONENT: /path/to/clone }';
+  if (own && value !== null && value !== undefined) {
+    if (typeof value !== 'object' || Array.isArray(value)) throw new UserError(`a sources file is a mapping with one key, sources:, not ${Array.isArray(value) ? 'a list' : `the ${typeof value} ${JSON.stringify(value)}`}`, file, form);
+    const other = Object.keys(value).find((k) => k !== 'sources');
+    if (other !== undefined) throw new UserError(`unknown key "${other}": a sources file holds only sources:`, at([other]), form);
+  }
+  const raw = (value as { sources?: unknown } | null)?.sources;
   if (raw === undefined || raw === null) return {};
   const parsed = SourcesSpec.safeParse(raw);
   if (!parsed.success) {
@@ -85,7 +96,9 @@ export function parseSources(text: string, file: string): Sources {
 /** The user-level file's sources (if the file exists), under those a config names. */
 export function loadSources(configText?: string, configPath?: string): Sources {
   const file = userSourcesFile();
-  const user = file && existsSync(file) ? parseSources(readInput(file, 'sources', { what: 'cannot read the sources file', fix: 'make it readable, or set CODEFLARE_MATRIX_SOURCES to another file' }).toString('utf8'), file) : {};
+  // The default file may be absent; one the variable names must be there (a typo is not "no sources").
+  if (file && process.env[SOURCES_ENV] && !existsSync(file)) throw new UserError(`the sources file ${file} does not exist`, `$${SOURCES_ENV}`, 'create it, point the variable at your sources file, or set it empty for none');
+  const user = file && existsSync(file) ? parseSources(readInput(file, 'sources', { what: 'cannot read the sources file', fix: 'make it readable, or set CODEFLARE_MATRIX_SOURCES to another file' }).toString('utf8'), file, true) : {};
   const own = configText !== undefined && configPath ? parseSources(configText, configPath) : {};
   return { ...user, ...own };
 }

@@ -18,7 +18,7 @@ import { pickSuites } from '../../suites/index.js';
 import { UserError } from '../../lib/errors.js';
 import { loadSources } from '../components/git.js';
 import { carried } from '../components/provenance.js';
-import { writeAtomic } from '../../lib/files.js';
+import { checkOutput, writeAtomic } from '../../lib/files.js';
 import { compiled, repoRoot } from '../../lib/paths.js';
 import { janitor } from '../providers/janitor.js';
 import { providerFor } from '../providers/index.js';
@@ -56,7 +56,7 @@ const version = (): string => (JSON.parse(readFileSync(join(repoRoot, 'package.j
 export function runPlan(a: RunArgs): Plan {
   const loaded = loadConfig(a.config);
   const p = makePlan(loaded, loadCatalog(), { strategy: a.strategy, maxCells: a.maxCells, chain: a.chain, sources: loadSources(loaded.text, loaded.path) });
-  pickSuites(p.run.suites, `${a.config}: suites`);
+  pickSuites(p.run.suites, (i) => loaded.place(`suites[${i}]`) ?? `${a.config}: suites`);
   let cells = p.cells;
   if (a.cells?.length) {
     const unknown = a.cells.filter((id) => !cells.some((c) => c.id === id));
@@ -103,6 +103,7 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   const started = new Date();
   const id = `${p.name}-${started.toISOString().replace(/[:.]/g, '-')}`;
   const dir = resolve(a.out ?? join('out', 'runs', id));
+  checkOutput(dir, a.out ? '--out' : 'run folder', 'folder');
   claim(dir);
   const opts: RunOptions = { id, owner: process.pid, reuseClusters: a.reuseClusters, keepOnFailure: a.keepOnFailure, startedAt: started.toISOString() };
   writeAtomic(join(dir, 'plan.json'), JSON.stringify(p, null, 2) + '\n');
