@@ -152,6 +152,11 @@ export const CellResult = z.object({
   status: CellStatus,
   /** Why a cell is blocked (its setup's error), or failed as a whole. */
   reason: z.string().optional(),
+  /**
+   * Blocked ahead: the plan knew the cell could not run here (a version the registries here do not
+   * serve, a published row that breaks a constraint). Reported with its reason, never a failure.
+   */
+  ahead: z.boolean().optional(),
   suites: z.array(SuiteResult),
   phases: z.partialRecord(Phase, z.number().min(0)).default({}),
   /** The cluster the cell ran on, and whether it was reused from an earlier cell of the run. */
@@ -198,6 +203,37 @@ export function cellStatus(suites: SuiteResult[]): CellStatus {
 
 /** A suite's status from its tests, the same way. */
 export const suiteStatus = (tests: TestResult[]): TestStatus => cellStatus([{ name: '', status: 'passed', tests }]);
+
+/** A cell that fails the run (exit 1): one that failed, or was blocked in its setup; not one blocked ahead. */
+export const failsRun = (c: CellResult): boolean => c.status === 'failed' || (c.status === 'blocked' && !c.ahead);
+
+/**
+ * How a test counts, the same in every report (exit status, JUnit, the summaries): passed (a flaky
+ * pass included, and flagged), failed, error (blocked in its cell's setup: it should have run and
+ * did not), skipped (not applicable to its cell, or its cell blocked ahead).
+ */
+export type Outcome = 'passed' | 'flaky' | 'failed' | 'error' | 'not-applicable' | 'ahead';
+export function outcome(c: CellResult, t: TestResult): Outcome {
+  if (t.status === 'blocked') return c.ahead ? 'ahead' : 'error';
+  return t.status;
+}
+
+export type Tally = Record<Outcome, number> & { tests: number };
+
+/** The tests of these cells counted by outcome. */
+export function tally(cells: CellResult[]): Tally {
+  const n: Tally = { tests: 0, passed: 0, flaky: 0, failed: 0, error: 0, 'not-applicable': 0, ahead: 0 };
+  for (const c of cells) for (const s of c.suites) for (const t of s.tests) {
+    n.tests++;
+    n[outcome(c, t)]++;
+  }
+  return n;
+}
+
+/** A tally in words, as JUnit counts it: passed includes flaky; skipped is not applicable plus blocked ahead. */
+export function tallyLine(n: Tally): string {
+  return `${n.tests} tests: ${n.passed + n.flaky} passed (${n.flaky} flaky), ${n.failed} failed, ${n.error} errors (blocked in setup), ${n['not-applicable'] + n.ahead} skipped (${n['not-applicable']} not applicable, ${n.ahead} in cells blocked ahead)`;
+}
 
 /** Reads a results file; an unreadable, truncated, older or foreign file is a UserError (exit 2). */
 export function readResults(path: string): Results {

@@ -1,9 +1,11 @@
 // JUnit XML of a run, for the CI systems that read it (GitLab, Jenkins, Prow/TestGrid): one
 // <testsuite> per cell with its versions and a provenance digest as properties, one <testcase> per
-// test. Failed → <failure>; blocked (the cell's setup failed, or the run stopped) → <error>, since
-// the test never ran; not applicable → <skipped> with the reason; flaky passed, saying so.
+// test, counted as every report counts them (results.ts outcome): failed → <failure>; blocked in
+// its cell's setup → <error>, since the test never ran; not applicable, or its cell blocked ahead
+// → <skipped> with the reason; flaky → a pass with one <flakyFailure> per failed attempt, in
+// Maven Surefire's form (surefire-test-report.xsd), which Jenkins reads.
 import { createHash } from 'node:crypto';
-import type { CellResult, Results, TestResult } from '../model/results.js';
+import { outcome, tally, type CellResult, type Results, type TestResult } from '../model/results.js';
 
 const escape = (s: string): string =>
   s
@@ -22,8 +24,18 @@ const attrs = (a: Record<string, string | number | undefined>): string =>
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
-/** The digest of what ran in a cell (its provenance entries), to compare two runs at a glance. */
-export const provenanceDigest = (c: CellResult): string => `sha256:${createHash('sha256').update(JSON.stringify(c.provenance)).digest('hex')}`;
+/** JSON with every object's keys sorted, at every depth: the same value gives the same text however it was built. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x ?? null)).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** The digest of what ran in a cell (its provenance entries, canonical JSON), to compare two runs at a glance. */
+export const provenanceDigest = (c: CellResult): string => `sha256:${createHash('sha256').update(canonicalJson(c.provenance)).digest('hex')}`;
 
 /** A failure's label against the baseline (reports/baseline.ts), as the testcase's properties. */
 const labelProps = (t: TestResult): string =>
@@ -33,31 +45,33 @@ function testcase(c: CellResult, suite: string, t: TestResult): string {
   const open = `    <testcase${attrs({ classname: `${c.id}.${suite}`, name: t.title, time: seconds(t.durationMs) })}`;
   const props = labelProps(t);
   const first = (t.errors[0] ?? t.reason ?? '').split('\n')[0]!;
-  switch (t.status) {
+  switch (outcome(c, t)) {
     case 'failed':
       return `${open}>${props}\n      <failure${attrs({ type: 'failed', message: first })}>${escape(t.errors.join('\n\n'))}</failure>\n    </testcase>`;
-    case 'blocked':
+    case 'error':
       return `${open}>\n      <error${attrs({ type: 'blocked', message: `blocked: ${t.reason ?? c.reason ?? 'the cell did not reach its tests'}` })}/>\n    </testcase>`;
+    case 'ahead':
+      return `${open}>\n      <skipped${attrs({ message: `blocked ahead: ${c.reason ?? t.reason ?? 'the plan knew this cell cannot run here'}` })}/>\n    </testcase>`;
     case 'not-applicable':
       return `${open}>\n      <skipped${attrs({ message: `not applicable: ${t.reason ?? ''}` })}/>\n    </testcase>`;
-    case 'flaky':
-      return `${open}>${props}\n      <system-out>${escape(`flaky: passed only on retry ${t.retries}; earlier attempts:\n${t.errors.join('\n\n')}`)}</system-out>\n    </testcase>`;
+    case 'flaky': {
+      // one per failed attempt; the retry passed (an attempt without a recorded error still counts)
+      const attempts = Array.from({ length: Math.max(t.retries, 1) }, (_, i) => t.errors[i] ?? 'failed (no error recorded)');
+      const flaky = attempts.map((e) => `      <flakyFailure${attrs({ type: 'failed', message: e.split('\n')[0] })}>\n        <stackTrace>${escape(e)}</stackTrace>\n      </flakyFailure>`);
+      return `${open}>${props}\n${flaky.join('\n')}\n    </testcase>`;
+    }
     default:
       return `${open}/>`;
   }
 }
 
 export function junitXml(r: Results): string {
-  const all = r.cells.flatMap((c) => c.suites.flatMap((s) => s.tests));
-  const count = (ts: TestResult[]) => ({
-    tests: ts.length,
-    failures: ts.filter((t) => t.status === 'failed').length,
-    errors: ts.filter((t) => t.status === 'blocked').length,
-    skipped: ts.filter((t) => t.status === 'not-applicable').length,
-    time: seconds(ts.reduce((a, t) => a + t.durationMs, 0)),
-  });
+  const count = (cells: CellResult[]) => {
+    const n = tally(cells);
+    const time = cells.reduce((a, c) => a + c.suites.reduce((b, s) => b + s.tests.reduce((d, t) => d + t.durationMs, 0), 0), 0);
+    return { tests: n.tests, failures: n.failed, errors: n.error, skipped: n['not-applicable'] + n.ahead, time: seconds(time) };
+  };
   const suites = r.cells.map((c) => {
-    const tests = c.suites.flatMap((s) => s.tests);
     const props: [string, string][] = [
       ['cell', c.id],
       ['status', c.status],
@@ -72,7 +86,7 @@ export function junitXml(r: Results): string {
       ...(c.reason ? [['reason', c.reason] as [string, string]] : []),
     ];
     return [
-      `  <testsuite${attrs({ name: c.title, id: c.id, ...count(tests), timestamp: c.startedAt, hostname: r.runs[0]?.host })}>`,
+      `  <testsuite${attrs({ name: c.title, id: c.id, ...count([c]), timestamp: c.startedAt, hostname: r.runs[0]?.host })}>`,
       '    <properties>',
       ...props.map(([name, value]) => `      <property${attrs({ name, value })}/>`),
       '    </properties>',
@@ -80,5 +94,5 @@ export function junitXml(r: Results): string {
       '  </testsuite>',
     ].join('\n');
   });
-  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${attrs({ name: `codeflare-matrix ${r.config.name}`, ...count(all) })}>`, ...suites, '</testsuites>', ''].join('\n');
+  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${attrs({ name: `codeflare-matrix ${r.config.name}`, ...count(r.cells) })}>`, ...suites, '</testsuites>', ''].join('\n');
 }

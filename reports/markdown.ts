@@ -1,7 +1,7 @@
 // The support matrix as Markdown, in the codeflare-operator README's format (the block between its
 // Compatibility Matrix markers), plus the cells that verify nothing and the GitHub job summary.
 import type { CellStatus } from '../model/results.js';
-import type { Stack, SupportMatrix } from './support-matrix.js';
+import { README_ORDER, type Stack, type SupportMatrix } from './support-matrix.js';
 
 export const START = '<!-- Compatibility Matrix start -->';
 export const END = '<!-- Compatibility Matrix end -->';
@@ -54,27 +54,53 @@ export function readmeBlock(stacks: Stack[]): string[] {
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
+/** A cell's status as the summaries show it: blocked ahead apart from blocked in setup. */
+const shownStatus = (c: { status: CellStatus; ahead?: boolean }): string => (c.ahead ? 'blocked ahead' : c.status);
+
 export function notVerifiedList(m: SupportMatrix): string[] {
   if (!m.notVerified.length) return [];
   return [
     `Not verified (${m.notVerified.length} cell${m.notVerified.length === 1 ? '' : 's'}${m.allowFlaky ? '' : '; flaky counts only with --allow-flaky'}):`,
     '',
-    ...m.notVerified.map((c) => `- \`${c.id}\` (${c.title}) — **${c.status}**: ${oneLine(c.reason)}`),
+    ...m.notVerified.map((c) => `- \`${c.id}\` (${c.title}) — **${shownStatus(c)}**: ${oneLine(c.reason)}`),
   ];
 }
 
-/** The Markdown report: the README block, markers included (ready to paste), then what is not verified. */
+/**
+ * Every verified stack in one table, a row each (newest operator first; "—" where a stack has no
+ * operator), what verified it in the last column; the notes under it. Headed by short names: no
+ * line of it reads as a row of the README's table (the release workflow's `sed` matches those).
+ */
+const SHORT: Record<string, string> = { 'codeflare-operator': 'Operator', mcad: 'MCAD', 'codeflare-sdk': 'SDK', instascale: 'InstaScale', appwrapper: 'AppWrapper', kuberay: 'KubeRay', kueue: 'Kueue' };
+
+export function stacksTable(stacks: Stack[]): string[] {
+  const ids = README_ORDER.filter((id) => stacks.some((s) => s.rows.some((r) => r.component === id)));
+  const k8s = (s: Stack) => list(s.cells.map((c) => `v${c.kubernetes.replace(/^v/, '')}`));
+  const by = (s: Stack) => `${list(s.cells.map((c) => c.provider))}${s.cells.some((c) => c.status === 'flaky') ? ', flaky allowed' : ''}${s.cells.some((c) => c.upgradeFrom) ? ', upgrade' : ''}`;
+  const head = [...ids.map((id) => SHORT[id] ?? id), 'Kubernetes', 'Verified by'];
+  const rows = stacks.map((s) => [...ids.map((id) => s.rows.find((r) => r.component === id)?.version ?? '—'), k8s(s), by(s)]);
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const notes = stacks.flatMap((s) => s.notes.map((n) => `- ${s.operator ?? 'no operator'}: ${n}`));
+  return [row(head), row(head.map(() => '---')), ...rows.map(row), ...(notes.length ? ['', 'Notes:', '', ...notes] : [])];
+}
+
+/**
+ * The Markdown report (the run's printout, support-matrix.md, the job summary): one Compatibility
+ * Matrix block in the operator README's layout (heading, one table) for the newest operator release
+ * verified, ready to paste; every verified stack in one table; then what is not verified. The README
+ * with every stack is `report --update-readme`'s.
+ */
 export function markdownReport(m: SupportMatrix): string {
   const cells = m.stacks.reduce((n, s) => n + s.cells.length, 0) + m.notVerified.length;
   const verified = m.stacks.reduce((n, s) => n + s.cells.length, 0);
+  const newest = m.stacks.find((s) => s.operator);
   const out = [
     `## CodeFlare support matrix — ${m.config.name} (strategy ${m.strategy}, provider ${m.provider})`,
     '',
     `${m.stacks.length} verified stack${m.stacks.length === 1 ? '' : 's'} from ${verified} of ${cells} cells (config ${m.config.hash.slice(0, 19)}, ${m.harness.name} ${m.harness.version}, ${m.runs.length} run${m.runs.length === 1 ? '' : 's'}).`,
+    ...(newest ? ['', `The operator README's block for ${newest.operator}, the newest operator release verified:`, '', START, ...releaseBlock(newest), END, '', verifiedBy(newest)] : []),
     '',
-    START,
-    ...(m.stacks.length ? readmeBlock(m.stacks) : [HEADING, '', 'No stack verified: no cell passed.']),
-    END,
+    ...(m.stacks.length ? [`Verified stacks (${m.stacks.length}):`, '', ...stacksTable(m.stacks)] : ['No stack verified: no cell passed.']),
   ];
   const nv = notVerifiedList(m);
   if (nv.length) out.push('', ...nv);
@@ -88,10 +114,10 @@ export function markdownReport(m: SupportMatrix): string {
 
 /** The GitHub Actions job summary: counts by status, then the report. */
 export function jobSummary(m: SupportMatrix): string {
-  const counts = new Map<CellStatus, number>();
-  for (const s of m.stacks) for (const c of s.cells) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
-  for (const c of m.notVerified) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
+  const counts = new Map<string, number>();
+  for (const c of [...m.stacks.flatMap((s) => s.cells), ...m.notVerified]) counts.set(shownStatus(c), (counts.get(shownStatus(c)) ?? 0) + 1);
   const line = [...counts].map(([s, n]) => `${n} ${s}`).join(' · ');
-  const mark = m.notVerified.some((c) => c.status === 'failed' || c.status === 'blocked') ? '❌' : '✅';
+  // the run's exit status, counted the same way (results.ts failsRun)
+  const mark = m.notVerified.some((c) => c.status === 'failed' || (c.status === 'blocked' && !c.ahead)) ? '❌' : '✅';
   return `${markdownReport(m).replace(/^## /, `## ${mark} `)}\nCells: ${line}\n\n`;
 }

@@ -32,25 +32,27 @@ function table(md: string, op: string): string[] {
 }
 
 test.describe('report --format md', () => {
-  test('one table per verified stack in the README format; every other cell listed as not verified', async () => {
+  test('one Compatibility Matrix block in the operator README\'s layout (the newest release verified), every verified stack in one table, every other cell listed as not verified', async () => {
     const r = await cli(['report', data('nightly.json')]);
     expect(r.exitCode, r.all).toBe(0);
     const md = r.stdout;
-    expect(table(md, 'v1.2.0')).toEqual([
-      HEADER,
-      RULE,
-      ...V120,
-    ]);
-    // Era E has no operator; its stack still gets a table, the operator shown as "—".
-    expect(table(md, '—')).toContain('| Kueue                        | [v0.13.4](https://github.com/kubernetes-sigs/kueue/releases/tag/v0.13.4)                          |');
-    // v1.0.0 passed: a row, with what its operator binary compiles in said under it.
-    expect(table(md, 'v1.0.0')).toContain('| KubeRay                      | [v0.5.0](https://github.com/ray-project/kuberay/releases/tag/v0.5.0)                              |');
-    expect(md).toMatch(/Note: the operator binary embeds KubeRay v1\.0\.0-rc\.1/);
-    // The block is ready to paste: markers, heading, newest operator first.
+    // The block is ready to paste into the operator README: markers, heading, one table, the newest operator verified.
     const block = md.slice(md.indexOf(START), md.indexOf(END) + END.length);
-    expect(block.split('\n').slice(0, 2)).toEqual([START, 'CodeFlare Stack Compatibility Matrix']);
-    expect(block.indexOf('[v1.2.0]')).toBeLessThan(block.indexOf('[v1.0.0]'));
-    for (const op of ['v0.2.3', 'v1.1.0', 'v1.0.1', 'v0.0.4']) expect(block).not.toContain(`[${op}]`);
+    expect(block.split('\n')).toEqual([START, 'CodeFlare Stack Compatibility Matrix', '', HEADER, RULE, ...V120, END]);
+    expect(md.split(START)).toHaveLength(2);
+    expect(md.match(/^\| CodeFlare Operator /gm)).toHaveLength(1);
+    // Every verified stack, a row each, newest operator first; era E has no operator ("—").
+    const stacks = md.slice(md.indexOf('Verified stacks (3):')).split('\n').filter((l) => l.startsWith('|'));
+    expect(stacks).toEqual([
+      '| Operator | MCAD | SDK | InstaScale | KubeRay | Kueue | Kubernetes | Verified by |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| v1.2.0 | v1.40.0 | v0.14.0 | v0.4.0 | v1.0.0 | — | v1.27.16 | local |',
+      '| v1.0.0 | v1.38.0 | v0.11.0 | v0.3.0 | v0.5.0 | — | v1.27.16 | local |',
+      '| — | — | v0.35.0 | — | v1.4.2 | v0.13.4 | v1.31.13 | local |',
+    ]);
+    // v1.0.0 passed: a row, with what its operator binary compiles in said under the table.
+    expect(md).toContain('- v1.0.0: the operator binary embeds KubeRay v1.0.0-rc.1');
+    for (const op of ['v0.2.3', 'v1.1.0', 'v1.0.1', 'v0.0.4']) expect(stacks.join('\n')).not.toContain(`| ${op} |`);
     // Below the block: failed, flaky, blocked and not-applicable cells with status and reason.
     const after = md.slice(md.indexOf(END));
     expect(after).toContain('Not verified (4 cells');
@@ -62,8 +64,7 @@ test.describe('report --format md', () => {
 
   test('--allow-flaky makes a flaky cell a row', async () => {
     const r = await cli(['report', data('nightly.json'), '--allow-flaky']);
-    expect(table(r.stdout, 'v1.1.0')).toContain('| Multi-Cluster App Dispatcher | [v1.39.0](https://github.com/project-codeflare/multi-cluster-app-dispatcher/releases/tag/v1.39.0) |');
-    expect(r.stdout).toMatch(/flaky tests allowed/);
+    expect(r.stdout).toContain('| v1.1.0 | v1.39.0 | v0.13.0 | v0.4.0 | v1.0.0 | — | v1.27.16 | local, flaky allowed |');
     expect(r.stdout).toContain('Not verified (3 cells)');
   });
 

@@ -79,7 +79,7 @@ export type Stack = {
   notes: string[];
 };
 
-export type NotVerified = { id: string; title: string; status: CellStatus; reason: string; requested: Record<string, string> };
+export type NotVerified = { id: string; title: string; status: CellStatus; reason: string; requested: Record<string, string>; /** blocked ahead: known from the plan, not a failure */ ahead?: boolean };
 
 export type SupportMatrix = {
   kind: 'codeflare-matrix/support-matrix';
@@ -173,7 +173,7 @@ export function supportMatrix(results: Results, catalog: Catalog, opts: { allowF
   const notVerified: NotVerified[] = [];
   for (const cell of results.cells) {
     if (!verifies(cell.status, allowFlaky)) {
-      notVerified.push({ id: cell.id, title: cell.title, status: cell.status, reason: whyNot(cell), requested: cell.requested });
+      notVerified.push({ id: cell.id, title: cell.title, status: cell.status, reason: whyNot(cell), requested: cell.requested, ...(cell.ahead ? { ahead: true } : {}) });
       continue;
     }
     const rows: StackRow[] = [];

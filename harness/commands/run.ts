@@ -33,14 +33,18 @@ function shard(v: string): { index: number; total: number } {
   return { index, total };
 }
 
-/** Each cell's outcome, one row; why for every cell that is not passed. */
-export function renderOutcome(r: Results): string {
+/**
+ * Each cell's outcome, one row, why for every cell that is not passed; then the tests counted as
+ * JUnit counts them (results.ts tally), so the printout, junit.xml and the exit status agree.
+ */
+export async function renderOutcome(r: Results): Promise<string> {
+  const { tally, tallyLine } = await import('../../model/results.js');
   const rows = r.cells.map((c) => {
-    const tests = c.suites.flatMap((s) => s.tests);
-    const n = (s: string) => tests.filter((t) => t.status === s).length;
-    return [c.id, c.status, `${n('passed')} passed, ${n('failed')} failed, ${n('flaky')} flaky, ${n('not-applicable')} n/a, ${n('blocked')} blocked`, c.cluster?.reused ? 'reused' : c.cluster ? 'new' : '', c.reason ?? ''];
+    const n = tally([c]);
+    const tests = [`${n.passed} passed`, n.flaky && `${n.flaky} flaky`, n.failed && `${n.failed} failed`, n.error && `${n.error} blocked`, n.ahead && `${n.ahead} blocked ahead`, n['not-applicable'] && `${n['not-applicable']} n/a`].filter(Boolean).join(', ');
+    return [c.id, c.ahead ? 'blocked ahead' : c.status, tests, c.cluster?.reused ? 'reused' : c.cluster ? 'new' : '', c.reason ?? ''];
   });
-  return table(['cell', 'status', 'tests', 'cluster', 'reason'], rows);
+  return `${table(['cell', 'status', 'tests', 'cluster', 'reason'], rows)}\n\n${tallyLine(tally(r.cells))}`;
 }
 
 export function runCommand(): Command {
@@ -80,7 +84,7 @@ export function runCommand(): Command {
         writeResults(join(dir, 'results.json'), results);
         finishAllure(dir, results);
       }
-      console.log(`\n${renderOutcome(results)}\n`);
+      console.log(`\n${await renderOutcome(results)}\n`);
       const { readCellState } = await import('../run/layout.js');
       for (const c of results.cells) for (const note of readCellState(dir, c.id)?.notes ?? []) console.log(`${c.id}: ${note}`);
       // The support matrix this run verified (only passed cells become rows), beside the results.

@@ -10,7 +10,7 @@ import { loadCatalog } from '../../matrix/catalog/index.js';
 import { loadConfig, type MatrixConfig } from '../../matrix/config.js';
 import { plan as makePlan, type Plan } from '../../matrix/planner/index.js';
 import { blockedAhead, type Cell } from '../../matrix/cell.js';
-import { cellStatus, readResults, writeResults, RESULTS_SCHEMA, type CellResult, type Results } from '../../model/results.js';
+import { cellStatus, failsRun, readResults, writeResults, RESULTS_SCHEMA, type CellResult, type Results } from '../../model/results.js';
 import { mergeRerun, rerunSelection } from './rerun.js';
 import { FINISHED, type CellTests, type FinishedTest } from './cell-reporter.js';
 import { finishAllure } from '../../reports/allure.js';
@@ -207,8 +207,8 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
     writeExecutor(dir, id);
   }
   const final = merged();
-  const failing = final.cells.filter((c) => c.status === 'failed' || (c.status === 'blocked' && !blockedAhead(p.cells.find((x) => x.id === c.id)!)));
-  return { dir, results: final, exitCode: interrupted ? 130 : failing.length ? 1 : 0 };
+  // the same count as every report's (results.ts): a cell blocked ahead does not fail the run
+  return { dir, results: final, exitCode: interrupted ? 130 : final.cells.some(failsRun) ? 1 : 0 };
 }
 
 /** Allure's executor info: who ran it (GitHub Actions when there), which build, where its page is. */
@@ -261,6 +261,7 @@ export function cellResult(dir: string, p: Plan, cell: Cell, startedAt: Date, in
     differences: [...provenance.flatMap((x) => x.differences), ...provenance.flatMap((x) => carried(x, cell.versions)), ...(state?.sdkError ? [state.sdkError] : []), ...(cell.notes ?? [])],
     status,
     ...(reason ? { reason } : {}),
+    ...(status === 'blocked' && blockedAhead(cell) ? { ahead: true } : {}),
     suites,
     phases: { ...(state?.phases ?? {}), suites: suites.reduce((n, s) => n + s.tests.reduce((m, t) => m + t.durationMs, 0), 0) },
     ...(state?.cluster ? { cluster: { name: state.cluster.name, reused: state.cluster.reused } } : {}),

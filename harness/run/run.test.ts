@@ -48,7 +48,7 @@ test('a cell the registries here cannot serve is blocked with the reason; the ne
   expect(readFileSync(join(out, 'support-matrix.md'), 'utf8')).toMatch(/ray-project\/kuberay\/releases\/tag\/v1\.3\.2/);
   const results = readResults(join(out, 'results.json'));
   const [blocked, cell] = results.cells as [(typeof results.cells)[0], (typeof results.cells)[0]];
-  expect(blocked).toMatchObject({ status: 'blocked', reason: expect.stringMatching(/not buildable here: kueue v0\.13\.4/) });
+  expect(blocked).toMatchObject({ status: 'blocked', ahead: true, reason: expect.stringMatching(/not buildable here: kueue v0\.13\.4/) });
   expect(blocked.suites.flatMap((s) => s.tests).every((t) => t.status === 'blocked')).toBe(true);
   expect(cell.status).toBe('passed');
   expect(cell.era).toBe('E');
@@ -87,6 +87,8 @@ test('a cell the registries here cannot serve is blocked with the reason; the ne
   expect(JSON.parse(readFileSync(join(out, 'allure-results', 'categories.json'), 'utf8')).map((c: { name: string }) => c.name)).toContain('Blocked: the cell never reached its tests');
   expect(readFileSync(join(out, 'allure-results', 'environment.properties'), 'utf8')).toMatch(/^harness ?= ?codeflare-matrix \d+\.\d+\.\d+$/m);
   expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(new RegExp(`<testsuite name="[^"]+" id="${cell.id}" tests="\\d+" failures="0"`));
+  // the run's junit.xml is the one `report --format junit` makes of its results.json (provenance digests included)
+  expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toBe(`${(await cli(['report', join(out, 'results.json'), '-f', 'junit'])).stdout}\n`);
   expect(leftBy(Number(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).owner))).toEqual([]);
   // --rerun-failed: only the blocked cell runs again (still not buildable here); the passed one is kept as it was
   const again = join(dir, 'again');
@@ -106,11 +108,18 @@ test('a published row that breaks a constraint is reported with the reason, not 
   const r = await cli(['run', '-s', 'published', '--cells', id, '-o', out]);
   expect(r.exitCode, r.all).toBe(0);
   const cell = readResults(join(out, 'results.json')).cells[0]!;
-  expect(cell).toMatchObject({ status: 'blocked', reason: expect.stringMatching(/^not run: the row \[not-in-era\] mcad v1\.40\.0 is named, but era C has no mcad/) });
+  expect(cell).toMatchObject({ status: 'blocked', ahead: true, reason: expect.stringMatching(/^not run: the row \[not-in-era\] mcad v1\.40\.0 is named, but era C has no mcad/) });
   expect(cell.cluster).toBeUndefined();
   // the cell's folder holds Playwright's own report of it, and the run's report.html links it
   expect(existsSync(join(out, 'cells', id, 'playwright-report', 'index.html'))).toBe(true);
   expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`cells/${id}/playwright-report/index.html`);
+  // its tests are skipped with the reason in junit.xml, as `report --format junit` has them; the printout counts them the same way
+  const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+  const tests = cell.suites.flatMap((s) => s.tests).length;
+  expect(junit).toContain(`<testsuites name="codeflare-matrix default" tests="${tests}" failures="0" errors="0" skipped="${tests}"`);
+  expect(junit).toContain('<skipped message="blocked ahead: not run: the row [not-in-era] mcad v1.40.0 is named');
+  expect(junit).toBe(`${(await cli(['report', join(out, 'results.json'), '-f', 'junit'])).stdout}\n`);
+  expect(r.stdout).toContain(`${tests} tests: 0 passed (0 flaky), 0 failed, 0 errors (blocked in setup), ${tests} skipped (0 not applicable, ${tests} in cells blocked ahead)`);
 });
 
 test('a setup that fails (the cluster does not start in time) blocks its cell, fails the run, leaves nothing', async () => {
