@@ -58,9 +58,13 @@ test.describe('bad input', () => {
     expectUserError(await cli('plan', '-c', pr, '--chain', `kueue=${checkout}`), /--chain: kueue \{path: .*\}: .*go\.mod is module github\.com\/ray-project\/kuberay\/ray-operator, not sigs\.k8s\.io\/kueue/);
     const ok = await cli('plan', '-c', pr, '--chain', `kuberay=${checkout}`, '--json');
     expect(ok.exitCode, ok.all).toBe(0);
-    const cell = (JSON.parse(ok.stdout) as { strategy: string; cells: { origin: Record<string, string> }[] });
+    const cell = (JSON.parse(ok.stdout) as { strategy: string; cells: { era: string; origin: Record<string, string>; versions: Record<string, string> }[] });
     expect(cell.strategy).toBe('chain');
+    // what the KubeRay example says: an operator cell (the operator's dev) with KubeRay from the PR
+    expect(cell.cells).toHaveLength(1);
     expect(cell.cells[0]!.origin.kuberay).toBe('under-test');
+    expect(cell.cells[0]!.versions).toMatchObject({ 'codeflare-operator': 'dev', kuberay: `path:${checkout}` });
+    expect(cell.cells[0]!.era).toBe('D');
   });
 
   test('an empty config and a mistyped command: one line each, the latter with its suggestion', async () => {
@@ -133,17 +137,18 @@ test.describe('commands', () => {
   });
 
   test('plan --github-matrix gives one job per buildable cell, named by its title; the rest are listed with why', async () => {
-    const plan = JSON.parse((await cli('plan', '--json')).stdout) as { cells: { id: string; title: string; unavailable: string[] }[] };
+    const plan = JSON.parse((await cli('plan', '--json')).stdout) as { cells: { id: string; title: string; unavailable: string[]; versions: { kubernetes: string } }[] };
     const runnable = plan.cells.filter((c) => c.unavailable.length === 0);
     const summary = join(dir, 'summary.md');
     const r = await run('node', [join(repoRoot, 'bin/codeflare-matrix.js'), 'plan', '--github-matrix'], { cwd: repoRoot, env: { GITHUB_STEP_SUMMARY: summary } });
-    const m = JSON.parse(r.stdout) as { include: { cell: string; title: string }[] };
-    expect(m.include.map((i) => [i.cell, i.title])).toEqual(runnable.map((c) => [c.id, c.title]));
+    const m = JSON.parse(r.stdout) as { include: { cell: string; title: string; kubernetes: string }[] };
+    // each job names the one Kubernetes version it builds (its toolchain cache key)
+    expect(m.include.map((i) => [i.cell, i.title, i.kubernetes])).toEqual(runnable.map((c) => [c.id, c.title, c.versions.kubernetes]));
     const left = plan.cells.filter((c) => c.unavailable.length > 0);
     expect(r.stderr.trim().split('\n').filter(Boolean)).toEqual(left.map((c) => `left out: ${c.id}: not buildable here: ${c.unavailable.join('; ')}`));
     if (left.length) expect(readFileSync(summary, 'utf8')).toContain(`### Cells left out of the job matrix (${left.length})`);
     const sharded = JSON.parse((await cli('plan', '--github-matrix', '--max-jobs', '1')).stdout) as { include: { shard: string; cells: string }[] };
-    expect(sharded.include).toEqual([{ shard: '1/1', title: 'shard 1/1', cells: runnable.map((c) => c.id).join(',') }]);
+    expect(sharded.include).toEqual([{ shard: '1/1', title: 'shard 1/1', cells: runnable.map((c) => c.id).join(','), kubernetes: [...new Set(runnable.map((c) => c.versions.kubernetes))].sort().join(',') }]);
   });
 
   test('catalog lists components, eras and constraints; --help works everywhere', async () => {

@@ -7,13 +7,15 @@ import { table } from '../table.js';
 type Check = { what: string; ok: boolean; found: string; fix: string; for: string[] };
 
 async function checks(): Promise<Check[]> {
-  const [{ default: semver }, { versionOf, run }, { defaultVersions, kindTools, listToolchain, testKubernetesVersions, tools }] = await Promise.all([import('semver'), import('../../lib/exec.js'), import('../toolchain/index.js')]);
+  const [{ default: semver }, { versionOf, run }, { defaultVersions, kindTools, listToolchain, requiredGo, testKubernetesVersions, tools }] = await Promise.all([import('semver'), import('../../lib/exec.js'), import('../toolchain/index.js')]);
   const out: Check[] = [];
   const node = process.versions.node;
   out.push({ what: 'Node.js >= 20.19', ok: semver.gte(node, '20.19.0'), found: `v${node}`, fix: 'install Node.js 20.19 or newer', for: ['all'] });
   const go = await versionOf('go', ['version']);
   const goVer = semver.coerce(go?.match(/go(\d+\.\d+(\.\d+)?)/)?.[1] ?? '')?.version;
-  out.push({ what: 'Go >= 1.24 (builds the toolchain and components)', ok: !!goVer && semver.gte(goVer, '1.24.0'), found: go ?? 'not found', fix: 'install Go 1.24+ (https://go.dev/dl) and reach a Go module proxy', for: ['local', 'kind'] });
+  // the pinned modules' own go.mod lines ask for it, and builds run with GOTOOLCHAIN=local (no download)
+  const need = requiredGo();
+  out.push({ what: `Go >= ${need} (builds the toolchain and components)`, ok: !!goVer && semver.gte(goVer, `${need}.0`), found: go ?? 'not found', fix: `install Go ${need} or newer (https://go.dev/dl) and reach a Go module proxy`, for: ['local', 'kind'] });
   const py = await versionOf('python3', ['--version']);
   const venv = py ? (await run('python3', ['-c', 'import venv, ensurepip'])).ok : false;
   out.push({ what: 'Python 3 with venv (CodeFlare SDK virtualenvs)', ok: !!py && venv, found: py ? `${py}${venv ? '' : ', no venv/ensurepip'}` : 'not found', fix: 'apt-get install -y python3 python3-venv', for: ['all'] });

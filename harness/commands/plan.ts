@@ -39,7 +39,7 @@ export function renderPlan(p: Plan, cols: [ComponentId, string][]): string {
   }
   const unbuildable = p.cells.filter((c) => c.unavailable.length > 0);
   if (unbuildable.length) {
-    out.push('', `cells this machine cannot build (matrix/catalog/availability.yaml; \`npx codeflare-matrix sources\` says where each version would come from):`);
+    out.push('', `cells this machine cannot build (what its registries answered, recorded by \`npx codeflare-matrix sources --check --write\`; \`npx codeflare-matrix sources\` says where each version would come from):`);
     for (const c of unbuildable) out.push(`  ${c.id}: ${c.unavailable.join('; ')}`);
   }
   if (p.excluded.length) {
@@ -54,19 +54,20 @@ export function renderPlan(p: Plan, cols: [ComponentId, string][]): string {
 /**
  * One GitHub Actions job per cell, or per shard of whole cells when there are more cells than jobs
  * allowed. Cells this machine's registries cannot build are left out (no runner is spent on a
- * known outcome) and listed with the reason, for the job summary.
+ * known outcome) and listed with the reason, for the job summary. Each job says the Kubernetes
+ * versions its cells run on: the only ones it builds, so its toolchain cache is keyed by them.
  */
 export function githubMatrix(p: Plan, maxJobs: number): { include: Record<string, string>[]; leftOut: { cell: string; title: string; reason: string }[] } {
   const runnable = p.cells.filter((c) => c.unavailable.length === 0);
   const leftOut = p.cells.filter((c) => c.unavailable.length > 0).map((c) => ({ cell: c.id, title: c.title, reason: `not buildable here: ${c.unavailable.join('; ')}` }));
-  if (runnable.length <= maxJobs) return { include: runnable.map((c) => ({ cell: c.id, era: c.era, title: c.title })), leftOut };
+  const kubernetes = (cells: Plan['cells']) => [...new Set(cells.map((c) => c.versions.kubernetes ?? ''))].sort().join(',');
+  if (runnable.length <= maxJobs) return { include: runnable.map((c) => ({ cell: c.id, era: c.era, title: c.title, kubernetes: kubernetes([c]) })), leftOut };
   const n = maxJobs;
   return {
-    include: Array.from({ length: n }, (_, i) => ({
-      shard: `${i + 1}/${n}`,
-      title: `shard ${i + 1}/${n}`,
-      cells: runnable.filter((_, j) => j % n === i).map((c) => c.id).join(','),
-    })),
+    include: Array.from({ length: n }, (_, i) => {
+      const cells = runnable.filter((_, j) => j % n === i);
+      return { shard: `${i + 1}/${n}`, title: `shard ${i + 1}/${n}`, cells: cells.map((c) => c.id).join(','), kubernetes: kubernetes(cells) };
+    }),
     leftOut,
   };
 }
@@ -108,6 +109,7 @@ export function planCommand(): Command {
         // the cluster, then the stack's components in their one order, each under the catalog's short name
         const cols = [withRole(catalog, 'cluster').id, ...componentIds].map((id): [ComponentId, string] => [id, component(catalog, id).short ?? id]);
         console.log(renderPlan(p, cols));
+        if (!loadCatalog().availability) console.log('\nregistries not checked on this machine: every version is taken as served, and a build says what is refused (`npx codeflare-matrix sources --check --write` records what they serve, for plan and run)');
       }
     });
 }

@@ -162,7 +162,10 @@ test('the CLI: a config naming a missing source is refused in one line, exit 2; 
   const r = await execa('node', [bin, 'plan', '-c', config], { reject: false, env: { CODEFLARE_MATRIX_SOURCES: '' } });
   expect(r.exitCode).toBe(2);
   expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/matrix\.yaml:5:23: sources\.codeflare-operator: \/nonexistent\/clone does not exist — fix: /)]);
-  // Without a source the operator cell is not buildable here, with the fix; with one (user-level file) it is.
+  // Where the proxy refuses the operator (as this machine's record says, in the test's home), the
+  // operator cell is not buildable without a source, with the fix; with one (user-level file) it is.
+  mkdirSync(process.env.CODEFLARE_MATRIX_HOME!, { recursive: true });
+  writeFileSync(join(process.env.CODEFLARE_MATRIX_HOME!, 'availability.yaml'), `availability:\n  checked: 2026-12-01\n  where: a proxy that refuses the operator\n  versions:\n${['v1.16.0', 'v1.2.0'].map((t) => `    - { component: codeflare-operator, tag: ${t}, status: missing, detail: "the Go module proxy: 403 Forbidden" }\n`).join('')}`);
   writeFileSync(config, 'kubernetes: ["1.27"]\ncomponents:\n  codeflare-operator: [v1.16.0]\n');
   const none = await execa('node', [bin, 'plan', '-c', config, '--json'], { env: { CODEFLARE_MATRIX_SOURCES: '' } });
   expect((JSON.parse(none.stdout) as { cells: { unavailable: string[] }[] }).cells[0]!.unavailable.join()).toMatch(/codeflare-operator v1\.16\.0: .*fix: name a git repository of project-codeflare\/codeflare-operator under sources:/);

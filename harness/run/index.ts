@@ -19,6 +19,7 @@ import { UserError } from '../../lib/errors.js';
 import { loadSources } from '../components/git.js';
 import { carried } from '../components/provenance.js';
 import { checkOutput, writeAtomic } from '../../lib/files.js';
+import { removeSecrets } from './secrets.js';
 import { compiled, repoRoot } from '../../lib/paths.js';
 import { janitor } from '../providers/janitor.js';
 import { providerFor } from '../providers/index.js';
@@ -205,6 +206,9 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
     save();
     finishAllure(dir, results);
     writeExecutor(dir, id);
+    // the folder is uploaded and shared: no kubeconfig or key stays in it
+    const removed = removeSecrets(dir);
+    if (removed.length) log(`removed ${removed.length} credential file(s) from the run folder (kubeconfigs, keys): ${removed.slice(0, 3).join(', ')}${removed.length > 3 ? ', …' : ''}`);
   }
   const final = merged();
   // the same count as every report's (results.ts): a cell blocked ahead does not fail the run

@@ -80,6 +80,17 @@ export async function moduleInfo(path: string, version: string): Promise<ModuleI
   return { path, version, sum: j.Sum, goModPath: j.GoMod, dir: j.Dir, time: info.Time, ...(gitCommit ? { gitCommit } : {}) };
 }
 
+/** The `go` line of each module's go.mod, from the proxy (`go list -m`: only the go.mod files are fetched). */
+export async function goLines(modules: { path: string; version: string }[]): Promise<{ path: string; version: string; go: string }[]> {
+  const cwd = toolchainHome(); // anywhere outside a Go module
+  mkdirSync(cwd, { recursive: true });
+  const r = await execa('go', ['list', '-m', '-json', ...modules.map((m) => `${m.path}@${m.version}`)], { cwd, env: goEnv(), reject: false });
+  if (r.exitCode !== 0) throw new Error(`go list -m failed: ${(r.stderr || r.stdout).trim()}`);
+  // one JSON object after another
+  const objects = JSON.parse(`[${r.stdout.trim().replace(/\n}\n{/g, '\n},\n{')}]`) as { Path: string; Version: string; GoVersion?: string }[];
+  return objects.map((o) => ({ path: o.Path, version: o.Version, go: o.GoVersion ?? '' }));
+}
+
 export interface GoMod {
   go?: string;
   /** `key=value` settings from `godebug` lines or blocks. */

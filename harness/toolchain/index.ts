@@ -7,7 +7,7 @@ import { defaultVersions, resolveKubernetesVersion } from './versions.js';
 
 export { toolchainHome, entryDir, components, tools, kindTools, type Component, type Tool } from './home.js';
 export { toolchainEntry, verifyEntry, MissingEntryError, listToolchain, type Entry, type Listed, type Manifest } from './entry.js';
-export { defaultVersions, kubectlFor, resolveKubernetesVersion, testKubernetes, testKubernetesVersions } from './versions.js';
+export { defaultVersions, kubectlFor, requiredGo, resolveKubernetesVersion, testKubernetes, testKubernetesVersions } from './versions.js';
 export { withLock } from './lock.js';
 export { buildEntry, duration, type Log } from './build.js';
 

@@ -35,6 +35,12 @@ const modulePaths: Record<Component, string> = {
   helm: 'helm.sh/helm/v3',
 };
 
+/** The Go modules the pinned toolchain is built from (Kubernetes' node binaries come from the same module). */
+export function pinnedModules(pinned: { kubernetes: string[] } & Record<Exclude<Component, 'kubernetes' | 'kubernetes-node'>, string>): { path: string; version: string }[] {
+  const tools = (Object.keys(modulePaths) as Component[]).filter((c) => c !== 'kubernetes' && c !== 'kubernetes-node') as Exclude<Component, 'kubernetes' | 'kubernetes-node'>[];
+  return [...tools.map((c) => ({ path: modulePaths[c], version: pinned[c] })), ...pinned.kubernetes.map((version) => ({ path: modulePaths.kubernetes, version }))];
+}
+
 /** A whole output line (or its start) as a RegExp. */
 const line = (text: string, whole = true): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${whole ? '$' : ''}`, 'm');
 

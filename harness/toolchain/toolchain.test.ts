@@ -11,7 +11,10 @@ import { UserError } from '../../lib/errors.js';
 import { component, loadCatalog } from '../../matrix/catalog/index.js';
 import { resolveSelector } from '../../matrix/versions.js';
 import { buildEntry, defaultVersions, testKubernetes, ensureToolchain, entryDir, listToolchain, resolveKubernetesVersion, toolchainEntry, toolchainHome, verifyEntry, withLock } from './index.js';
-import { kubernetesGoMod, moduleInfo, parseGoMod, stagingModules } from './gomod.js';
+import { goLines, kubernetesGoMod, moduleInfo, parseGoMod, stagingModules } from './gomod.js';
+import { pinnedModules } from './specs.js';
+import { requiredGo } from './versions.js';
+import { repoRoot } from '../../lib/paths.js';
 import { toolchainCommand } from './cli.js';
 
 // Taken at load time: the fast tests swap in a temporary home, the real-build test uses this one.
@@ -235,4 +238,20 @@ test('real binaries: etcd and the first default Kubernetes (real cache; slow onl
   expect((await execa(k.bin['kube-apiserver']!, ['--version'])).stdout.trim()).toBe(`Kubernetes ${version}`);
   const e = toolchainEntry('etcd', defaultVersions().etcd);
   expect((await execa(e.bin.etcd!, ['--version'])).stdout.split('\n')[0]).toBe('etcd Version: 3.6.16');
+});
+
+test('the Go release versions.yaml names is the newest go line of the pinned modules\' go.mod files, and every place that tells users says it', async () => {
+  const lines = await goLines(pinnedModules(defaultVersions()));
+  expect(lines.length).toBe(6 + defaultVersions().kubernetes.length);
+  const minor = (go: string) => go.split('.').slice(0, 2).join('.');
+  const newest = lines.map((l) => minor(l.go)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1])).at(-1)!;
+  expect(newest, JSON.stringify(lines)).toBe(requiredGo());
+  // GOTOOLCHAIN=local: the runner's Go must be that new; setup-go installs it in the Action and the workflow
+  for (const file of ['action.yml', '.github/workflows/matrix.yml']) {
+    const text = readFileSync(join(repoRoot, file), 'utf8');
+    const versions = [...text.matchAll(/go-version: "([^"]+)"/g)].map((m) => m[1]);
+    expect(versions.length, file).toBeGreaterThan(0);
+    expect(new Set(versions), file).toEqual(new Set([requiredGo()]));
+  }
+  expect(readFileSync(join(repoRoot, 'README.md'), 'utf8')).toContain(`Go ≥ ${requiredGo()}`);
 });

@@ -15,15 +15,26 @@ import { toolchainHome } from './home.js';
 const tag = z.string().regex(/^v\d+\.\d+\.\d+$/, 'a version like v1.2.3');
 const Tools = z.object({ etcd: tag, kwok: tag, helm: tag, kind: tag, crictl: tag, coredns: tag }).strict();
 export type Pinned = z.infer<typeof Tools> & { kubernetes: string[] };
+const File = Tools.extend({ go: z.string().regex(/^1\.\d+$/, 'a Go release like 1.26') }).strict();
 
 const file = join(repoRoot, 'harness', 'toolchain', 'versions.yaml');
 
-/** The versions `toolchain build` builds when given no flags: the tools', and the catalog's pinned Kubernetes versions (oldest first). */
-export function defaultVersions(): Pinned {
-  const parsed = Tools.safeParse(parse(readFileSync(file, 'utf8')));
+function read(): z.infer<typeof File> {
+  const parsed = File.safeParse(parse(readFileSync(file, 'utf8')));
   // versions.yaml ships with the harness, so a bad one is a bug, not a user mistake.
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.message}`);
-  return { ...parsed.data, kubernetes: kubernetes.pinnedKubernetes(loadCatalog()) };
+  return parsed.data;
+}
+
+/** The versions `toolchain build` builds when given no flags: the tools', and the catalog's pinned Kubernetes versions (oldest first). */
+export function defaultVersions(): Pinned {
+  const { go: _, ...tools } = read();
+  return { ...tools, kubernetes: kubernetes.pinnedKubernetes(loadCatalog()) };
+}
+
+/** The Go release the pinned modules need (versions.yaml `go`: the newest `go` line of their go.mod files). */
+export function requiredGo(): string {
+  return read().go;
 }
 
 /** The oldest Kubernetes the tests run on, or the oldest in `range` (matrix/kubernetes.ts, of the shipped catalog). */

@@ -1,11 +1,11 @@
 // Loads the catalog: every YAML file in this folder, merged, then validated against schema.ts.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../../lib/errors.js';
-import { repoRoot } from '../../lib/paths.js';
-import { Catalog, type Component, type ComponentId } from './schema.js';
+import { home, repoRoot } from '../../lib/paths.js';
+import { Availability, Catalog, type Component, type ComponentId } from './schema.js';
 
 export * from './schema.js';
 
@@ -13,9 +13,32 @@ const here = join(repoRoot, 'matrix', 'catalog');
 
 let cached: Catalog | undefined;
 
-/** The catalog shipped with the harness (matrix/catalog/*.yaml and components/*.yaml). */
+/**
+ * What the registries answer where the tool runs (the Go module proxy, PyPI), as `sources --check
+ * --write` recorded it on this machine: a cache per machine, never shipped (another machine's proxy
+ * answers otherwise). Absent, every version is taken as available and a build says what is refused.
+ */
+export const availabilityFile = (): string => join(home(), 'availability.yaml');
+
+const availabilities = new Map<string, Availability | undefined>();
+
+/** The record, read again only when the file changes (a stat per call). */
+function machineAvailability(): Availability | undefined {
+  const file = availabilityFile();
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile()) return undefined;
+  const key = `${file}@${st.mtimeMs}:${st.size}`;
+  if (availabilities.has(key)) return availabilities.get(key);
+  const text = readFileSync(file, 'utf8');
+  const parsed = Availability.safeParse((parse(text) as { availability?: unknown } | null)?.availability);
+  if (!parsed.success) throw new UserError(`not an availability record: ${z.prettifyError(parsed.error).split('\n').join(' ')}`, file, 'record it again: npx codeflare-matrix sources --check --write (or delete the file)');
+  availabilities.set(key, parsed.data);
+  return parsed.data;
+}
+
+/** The catalog shipped with the harness (matrix/catalog/*.yaml and components/*.yaml), with this machine's availability. */
 export function loadCatalog(dir = here): Catalog {
-  if (dir === here && cached) return cached;
+  if (dir === here && cached) return withAvailability(cached);
   const merged: Record<string, unknown[] | unknown> = { components: [] };
   const files = [
     ...readdirSync(join(dir, 'components')).map((f) => join(dir, 'components', f)),
@@ -37,8 +60,18 @@ export function loadCatalog(dir = here): Catalog {
   if (!parsed.success) {
     throw new UserError(`invalid catalog: ${z.prettifyError(parsed.error).split('\n').join(' ')}`, dir);
   }
-  if (dir === here) cached = parsed.data;
-  return parsed.data;
+  if (dir !== here) return parsed.data;
+  cached = parsed.data;
+  return withAvailability(cached);
+}
+
+let joined: { base: Catalog; availability: Availability | undefined; catalog: Catalog } | undefined;
+
+/** The shipped catalog with this machine's availability (the same object while neither changes). */
+function withAvailability(base: Catalog): Catalog {
+  const availability = machineAvailability();
+  if (joined?.base !== base || joined.availability !== availability) joined = { base, availability, catalog: { ...base, ...(availability ? { availability } : {}) } };
+  return joined.catalog;
 }
 
 /** The component that plays `role` for the stack (the catalog's `role`: one each of cluster, operator, client). */

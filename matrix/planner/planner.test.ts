@@ -1,6 +1,10 @@
 import { test, expect } from '@playwright/test';
 import semver from 'semver';
-import { loadCatalog, normalizeDeclared } from '../catalog/index.js';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { availabilityFile, loadCatalog, normalizeDeclared } from '../catalog/index.js';
+import { repoRoot } from '../../lib/paths.js';
 import { parseConfig } from '../config.js';
 import { violations } from '../constraints.js';
 import { completer, isCell, plan } from './index.js';
@@ -227,11 +231,30 @@ components:
   });
 });
 
-test('cells say which of their versions the registries here do not serve (catalog availability)', () => {
-  const missing = catalog.availability?.versions.find((v) => v.component === 'codeflare-operator' && v.status === 'missing' && v.tag === 'v1.2.0');
-  test.skip(!missing, 'the recorded availability has no missing operator version');
-  const p = plan(cfg(`kubernetes: ["1.31"]\ncomponents: {codeflare-operator: ${missing!.tag}}`), catalog);
-  expect(p.cells[0]!.unavailable.join()).toContain(`codeflare-operator ${missing!.tag}`);
+test('cells say which of their versions the registries where the tool runs do not serve (this machine\'s record); with none, every version is taken as served', () => {
+  const availability = { checked: '2026-12-01', where: 'a proxy that refuses the operator', branches: 'refused' as const, versions: [{ component: 'codeflare-operator' as const, tag: 'v1.2.0', status: 'missing' as const, detail: 'the Go module proxy: 403 Forbidden' }] };
+  const config = cfg('kubernetes: ["1.31"]\ncomponents: {codeflare-operator: v1.2.0}');
+  const p = plan(config, { ...catalog, availability });
+  expect(p.cells[0]!.unavailable).toEqual(['codeflare-operator v1.2.0: the Go module proxy: 403 Forbidden; fix: name a git repository of project-codeflare/codeflare-operator under sources: (~/.config/codeflare-matrix/sources.yaml or the config)']);
+  const { availability: _, ...unchecked } = catalog;
+  expect(plan(config, unchecked).cells[0]!.unavailable).toEqual([]);
+});
+
+test('the availability record is this machine\'s, read from its cache folder, never shipped with the catalog', () => {
+  expect(existsSync(join(repoRoot, 'matrix', 'catalog', 'availability.yaml'))).toBe(false);
+  const saved = process.env.CODEFLARE_MATRIX_HOME;
+  const home = mkdtempSync(join(tmpdir(), 'cfm-availability-'));
+  try {
+    process.env.CODEFLARE_MATRIX_HOME = home;
+    expect(availabilityFile()).toBe(join(home, 'availability.yaml'));
+    expect(loadCatalog().availability).toBeUndefined();
+    writeFileSync(join(home, 'availability.yaml'), 'availability:\n  checked: 2026-12-01\n  where: here\n  versions:\n    - { component: kueue, tag: v0.13.4, status: missing, detail: not served }\n');
+    expect(loadCatalog().availability?.versions).toEqual([{ component: 'kueue', tag: 'v0.13.4', status: 'missing', detail: 'not served' }]);
+  } finally {
+    if (saved === undefined) delete process.env.CODEFLARE_MATRIX_HOME;
+    else process.env.CODEFLARE_MATRIX_HOME = saved;
+    rmSync(home, { recursive: true, force: true });
+  }
 });
 
 test('an era may take optional components: era E with AppWrapper standalone, and without it', () => {
