@@ -9,6 +9,9 @@ import { writeAtomic } from '../lib/files.js';
 import { repoRoot } from '../lib/paths.js';
 import { scratchDir } from '../lib/testing.js';
 
+// Each case starts the CLI a few times (seconds each on a busy machine).
+test.describe.configure({ timeout: 300_000 });
+
 const cli = (args: string[], env: Record<string, string> = {}, cwd = repoRoot) =>
   run('node', [join(repoRoot, 'bin/codeflare-matrix.js'), ...args], { cwd, env: { CODEFLARE_MATRIX_DEBUG: '', CODEFLARE_MATRIX_SOURCES: '', GITHUB_STEP_SUMMARY: '', ...env }, timeout: 60_000 });
 
@@ -51,18 +54,18 @@ test('outputs that cannot be written are refused before anything is written, and
   const folder = join(dir, 'a-folder');
   mkdirSync(folder);
   writeFileSync(join(dir, 'a-file'), 'kept\n');
-  oneLine(await cli(['plan', '--out', folder]), /--out .*a-folder: a folder, not a file — fix: name a file/);
-  oneLine(await cli(['report', results, '-f', 'html', '--out', folder]), /a-folder: a folder, not a file/);
+  oneLine(await cli(['plan', '--output-file', folder]), /--output-file .*a-folder: a folder, not a file — fix: name a file/);
+  oneLine(await cli(['report', results, '-f', 'html', '--output-file', folder]), /a-folder: a folder, not a file/);
   oneLine(await cli(['merge', folder, results]), /<out> .*a-folder: a folder, not a file/);
-  oneLine(await cli(['plan', '--out', join(dir, 'a-file', 'plan.json')]), /a-file is a file, not a folder — fix: name a file in a folder you can write/);
-  oneLine(await cli(['report', results, '--out', join(dir, 'a-file', 'deeper', 'r.md')]), /a-file is a file, not a folder/);
+  oneLine(await cli(['plan', '--output-file', join(dir, 'a-file', 'plan.json')]), /a-file is a file, not a folder — fix: name a file in a folder you can write/);
+  oneLine(await cli(['report', results, '--output-file', join(dir, 'a-file', 'deeper', 'r.md')]), /a-file is a file, not a folder/);
   // a new folder under /proc: refused at once (a recursive mkdir there never returned)
-  oneLine(await cli(['plan', '--out', '/proc/codeflare-matrix-new/plan.json']), /\/proc is on the kernel's proc filesystem, which holds no reports/);
+  oneLine(await cli(['plan', '--output-file', '/proc/codeflare-matrix-new/plan.json']), /\/proc is on the kernel's proc filesystem, which holds no reports/);
   const locked = join(dir, 'locked');
   const unlock = await unwritable(locked);
   try {
-    oneLine(await cli(['plan', '--out', join(locked, 'plan.json')]), /locked is not writable by this user — fix: name a file in a folder you can write/);
-    oneLine(await cli(['report', results, '--out', join(locked, 'new', 'r.md')]), /locked is not writable by this user/);
+    oneLine(await cli(['plan', '--output-file', join(locked, 'plan.json')]), /locked is not writable by this user — fix: name a file in a folder you can write/);
+    oneLine(await cli(['report', results, '--output-file', join(locked, 'new', 'r.md')]), /locked is not writable by this user/);
   } finally {
     await unlock();
   }
@@ -143,6 +146,19 @@ test('an error line is bounded and printable whatever it echoes', async () => {
   expect(echoed).not.toMatch(/[\u0000-\u001f\u202e]/);
   expect(printable('a\nb\u2066c', 10)).toBe('a\\x0ab\\u2066c');
   expect(printable('x'.repeat(20), 10)).toBe(`${'x'.repeat(9)}…`);
+});
+
+test('-o is a format, as in kubectl: plan -o json prints JSON and writes no file named json; files go to --output-file', async () => {
+  const dir = scratchDir('cfm-edges');
+  const r = await cli(['plan', '-o', 'json'], {}, dir);
+  expect(r.exitCode, r.all).toBe(0);
+  expect((JSON.parse(r.stdout) as { cells: unknown[] }).cells.length).toBeGreaterThan(0);
+  const y = await cli(['plan', '-o', 'yaml'], {}, dir);
+  expect(y.stdout).toMatch(/^name: default$/m);
+  const md = await cli(['report', join(repoRoot, 'reports/testdata/nightly.json'), '-o', 'json', '--output-file', join(dir, 'matrix.json')], {}, dir);
+  expect(md.exitCode, md.all).toBe(0);
+  expect(files(dir)).toEqual(['matrix.json']);
+  oneLine(await cli(['plan', '-o', 'plan.json']), /option '-o, --output <format>' argument 'plan\.json' is invalid\. Allowed choices are table, wide, json, yaml, github-matrix/);
 });
 
 test('help for a command that does not exist', async () => {

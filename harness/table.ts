@@ -1,6 +1,7 @@
-// Plain aligned text tables for the terminal. Wider than the terminal (or $COLUMNS), the widest
-// columns are narrowed and their cells wrap onto more lines; piped without $COLUMNS, rows stay whole
-// so scripts and logs can grep them.
+// Plain aligned text tables for the terminal. Wider than the terminal (or $COLUMNS), columns the
+// caller marks as droppable go first (empty ones before them), as kubectl leaves its wide columns to
+// -o wide; then the widest columns are narrowed and their cells wrap onto more lines. Piped without
+// $COLUMNS, rows stay whole so scripts and logs can grep them.
 
 /** The width to fit: the terminal's, else $COLUMNS, else none. */
 export const terminalWidth = (): number => (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : Number(process.env.COLUMNS) || Infinity);
@@ -30,7 +31,27 @@ function wrap(text: string, width: number): string[] {
 const GAP = 2;
 const NARROWEST = 8;
 
-export function table(header: string[], rows: string[][], width = terminalWidth()): string {
+/**
+ * The columns kept to fit `width`: columns empty in every row go while the rows' whole width is over
+ * it; then those in `drop` (indices, first to go first) while even wrapped (each column as narrow
+ * as its longest word) the table would not fit. Returns the kept indices.
+ */
+export function fitColumns(header: string[], rows: string[][], width: number, drop: number[]): number[] {
+  const natural = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const least = header.map((h, i) => Math.max(NARROWEST, ...[h, ...rows.map((r) => r[i] ?? '')].flatMap((c) => c.split(' ')).map((w) => w.length)));
+  const empty = header.map((_, i) => i).filter((i) => rows.length > 0 && rows.every((r) => !r[i]));
+  let kept = header.map((_, i) => i);
+  const total = (w: number[]) => kept.reduce((a, i) => a + Math.min(w[i]!, natural[i]!), 0) + GAP * (kept.length - 1);
+  for (const i of empty) if (total(natural) > width) kept = kept.filter((k) => k !== i);
+  for (const i of drop) if (total(least) > width) kept = kept.filter((k) => k !== i);
+  return kept;
+}
+
+/** A table; `drop` lists columns that may go (first to go first) when it is wider than `width`. */
+export function table(allHeader: string[], allRows: string[][], width = terminalWidth(), drop: number[] = []): string {
+  const kept = drop.length ? fitColumns(allHeader, allRows, width, drop) : allHeader.map((_, i) => i);
+  const header = kept.map((i) => allHeader[i]!);
+  const rows = allRows.map((r) => kept.map((i) => r[i] ?? ''));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   // Text wraps at spaces: a column narrows no further than its longest word (ids and versions never break).
   const least = header.map((h, i) => Math.max(NARROWEST, ...[h, ...rows.map((r) => r[i] ?? '')].flatMap((c) => c.split(' ')).map((w) => w.length)));

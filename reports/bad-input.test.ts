@@ -25,7 +25,7 @@ function setup() {
 
 test('a results file of an older schema', async () => {
   const s = setup();
-  for (const args of [['report', data('old-schema.json'), '-o', s.out, '--update-readme', s.readme], ['merge', s.out, data('nightly.json'), data('old-schema.json')], ['gate', '-r', 'v1.2.0', data('old-schema.json')], ['audit', s.readme, data('old-schema.json')]]) {
+  for (const args of [['report', data('old-schema.json'), '--output-file', s.out, '--update-readme', s.readme], ['merge', s.out, data('nightly.json'), data('old-schema.json')], ['gate', '-r', 'v1.2.0', data('old-schema.json')], ['audit', s.readme, data('old-schema.json')]]) {
     expectUserError(await cli(args), /old-schema\.json: results schema 0, this harness reads schema 1/, /fix: run the matrix again/);
   }
   s.untouched();
@@ -33,7 +33,7 @@ test('a results file of an older schema', async () => {
 
 test('a truncated results file', async () => {
   const s = setup();
-  for (const args of [['report', data('truncated.json'), '-f', 'html', '-o', s.out], ['merge', s.out, data('truncated.json')], ['gate', '-r', 'v1.2.0', data('truncated.json')], ['audit', s.readme, data('truncated.json')]]) {
+  for (const args of [['report', data('truncated.json'), '-f', 'html', '--output-file', s.out], ['merge', s.out, data('truncated.json')], ['gate', '-r', 'v1.2.0', data('truncated.json')], ['audit', s.readme, data('truncated.json')]]) {
     expectUserError(await cli(args), /truncated\.json: not valid JSON \(truncated or damaged/);
   }
   s.untouched();
@@ -56,7 +56,7 @@ test('a README without the markers, or with only one', async () => {
     const file = join(s.dir, name);
     writeFileSync(file, body);
     const fresh = join(s.dir, `${name}.html`);
-    expectUserError(await cli(['report', data('nightly.json'), '-f', 'html', '-o', fresh, '--update-readme', file]), new RegExp(`${name}: no <!-- Compatibility Matrix ${what} --> marker`), /fix: put the lines/);
+    expectUserError(await cli(['report', data('nightly.json'), '-o', 'html', '--output-file', fresh, '--update-readme', file]), new RegExp(`${name}: no <!-- Compatibility Matrix ${what} --> marker`), /fix: put the lines/);
     expect(readFileSync(file, 'utf8')).toBe(body);
     expect(existsSync(fresh)).toBe(false); // the report is not written either: nothing is written until everything checks out
     expectUserError(await cli(['audit', file, data('nightly.json')]), new RegExp(`${name}: no <!-- Compatibility Matrix ${what} --> marker`));

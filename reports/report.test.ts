@@ -83,7 +83,7 @@ test.describe('report --format md', () => {
 test('report --format json: verified stacks with provenance, and the cells that verify nothing', async () => {
   const dir = scratch();
   const out = join(dir, 'matrix.json');
-  const r = await cli(['report', data('nightly.json'), '-f', 'json', '-o', out]);
+  const r = await cli(['report', data('nightly.json'), '-o', 'json', '--output-file', out]);
   expect(r.exitCode, r.all).toBe(0);
   expect(r.stdout).toBe('');
   expectNoTmp(dir);

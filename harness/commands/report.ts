@@ -7,22 +7,27 @@ import type { History } from '../../reports/history.js';
 import { UserError } from '../../lib/errors.js';
 import { checkOutput, writeAtomic } from '../../lib/files.js';
 
-type Opts = { format: 'md' | 'json' | 'html' | 'junit'; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean; release?: string; baseline?: string };
+const formats = ['md', 'json', 'html', 'junit'] as const;
+type Opts = { format: (typeof formats)[number]; output?: (typeof formats)[number]; outputFile?: string; out?: string; history?: string; updateReadme?: string; allowFlaky?: boolean; release?: string; baseline?: string };
 
 export function reportCommand(): Command {
   return new Command('report')
     .description('the verified support matrix from results: only cells that passed become rows (Markdown README block, JSON, or HTML)')
     .argument('<results>', 'results.json (written by run, or by merge)')
-    .addOption(new Option('-f, --format <format>', 'output format (junit: JUnit XML of every test, one testsuite per cell)').choices(['md', 'json', 'html', 'junit']).default('md'))
-    .option('-o, --out <file>', 'write the report to this file (atomically) instead of standard output')
+    // -o is a format, as in kubectl and helm (and -f, as before); files go to --output-file
+    .addOption(new Option('-o, --output <format>', 'output format: md, json, html, junit (JUnit XML of every test, one testsuite per cell)').choices(formats))
+    .addOption(new Option('-f, --format <format>', 'the same as -o').choices(formats).default('md'))
+    .option('--output-file <file>', 'write the report to this file (atomically) instead of standard output')
+    .addOption(new Option('--out <file>').hideHelp())
     .option('--history <dir>', 'with --format html or json: earlier results (every results.json under DIR), shown as runs × cells')
     .option('--update-readme <path>', "rewrite only the README's Compatibility Matrix block (between its markers) with the verified stacks")
     .option('--allow-flaky', 'count flaky cells (passed only on a retry) as verified')
     .option('-r, --release <version>', "with --update-readme: exactly one table, this operator release's, in the operator README's own layout (its release workflow rewrites it); refused unless `audit` would confirm it")
     .option('--baseline <results>', 'label every test that did not pass against these results: regression, already-failing (since when, with --history), flaky or new; a Regressions section opens the report')
     .addHelpText('after', '\nExit status: 0 written, 2 bad input (nothing is written).')
-    .action(async (path: string, o: Opts) => {
-      if (o.out) checkOutput(o.out, '--out');
+    .action(async (path: string, opts: Opts) => {
+      const o = { ...opts, format: opts.output ?? opts.format, out: opts.outputFile ?? opts.out };
+      if (o.out) checkOutput(o.out, opts.outputFile ? '--output-file' : '--out');
       const [{ loadCatalog }, { loadHistory }, { jobSummary, markdownReport, readmeBlock, releaseBlock }, { readmeUpdate }, { readResults }, { releaseStack, supportMatrix }] = await Promise.all([
         import('../../matrix/catalog/index.js'), import('../../reports/history.js'), import('../../reports/markdown.js'), import('../../reports/readme.js'), import('../../model/results.js'), import('../../reports/support-matrix.js'),
       ]);

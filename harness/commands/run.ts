@@ -44,7 +44,7 @@ export async function renderOutcome(r: Results): Promise<string> {
     const tests = [`${n.passed} passed`, n.flaky && `${n.flaky} flaky`, n.failed && `${n.failed} failed`, n.error && `${n.error} blocked`, n.ahead && `${n.ahead} blocked ahead`, n['not-applicable'] && `${n['not-applicable']} n/a`].filter(Boolean).join(', ');
     return [c.id, c.ahead ? 'blocked ahead' : c.status, tests, c.cluster?.reused ? 'reused' : c.cluster ? 'new' : '', c.reason ?? ''];
   });
-  return `${table(['cell', 'status', 'tests', 'cluster', 'reason'], rows)}\n\n${tallyLine(tally(r.cells))}`;
+  return `${table(['cell', 'status', 'tests', 'cluster', 'reason'], rows, undefined, [3])}\n\n${tallyLine(tally(r.cells))}`;
 }
 
 export function runCommand(): Command {
