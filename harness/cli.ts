@@ -19,6 +19,7 @@ import { bisectCommand } from './commands/bisect.js';
 import { compareCommand } from './commands/compare.js';
 import { runCommand } from './commands/run.js';
 import { nodeImageCommand } from './commands/node-image.js';
+import { completionCommand } from './commands/completion.js';
 
 const program = new Command('codeflare-matrix')
   .description('Verified compatibility matrix for the Project CodeFlare stack')
@@ -26,7 +27,7 @@ const program = new Command('codeflare-matrix')
   .showSuggestionAfterError()
   .addHelpText('after', '\nExit status: 0 done, 1 what the command checks failed (a cell, the gate, an audit finding), 2 bad input: one line saying what, where and how to fix it.\nEach command\'s --help says what its 0 and 1 mean.');
 
-for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), nodeImageCommand(), clusterCommand(), sourcesCommand(), runCommand(), mergeCommand(), reportCommand(), gateCommand(), auditCommand(), auditHistoryCommand(), compareCommand(), bisectCommand()]) program.addCommand(cmd);
+for (const cmd of [planCommand(), catalogCommand(), doctorCommand(), toolchainCommand(), nodeImageCommand(), clusterCommand(), sourcesCommand(), runCommand(), mergeCommand(), reportCommand(), gateCommand(), auditCommand(), auditHistoryCommand(), compareCommand(), bisectCommand(), completionCommand(() => program)]) program.addCommand(cmd);
 
 // Sub-commands added with addCommand do not inherit these settings: every bad argument exits 2 with one line.
 const settle = (c: Command): void => {
