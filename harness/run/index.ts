@@ -79,6 +79,19 @@ export function runPlan(a: RunArgs): Plan {
   };
 }
 
+/** The plan in a few lines, for the start of a run: each cell, and why one blocked ahead will not run. */
+export function planLines(p: Plan): string[] {
+  const ahead = p.cells.filter((c) => blockedAhead(c));
+  const runs = p.cells.length - ahead.length;
+  return [
+    `plan: ${p.cells.length} cell(s), ${runs} to run${ahead.length ? `, ${ahead.length} blocked ahead (not run, not a failure)` : ''}`,
+    ...p.cells.map((c) => {
+      const why = blockedAhead(c);
+      return `  ${c.id}  ${why ? `blocked ahead: ${why}` : `runs: ${c.title}`}`;
+    }),
+  ];
+}
+
 /**
  * A run folder is one run's. Two runs at once on one host each take their own (the default names
  * one by the start time); a second run naming a folder that another holds — running or finished —
@@ -109,6 +122,8 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   const opts: RunOptions = { id, owner: process.pid, reuseClusters: a.reuseClusters, keepOnFailure: a.keepOnFailure, startedAt: started.toISOString() };
   writeAtomic(join(dir, 'plan.json'), JSON.stringify(p, null, 2) + '\n');
   writeAtomic(join(dir, 'run.json'), JSON.stringify(opts, null, 2) + '\n');
+  // The plan first, before any build: what runs, what is blocked ahead and why.
+  for (const line of planLines(p)) log(line);
   for (const line of await janitor()) log(`janitor: removed ${line}`);
   // A fresh machine: the binaries the plan's clusters and installs need, built once (cached after).
   const kubernetes = [...new Set(p.cells.filter((c) => !blockedAhead(c)).map((c) => c.versions.kubernetes!))];

@@ -113,6 +113,8 @@ test('a published row that breaks a constraint is reported with the reason, not 
   // the cell's folder holds Playwright's own report of it, and the run's report.html links it
   expect(existsSync(join(out, 'cells', id, 'playwright-report', 'index.html'))).toBe(true);
   expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`cells/${id}/playwright-report/index.html`);
+  // the plan is said first, before the janitor and any build: what runs, what is blocked ahead and why
+  expect(r.stdout.split('\n').slice(0, 2)).toEqual(['plan: 1 cell(s), 0 to run, 1 blocked ahead (not run, not a failure)', `  ${id}  blocked ahead: ${cell.reason!.split('\n')[0]}`]);
   // its tests are skipped with the reason in junit.xml, as `report --format junit` has them; the printout counts them the same way
   const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
   const tests = cell.suites.flatMap((s) => s.tests).length;

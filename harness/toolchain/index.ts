@@ -1,7 +1,7 @@
 // The toolchain: Kubernetes control-plane binaries, etcd, kwok and helm built from the Go module proxy
 // into a per-user cache. Everything else in the harness goes through these exports.
 import { buildEntry, duration, type Log } from './build.js';
-import { MissingEntryError, toolchainEntry } from './entry.js';
+import { listToolchain, MissingEntryError, toolchainEntry } from './entry.js';
 import type { Component, Tool } from './home.js';
 import { defaultVersions, resolveKubernetesVersion } from './versions.js';
 
@@ -35,20 +35,43 @@ export async function ensureToolchain(opts: EnsureOptions): Promise<void> {
     ...[...new Set(opts.kubernetes.map(resolveKubernetesVersion))].map((v) => ['kubernetes', v] as [Component, string]),
     ...[...new Set((opts.node ?? []).map(resolveKubernetesVersion))].map((v) => ['kubernetes-node', v] as [Component, string]),
   ];
-  const start = Date.now();
-  let built = 0;
-  for (const [component, version] of wanted) {
-    if (!opts.force) {
-      try {
-        toolchainEntry(component, version);
-        continue;
-      } catch (e) {
-        // Missing: build below. Corrupt: the user decides (the error names --force).
-        if (!(e instanceof MissingEntryError)) throw e;
-      }
+  const missing = wanted.filter(([component, version]) => {
+    if (opts.force) return true;
+    try {
+      toolchainEntry(component, version);
+      return false;
+    } catch (e) {
+      // Missing: built below. Corrupt: the user decides (the error names --force).
+      if (!(e instanceof MissingEntryError)) throw e;
+      return true;
     }
+  });
+  if (!missing.length) return;
+  // What will be built, before the first build starts, with what earlier builds of it took here.
+  const earlier = estimates();
+  const guess = (c: Component) => (earlier.has(c) ? `~${duration(earlier.get(c)! * 1000)}` : 'no earlier build here to go by');
+  const known = missing.map(([c]) => earlier.get(c));
+  const total = known.every((s) => s !== undefined) ? `, ~${duration(known.reduce((a, s) => a! + s!, 0)! * 1000)} in all` : '';
+  log(`toolchain: ${missing.length} to build from Go modules${total}: ${missing.map(([c, v]) => `${c} ${v} (${guess(c)})`).join(', ')}`);
+  const start = Date.now();
+  for (const [i, [component, version]] of missing.entries()) {
+    log(`toolchain: building ${i + 1} of ${missing.length}: ${component} ${version}`);
     await buildEntry(component, version, { force: opts.force, log });
-    built++;
   }
-  if (built) log(`toolchain: ${built} built in ${duration(Date.now() - start)}`);
+  log(`toolchain: ${missing.length} built in ${duration(Date.now() - start)}`);
+}
+
+/** Seconds the newest build of each component took on this machine (its manifests), to estimate the next. */
+function estimates(): Map<Component, number> {
+  const out = new Map<Component, number>();
+  const newest = new Map<Component, string>();
+  for (const l of listToolchain()) {
+    if (!l.entry) continue;
+    const m = l.entry.manifest;
+    if ((newest.get(l.component) ?? '') < m.createdAt) {
+      newest.set(l.component, m.createdAt);
+      out.set(l.component, m.buildSeconds);
+    }
+  }
+  return out;
 }

@@ -164,6 +164,25 @@ test.describe('with a temporary CODEFLARE_MATRIX_HOME', () => {
     expect(listToolchain().map((l) => [l.component, l.version, l.problem])).toEqual([['etcd', 'v3.6.16', undefined]]);
   });
 
+  test('what is to be built is said before the first build, with estimates from earlier builds here, and each build as N of M', async () => {
+    const realGo = (await execa('sh', ['-c', 'command -v go'])).stdout.trim();
+    const fake = join(home, 'fakebin-n-of-m');
+    mkdirSync(fake, { recursive: true });
+    writeFileSync(join(fake, 'go'), `#!/bin/sh\nif [ "$1" = build ]; then echo "fake failure" >&2; exit 1; fi\nexec ${realGo} "$@"\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${fake}:${path}`;
+    const logs: string[] = [];
+    try {
+      await rejection(ensureToolchain({ kubernetes: [], tools: ['kwok', 'helm'], log: (l) => logs.push(l) }));
+    } finally {
+      process.env.PATH = path;
+    }
+    const v = defaultVersions();
+    expect(logs[0]).toBe(`toolchain: 2 to build from Go modules: kwok ${v.kwok} (no earlier build here to go by), helm ${v.helm} (no earlier build here to go by)`);
+    expect(logs[1]).toBe(`toolchain: building 1 of 2: kwok ${v.kwok}`);
+    expect(logs.some((l) => l.includes('building 2 of 2'))).toBe(false); // the first failed: the run stops there
+  });
+
   test('a failing go build shows the last 30 lines of its log and names the entry', async () => {
     // A fake go that fails at `build` and passes everything else to the real one.
     const realGo = (await execa('sh', ['-c', 'command -v go'])).stdout.trim();
