@@ -1,6 +1,10 @@
 // Where each catalog version would come from here: the Go module proxy, PyPI, a git source, or nowhere.
-import { loadCatalog, type Availability, type ComponentId } from '../../matrix/catalog/index.js';
+import { availabilityFile, loadCatalog, type Availability, type ComponentId } from '../../matrix/catalog/index.js';
 import type { Sources } from '../../matrix/config.js';
+import type { Cell } from '../../matrix/cell.js';
+import { isFloating } from '../../matrix/versions.js';
+import { stringify } from 'yaml';
+import { writeAtomic } from '../../lib/files.js';
 import { gitTags } from './git.js';
 import { run } from '../../lib/exec.js';
 import { home } from '../../lib/paths.js';
@@ -55,6 +59,46 @@ export async function checkSources(ids?: ComponentId[]): Promise<Availability> {
   // Branch queries (dev): one per Go component; "refused" only when the proxy answers none.
   const branches = await pool(catalog.components.filter((c) => c.source.kind === 'go' && (!ids || ids.includes(c.id))), 4, async (c) => (c.source.kind === 'go' ? (await goModule(c.source.module, c.source.branch)).status !== 'missing' : false));
   return { checked: new Date().toISOString().slice(0, 10), where: 'the Go module proxy and PyPI as reached from this machine', branches: branches.some(Boolean) ? 'served' : 'refused', versions: rows };
+}
+
+/** What the proxy answers for one version, from its .info alone (no download): `go list -m`. */
+async function goInfo(module: string, version: string): Promise<Pick<Row, 'status' | 'detail'>> {
+  const r = await run('go', ['list', '-m', '-json', `${module}@${version}`], { cwd: home(), env: { GOFLAGS: '-mod=mod', GOWORK: 'off' }, timeout: 120_000 });
+  if (r.ok) return { status: 'ok' };
+  const said = /server response: ([^\n]+)/.exec(r.stderr)?.[1] ?? /: (\d{3} [^\n]+)/.exec(r.stderr)?.[1] ?? r.stderr.trim().split('\n').pop() ?? '';
+  return { status: 'missing', detail: `the Go module proxy: ${said.trim().replace(/\.$/, '').slice(0, 120)}` };
+}
+
+/**
+ * Asks the Go module proxy, as reached from this machine, about exactly the releases (and branch
+ * queries) that the cells need and that neither this machine's record nor a git source answers, and
+ * adds the answers to the record (availabilityFile). So a fresh machine knows ahead, as a warm one
+ * does, which cells it cannot build. Returns how many answers were new (0: nothing to plan again).
+ */
+export async function askRegistries(cells: Cell[], sources: Sources): Promise<number> {
+  const catalog = loadCatalog();
+  const known = catalog.availability;
+  const wanted = new Map<string, { component: ComponentId; tag: string; module: string }>();
+  let branch: { module: string; ref: string } | undefined;
+  for (const cell of cells) {
+    for (const [id, v] of Object.entries(cell.versions) as [ComponentId, string][]) {
+      const c = catalog.components.find((x) => x.id === id);
+      if (c?.source.kind !== 'go' || sources[id]) continue;
+      if (v === 'dev') branch ??= known?.branches ? undefined : { module: c.source.module, ref: c.source.branch };
+      else if (!isFloating(v) && !known?.versions.some((x) => x.component === id && x.tag === v)) wanted.set(`${id}@${v}`, { component: id, tag: v, module: c.source.module });
+    }
+  }
+  if (!wanted.size && !branch) return 0;
+  const rows = await pool([...wanted.values()], 4, async (w): Promise<Row> => ({ component: w.component, tag: w.tag, ...(await goInfo(w.module, w.tag)) }));
+  const branches = branch ? ((await goInfo(branch.module, branch.ref)).status === 'missing' ? 'refused' : 'served') : known?.branches;
+  const record: Availability = {
+    checked: new Date().toISOString().slice(0, 10),
+    where: known?.where ?? 'the Go module proxy and PyPI as reached from this machine',
+    ...(branches ? { branches } : {}),
+    versions: [...(known?.versions ?? []), ...rows],
+  };
+  writeAtomic(availabilityFile(), `# What the registries reachable from this machine answered (run asks for what a plan needs; \`npx codeflare-matrix sources --check --write\` for every version).\n${stringify({ availability: record })}`);
+  return rows.length + (branch ? 1 : 0);
 }
 
 /** Where each catalog version of the Go components would come from: the proxy, a git source, or nowhere (and the fix). */

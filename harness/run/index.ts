@@ -17,6 +17,7 @@ import { finishAllure } from '../../reports/allure.js';
 import { pickSuites } from '../../suites/index.js';
 import { UserError } from '../../lib/errors.js';
 import { loadSources } from '../components/git.js';
+import { askRegistries } from '../components/where.js';
 import { carried } from '../components/provenance.js';
 import { checkOutput, writeAtomic } from '../../lib/files.js';
 import { removeSecrets } from './secrets.js';
@@ -113,7 +114,9 @@ function claim(dir: string): void {
 
 export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   const log = a.log ?? ((l: string) => console.log(l));
-  const p = runPlan(a);
+  let p = runPlan(a);
+  // A fresh machine has no record of what its registries serve: ask for what this plan needs, then plan again.
+  if (await askRegistries(p.cells, p.sources)) p = runPlan(a);
   const started = new Date();
   const id = `${p.name}-${started.toISOString().replace(/[:.]/g, '-')}`;
   const dir = resolve(a.out ?? join('out', 'runs', id));
