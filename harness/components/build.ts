@@ -15,7 +15,7 @@ import { sha256File } from '../toolchain/entry.js';
 import { parseGoMod, roomForBuild } from '../toolchain/gomod.js';
 import { publishDir } from '../../lib/files.js';
 import { withLock } from '../toolchain/lock.js';
-import { go, type GoRun } from './go.js';
+import { go, type GoRun } from '../toolchain/go.js';
 import { provenanceOf } from './provenance.js';
 import type { GitSource, Sources } from '../../matrix/config.js';
 import { moduleFromGit, sourceOfModule } from './git.js';

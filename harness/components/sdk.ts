@@ -17,6 +17,7 @@ import { home } from '../../lib/paths.js';
 import { duration, type Log } from '../toolchain/build.js';
 import { sha256File } from '../toolchain/entry.js';
 import { withLock } from '../toolchain/lock.js';
+import { PIP, UPLOAD_TIME } from '../toolchain/pypi.js';
 import type { Provenance, Sdk } from './types.js';
 
 /** The stack's Python client, as the catalog names it (`role: client`): its id and its PyPI package. */
@@ -79,23 +80,9 @@ async function importFailure(python: string, stderr: string): Promise<string> {
   return `${error} (in ${f[1]}/${f[2]}:${f[3]}${dist ? `, from ${dist}` : ''})`;
 }
 
-/** Makes sure SDK `version` (a tag like v0.14.0) is installed in its own virtualenv and importable. */
-/** pip that knows --uploaded-prior-to (added in pip 25.x), pinned for repeatable resolution. */
-const PIP = 'pip==26.3';
-
-/** pip that knows --uploaded-prior-to, pinned; shared with the Ray image builder (kind). */
-export { PIP };
-
-/** When PyPI received a file (argv: project, file name), from its simple JSON API, with the interpreter's own TLS setup. */
-export const UPLOAD_TIME = `
-import json, sys, urllib.request
-req = urllib.request.Request(f"https://pypi.org/simple/{sys.argv[1]}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
-files = json.load(urllib.request.urlopen(req, timeout=60))["files"]
-print(next(f["upload-time"] for f in files if f["filename"] == sys.argv[2]))
-`;
-
 export type Resolution = 'release' | 'latest';
 
+/** Makes sure SDK `version` (a tag like v0.14.0) is installed in its own virtualenv and importable. */
 export async function ensureSdk(version: string, opts: { log?: Log; python?: string; force?: boolean; resolution?: Resolution } = {}): Promise<Sdk> {
   const log = opts.log ?? (() => {});
   const resolution = opts.resolution ?? 'release';

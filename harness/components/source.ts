@@ -9,7 +9,7 @@ import { run } from '../../lib/exec.js';
 import { home } from '../../lib/paths.js';
 import type { Sources } from '../../matrix/config.js';
 import { pseudoCommit, resolveGit } from './git.js';
-import { go, goError } from './go.js';
+import { go, goError } from '../toolchain/go.js';
 import type { Source } from './types.js';
 
 export type GoOrigin = { module: string; main: string; tagPrefix: string; branch: string };

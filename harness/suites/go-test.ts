@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheKey, copyTree, refusedRequirement } from '../components/build.js';
-import { go, type GoRun } from '../components/go.js';
+import { go, type GoRun } from '../toolchain/go.js';
 import { moduleFromGit } from '../components/git.js';
 import { run } from '../../lib/exec.js';
 import { publishDir } from '../../lib/files.js';

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { entryDir, lockPath, workDir, type Component } from './home.js';
 import { publishDir } from '../../lib/files.js';
 import { withLock } from './lock.js';
-import { go as runGo } from '../components/go.js';
+import { go as runGo } from './go.js';
 import { goEnv, roomForBuild } from './gomod.js';
 import { buildSpec, type BuildSpec } from './specs.js';
 import { sha256File, toolchainEntry, type Manifest } from './entry.js';

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { run } from '../../../lib/exec.js';
 import { buildLabels, docker, dockerOk, HARNESS_LABEL } from '../../docker.js';
-import { PIP, UPLOAD_TIME } from '../../components/sdk.js';
+import { PIP, UPLOAD_TIME } from '../../toolchain/pypi.js';
 import type { Log } from '../provider.js';
 import { standInOf } from '../../suites/catalog.js';
 import { cachedImage, debianImage, filesImage, hashOf, INPUTS_LABEL, workDir } from './images.js';

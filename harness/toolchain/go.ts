@@ -2,7 +2,7 @@
 // static binaries, go.mod may change) plus a fallback for modules the checksum database lacks.
 import { appendFile } from 'node:fs/promises';
 import { run, type RunResult } from '../../lib/exec.js';
-import { goEnv } from '../toolchain/gomod.js';
+import { goEnv } from './gomod.js';
 
 export type GoRun = RunResult & {
   /** Modules (path@version) fetched without a checksum-database check, see `go`. */
