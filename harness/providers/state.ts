@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { home } from '../../lib/paths.js';
+import { UserError } from '../../lib/errors.js';
 import { writeAtomic } from '../../lib/files.js';
 import type { ProviderName } from '../../matrix/ids.js';
 import type { Cluster, ClusterSpec } from './provider.js';
@@ -76,6 +77,13 @@ export function readyState(s: State, keep?: boolean): Cluster {
 }
 
 /** The cluster as callers see it, without the bookkeeping. */
+/** The kubeconfig of a cluster the harness knows, whichever provider made it. */
+export function kubeconfigOf(name: string): string {
+  const s = readState(name);
+  if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'npx codeflare-matrix cluster list shows the clusters');
+  return s.kubeconfig;
+}
+
 export function asCluster(s: State): Cluster {
   const { phase: _p, processes: _pr, ownerStart: _o, ...cluster } = s;
   return cluster;

@@ -8,20 +8,30 @@ import { buildComponent } from '../../components/build.js';
 import { resolveSource } from '../../components/source.js';
 import { installComponent, uninstall } from '../../components/install/index.js';
 import { LocalProvider } from '../local/provider.js';
+import type { Cluster } from '../provider.js';
 import { readState } from '../state.js';
 import { CREATED_BY, ExistingProvider } from './provider.js';
 import { capabilityGroups, detectCapabilities } from './capabilities.js';
 
 test.describe.configure({ timeout: 120_000 });
 
-test('uses a kubeconfig context, never deletes the cluster, removes only what it made', async () => {
+/** A local cluster standing in for a shared one, and the name the existing provider gives it; both go after `f`. */
+async function onShared(tag: string, kubernetes: string, f: (c: Cluster, name: string, existing: ExistingProvider, local: LocalProvider) => Promise<void>): Promise<void> {
   const local = new LocalProvider();
   const existing = new ExistingProvider();
-  const shared = `t-shared-${process.pid}`;
-  const name = `t-existing-${process.pid}`;
-  const k = testKubernetes();
-  const c = await local.create({ name: shared, kubernetes: k });
+  const name = `t-existing-${tag}-${process.pid}`;
+  const c = await local.create({ name: `t-shared-${tag}-${process.pid}`, kubernetes });
   try {
+    await f(c, name, existing, local);
+  } finally {
+    await existing.destroy(name);
+    await local.destroy(c.name);
+  }
+}
+
+test('uses a kubeconfig context, never deletes the cluster, removes only what it made', async () => {
+  const k = testKubernetes();
+  await onShared('ctx', k, async (c, name, existing, local) => {
     const e = await existing.create({ name, kubernetes: '', kubeconfig: c.kubeconfig, context: 'local' });
     expect(e.kubernetes).toBe(k);
     expect(readState(name)?.provider).toBe('existing');
@@ -36,26 +46,18 @@ test('uses a kubeconfig context, never deletes the cluster, removes only what it
     expect(['Terminating', 'Gone']).toContain(await phase('made-by-harness'));
     expect(await phase('someone-elses')).toBe('Active');
     expect(readState(name)).toBeUndefined();
-    expect((await local.list()).find((x) => x.name === shared)?.healthy).toBe(true); // the cluster itself lives on
+    expect((await local.list()).find((x) => x.name === c.name)?.healthy).toBe(true); // the cluster itself lives on
     await expect(existing.create({ name, kubernetes: '', kubeconfig: c.kubeconfig, context: 'nope' })).rejects.toThrow(/no context "nope"/);
     await expect(existing.loadImage(name, 'x:1')).rejects.toThrow(/pulls its images/);
-  } finally {
-    await existing.destroy(name);
-    await local.destroy(shared);
-  }
+  });
 });
 
 // Controllers on an existing cluster run from the release images it pulls (its apiserver cannot call
 // webhooks on this host). A local cluster stands in: its fake nodes never pull and run no process,
 // so this shows the install's shape and provenance, not a controller at work.
 test('installs in image mode: the release image at the exact version, provenance says the build here is not what ran', async () => {
-  const local = new LocalProvider();
-  const existing = new ExistingProvider();
-  const shared = `t-shared-img-${process.pid}`;
-  const name = `t-existing-img-${process.pid}`;
   const k = testKubernetes('>=1.29.0');
-  const c = await local.create({ name: shared, kubernetes: k });
-  try {
+  await onShared('img', k, async (c, name, existing) => {
     const cluster = await existing.create({ name, kubernetes: '', kubeconfig: c.kubeconfig, context: 'local' });
     const ctx = { cluster, kubectl: toolchainEntry('kubernetes', k).bin.kubectl! };
     const built = await buildComponent(await resolveSource('kuberay', 'v1.3.2'));
@@ -69,21 +71,13 @@ test('installs in image mode: the release image at the exact version, provenance
     // a pseudo-version has no release image to pull: one clear error
     const dev = { ...built, source: { ...built.source, resolved: 'v1.3.3-0.20250101000000-abcdef123456' } };
     await expect(installComponent(ctx, 'kuberay', dev)).rejects.toThrow(/is not a release/);
-  } finally {
-    await existing.destroy(name);
-    await local.destroy(shared);
-  }
+  });
 });
 
 // An OpenShift cluster reached as an existing one has Routes, the Machine API and Open Data Hub: a
 // local cluster whose API server serves CRDs of those groups stands in for it.
 test('asks each cluster what it shows: the API groups it serves, and real pods where a Ready node is no fake one', async () => {
-  const local = new LocalProvider();
-  const existing = new ExistingProvider();
-  const shared = `t-shared-caps-${process.pid}`;
-  const name = `t-existing-caps-${process.pid}`;
-  const c = await local.create({ name: shared, kubernetes: testKubernetes() });
-  try {
+  await onShared('caps', testKubernetes(), async (c, name, existing) => {
     const plain = await existing.create({ name, kubernetes: '', kubeconfig: c.kubeconfig, context: 'local' });
     expect(plain.capabilities).toEqual([]); // kwok's nodes run no container, and none of the groups is served
     await existing.destroy(name);
@@ -114,8 +108,5 @@ test('asks each cluster what it shows: the API groups it serves, and real pods w
     node.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }] };
     await core.replaceNodeStatus({ name: 'real-1', body: node });
     expect(await detectCapabilities(kc)).toEqual(['real-pods', 'openshift-router', 'openshift-machine-api', 'opendatahub']);
-  } finally {
-    await existing.destroy(name);
-    await local.destroy(shared);
-  }
+  });
 });

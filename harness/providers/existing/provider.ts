@@ -5,7 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { UserError } from '../../../lib/errors.js';
-import { asCluster, clusterDir, clusterNames, readState, saveState, startTime, type State } from '../state.js';
+import { asCluster, clusterDir, clusterNames, kubeconfigOf, readState, saveState, startTime, type State } from '../state.js';
 import { detectCapabilities } from './capabilities.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Provider } from '../provider.js';
 
@@ -85,9 +85,7 @@ export class ExistingProvider implements Provider {
   }
 
   kubeconfig(name: string): string {
-    const s = readState(name);
-    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'npx codeflare-matrix cluster list shows the clusters');
-    return s.kubeconfig;
+    return kubeconfigOf(name);
   }
 
   async loadImage(_name: string, image: string): Promise<void> {

@@ -6,7 +6,7 @@ import { UserError } from '../../../lib/errors.js';
 import { run } from '../../../lib/exec.js';
 import { home } from '../../../lib/paths.js';
 import { docker, requireEngine } from '../../docker.js';
-import { asCluster, clusterDir, clusterNames, creatingState, readState, readyState, saveState } from '../state.js';
+import { asCluster, clusterDir, clusterNames, creatingState, kubeconfigOf, readState, readyState, saveState } from '../state.js';
 import { clusterName, type ClientEnv, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
 import { sdkContainer } from './sdk-container.js';
 import { sdkImage, workloadImage } from './workloads.js';
@@ -73,12 +73,9 @@ export class KindProvider implements Provider {
   }
 
   kubeconfig(name: string): string {
-    const s = readState(name);
-    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'npx codeflare-matrix cluster list shows the clusters');
-    return s.kubeconfig;
+    return kubeconfigOf(name);
   }
 
-  /** A kubeconfig for clients on the kind network (containers beside the node), by the node's name. */
   async loadImage(name: string, image: string): Promise<void> {
     const r = await run(kindBinary(), ['load', 'docker-image', image, '--name', kindName(name)], { timeout: 600_000 });
     if (!r.ok) throw new Error(`kind load docker-image ${image} failed: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);

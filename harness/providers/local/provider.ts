@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { UserError } from '../../../lib/errors.js';
 import { alive, processesUnder, stopProcesses } from '../../processes.js';
-import { asCluster, clusterDir, clusterNames, creatingState, readState, readyState, saveState } from '../state.js';
+import { asCluster, clusterDir, clusterNames, creatingState, kubeconfigOf, readState, readyState, saveState } from '../state.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
 import { provision, type Timing } from './provision.js';
 
@@ -57,9 +57,7 @@ export class LocalProvider implements Provider {
   }
 
   kubeconfig(name: string): string {
-    const s = readState(name);
-    if (!s) throw new UserError(`no cluster ${name}`, 'cluster', 'npx codeflare-matrix cluster list shows the clusters');
-    return s.kubeconfig;
+    return kubeconfigOf(name);
   }
 
   /** Fake nodes run no containers, so there is nothing to load an image into; recorded as a no-op. */
