@@ -3,7 +3,7 @@
 import { execa } from 'execa';
 import { run, type RunResult } from '../lib/exec.js';
 import { UserError } from '../lib/errors.js';
-import { startTime } from './providers/state.js';
+import { startTime } from './processes.js';
 
 /** The label every container and image the harness makes carries (the janitor's handle). */
 export const HARNESS_LABEL = 'codeflare-matrix.io/owner';

@@ -113,3 +113,13 @@ export function tail(path: string, lines = 20): string {
     return '(no log)';
   }
 }
+
+/** Start time of a process (jiffies since boot, field 22 of /proc/<pid>/stat), or undefined when it is gone. */
+export function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}

@@ -7,7 +7,10 @@ import { home } from '../../lib/paths.js';
 import { UserError } from '../../lib/errors.js';
 import { writeAtomic } from '../../lib/files.js';
 import type { ProviderName } from '../../matrix/ids.js';
+import { startTime } from '../processes.js';
 import type { Cluster, ClusterSpec } from './provider.js';
+
+export { startTime };
 
 export type ProcessRecord = { component: string; pid: number; log: string; port?: number };
 
@@ -45,16 +48,6 @@ export function clusterNames(): string[] {
     return readdirSync(clustersDir(), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   } catch {
     return [];
-  }
-}
-
-/** Start time of a process (jiffies since boot, field 22 of /proc/<pid>/stat), or undefined when it is gone. */
-export function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
   }
 }
 
