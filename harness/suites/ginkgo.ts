@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../lib/exec.js';
 import { goEnv } from '../toolchain/gomod.js';
-import type { PreparedSuite, SuiteKind } from './index.js';
+import type { PreparedSuite, SuiteKind } from './kind.js';
 import { codeOf, compileSuite, durationMs } from './go-test.js';
 import type { Outcome, Step, UpstreamTest } from './test2json.js';
 

@@ -18,7 +18,7 @@ import { goEnv, roomForBuild } from '../toolchain/gomod.js';
 import { withLock } from '../toolchain/lock.js';
 import type { Source } from '../components/types.js';
 import type { UpstreamSuite } from '../../matrix/catalog/index.js';
-import type { PreparedSuite, SuiteContext, SuiteKind, TestCode } from './index.js';
+import type { PreparedSuite, SuiteContext, SuiteKind, TestCode } from './kind.js';
 import { parseTestEvents } from './test2json.js';
 
 type Manifest = { key: string; code: TestCode; binary: string; size: number; buildSeconds: number; notes: string[]; createdAt: string };

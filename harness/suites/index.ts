@@ -4,58 +4,15 @@
 // (cached), lists its tests, and runs the applicable ones; every listed test becomes one result
 // under its own name, those that cannot run here not applicable with the catalog's reason.
 import type { UpstreamSuite } from '../../matrix/catalog/index.js';
-import type { Sources } from '../../matrix/config.js';
 import type { Source } from '../components/types.js';
-import type { Log } from '../toolchain/build.js';
 import { codeOf, goTest } from './go-test.js';
 import { ginkgo } from './ginkgo.js';
+import type { SuiteContext, SuiteKind, SuiteRun } from './kind.js';
 import type { UpstreamTest } from './test2json.js';
 
 export type { UpstreamTest, Step, Outcome } from './test2json.js';
+export type { PreparedSuite, SuiteContext, SuiteKind, SuiteRun, TestCode } from './kind.js';
 export { UPSTREAM, standInOf, standInsFor, upstreamSuite, upstreamSuites, type SuiteInfo } from './catalog.js';
-
-/** Where the test code came from: the tree of the component the cell runs. Kept in the results. */
-export type TestCode = {
-  component: string;
-  kind: UpstreamSuite['kind'];
-  package: string;
-  module: string;
-  /** The module version (a tag or a pseudo-version) or path:<dir>. */
-  version: string;
-  commit?: string;
-  origin: 'proxy' | 'git' | 'checkout';
-  /** A git source: the repository and tree hash. */
-  repository?: string;
-  tree?: string;
-  goVersion?: string;
-  binarySha256?: string;
-  /** Images made here under the names the tests use (name → what stands in for it). */
-  standIns?: Record<string, string>;
-};
-
-/** What a cell offers a suite: its provider's capabilities, the images its nodes have by name, the values of env placeholders. */
-export type SuiteContext = {
-  capabilities: readonly string[];
-  images: readonly string[];
-  /** {kubeconfig}, {output}, {image:ray} … */
-  vars: Record<string, string>;
-  sources?: Sources;
-  log?: Log;
-};
-
-export type SuiteRun = { code: TestCode; tests: UpstreamTest[]; wallMs: number; log?: string };
-
-/** One kind of upstream suite. */
-export interface SuiteKind {
-  /** Builds (or takes from the cache) what runs the suite from the component's tree. */
-  prepare(source: Source, suite: UpstreamSuite, ctx: SuiteContext): Promise<{ code: TestCode; run: PreparedSuite }>;
-}
-export interface PreparedSuite {
-  /** Every test the suite has; `reason`: the kind's own selection leaves it out (a ginkgo label filter). */
-  list(): Promise<{ name: string; reason?: string }[]>;
-  /** Runs exactly these tests; returns one result per test it ran. */
-  run(tests: string[], env: Record<string, string>, outDir: string): Promise<{ tests: UpstreamTest[]; log: string }>;
-}
 
 export const kinds: Partial<Record<UpstreamSuite['kind'], SuiteKind>> = { 'go-test': goTest, ginkgo };
 
