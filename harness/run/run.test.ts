@@ -45,7 +45,8 @@ test('a cell the registries here cannot serve is blocked with the reason; the ne
   const r = await cli(['run', '-c', c, '-o', out, '--repeat', '2']);
   expect(r.exitCode, r.all).toBe(0); // the blocked cell was known ahead (availability), so not a failure of the run
   expect(r.stdout).toMatch(/1 verified stack from 1 of 2 cells/);
-  expect(readFileSync(join(out, 'support-matrix.md'), 'utf8')).toMatch(/ray-project\/kuberay\/releases\/tag\/v1\.3\.2/);
+  // the verified stack's row: SDK, KubeRay, Kueue, Kubernetes, what verified it
+  expect(readFileSync(join(out, 'support-matrix.md'), 'utf8')).toMatch(/^\| v0\.35\.0 \| v1\.3\.2 \| v0\.11\.6 \| v1\.31\.13 \| local \|$/m);
   const results = readResults(join(out, 'results.json'));
   const [blocked, cell] = results.cells as [(typeof results.cells)[0], (typeof results.cells)[0]];
   expect(blocked).toMatchObject({ status: 'blocked', ahead: true, reason: expect.stringMatching(/not buildable here: kueue v0\.13\.4/) });
