@@ -201,7 +201,7 @@ test.describe('bad input', () => {
     for (const p of patterns) expect(r.stderr).toMatch(p);
   };
   test('a suite selector that matches nothing', async () => {
-    expectUserError(await cli(['run', '-c', config('nosuite', ['ray*cluster'])]), /suite selector "ray\*cluster" matches no suite/, /fix: use "\*" or one of: kuberay/);
+    expectUserError(await cli(['run', '-c', config('nosuite', ['ray*cluster'])]), /suite selector "ray\*cluster" matches no suite/, /fix: use "\*", "upstream:\*" or one of: kuberay/);
   });
   test('an unknown cell, a bad shard, a bad retry count', async () => {
     const c = config('cells', ['kuberay']);
