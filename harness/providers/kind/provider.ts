@@ -11,7 +11,7 @@ import { clusterName, type ClientEnv, type Cluster, type ClusterSpec, type Clust
 import { sdkContainer } from './sdk-container.js';
 import { sdkImage, workloadImage } from './workloads.js';
 import { exportLogs } from './logs.js';
-import { KIND_PREFIX, kindBinary, kindName, provision } from './provision.js';
+import { kindBinary, kindName, kindPrefix, provision } from './provision.js';
 
 export class KindProvider implements Provider {
   readonly name = 'kind' as const;
@@ -30,7 +30,7 @@ export class KindProvider implements Provider {
 
   async create(spec: ClusterSpec, log: Log = () => {}): Promise<Cluster> {
     if (!clusterName.test(spec.name) || kindName(spec.name).length > 40) {
-      throw new UserError(`"${spec.name}" is not a kind cluster name`, 'cluster', 'use lowercase letters, digits and -, at most 36 characters');
+      throw new UserError(`"${spec.name}" is not a kind cluster name`, 'cluster', `use lowercase letters, digits and -, at most ${40 - kindPrefix().length} characters`);
     }
     if (readState(spec.name) || existsSync(clusterDir(spec.name))) {
       throw new UserError(`cluster ${spec.name} already exists`, clusterDir(spec.name), `use it, or remove it: npx codeflare-matrix cluster down ${spec.name}`);
@@ -108,5 +108,5 @@ export async function strayKindClusters(): Promise<string[]> {
   const r = await docker(['ps', '-a', '--filter', 'label=io.x-k8s.kind.cluster', '--format', '{{.Label "io.x-k8s.kind.cluster"}}']);
   if (!r.ok) return [];
   const known = new Set(clusterNames().map(kindName));
-  return [...new Set(r.stdout.split('\n').map((l) => l.trim()))].filter((n) => n.startsWith(KIND_PREFIX) && !known.has(n));
+  return [...new Set(r.stdout.split('\n').map((l) => l.trim()))].filter((n) => n.startsWith(kindPrefix()) && !known.has(n));
 }

@@ -1,17 +1,23 @@
 // One kind cluster for one cell: its kind config (Kubernetes version through the node image, node
 // labels, the kubeadm patch the image names), then `kind create cluster`.
+import { createHash } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { run } from '../../../lib/exec.js';
+import { home } from '../../../lib/paths.js';
 import { imageLabel } from '../../docker.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import { defaultNodes, type ClusterSpec, type Log } from '../provider.js';
 import { buildNodeImage, KUBEADM_PATCH_LABEL } from './nodeimage.js';
 
-/** kind cluster names carry this prefix, so the janitor can tell ours from anyone else's. */
-export const KIND_PREFIX = 'cfm-';
-export const kindName = (name: string): string => `${KIND_PREFIX}${name}`;
+/**
+ * kind cluster names carry this prefix, so the janitor can tell ours from anyone else's: `cfm-` and
+ * a short hash of the harness's home. One Docker engine serves every home on the host (another
+ * user's, a test's temporary one): a janitor takes for strays only the clusters of its own home.
+ */
+export const kindPrefix = (): string => `cfm-${createHash('sha256').update(home()).digest('hex').slice(0, 4)}-`;
+export const kindName = (name: string): string => `${kindPrefix()}${name}`;
 
 export function kindBinary(): string {
   return toolchainEntry('kind', defaultVersions().kind).bin.kind!;
