@@ -16,15 +16,24 @@ export function buildLabels(): string[] {
   return ['--label', `${HARNESS_LABEL}=codeflare-matrix`, '--label', `${BUILDER_LABEL}=${process.pid}:${startTime(process.pid) ?? ''}`];
 }
 
-/** Build containers whose builder process is gone (a build killed mid-way). */
+/**
+ * Build containers whose builder process is gone (a build killed mid-way). A label the container
+ * only inherited from its image (`docker commit` keeps the build container's labels: every kind node
+ * of a node image made here carries its builder's) says nothing of the container: not a stray.
+ */
 export async function strayBuildContainers(): Promise<string[]> {
-  const r = await docker(['ps', '-a', '--filter', `label=${BUILDER_LABEL}`, '--format', `{{.Names}} {{.Label "${BUILDER_LABEL}"}}`]);
+  const r = await docker(['ps', '-a', '--filter', `label=${BUILDER_LABEL}`, '--format', `{{.Names}} {{.Image}} {{.Label "${BUILDER_LABEL}"}}`]);
   if (!r.ok) return [];
-  return r.stdout.split('\n').filter(Boolean).flatMap((l) => {
-    const [name, builder = ''] = l.split(' ');
+  const strays: string[] = [];
+  for (const l of r.stdout.split('\n').filter(Boolean)) {
+    const [name, image = '', builder = ''] = l.split(' ');
     const [pid, start] = builder.split(':');
-    return startTime(Number(pid)) === start ? [] : [name!];
-  });
+    if (startTime(Number(pid)) === start) continue;
+    const inherited = await docker(['image', 'inspect', '--format', `{{index .Config.Labels "${BUILDER_LABEL}"}}`, image]);
+    if (inherited.ok && inherited.stdout.trim() === builder) continue;
+    strays.push(name!);
+  }
+  return strays;
 }
 
 export async function docker(args: string[], opts: { input?: string; timeout?: number } = {}): Promise<RunResult> {
