@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { run } from '../../../lib/exec.js';
-import { docker, engine } from '../../docker.js';
+import { BUILDER_LABEL, docker, dockerOk, engine, strayBuildContainers } from '../../docker.js';
 import { repoRoot } from '../../../lib/paths.js';
 import { clusterDir, clusterNames, readState } from '../state.js';
 import { janitor } from '../janitor.js';
@@ -94,6 +94,26 @@ test('the janitor removes a kind cluster whose run was killed, with or without i
   expect(removed).toEqual(expect.arrayContaining([a, kindName(b)]));
   expect(await kindNodes(a)).toBe('');
   expect(await kindNodes(b)).toBe('');
+});
+
+test('a stray build container is one whose own builder label names a process gone, never one that inherited the label from its image', async () => {
+  // docker commit keeps the build container's labels: every container of an image made here carries its builder's.
+  const node = (await dockerOk(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=codeflare-matrix/kind-node'])).trim().split('\n')[0]!;
+  const gone = '999999999:0';
+  const build = `cfm-probebuild-${process.pid}`;
+  const image = `codeflare-matrix/janitor-probe:${process.pid}`;
+  const child = `cfm-probe-${process.pid}`;
+  try {
+    await dockerOk(['create', '--name', build, '--label', `${BUILDER_LABEL}=${gone}`, node]);
+    await dockerOk(['commit', build, image]);
+    await dockerOk(['create', '--name', child, image]);
+    const strays = await strayBuildContainers();
+    expect(strays).toContain(build);
+    expect(strays).not.toContain(child);
+  } finally {
+    await docker(['rm', '-f', build, child]);
+    await docker(['rmi', '-f', image]);
+  }
 });
 
 test('one matrix cell end to end on kind: controllers and Ray in real pods, the dashboard answers', async () => {
