@@ -40,6 +40,17 @@ test('the Action says its verdict and where its reports are, and uploads no cred
   for (const pattern of ['!results/**/.kube/**', '!results/**/kubeconfig*', '!results/**/*.key']) expect(workflow).toContain(pattern);
 });
 
+test("the workflow's merged report goes up with the cell folders it links, and no credential", () => {
+  type Job = { steps: { uses?: string; run?: string; with?: { name?: string; path?: string } }[] };
+  const jobs = (parse(text('.github/workflows/matrix.yml')) as { jobs: Record<string, Job> }).jobs;
+  const upload = jobs.report!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact') && s.with?.name === 'matrix')!;
+  const paths = upload.with!.path!.split('\n');
+  // merge rewrites a cell's artifact paths relative to the merged file, which sits beside shards/
+  expect(jobs.report!.steps.some((s) => s.run?.includes('merge results.json'))).toBe(true);
+  expect(paths).toEqual(expect.arrayContaining(['matrix.html', 'shards/**/cells/**']));
+  for (const pattern of ['!shards/**/.kube/**', '!shards/**/kubeconfig*', '!shards/**/*.key', '!shards/**/*-key.pem']) expect(paths).toContain(pattern);
+});
+
 test('a release carries the Apache-2.0 license package.json names and a changelog entry for its version', () => {
   const pkg = JSON.parse(text('package.json')) as { version: string; license: string; files: string[] };
   expect(pkg.license).toBe('Apache-2.0');
