@@ -89,7 +89,7 @@ test('report --baseline: a Regressions section first, the labels in JUnit and JS
   expect(lines[4]).toMatch(/^- \*\*regression\*\* `e-k1\.31-krv1\.4\.0` kuberay › scaling workers — passes on the baseline/);
   expect(md.stdout).toMatch(/\*\*already-failing\*\* .* deletion cleans up — fails on the baseline too .*; failing since 2025-06-18 02:00 \(n-2, /);
   const junit = await cli(['report', join(dir, 'now.json'), '--baseline', join(dir, 'base.json'), '-f', 'junit']);
-  expect(junit.stdout).toMatch(/<testcase[^>]*name="scaling workers"[^>]*>\s*<properties><property name="label" value="regression"\/>/);
+  expect(junit.stdout).toMatch(/<testcase[^>]*name="scaling workers"[^>]*>\s*<properties>\s*<property name="label" value="regression"\/>/);
   const json = JSON.parse((await cli(['report', join(dir, 'now.json'), '--baseline', join(dir, 'base.json'), '-f', 'json'])).stdout) as { labelled: { test: string; label: { kind: string } }[] };
   expect(json.labelled.map((x) => [x.test, x.label.kind])).toEqual([['scaling workers', 'regression'], ['a new check', 'new'], ['deletion cleans up', 'already-failing'], ['the dashboard answers', 'flaky']]);
   // a results file written before labels existed reads, and reports without a section

@@ -3,24 +3,12 @@
 // test, counted as every report counts them (results.ts outcome): failed → <failure>; blocked in
 // its cell's setup → <error>, since the test never ran; not applicable, or its cell blocked ahead
 // → <skipped> with the reason; flaky → a pass with one <flakyFailure> per failed attempt, in
-// Maven Surefire's form (surefire-test-report.xsd), which Jenkins reads.
+// Maven Surefire's form (surefire-test-report.xsd), which Jenkins reads. xmlbuilder2 writes the
+// XML: escaping, and dropping what XML 1.0 cannot hold (control characters from a test's output).
 import { createHash } from 'node:crypto';
+import { create } from 'xmlbuilder2';
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { outcome, tally, type CellResult, type Results, type TestResult } from '../model/results.js';
-
-const escape = (s: string): string =>
-  s
-    // characters XML 1.0 cannot hold at all (control characters from a test's output)
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-
-const attrs = (a: Record<string, string | number | undefined>): string =>
-  Object.entries(a)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => ` ${k}="${escape(String(v))}"`)
-    .join('');
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
@@ -37,31 +25,41 @@ export function canonicalJson(v: unknown): string {
 /** The digest of what ran in a cell (its provenance entries, canonical JSON), to compare two runs at a glance. */
 export const provenanceDigest = (c: CellResult): string => `sha256:${createHash('sha256').update(canonicalJson(c.provenance)).digest('hex')}`;
 
-/** A failure's label against the baseline (reports/baseline.ts), as the testcase's properties. */
-const labelProps = (t: TestResult): string =>
-  t.label ? `\n      <properties>${[['label', t.label.kind], ['label evidence', t.label.evidence], ['baseline cell', t.label.baseline?.cell], ['failing since', t.label.since]].filter(([, v]) => v).map(([name, value]) => `<property${attrs({ name, value })}/>`).join('')}</properties>` : '';
+type Attrs = Record<string, string | number | undefined>;
+const defined = (a: Attrs): Record<string, string> => Object.fromEntries(Object.entries(a).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
 
-function testcase(c: CellResult, suite: string, t: TestResult): string {
-  const open = `    <testcase${attrs({ classname: `${c.id}.${suite}`, name: t.title, time: seconds(t.durationMs) })}`;
-  const props = labelProps(t);
+/** A failure's label against the baseline (reports/baseline.ts), as the testcase's properties. */
+function labelProps(el: XMLBuilder, t: TestResult): void {
+  if (!t.label) return;
+  const props = el.ele('properties');
+  const pairs = [['label', t.label.kind], ['label evidence', t.label.evidence], ['baseline cell', t.label.baseline?.cell], ['failing since', t.label.since]];
+  for (const [name, value] of pairs) if (value) props.ele('property', { name, value });
+}
+
+function testcase(parent: XMLBuilder, c: CellResult, suite: string, t: TestResult): void {
+  const el = parent.ele('testcase', defined({ classname: `${c.id}.${suite}`, name: t.title, time: seconds(t.durationMs) }));
   const first = (t.errors[0] ?? t.reason ?? '').split('\n')[0]!;
   switch (outcome(c, t)) {
     case 'failed':
-      return `${open}>${props}\n      <failure${attrs({ type: 'failed', message: first })}>${escape(t.errors.join('\n\n'))}</failure>\n    </testcase>`;
+      labelProps(el, t);
+      el.ele('failure', { type: 'failed', message: first }).txt(t.errors.join('\n\n'));
+      return;
     case 'error':
-      return `${open}>\n      <error${attrs({ type: 'blocked', message: `blocked: ${t.reason ?? c.reason ?? 'the cell did not reach its tests'}` })}/>\n    </testcase>`;
+      el.ele('error', { type: 'blocked', message: `blocked: ${t.reason ?? c.reason ?? 'the cell did not reach its tests'}` });
+      return;
     case 'ahead':
-      return `${open}>\n      <skipped${attrs({ message: `blocked ahead: ${c.reason ?? t.reason ?? 'the plan knew this cell cannot run here'}` })}/>\n    </testcase>`;
+      el.ele('skipped', { message: `blocked ahead: ${c.reason ?? t.reason ?? 'the plan knew this cell cannot run here'}` });
+      return;
     case 'not-applicable':
-      return `${open}>\n      <skipped${attrs({ message: `not applicable: ${t.reason ?? ''}` })}/>\n    </testcase>`;
+      el.ele('skipped', { message: `not applicable: ${t.reason ?? ''}` });
+      return;
     case 'flaky': {
+      labelProps(el, t);
       // one per failed attempt; the retry passed (an attempt without a recorded error still counts)
       const attempts = Array.from({ length: Math.max(t.retries, 1) }, (_, i) => t.errors[i] ?? 'failed (no error recorded)');
-      const flaky = attempts.map((e) => `      <flakyFailure${attrs({ type: 'failed', message: e.split('\n')[0] })}>\n        <stackTrace>${escape(e)}</stackTrace>\n      </flakyFailure>`);
-      return `${open}>${props}\n${flaky.join('\n')}\n    </testcase>`;
+      for (const e of attempts) el.ele('flakyFailure', { type: 'failed', message: e.split('\n')[0]! }).ele('stackTrace').txt(e);
+      return;
     }
-    default:
-      return `${open}/>`;
   }
 }
 
@@ -71,7 +69,9 @@ export function junitXml(r: Results): string {
     const time = cells.reduce((a, c) => a + c.suites.reduce((b, s) => b + s.tests.reduce((d, t) => d + t.durationMs, 0), 0), 0);
     return { tests: n.tests, failures: n.failed, errors: n.error, skipped: n['not-applicable'] + n.ahead, time: seconds(time) };
   };
-  const suites = r.cells.map((c) => {
+  const doc = create({ version: '1.0', encoding: 'UTF-8', invalidCharReplacement: '' });
+  const root = doc.ele('testsuites', defined({ name: `codeflare-matrix ${r.config.name}`, ...count(r.cells) }));
+  for (const c of r.cells) {
     const props: [string, string][] = [
       ['cell', c.id],
       ['status', c.status],
@@ -85,14 +85,10 @@ export function junitXml(r: Results): string {
       ...c.suites.flatMap((s): [string, string][] => (s.code ? [[`${s.name} test code`, `${s.code.module} ${s.code.version} (${s.code.origin}${s.code.repository ? ` ${s.code.repository}` : ''}${s.code.commit ? ` ${s.code.commit}` : ''})`]] : [])),
       ...(c.reason ? [['reason', c.reason] as [string, string]] : []),
     ];
-    return [
-      `  <testsuite${attrs({ name: c.title, id: c.id, ...count([c]), timestamp: c.startedAt, hostname: r.runs[0]?.host })}>`,
-      '    <properties>',
-      ...props.map(([name, value]) => `      <property${attrs({ name, value })}/>`),
-      '    </properties>',
-      ...c.suites.flatMap((s) => s.tests.map((t) => testcase(c, s.name, t))),
-      '  </testsuite>',
-    ].join('\n');
-  });
-  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${attrs({ name: `codeflare-matrix ${r.config.name}`, ...count(r.cells) })}>`, ...suites, '</testsuites>', ''].join('\n');
+    const suite = root.ele('testsuite', defined({ name: c.title, id: c.id, ...count([c]), timestamp: c.startedAt, hostname: r.runs[0]?.host }));
+    const properties = suite.ele('properties');
+    for (const [name, value] of props) properties.ele('property', { name, value });
+    for (const s of c.suites) for (const t of s.tests) testcase(suite, c, s.name, t);
+  }
+  return doc.end({ prettyPrint: true }) + '\n';
 }
