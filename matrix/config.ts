@@ -50,6 +50,9 @@ export type Sources = Partial<Record<(typeof componentIds)[number], GitSource>> 
 
 const Versions = Object.fromEntries(['kubernetes', ...componentIds].map((id) => [id, z.string().min(1).optional().describe(`the ${id} version of this cell`)]));
 
+/** In a chain config's suites: the own e2e suite of the component under test (PR gating), whichever it is. */
+export const UNDER_TEST_SUITE = 'upstream:under-test';
+
 export const MatrixConfig = z.strictObject({
   // The name starts the run folder's name (out/runs/<name>-<time>): no path separators, no dot-dot.
   name: z
@@ -84,7 +87,7 @@ export const MatrixConfig = z.strictObject({
   /** Git repositories to take components from where the Go module proxy refuses them (over the user-level file's). */
   sources: SourcesSpec.optional(),
   /** Suite tags to run ("*" for all that apply). */
-  suites: z.array(z.string().min(1)).min(1).default(['*']).describe('suites to run, by name or glob ("*": every suite of ours that applies to a cell; "upstream:<component>" or "upstream:*": the components\' own e2e suites at the cell\'s versions)'),
+  suites: z.array(z.string().min(1)).min(1).default(['*']).describe('suites to run, by name or glob ("*": every suite of ours that applies to a cell; "upstream:<component>" or "upstream:*": the components\' own e2e suites at the cell\'s versions; "upstream:under-test": with the chain strategy, the own e2e suite of the component under test, from its checkout)'),
   parallelism: z.int().positive().default(1).describe('cells at once (each gets its own cluster)'),
   /** The most cells a plan may have: a larger one is refused before anything runs (a mistyped axis, full where pairwise was meant). */
   maxCells: z.int().positive().default(256).describe('the most cells the plan may have; a larger plan is refused before anything runs'),

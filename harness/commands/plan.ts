@@ -115,10 +115,10 @@ export function planCommand(): Command {
       if (maxCells !== undefined && !(Number.isInteger(maxCells) && maxCells >= 1)) throw new UserError(`--max-cells ${o.maxCells} is not a whole number ≥ 1`, '--max-cells', 'pass e.g. --max-cells 500');
       if (file) checkOutput(file, o.outputFile ? '--output-file' : '--out');
       const loaded = loadConfig(o.config);
-      // what run would refuse, plan refuses: a suite selector that picks nothing
-      pickSuites(loaded.config.suites, (i) => loaded.place(`suites[${i}]`) ?? `${loaded.path}: suites`);
       const catalog = loadCatalog();
       const p = plan(loaded, catalog, { strategy: o.strategy, maxCells, chain: o.chain, sources: loadSources(loaded.text, loaded.path) });
+      // what run would refuse, plan refuses: a suite selector that picks nothing (upstream:under-test made the chain's own)
+      pickSuites(p.run.suites, (i) => loaded.place(`suites[${i}]`) ?? `${loaded.path}: suites`);
       if (file) writeAtomic(file, JSON.stringify(p, null, 2) + '\n');
       if (format === 'github-matrix') {
         const { include, leftOut } = githubMatrix(p, maxJobs);

@@ -4,7 +4,7 @@
 import type { Catalog, ComponentId } from '../catalog/index.js';
 import { component, normalizeDeclared } from '../catalog/index.js';
 import { type Cell, type Origin, type Versions, type Violation, eraOf, makeCell, cellTitle } from '../cell.js';
-import type { LoadedConfig, MatrixConfig, Sources } from '../config.js';
+import { UNDER_TEST_SUITE, type LoadedConfig, type MatrixConfig, type Sources } from '../config.js';
 import { needs, violations } from '../constraints.js';
 import { isFloating, resolveSelector, tags, type Selector } from '../versions.js';
 import { UserError } from '../../lib/errors.js';
@@ -130,6 +130,24 @@ function goBranchRefused(catalog: Catalog, id: ComponentId): string | undefined 
   return c.source.kind === 'go' && catalog.availability?.branches === 'refused' ? `the Go module proxy answers no branch query (${c.source.branch})` : undefined;
 }
 
+/**
+ * The config's suites with `upstream:under-test` made the own e2e suite of the chain's component
+ * under test (catalog data: upstream.yaml), so one PR config serves every component. A component
+ * the catalog has no suite of runs the rest, and its cells say so.
+ */
+function runSuites(config: MatrixConfig, catalog: Catalog): { suites: string[]; note?: string } {
+  if (!config.suites.includes(UNDER_TEST_SUITE)) return { suites: config.suites };
+  const under = config.strategy === 'chain' ? config.chain?.component : undefined;
+  if (!under) throw new UserError(`suite "${UNDER_TEST_SUITE}" names the component under test, which only the chain strategy has`, 'suites', 'use strategy: chain with chain: {component, ref}, pass --chain COMPONENT=PATH, or name upstream:<component>');
+  const rest = config.suites.filter((s) => s !== UNDER_TEST_SUITE);
+  if (!catalog.upstream.some((u) => u.component === under)) {
+    if (!rest.length) throw new UserError(`the catalog has no e2e suite of ${under}, the component under test, and the config selects no other suite`, 'suites', 'add suites of ours ("*") beside upstream:under-test');
+    return { suites: rest, note: `the catalog has no e2e suite of ${under} (upstream.yaml): its own suite is not run` };
+  }
+  // in its place, so a selector's error still names its entry of the config
+  return { suites: config.suites.map((s) => (s === UNDER_TEST_SUITE ? `upstream:${under}` : s)) };
+}
+
 type Override = { strategy?: MatrixConfig['strategy']; sources?: Sources; maxCells?: number; chain?: MatrixConfig['chain'] };
 
 /** Past the cell limit the planner goes on counting, to say how many, up to this many. */
@@ -154,6 +172,7 @@ function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Pla
   const sources = override.sources ?? {};
   const complete = completer(catalog, Object.keys(axes), sources);
   const out = strategies[config.strategy]({ config, catalog, axes, complete });
+  const suites = runSuites(config, catalog);
   const cells = new Map<string, Cell>();
   const excluded = new Map<string, Exclusion>();
   const excludedCount: Record<string, number> = {};
@@ -197,11 +216,11 @@ function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Pla
     config: { path: loaded.path, hash: loaded.hash },
     strategy: config.strategy,
     provider: config.provider,
-    cells: [...cells.values()],
+    cells: suites.note ? [...cells.values()].map((c) => ({ ...c, notes: [...(c.notes ?? []), suites.note!] })) : [...cells.values()],
     excluded: [...excluded.values()],
     excludedCount,
     uncoverable: out.uncoverable ?? [],
-    run: { suites: config.suites, retries: config.retries, parallelism: config.parallelism, timeouts: config.timeouts, nodes: config.nodes, context: config.context },
+    run: { suites: suites.suites, retries: config.retries, parallelism: config.parallelism, timeouts: config.timeouts, nodes: config.nodes, context: config.context },
     sources,
   };
 }
