@@ -58,8 +58,10 @@ test.describe('bad input', () => {
     expectUserError(await cli('plan', '-c', pr, '--chain', `kueue=${checkout}`), /--chain: kueue \{path: .*\}: .*go\.mod is module github\.com\/ray-project\/kuberay\/ray-operator, not sigs\.k8s\.io\/kueue/);
     const ok = await cli('plan', '-c', pr, '--chain', `kuberay=${checkout}`, '--json');
     expect(ok.exitCode, ok.all).toBe(0);
-    const cell = (JSON.parse(ok.stdout) as { strategy: string; cells: { era: string; origin: Record<string, string>; versions: Record<string, string> }[] });
+    const cell = (JSON.parse(ok.stdout) as { strategy: string; run: { suites: string[] }; cells: { era: string; origin: Record<string, string>; versions: Record<string, string> }[] });
     expect(cell.strategy).toBe('chain');
+    // KubeRay's own e2e (upstream:under-test) and the operator's, beside ours
+    expect(cell.run.suites).toEqual(expect.arrayContaining(['kuberay', 'upstream:kuberay', 'upstream:codeflare-operator']));
     // what the KubeRay example says: an operator cell (the operator's dev) with KubeRay from the PR
     expect(cell.cells).toHaveLength(1);
     expect(cell.cells[0]!.origin.kuberay).toBe('under-test');
