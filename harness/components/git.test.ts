@@ -146,7 +146,9 @@ test('bad git sources: one line each, naming the file and line', async () => {
   mkdirSync(join(root, 'plain'), { recursive: true });
   expect(bad('sources:\n  kueue: ./plain\n')).toMatch(/bad\.yaml:2:10: sources\.kueue: .*plain is not a git repository/);
   expect(bad('sources:\n  kubeflow: ./operator\n')).toMatch(/bad\.yaml:2:\d+: unknown component "kubeflow"/);
-  expect(bad('sources:\n  codeflare-sdk: ./operator\n')).toMatch(/codeflare-sdk is not built from a Go module/);
+  expect(bad('sources:\n  kubernetes: ./operator\n')).toMatch(/unknown component "kubernetes"/);
+  // a PyPI component's repository: its e2e tests come from there (never what installs)
+  expect(parseSources('sources:\n  codeflare-sdk: ./operator\n', file)['codeflare-sdk']!.git).toBe(join(root, 'operator'));
   const src = sources();
   const g = src['codeflare-operator']!;
   expect((await rejection(resolveGit('codeflare-operator', 'v1.0.0', g))).message).toMatch(/no tag v1\.0\.0 in .*operator \(the git source of codeflare-operator\)/);

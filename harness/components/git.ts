@@ -87,7 +87,8 @@ export function parseSources(text: string, file: string, own = false): Sources {
   }
   const out: Sources = {};
   for (const [id, spec] of Object.entries(parsed.data) as [string, z.infer<typeof GitSourceSpec>][]) {
-    if (!treeOf(id)) throw new UserError(`sources.${id}: ${id} is not built from a Go module (nothing to take from git)`, at(['sources', id]), 'name git sources for Go components only');
+    // A PyPI component installs from PyPI only; its git repository gives its own e2e suite's tests (the wheel has none).
+    if (!treeOf(id) && !loadCatalog().components.some((c) => c.id === id && c.source.kind === 'pypi')) throw new UserError(`sources.${id}: ${id} is not built from a Go module (nothing to take from git)`, at(['sources', id]), 'name git sources for Go components, and for PyPI ones whose e2e tests you run');
     out[id] = checked(id, spec, dirname(file), at(['sources', id]));
   }
   return out;

@@ -107,7 +107,8 @@ export async function whereFrom(sources: Sources, availability = loadCatalog().a
   const out: Awaited<ReturnType<typeof whereFrom>> = [];
   for (const c of catalog.components) {
     if (c.source.kind === 'kubernetes') continue;
-    const g = sources[c.id];
+    // a PyPI component's git source holds its tests, never what installs
+    const g = c.source.kind === 'go' ? sources[c.id] : undefined;
     const tags = g ? await gitTags(g.git, c.id) : new Map<string, string>();
     for (const v of c.versions) {
       const a = availability?.versions.find((x) => x.component === c.id && x.tag === v.tag);

@@ -111,7 +111,8 @@ export function completer(catalog: Catalog, axisIds: string[] = [], sources: Sou
     // What the registries here refuse comes from the component's git source, where one is named.
     const unavailable = (Object.entries(versions) as [ComponentId, string][]).flatMap(([id, v]) => {
       const refused = v === 'dev' ? goBranchRefused(catalog, id) : catalog.availability?.versions.find((x) => x.component === id && x.tag === v && x.status === 'missing')?.detail;
-      if (!refused || sources[id]) return [];
+      // a PyPI component's git source holds its tests, not what installs
+      if (!refused || (sources[id] && component(catalog, id).source.kind !== 'pypi')) return [];
       if (component(catalog, id).source.kind === 'pypi') return [`${id} ${v}: ${refused}; fix: pin it (components.${id}: a release)`];
       return [`${id} ${v}: ${refused}; fix: name a git repository of ${component(catalog, id).repo} under sources: (~/.config/codeflare-matrix/sources.yaml or the config)`];
     });
