@@ -70,6 +70,10 @@ export const TestCode = z.object({
   binarySha256: z.string().optional(),
   /** Images made here under the names the tests use: name → what stands in for it. */
   standIns: z.record(z.string(), z.string()).optional(),
+  /** pytest: the requirements installed to run it (the tree's pins), the Python and pytest that ran it. */
+  tools: z.array(z.string()).optional(),
+  python: z.string().optional(),
+  pytest: z.string().optional(),
 });
 
 export const SuiteResult = z.object({

@@ -1,12 +1,13 @@
 // Suites behind one shape. Ours are Playwright specs (suites/*.spec.ts, run by Playwright itself);
 // the components' own e2e suites are catalog data (matrix/catalog/upstream.yaml) run by a kind:
-// `go-test` today (go test -c, test2json). A kind prepares the suite from the component's tree
+// `go-test` (go test -c, test2json), `ginkgo`, `pytest` (--junitxml in the cell's venv). A kind prepares the suite from the component's tree
 // (cached), lists its tests, and runs the applicable ones; every listed test becomes one result
 // under its own name, those that cannot run here not applicable with the catalog's reason.
 import type { UpstreamSuite } from '../../matrix/catalog/index.js';
 import type { Source } from '../components/types.js';
 import { codeOf, goTest } from './go-test.js';
 import { ginkgo } from './ginkgo.js';
+import { pytest } from './pytest.js';
 import type { SuiteContext, SuiteKind, SuiteRun } from './kind.js';
 import type { UpstreamTest } from './test2json.js';
 
@@ -14,7 +15,7 @@ export type { UpstreamTest, Step, Outcome } from './test2json.js';
 export type { PreparedSuite, SuiteContext, SuiteKind, SuiteRun, TestCode } from './kind.js';
 export { UPSTREAM, standInOf, standInsFor, upstreamSuite, upstreamSuites, type SuiteInfo } from './catalog.js';
 
-export const kinds: Partial<Record<UpstreamSuite['kind'], SuiteKind>> = { 'go-test': goTest, ginkgo };
+export const kinds: Partial<Record<UpstreamSuite['kind'], SuiteKind>> = { 'go-test': goTest, ginkgo, pytest };
 
 /** The env knobs with the cell's values; a placeholder the cell has no value for is an error naming it. */
 export function fillEnv(env: Record<string, string>, vars: Record<string, string>): Record<string, string> {

@@ -23,6 +23,10 @@ export type TestCode = {
   binarySha256?: string;
   /** Images made here under the names the tests use (name → what stands in for it). */
   standIns?: Record<string, string>;
+  /** pytest: the requirements installed to run it (the tree's pins), and the versions that ran. */
+  tools?: string[];
+  python?: string;
+  pytest?: string;
 };
 
 /** What a cell offers a suite: its provider's capabilities, the images its nodes have by name, the values of env placeholders. */
@@ -32,6 +36,8 @@ export type SuiteContext = {
   /** {kubeconfig}, {output}, {image:ray} … */
   vars: Record<string, string>;
   sources?: Sources;
+  /** The cell's virtualenv of a Python component (its interpreter), for a pytest suite. */
+  python?: string;
   log?: Log;
 };
 

@@ -125,6 +125,19 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(testNotApplicable(kr, 'TestRayJob', local)).toBe('needs a provider with real-pods');
   // the local provider runs no process in a pod: the whole suite is not applicable there
   expect(suiteNotApplicable(op, { capabilities: ['fake-nodes'], images: [], vars: {} })).toMatch(/real-pods/);
+  // the SDK's pytest suite (node ids as pytest names them at v0.38.2): the kind tests that need GPUs, the internet or a digest-pinned image by name
+  const sdk = upstreamSuite('codeflare-sdk', 'v0.38.2')!;
+  expect(sdk).toMatchObject({ kind: 'pytest', package: './tests/e2e', marker: 'kind' });
+  expect(sdk.reason).toBeUndefined();
+  expect(suiteNotApplicable(sdk, kind)).toBeUndefined();
+  const e2e = 'tests/e2e/';
+  expect(testNotApplicable(sdk, `${e2e}local_interactive_sdk_kind_test.py::TestRayLocalInteractiveKind::test_local_interactives_nvidia_gpu`, kind)).toMatch(/GPUs/);
+  expect(testNotApplicable(sdk, `${e2e}local_interactive_sdk_kind_test.py::TestRayLocalInteractiveKind::test_local_interactives`, kind)).toMatch(/digest/);
+  expect(testNotApplicable(sdk, `${e2e}mnist_raycluster_sdk_kind_test.py::TestRayClusterSDKKind::test_mnist_ray_cluster_sdk_kind`, kind)).toMatch(/internet/);
+  expect(testNotApplicable(sdk, `${e2e}cluster_apply_kind_test.py::TestRayClusterApply::test_cluster_apply`, kind)).toMatch(/RAY_VERSION/);
+  expect(testNotApplicable(sdk, `${e2e}heterogeneous_clusters_kind_test.py::TestHeterogeneousClustersKind::test_heterogeneous_clusters`, kind)).toMatch(/GPU node/);
+  expect(testNotApplicable(sdk, `${e2e}autoscaling_raycluster_sdk_kind_test.py::TestRayClusterAutoscalingSDKKind::test_autoscaling_scale_up_and_down_kind`, kind)).toBeUndefined();
+  expect(suiteNotApplicable(sdk, local)).toMatch(/real-pods/);
 });
 
 test('suites: "*" picks ours, upstream:<component> and upstream:* the components\' own; Playwright\'s grep tells them apart', () => {
