@@ -3,7 +3,8 @@
 // has one: it runs the suite of the cell's version, from the tree of the component the cell runs,
 // against the cell's cluster, and attaches every upstream test's result; the cell reporter makes
 // them one result each, under their own names (harness/run/upstream-results.ts).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blocked, test } from '../fixtures/index.js';
 import { workloadImages } from '../fixtures/objects.js';
@@ -11,6 +12,8 @@ import { component, loadCatalog, type ComponentId } from '../matrix/catalog/inde
 import { seconds } from '../matrix/config.js';
 import { resolveSource } from '../harness/components/source.js';
 import { readPlan, RUN_ENV } from '../harness/run/layout.js';
+import { pythonTree } from '../harness/suites/pytest.js';
+import { sdkEnv } from '../harness/components/sdk.js';
 import { kinds, runUpstream, standInsFor, UPSTREAM, upstreamSuite, type SuiteContext } from '../harness/suites/index.js';
 import { kubectlFor } from '../harness/toolchain/index.js';
 import { UPSTREAM_ATTACHMENT, type UpstreamAttachment } from '../harness/run/upstream-results.js';
@@ -30,8 +33,9 @@ for (const id of planned()) {
     test.skip(!requested, `era ${cell.era} cell without ${id}`);
     const plan = readPlan(process.env[RUN_ENV]!);
     const goComponent = component(loadCatalog(), id).source.kind === 'go';
-    // The cell's own tree of the component (the proxy's module or the git tree at the same commit), as its build took it.
-    const source = goComponent ? await resolveSource(id, requested!, plan.sources ?? {}) : undefined;
+    // The cell's own tree of the component (the proxy's module or the git tree at the same commit), as its build took it;
+    // a PyPI component's tests are in its git repository at the tag (its wheel has none), or the checkout under test.
+    const source = goComponent ? await resolveSource(id, requested!, plan.sources ?? {}) : await pythonTree(id, requested!, plan.sources ?? {});
     const suite = upstreamSuite(id, source?.resolved ?? requested!);
     test.skip(!suite, `the catalog has no e2e suite of ${id} ${requested}`);
     // Images by name: what the provider loads into its nodes (kind), anything on a cluster that pulls (existing), none without pods.
@@ -42,22 +46,30 @@ for (const id of planned()) {
     const out = testInfo.outputPath('upstream');
     mkdirSync(join(out, 'output'), { recursive: true });
     const log = join(out, 'suite.log');
+    // {home}: a home whose ~/.kube/config is the cluster's (clients that read that file, not $KUBECONFIG), outside the run folder
+    const home = mkdtempSync(join(tmpdir(), 'cfm-upstream-home-'));
+    sdkEnv(cluster.kubeconfig, home);
     const ctx: SuiteContext = {
       capabilities: cluster.capabilities,
       images,
-      vars: { kubeconfig: cluster.kubeconfig, kubectl: kubectlFor(cluster.kubernetes), output: join(out, 'output'), 'image:ray': workloadImages.ray },
+      vars: { kubeconfig: cluster.kubeconfig, kubectl: kubectlFor(cluster.kubernetes), output: join(out, 'output'), 'image:ray': workloadImages.ray, home },
       sources: plan.sources ?? {},
+      // the cell's virtualenv of its Python client, for a pytest suite
+      ...(cell.state.sdk ? { python: cell.state.sdk.python } : {}),
       log: (line) => writeFileSync(log, `${line}\n`, { flag: 'a' }),
     };
     // Compiling a suite takes minutes (the operator's: ~10 on 2 busy cores), then the suite's own limit.
     if (kinds[suite!.kind]) test.setTimeout(testInfo.timeout + 1000 * (seconds(suite!.timeout) + 45 * 60));
     const r = source
-      ? await runUpstream(source, suite!, ctx, out).catch((e: Error) => {
-          // A requirement no registry here serves (a pinned codeflare-common commit the proxy refuses) says nothing of the stack.
-          if (/resolving the test dependencies failed/.test(e.message)) blocked(`${e.message.split('\n')[0]!.replace(/:$/, '')} — a requirement no registry here serves? name its git repository under sources:`);
-          throw e;
-        })
-      : { code: undefined, wallMs: 0, tests: [{ name: suite!.package, status: 'not-applicable' as const, reason: suite!.reason ?? `${id} is not built from a Go module here`, durationMs: 0, steps: [], output: '' }] };
+      ? await runUpstream(source, suite!, ctx, out)
+          .catch((e: Error) => {
+            // A requirement no registry here serves (a pinned codeflare-common commit the proxy refuses) says nothing of the stack.
+            if (/resolving the test dependencies failed/.test(e.message)) blocked(`${e.message.split('\n')[0]!.replace(/:$/, '')} — a requirement no registry here serves? name its git repository under sources:`);
+            throw e;
+          })
+          .finally(() => rmSync(home, { recursive: true, force: true }))
+      : { code: undefined, wallMs: 0, tests: [{ name: suite!.package, status: 'not-applicable' as const, reason: suite!.reason ?? `${id}'s tests are not in what installs it (its PyPI wheel has none): name its git repository under sources: (~/.config/codeflare-matrix/sources.yaml)`, durationMs: 0, steps: [], output: '' }] };
+    rmSync(home, { recursive: true, force: true });
     const attachment: UpstreamAttachment = {
       suite: `${UPSTREAM}${id}`,
       ...(r.code ? { code: { ...r.code, ...(Object.keys(standIns).length ? { standIns } : {}) } } : {}),
