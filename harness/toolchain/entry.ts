@@ -45,6 +45,7 @@ const title: Record<Component, string> = {
   kind: 'kind',
   crictl: 'crictl',
   coredns: 'CoreDNS',
+  registry: 'the OCI registry (distribution)',
 };
 
 /** The `toolchain build` command that (re)builds one entry. */

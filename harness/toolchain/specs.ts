@@ -33,6 +33,7 @@ const modulePaths: Record<Component, string> = {
   etcd: 'go.etcd.io/etcd/server/v3',
   kwok: 'sigs.k8s.io/kwok',
   helm: 'helm.sh/helm/v3',
+  registry: 'github.com/distribution/distribution/v3',
 };
 
 /** The Go modules the pinned toolchain is built from (Kubernetes' node binaries come from the same module). */
@@ -137,6 +138,18 @@ export async function buildSpec(component: Component, version: string): Promise<
         binaries: { crictl: 'sigs.k8s.io/cri-tools/cmd/crictl' },
         ldflags: [`-X sigs.k8s.io/cri-tools/pkg/version.Version=${version}`],
         check: { binary: 'crictl', args: ['--version'], expect: line(`crictl version ${version}`) },
+      };
+    case 'registry':
+      // A main of our own with only the filesystem storage driver: cmd/registry also links the S3,
+      // Azure and GCS drivers' SDKs, which a registry on this machine never uses (and 2 cores compile slowly).
+      return {
+        ...base,
+        goMod: wrapperGoMod(`local/registry-${version}`, require, upstream),
+        files: { 'registry/main.go': 'package main\n\nimport (\n\t"github.com/distribution/distribution/v3/registry"\n\t_ "github.com/distribution/distribution/v3/registry/storage/driver/filesystem"\n)\n\nfunc main() { registry.RootCmd.Execute() }\n' },
+        binaries: { registry: `local/registry-${version}/registry` },
+        // The Makefile sets the same variables.
+        ldflags: [`-X github.com/distribution/distribution/v3/version.version=${version}`, ...(module.gitCommit ? [`-X github.com/distribution/distribution/v3/version.revision=${module.gitCommit}`] : [])],
+        check: { binary: 'registry', args: ['--version'], expect: new RegExp(`github\\.com/distribution/distribution/v3 ${version.replace(/\./g, '\\.')}\\b`) },
       };
     case 'coredns':
       return {
