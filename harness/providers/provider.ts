@@ -75,6 +75,8 @@ export interface Provider {
     client(sdk: ClientEnv, log: Log): Promise<string>;
     /** The client running in a container on the cluster's network. */
     clientContainer(sdk: ClientEnv, cluster: string): Promise<ClientContainer>;
+    /** Serves an image of the local engine to the cluster's nodes by its name from a registry of the cluster's (for pulls with Always); where it is served from. */
+    mirror(cluster: string, image: string, log: Log): Promise<{ registry: string; repository: string; tag: string; digest: string }>;
   };
   /** Copies every component's logs of the cluster into `dir`; returns the files written. */
   exportLogs(name: string, dir: string): Promise<string[]>;

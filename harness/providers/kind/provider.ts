@@ -11,6 +11,7 @@ import { clusterName, type ClientEnv, type Cluster, type ClusterSpec, type Clust
 import { sdkContainer } from './sdk-container.js';
 import { sdkImage, workloadImage } from './workloads.js';
 import { exportLogs } from './logs.js';
+import { mirrorImage, pulledAlways, stopMirror } from './mirror.js';
 import { kindBinary, kindName, kindPrefix, provision } from './provision.js';
 
 export class KindProvider implements Provider {
@@ -21,6 +22,7 @@ export class KindProvider implements Provider {
     workload: (image: string, log: Log) => workloadImage(image, log),
     client: (sdk: ClientEnv, log: Log) => sdkImage(sdk, log),
     clientContainer: (sdk: ClientEnv, cluster: string) => sdkContainer(sdk, cluster),
+    mirror: (cluster: string, image: string, log: Log) => mirrorImage(cluster, image, log),
   };
   async orphans() {
     return (await strayKindClusters()).map((kind) => ({ name: kind, why: 'no cluster folder of ours names it', remove: () => deleteKindCluster(kind) }));
@@ -79,6 +81,8 @@ export class KindProvider implements Provider {
   async loadImage(name: string, image: string): Promise<void> {
     const r = await run(kindBinary(), ['load', 'docker-image', image, '--name', kindName(name)], { timeout: 600_000 });
     if (!r.ok) throw new Error(`kind load docker-image ${image} failed: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);
+    // the kubelet pulls :latest again whatever the node holds: the cluster's registry serves it by its name
+    if (pulledAlways(image)) await mirrorImage(name, image);
   }
 
   async exportLogs(name: string, dest: string): Promise<string[]> {
@@ -93,6 +97,7 @@ export class KindProvider implements Provider {
       saveState(s);
     }
     await deleteKindCluster(kindName(name));
+    await stopMirror(name);
     rmSync(clusterDir(name), { recursive: true, force: true });
   }
 }

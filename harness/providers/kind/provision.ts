@@ -1,7 +1,7 @@
 // One kind cluster for one cell: its kind config (Kubernetes version through the node image, node
 // labels, the kubeadm patch the image names), then `kind create cluster`.
 import { createHash } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { run } from '../../../lib/exec.js';
@@ -10,6 +10,7 @@ import { imageLabel } from '../../docker.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import { defaultNodes, type ClusterSpec, type Log } from '../provider.js';
 import { buildNodeImage, KUBEADM_PATCH_LABEL } from './nodeimage.js';
+import { certsDir, containerdMirrorPatch, NODE_CERTS_DIR } from './mirror.js';
 
 /**
  * kind cluster names carry this prefix, so the janitor can tell ours from anyone else's: `cfm-` and
@@ -39,18 +40,22 @@ export async function nodeImageFor(kubernetes: string, log: Log): Promise<{ imag
   return { image: built.tag, ...(patch ? { patch: JSON.parse(patch) as object } : {}) };
 }
 
-/** The kind config: one node per spec'd node, apiserver on 127.0.0.1, the image's own pod network. */
-export function kindConfig(spec: ClusterSpec, patch: object | undefined): string {
+/**
+ * The kind config: one node per spec'd node, apiserver on 127.0.0.1, the image's own pod network;
+ * with `certs`, containerd's registry hosts from that folder of the cluster's (its local registry's mirrors).
+ */
+export function kindConfig(spec: ClusterSpec, patch: object | undefined, certs?: string): string {
   // The offline image's pod network is one static subnet, so it runs one node: its labels are
   // every spec'd node's labels (the suites select on labels, not node names).
   const labels = Object.assign({}, ...(spec.nodes ?? defaultNodes).map((n) => n.labels)) as Record<string, string>;
-  const node = { role: 'control-plane', ...(Object.keys(labels).length ? { labels } : {}) };
+  const node = { role: 'control-plane', ...(Object.keys(labels).length ? { labels } : {}), ...(certs ? { extraMounts: [{ hostPath: certs, containerPath: NODE_CERTS_DIR, readOnly: true }] } : {}) };
   const config = {
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
     networking: { apiServerAddress: '127.0.0.1', ...(patch ? { disableDefaultCNI: true } : {}) },
     nodes: [node],
     ...(patch ? { kubeadmConfigPatches: [stringify({ kind: 'ClusterConfiguration', ...patch })] } : {}),
+    ...(certs ? { containerdConfigPatches: [containerdMirrorPatch] } : {}),
   };
   return stringify(config);
 }
@@ -58,7 +63,9 @@ export function kindConfig(spec: ClusterSpec, patch: object | undefined): string
 export async function provision(spec: ClusterSpec, dir: string, log: Log, timeoutMs: number): Promise<{ kubeconfig: string; image: string }> {
   const { image, patch } = await nodeImageFor(spec.kubernetes, log);
   const configFile = join(dir, 'kind-config.yaml');
-  writeFileSync(configFile, kindConfig(spec, patch));
+  // the registry mirrors' folder exists from the start: containerd reads it at each pull, the mirrors come later
+  mkdirSync(certsDir(spec.name), { recursive: true });
+  writeFileSync(configFile, kindConfig(spec, patch, certsDir(spec.name)));
   const kubeconfig = join(dir, 'kubeconfig');
   log(`kind create cluster --name ${kindName(spec.name)} --image ${image}`);
   const r = await run(kindBinary(), ['create', 'cluster', '--name', kindName(spec.name), '--image', image, '--config', configFile, '--kubeconfig', kubeconfig, '--wait', `${Math.round(timeoutMs / 1000)}s`, '--retain'], {
