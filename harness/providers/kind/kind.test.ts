@@ -12,7 +12,9 @@ import { BatchV1Api, CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/clien
 import { run } from '../../../lib/exec.js';
 import { BUILDER_LABEL, docker, dockerOk, engine, strayBuildContainers } from '../../docker.js';
 import { repoRoot } from '../../../lib/paths.js';
-import { clusterDir, clusterNames, readState } from '../state.js';
+import { clusterDir, clusterNames, clustersDir, readState } from '../state.js';
+import { processesUnder } from '../../processes.js';
+import { certsDir } from './mirror.js';
 import { janitor } from '../janitor.js';
 import { readResults } from '../../../model/results.js';
 import { until } from '../../testing.js';
@@ -64,6 +66,20 @@ test('the node image built offline boots, reports its Kubernetes version and run
     await until('Job complete', async () => (await batch.readNamespacedJob({ name: 'echo', namespace: 'real' })).status?.succeeded === 1, 180_000);
     const pod = (await core.listNamespacedPod({ namespace: 'real', labelSelector: 'job-name=echo' })).items[0]!;
     expect(await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: 'real' })).toContain('ran-in-a-real-container');
+    // An image pulled with Always (:latest) cannot be satisfied by a loaded image: the cluster's own
+    // registry serves it by its name, through the node's containerd mirror (hosts.toml in certs.d).
+    const latest = 'quay.io/codeflare-matrix-test/tiny:latest';
+    await docker(['tag', workloadImages.busybox, latest]);
+    await kind.loadImage(name, latest);
+    expect(readFileSync(join(certsDir(name), 'quay.io', 'hosts.toml'), 'utf8')).toMatch(/\[host\."http:\/\/[\d.]+:\d+/);
+    await core.createNamespacedPod({
+      namespace: 'real',
+      body: { metadata: { name: 'always' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: latest, imagePullPolicy: 'Always', command: ['sh', '-c', 'echo pulled-from-the-mirror'] }] } },
+    });
+    await until('pod pulled with Always succeeded', async () => (await core.readNamespacedPod({ name: 'always', namespace: 'real' })).status?.phase === 'Succeeded', 180_000);
+    expect(await core.readNamespacedPodLog({ name: 'always', namespace: 'real' })).toContain('pulled-from-the-mirror');
+    const registry = processesUnder(clusterDir(name)).map((p) => p.pid);
+    expect(registry.length).toBeGreaterThan(0);
     // Logs come out with kind's own exporter: the node's journal, kubelet and containerd.
     const out = mkdtempSync(join(tmpdir(), 'cfm-kind-logs-'));
     const files = await kind.exportLogs(name, out);
@@ -74,6 +90,9 @@ test('the node image built offline boots, reports its Kubernetes version and run
   }
   expect(await kindNodes(name)).toBe('');
   expect(clusterNames()).not.toContain(name);
+  // the cluster's registry went with it
+  expect(processesUnder(clustersDir()).filter((p) => p.owner.startsWith(clusterDir(name)))).toEqual([]);
+  await docker(['rmi', 'quay.io/codeflare-matrix-test/tiny:latest']);
 });
 
 test('the janitor removes a kind cluster whose run was killed, with or without its folder', async () => {
