@@ -27,6 +27,13 @@ export type Cell = {
   unavailable: string[];
   /** What the plan chose and why, where it is not what was asked (e.g. the nearest Kubernetes the toolchain has). */
   notes?: string[];
+  /**
+   * The stack a test that fails here is run again on (only those tests), and why it is that one: the
+   * previous row (release, published), the component under test at its last release (chain, a `dev`
+   * axis), or the config's baseline versions. Its id is a cell of the plan or of the plan's baselines;
+   * none (only why) where no valid stack could be made.
+   */
+  baseline?: { cell?: string; why: string };
 };
 
 const short: Partial<Record<ComponentId, string>> = {

@@ -91,7 +91,13 @@ export const MatrixConfig = z.strictObject({
   parallelism: z.int().positive().default(1).describe('cells at once (each gets its own cluster)'),
   /** The most cells a plan may have: a larger one is refused before anything runs (a mistyped axis, full where pairwise was meant). */
   maxCells: z.int().positive().default(256).describe('the most cells the plan may have; a larger plan is refused before anything runs'),
-  baseline: z.string().min(1).optional().describe('a results file (a path relative to this config) that each test that did not pass is looked up in: regression, already-failing, flaky or new (run --baseline overrides it)'),
+  baseline: z
+    .union([
+      z.string().min(1).describe('a results file (a path relative to this config) that each test that did not pass is looked up in (run --baseline overrides it)'),
+      z.partialRecord(z.enum(componentIds), z.string().min(1).describe('a version: a tag, a minor, latest, stable, a range (its newest)')).describe('per component, the version its cells are judged against: a test that fails in a cell runs again on the same stack with these versions'),
+    ])
+    .optional()
+    .describe('what each test that did not pass is labelled against (regression, already-failing, flaky, new): a results file, or versions per component; without it the strategy\'s (release, published: the row before; chain, a dev axis: the last release)'),
   retries: z.int().min(0).default(1).describe('retries of a failed test; a pass on a retry is flaky, not passed'),
   timeouts: z
     .strictObject({ provision: Duration.default('3m').describe('a cluster up and ready'), install: Duration.default('15m').describe('the stack built and installed'), test: Duration.default('5m').describe('one test') })

@@ -47,6 +47,11 @@ export function newest(catalog: Catalog, id: ComponentId): string {
   return all.sort(semver.compare).at(-1)!;
 }
 
+/** The newest tag that is no prerelease: what "its last release" means for a component's baseline. */
+export function lastRelease(catalog: Catalog, id: ComponentId): string | undefined {
+  return tags(catalog, id).filter((t) => semver.valid(t.slice(1)) && !semver.prerelease(t.slice(1))).sort((a, b) => semver.compare(a.slice(1), b.slice(1))).at(-1);
+}
+
 /**
  * The one rule that picks a release from a list (`have`) for a version named in a config, a
  * command, a record or by a cluster (Kubernetes' minors, a published row's e2e, a server's version): the release itself if the list has it, else the

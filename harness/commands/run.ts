@@ -73,7 +73,9 @@ export function runCommand(): Command {
       const { readResults, writeResults } = await import('../../model/results.js');
       const { loadConfig } = await import('../../matrix/config.js');
       const loaded = loadConfig(o.config);
-      const baselinePath = o.baseline ?? (loaded.config.baseline ? resolve(dirname(loaded.path), loaded.config.baseline) : undefined);
+      // (a baseline of versions per component is the planner's: its stacks run in the run)
+      const fromConfig = typeof loaded.config.baseline === 'string' ? loaded.config.baseline : undefined;
+      const baselinePath = o.baseline ?? (fromConfig ? resolve(dirname(loaded.path), fromConfig) : undefined);
       const baseline = baselinePath ? { path: baselinePath, results: readResults(baselinePath) } : undefined;
       const ran = await runMatrix(o);
       const { dir, exitCode } = ran;

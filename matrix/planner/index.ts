@@ -3,10 +3,10 @@
 // versions the era fixes, the constraints it breaks) is done once, here.
 import type { Catalog, ComponentId } from '../catalog/index.js';
 import { component, normalizeDeclared } from '../catalog/index.js';
-import { type Cell, type Origin, type Versions, type Violation, eraOf, makeCell, cellTitle } from '../cell.js';
+import { type Cell, type Origin, type Versions, type Violation, blockedAhead, eraOf, makeCell, cellTitle } from '../cell.js';
 import { UNDER_TEST_SUITE, type LoadedConfig, type MatrixConfig, type Sources } from '../config.js';
 import { needs, violations } from '../constraints.js';
-import { isFloating, resolveSelector, tags, type Selector } from '../versions.js';
+import { isFloating, lastRelease, resolveSelector, tags, type Selector } from '../versions.js';
 import { UserError } from '../../lib/errors.js';
 import { isCell, type Axes, type Exclusion, type Proposal } from './proposal.js';
 import { strategies } from './strategies.js';
@@ -24,6 +24,11 @@ export type Plan = {
   strategy: MatrixConfig['strategy'];
   provider: MatrixConfig['provider'];
   cells: Cell[];
+  /**
+   * The stacks cells are judged against that are not cells of the plan (Cell.baseline): not rows of
+   * the matrix; a run runs one only with the tests that failed in the cells it is the baseline of.
+   */
+  baselines: Cell[];
   /** Excluded combinations: the first few of each rule (a whole-catalog product excludes millions). */
   excluded: Exclusion[];
   /** How many combinations each rule excluded. */
@@ -149,6 +154,42 @@ function runSuites(config: MatrixConfig, catalog: Catalog): { suites: string[]; 
   return { suites: config.suites.map((s) => (s === UNDER_TEST_SUITE ? `upstream:${under}` : s)) };
 }
 
+const list = (v: Versions) => (Object.entries(v) as [ComponentId, string][]).map(([id, x]) => `${id} ${x}`).join(', ');
+
+/**
+ * A cell's baseline: the config's versions for the components it names (baseline: {kuberay: v1.1.0});
+ * else the strategy's (release, published: the row before, or the nearest earlier one that can run
+ * here); else the same cell with each component under test (chain), or at a floating version (a `dev`
+ * axis, a ref, a checkout), at its last release. None where nothing in the cell is under test.
+ */
+function baselineOf(config: MatrixConfig, catalog: Catalog, complete: (p: Proposal) => Cell | Exclusion, cell: Cell, p: Proposal): { cell?: Cell; why: string } | undefined {
+  const made = (b: Cell | Exclusion, why: string) => (!isCell(b) ? { why: `none: ${why} makes no valid stack (${b.reasons.map((r) => r.reason).join('; ')})` } : b.id === cell.id ? undefined : { cell: b, why });
+  const given: Versions | undefined = typeof config.baseline === 'object' ? config.baseline : undefined;
+  const named = (Object.keys(given ?? {}) as ComponentId[]).filter((id) => cell.versions[id]);
+  if (named.length) {
+    const v: Versions = Object.fromEntries(named.map((id) => [id, resolveSelector(catalog, id, given![id]!, `baseline.${id}`).at(-1)!]));
+    return made(complete({ ...p, versions: { ...p.versions, ...v }, ...(p.upgradeFrom ? { upgradeFrom: { ...p.upgradeFrom, ...v } } : {}), baseline: undefined }), `the config's baseline (${list(v)})`);
+  }
+  if (p.baseline) {
+    const skipped: string[] = [];
+    for (let q: Proposal['baseline'] = p.baseline; q; q = q.proposal.baseline) {
+      const b = complete(q.proposal);
+      if (isCell(b) && !blockedAhead(b)) return { cell: b, why: `${q.why}${skipped.length ? `; ${skipped.join(' and ')} ${skipped.length === 1 ? 'is' : 'are'} blocked ahead` : ''}` };
+      skipped.push(`operator ${q.proposal.versions['codeflare-operator']}`);
+    }
+    return { why: `none: ${p.baseline.why} and every row before it are blocked ahead` };
+  }
+  const moved = (Object.keys(cell.versions) as ComponentId[]).filter((id) => (config.strategy === 'chain' ? cell.origin[id] === 'under-test' : isFloating(cell.versions[id]!)));
+  const v: Versions = Object.fromEntries(moved.flatMap((id) => (lastRelease(catalog, id) ? [[id, lastRelease(catalog, id)!]] : [])));
+  if (!Object.keys(v).length) return undefined;
+  const versions: Versions = { ...p.versions, ...v };
+  // The operator at its release comes with what that release compiles in, as it shipped.
+  const op = v['codeflare-operator'];
+  for (const id of Object.keys(op ? (component(catalog, 'codeflare-operator').versions.find((x) => x.tag === op)?.bundles ?? {}) : {}) as ComponentId[]) delete versions[id], delete v[id];
+  const why = `${list(v)}: ${moved.length === 1 ? 'its' : 'their'} last release${moved.length === 1 ? '' : 's'}, the rest as here`;
+  return made(complete({ ...p, versions, baseline: undefined }), why);
+}
+
 type Override = { strategy?: MatrixConfig['strategy']; sources?: Sources; maxCells?: number; chain?: MatrixConfig['chain'] };
 
 /** Past the cell limit the planner goes on counting, to say how many, up to this many. */
@@ -185,6 +226,7 @@ function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Pla
   });
   const max = override.maxCells ?? config.maxCells;
   const over = new Set<string>();
+  const proposalOf = new Map<string, Proposal>();
   // the strategy's proposals stream (a full product can be huge): never spread into an array
   const proposals = (function* () {
     yield* out.proposals;
@@ -193,8 +235,10 @@ function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Pla
   for (const p of proposals) {
     const r = complete(p);
     if (isCell(r)) {
-      if (cells.size < max || cells.has(r.id)) cells.set(r.id, r);
-      else if (over.add(r.id).size >= COUNTED) break;
+      if (cells.size < max || cells.has(r.id)) {
+        cells.set(r.id, r);
+        if (!proposalOf.has(r.id)) proposalOf.set(r.id, p);
+      } else if (over.add(r.id).size >= COUNTED) break;
       continue;
     }
     const rule = r.reasons[0]!.id;
@@ -211,6 +255,13 @@ function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Pla
     const first = [...excluded.values()].slice(0, 3).map((e) => `${e.title}: ${e.reasons.map((r) => r.reason).join('; ')}`);
     throw new UserError(`the constraints leave no valid cell (${total} excluded; e.g. ${first.join(' | ')})`, loaded.path, 'widen the axes or pick versions that fit together (npx codeflare-matrix catalog lists them)');
   }
+  const baselines = new Map<string, Cell>();
+  for (const cell of cells.values()) {
+    const b = baselineOf(config, catalog, complete, cell, proposalOf.get(cell.id)!);
+    if (!b) continue;
+    cell.baseline = { ...(b.cell ? { cell: b.cell.id } : {}), why: b.why };
+    if (b.cell && !cells.has(b.cell.id)) baselines.set(b.cell.id, b.cell);
+  }
   return {
     schema: PLAN_SCHEMA,
     name: config.name,
@@ -218,6 +269,7 @@ function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Pla
     strategy: config.strategy,
     provider: config.provider,
     cells: suites.note ? [...cells.values()].map((c) => ({ ...c, notes: [...(c.notes ?? []), suites.note!] })) : [...cells.values()],
+    baselines: [...baselines.values()],
     excluded: [...excluded.values()],
     excludedCount,
     uncoverable: out.uncoverable ?? [],

@@ -265,3 +265,63 @@ test('an era may take optional components: era E with AppWrapper standalone, and
   const without = plan(cfg('kubernetes: ["1.31"]\ncomponents: { kuberay: [v1.3.2], kueue: [v0.11.6], codeflare-sdk: [v0.38.2] }'), catalog);
   expect(without.cells[0]!.versions.appwrapper).toBeUndefined();
 });
+
+test.describe('baselines: each cell says the stack its failed tests run again on', () => {
+  // every version taken as served, whatever this machine's record says
+  const { availability: _, ...served } = catalog;
+  const by = (p: ReturnType<typeof plan>, id?: string) => [...p.cells, ...p.baselines].find((c) => c.id === id);
+
+  test('release: the candidate against the previous row; the previous row and the upgrade against theirs one row earlier, past a row blocked ahead', () => {
+    const p = plan(cfg('strategy: release\nkubernetes: ["1.27"]\nrelease: {candidate: v1.2.0}'), served);
+    const [previous, candidate, upgrade] = p.cells;
+    expect(candidate!.baseline).toEqual({ cell: previous!.id, why: 'the previous release (operator v1.1.0)' });
+    // v1.0.1's row names KubeRay v0.0.0-dev, no release: blocked ahead, so v1.1.0 is judged against v1.0.0
+    expect(previous!.baseline!.why).toBe('the previous published row (operator v1.0.0); operator v1.0.1 is blocked ahead');
+    expect(by(p, previous!.baseline!.cell)!.versions['codeflare-operator']).toBe('v1.0.0');
+    const earlier = by(p, upgrade!.baseline!.cell)!;
+    expect([earlier.upgradeFrom!['codeflare-operator'], earlier.versions['codeflare-operator']]).toEqual(['v1.0.0', 'v1.1.0']);
+    // the stacks not in the matrix are the plan's baselines, not its cells
+    expect(p.cells).toHaveLength(3);
+    expect(p.baselines.map((b) => b.id).sort()).toEqual([previous!.baseline!.cell, upgrade!.baseline!.cell].sort());
+  });
+
+  test('published: each row against the previous row of the plan, the first row against none', () => {
+    const p = plan(cfg('strategy: published\nkubernetes: ["1.27"]'), served);
+    const of = (op: string) => p.cells.find((c) => c.versions['codeflare-operator'] === op)!;
+    expect(of('v0.0.4').baseline).toBeUndefined();
+    expect(of('v0.0.5').baseline).toEqual({ cell: of('v0.0.4').id, why: 'the previous published row (operator v0.0.4)' });
+    expect(of('v1.0.0-rc.2').baseline!.cell).toBe(of('v1.0.0-rc.1').id);
+    expect(of('v1.4.0').baseline).toEqual({ cell: of('v1.2.0').id, why: 'the previous published row (operator v1.2.0); operator v1.3.1 and operator v1.3.0 are blocked ahead' });
+    expect(p.baselines).toEqual([]); // every baseline is a row of the plan: nothing runs twice
+  });
+
+  test('chain: the same cell with the component under test at its last release; the nightly\'s dev components at theirs', () => {
+    const p = plan(cfg('strategy: chain\nkubernetes: ["1.31"]\nchain: {component: kuberay, ref: {ref: refs/pull/9/head}}\ncomponents: {codeflare-operator: v1.16.0, codeflare-sdk: v0.29.0, kueue: v0.11.6}'), served);
+    const [cell] = p.cells;
+    const base = by(p, cell!.baseline!.cell)!;
+    const last = catalog.components.find((c) => c.id === 'kuberay')!.versions.map((v) => v.tag).filter((t) => !t.includes('-')).sort((a, b) => semver.compare(a, b)).at(-1);
+    expect(base.versions).toEqual({ ...cell!.versions, kuberay: last });
+    expect(cell!.baseline!.why).toBe(`kuberay ${last}: its last release, the rest as here`);
+    // the nightly: the operator at its last release comes with the AppWrapper it compiles in, as it shipped
+    const nightly = plan(cfg('kubernetes: ["1.31"]\ncomponents: {codeflare-operator: dev, appwrapper: dev, kuberay: dev, kueue: dev, codeflare-sdk: v0.29.0}'), served);
+    const d = by(nightly, nightly.cells[0]!.baseline!.cell)!;
+    const op = d.versions['codeflare-operator']!;
+    expect(op).toMatch(/^v\d+\.\d+\.\d+$/);
+    expect(d.versions.appwrapper).toBe(catalog.components.find((c) => c.id === 'codeflare-operator')!.versions.find((v) => v.tag === op)!.bundles!.appwrapper);
+    expect(Object.values(d.versions)).not.toContain('dev');
+    // nothing under test, nothing floating: no baseline
+    expect(plan(cfg('kubernetes: ["1.31"]\ncomponents: {codeflare-operator: v1.16.0}'), served).cells[0]!.baseline).toBeUndefined();
+  });
+
+  test('a config\'s baseline versions: one stack for the cells that differ only there; one that fits no cell says why', () => {
+    const p = plan(cfg('kubernetes: ["1.31"]\ncomponents: {codeflare-operator: v1.4.1, kuberay: [v1.1.0, v1.1.1]}\nbaseline: {kuberay: v1.0.0}'), served);
+    expect(new Set(p.cells.map((c) => c.baseline!.cell)).size).toBe(1);
+    expect(p.cells[0]!.baseline!.why).toBe("the config's baseline (kuberay v1.0.0)");
+    expect(p.baselines.map((b) => b.versions.kuberay)).toEqual(['v1.0.0']);
+    // the SDK v0.16 needs KubeRay ≥ 1.0: no valid stack, and the cell says so
+    const none = plan(cfg('kubernetes: ["1.31"]\ncomponents: {codeflare-operator: v1.4.1}\nbaseline: {kuberay: v0.5.0}'), served);
+    expect(none.cells[0]!.baseline!.cell).toBeUndefined();
+    expect(none.cells[0]!.baseline!.why).toMatch(/^none: the config's baseline \(kuberay v0\.5\.0\) makes no valid stack \(.+\)$/);
+    expect(() => plan(cfg('kubernetes: ["1.31"]\ncomponents: {codeflare-operator: v1.4.1}\nbaseline: {kuberay: v9.9.9}'), served)).toThrow(/test\.yaml:3:\d+.*unknown kuberay version 9\.9\.9|baseline\.kuberay: unknown kuberay version/);
+  });
+});

@@ -7,7 +7,15 @@ import type { MatrixConfig } from '../config.js';
 export type Exclusion = { title: string; versions: Versions; reasons: Violation[] };
 
 /** A combination proposed by a strategy, before completion. */
-export type Proposal = { versions: Versions; origin?: Partial<Record<ComponentId, Origin>>; upgradeFrom?: Versions; keepViolations?: boolean; notes?: string[] };
+export type Proposal = {
+  versions: Versions;
+  origin?: Partial<Record<ComponentId, Origin>>;
+  upgradeFrom?: Versions;
+  keepViolations?: boolean;
+  notes?: string[];
+  /** The stack this one is judged against, where the strategy says (release, published: the row before), and why. */
+  baseline?: { proposal: Proposal; why: string };
+};
 
 export type Axes = Partial<Record<ComponentId, string[]>>;
 

@@ -1,6 +1,6 @@
 // Planner strategies. Each proposes combinations; planner/index.ts completes and checks them.
 import { component, normalizeDeclared, type ComponentId } from '../catalog/index.js';
-import { eraOf, type Versions } from '../cell.js';
+import { blockedAhead, eraOf, type Versions } from '../cell.js';
 import { nearestRelease, resolveSelector } from '../versions.js';
 import { pinnedKubernetes } from '../kubernetes.js';
 import { UserError } from '../../lib/errors.js';
@@ -87,7 +87,34 @@ function rowVersions(input: StrategyInput, operator: string): Versions | undefin
   return v;
 }
 
-/** Release: the candidate row, the previous published row, and the upgrade from previous to candidate. */
+/** A published row on Kubernetes `k`, judged against the row before it, and that one against its own (so the planner can walk back past a row that cannot run). */
+function rowAt(input: StrategyInput, i: number, k: string): Proposal | undefined {
+  const rows = input.catalog.published;
+  const v = i >= 0 && i < rows.length ? rowVersions(input, rows[i]!.operator) : undefined;
+  if (!v) return undefined;
+  const before = rowAt(input, i - 1, k);
+  return { versions: { ...v, kubernetes: k }, ...(before ? { baseline: { proposal: before, why: `the previous published row (operator ${rows[i - 1]!.operator})` } } : {}) };
+}
+
+/** The upgrade to row i on Kubernetes `k` from the nearest row before it that can run, judged against the upgrade to that row. */
+function upgradeAt(input: StrategyInput, i: number, k: string): Proposal | undefined {
+  const runs = (j: number) => {
+    const c = input.complete(rowAt(input, j, k)!);
+    return isCell(c) && !blockedAhead(c);
+  };
+  let j = i - 1;
+  while (j >= 0 && !runs(j)) j--;
+  const [from, to] = [rowAt(input, j, k), rowAt(input, i, k)];
+  if (!from || !to) return undefined;
+  const before = upgradeAt(input, j, k);
+  const op = (x: number) => input.catalog.published[x]!.operator;
+  return { versions: to.versions, upgradeFrom: from.versions, ...(before ? { baseline: { proposal: before, why: `the upgrade one published row earlier (to operator ${op(j)})` } } : {}) };
+}
+
+/**
+ * Release: the candidate row, the previous published row, and the upgrade from previous to candidate.
+ * Each is judged against the same cell one row earlier: the candidate against the previous row.
+ */
 function release(input: StrategyInput): StrategyOutput {
   const { config, catalog, axes } = input;
   if (!config.release) {
@@ -103,12 +130,17 @@ function release(input: StrategyInput): StrategyOutput {
   const candidate: Versions = { ...(rowVersions(input, candidateOp!) ?? {}), ...firsts, 'codeflare-operator': candidateOp! };
   const previous = rowVersions(input, previousOp!);
   if (!previous) throw new UserError(`operator ${previousOp} has no published row to upgrade from`, 'release.previous', 'name a published operator version');
+  const at = rows.indexOf(previousOp!);
   return {
-    proposals: axes.kubernetes!.flatMap((k): Proposal[] => [
-      { versions: { ...previous, kubernetes: k } },
-      { versions: { ...candidate, kubernetes: k } },
-      { versions: { ...candidate, kubernetes: k }, upgradeFrom: { ...previous, kubernetes: k } },
-    ]),
+    proposals: axes.kubernetes!.flatMap((k): Proposal[] => {
+      const prev = rowAt(input, at, k)!;
+      const earlier = upgradeAt(input, at, k);
+      return [
+        prev,
+        { versions: { ...candidate, kubernetes: k }, baseline: { proposal: prev, why: `the previous release (operator ${previousOp})` } },
+        { versions: { ...candidate, kubernetes: k }, upgradeFrom: prev.versions, ...(earlier ? { baseline: { proposal: earlier, why: `the upgrade to the previous release (operator ${previousOp}) from the row before it (operator ${earlier.upgradeFrom!['codeflare-operator']})` } } : {}) },
+      ];
+    }),
   };
 }
 
@@ -119,19 +151,28 @@ function release(input: StrategyInput): StrategyOutput {
  * takes the config's Kubernetes axis.
  */
 function published(input: StrategyInput): StrategyOutput {
-  return {
-    proposals: input.catalog.published.flatMap((row) => {
-      const e2e = row.e2e?.kubernetes;
-      const near = e2e ? nearestRelease(e2e, pinnedKubernetes(input.catalog)) : undefined;
-      const ks = near ? [near] : input.axes.kubernetes!;
-      return ks.map((k): Proposal => ({
-        versions: { ...rowVersions(input, row.operator)!, kubernetes: k },
-        origin: Object.fromEntries(Object.keys(row.declared).map((id) => [id, 'published'])),
-        keepViolations: true,
-        ...(e2e && k !== e2e ? { notes: [`its e2e ran on Kubernetes ${e2e}; the toolchain here pins ${minor(k) === minor(e2e) ? `${k} of that minor` : `no ${minor(e2e)}, so the nearest it has, ${k}`}`] } : {}),
-      }));
-    }),
-  };
+  const rows: Proposal[][] = [];
+  for (const row of input.catalog.published) {
+    const e2e = row.e2e?.kubernetes;
+    const near = e2e ? nearestRelease(e2e, pinnedKubernetes(input.catalog)) : undefined;
+    const ks = near ? [near] : input.axes.kubernetes!;
+    // Each row is judged against the row before it: its cell on the same Kubernetes, else its only one.
+    const before = rows.at(-1);
+    const prevOp = before?.[0]?.versions['codeflare-operator'];
+    rows.push(
+      ks.map((k): Proposal => {
+        const prev = before?.find((b) => b.versions.kubernetes === k) ?? before?.[0];
+        return {
+          versions: { ...rowVersions(input, row.operator)!, kubernetes: k },
+          origin: Object.fromEntries(Object.keys(row.declared).map((id) => [id, 'published'])),
+          keepViolations: true,
+          ...(e2e && k !== e2e ? { notes: [`its e2e ran on Kubernetes ${e2e}; the toolchain here pins ${minor(k) === minor(e2e) ? `${k} of that minor` : `no ${minor(e2e)}, so the nearest it has, ${k}`}`] } : {}),
+          ...(prev ? { baseline: { proposal: prev, why: `the previous published row (operator ${prevOp})` } } : {}),
+        };
+      }),
+    );
+  }
+  return { proposals: rows.flat() };
 }
 
 const minor = (v: string) => v.replace(/^v/, '').split('.').slice(0, 2).join('.');
