@@ -24,8 +24,8 @@ const Attachment = z.object({ name: z.string(), path: z.string(), contentType: z
 export const TestLabel = z.object({
   kind: z.enum(['regression', 'already-failing', 'flaky', 'new']),
   evidence: z.string(),
-  /** The baseline's cell the test was looked up in, and that results file. */
-  baseline: z.object({ cell: z.string(), file: z.string() }).optional(),
+  /** The baseline's cell the test was looked up in, and that results file (none: this one, where the run ran it again). */
+  baseline: z.object({ cell: z.string(), file: z.string().optional() }).optional(),
   since: z.string().optional(),
 });
 export type TestLabel = z.infer<typeof TestLabel>;
@@ -169,6 +169,8 @@ export const CellResult = z.object({
   finishedAt: z.string().optional(),
   /** Folder of this cell's artifacts (logs, failure attachments), relative to the results file. */
   artifacts: z.string().optional(),
+  /** The plan's baseline of the cell: the stack its failed tests are looked up in (none: only why). */
+  baseline: z.object({ cell: z.string().optional(), why: z.string() }).optional(),
 });
 export type CellResult = z.infer<typeof CellResult>;
 
@@ -195,6 +197,11 @@ export const Results = z.object({
     }),
   ),
   cells: z.array(CellResult),
+  /**
+   * Baseline stacks the run ran again, each with only the tests that failed in the cells it is the
+   * baseline of: the labels' evidence, not rows of the matrix (no report counts them as cells).
+   */
+  baselines: z.array(CellResult).optional(),
 });
 export type Results = z.infer<typeof Results>;
 

@@ -154,3 +154,36 @@ test('a config names its baseline (relative to the config); an unreadable one is
   expectUserError(r, new RegExp(`${join(dir, 'last/results.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot read the results file`));
   expect(existsSync(join(dir, 'run'))).toBe(false);
 });
+
+test('the plan\'s baselines, run again in the same run: a cell whose baseline passes, one whose baseline fails, a flaky one, one whose baseline did not run', () => {
+  // The chain's cell with KubeRay under test; its baseline, KubeRay at its last release, ran only the failed tests again.
+  const run = results('pr-2', '2025-06-20T10:00:00Z', 'v1.4.0', [
+    { title: 'scaling workers', status: 'failed' },
+    { title: 'deletion cleans up', status: 'failed' },
+    { title: 'the dashboard answers', status: 'flaky', retries: 1 },
+    { title: 'head reaches Running', status: 'passed' },
+  ]);
+  const stack = base('pr-2', '2025-06-20T10:30:00Z', 'failed').cells[0]!;
+  stack.suites[0]!.tests = stack.suites[0]!.tests.filter((t) => ['scaling workers', 'deletion cleans up'].includes(t.title));
+  run.cells[0]!.baseline = { cell: stack.id, why: 'kuberay v1.3.2: its last release, the rest as here' };
+  run.baselines = [stack];
+  const labelled = labelResults(Results.parse(run));
+  const label = (title: string) => labelled.cells[0]!.suites[0]!.tests.find((t) => t.title === title)!.label;
+  expect(label('scaling workers')).toEqual({ kind: 'regression', evidence: `passes on the baseline (${stack.title})`, baseline: { cell: stack.id } });
+  expect(label('deletion cleans up')).toMatchObject({ kind: 'already-failing', evidence: expect.stringContaining('Error: deletion cleans up broke'), baseline: { cell: stack.id } });
+  expect(label('the dashboard answers')).toEqual({ kind: 'flaky', evidence: 'passed on retry 1 in this cell' });
+  expect(label('head reaches Running')).toBeUndefined();
+  expect(labelled.baselines![0]!.suites[0]!.tests.every((t) => !t.label)).toBe(true); // the baseline is evidence, not labelled
+  // its setup failed: the failures are new, and say why the baseline has nothing to say
+  const blocked = structuredClone(run);
+  blocked.baselines = [{ ...stack, status: 'blocked', reason: 'install: kuberay v1.3.2: image pull failed', suites: [] }];
+  expect(labelResults(blocked).cells[0]!.suites[0]!.tests[0]!.label).toMatchObject({ kind: 'new', evidence: `the baseline (${stack.title}) did not run: install: kuberay v1.3.2: image pull failed` });
+  // no baseline in the run and no file: nothing labelled, as before
+  const none = structuredClone(run);
+  delete none.baselines;
+  expect(labelled.cells[0]!.suites[0]!.tests.filter((t) => t.label)).toHaveLength(3);
+  expect(labelResults(none).cells[0]!.suites[0]!.tests.filter((t) => t.label)).toHaveLength(0);
+  // a baseline file is looked up by the plan's baseline id first
+  const file = { path: 'b.json', results: Results.parse({ ...base('n-9', '2025-06-19T02:00:00Z', 'passed'), cells: [{ ...base('n-9', '2025-06-19T02:00:00Z', 'passed').cells[0]!, id: stack.id }] }) };
+  expect(labelResults(none, file).cells[0]!.suites[0]!.tests[1]!.label).toMatchObject({ kind: 'regression', baseline: { cell: stack.id, file: 'b.json' } });
+});

@@ -2,8 +2,10 @@
 // dependency's failure REGRESSION or ALWAYSFAIL: a regression passes on the baseline, an
 // already-failing test fails there too (since the first run of its streak, from a history of
 // results), a flaky one passed on a retry or in some of its repeats, a new one has no result there.
-// The baseline of a cell is the baseline file's cell with the same identity but for the components
-// under test: those the cell puts under test (chain), else the operator and what comes with it.
+// The baseline of a cell is the plan's (matrix/planner: the row before, the component under test at
+// its last release, the config's versions), run in the same run; else, given a baseline file, its
+// cell of the plan's id, or the one with the same identity but for the components under test: those
+// the cell puts under test (chain), else the operator and what comes with it.
 import type { ComponentId } from '../matrix/catalog/index.js';
 import type { CellResult, Results, TestLabel, TestResult } from '../model/results.js';
 
@@ -47,29 +49,51 @@ function failingSince(history: File[], cells: string[], suite: string, title: st
   return since;
 }
 
-/** The label of one test that did not pass. */
-export function labelOf(c: CellResult, suite: string, t: TestResult, baseline: File, history: File[] = [], given: string[] = []): TestLabel | undefined {
+/** Where a cell's tests are looked up: its baseline's cell and the results file it is in (none: the results being labelled). */
+export type Source = { cell?: CellResult; file?: File };
+
+/**
+ * A cell's baseline: the plan's baseline stack where these results hold it (the run ran it, or ran
+ * its failed tests on it again), else the baseline file's cell (the plan's, else the one like it).
+ */
+export function sourceOf(c: CellResult, results: Results, file?: File, given: string[] = []): Source | undefined {
+  const id = c.baseline?.cell;
+  const byId = (r: Results) => (id ? [...r.cells, ...(r.baselines ?? [])].find((x) => x.id === id) : undefined);
+  const here = byId(results);
+  if (here && here.id !== c.id) return { cell: here };
+  if (!file) return undefined;
+  return { cell: byId(file.results) ?? baselineCell(c, file.results.cells, given), file };
+}
+
+/** The label of one test that did not pass; none without a baseline to look it up in. */
+export function labelOf(c: CellResult, suite: string, t: TestResult, src: Source | undefined, history: File[] = []): TestLabel | undefined {
+  if (!src) return undefined;
   if (t.status === 'flaky') return { kind: 'flaky', evidence: t.repeats ? `passed ${t.repeats.passed} of ${t.repeats.runs} runs (--repeat)` : `passed on retry ${t.retries} in this cell` };
   if (t.repeats && t.repeats.passed > 0 && t.repeats.passed < t.repeats.runs) return { kind: 'flaky', evidence: `passed ${t.repeats.passed} of ${t.repeats.runs} runs (--repeat)` };
   if (t.status !== 'failed') return undefined;
-  const b = baselineCell(c, baseline.results.cells, given);
-  const where = b ? { baseline: { cell: b.id, file: baseline.path } } : {};
+  const b = src.cell;
+  const where = b ? { baseline: { cell: b.id, ...(src.file ? { file: src.file.path } : {}) } } : {};
   const bt = find(b, suite, t.title);
-  if (!b) return { kind: 'new', evidence: `the baseline has no cell like this one (${baseline.path})` };
+  if (!b) return { kind: 'new', evidence: `the baseline has no cell like this one (${src.file?.path ?? 'this run'})` };
+  if (!bt && b.status === 'blocked') return { kind: 'new', evidence: `the baseline (${b.title}) did not run: ${(b.reason ?? 'blocked').split('\n')[0]}`, ...where };
   if (!bt || bt.status === 'blocked' || bt.status === 'not-applicable') return { kind: 'new', evidence: bt ? `${bt.status} on the baseline: never ran there` : 'the baseline has no such test', ...where };
   if (bt.status === 'passed') return { kind: 'regression', evidence: `passes on the baseline (${b.title})`, ...where };
   if (bt.status === 'flaky') return { kind: 'flaky', evidence: `flaky on the baseline too (${b.title}: passed on retry ${bt.retries})`, ...where };
-  const since = failingSince([baseline, ...history], [c.id, b.id], suite, t.title);
+  const since = failingSince([...(src.file ? [src.file] : []), ...history], [c.id, b.id], suite, t.title);
   return { kind: 'already-failing', evidence: `fails on the baseline too (${b.title}): ${(bt.errors[0] ?? bt.reason ?? '').split('\n')[0]}`, ...where, ...(since ? { since } : {}) };
 }
 
-/** A copy of `results` with every test that did not pass labelled. */
-export function labelResults(results: Results, baseline: File, o: { history?: File[]; underTest?: ComponentId[] } = {}): Results {
+/**
+ * A copy of `results` with every test that did not pass labelled: against the cell's baseline in
+ * these results where it is there (the plan's, run by the run), else in the baseline file.
+ */
+export function labelResults(results: Results, baseline?: File, o: { history?: File[]; underTest?: ComponentId[] } = {}): Results {
   const copy = structuredClone(results);
   for (const c of copy.cells) {
+    const src = sourceOf(c, results, baseline, o.underTest);
     for (const s of c.suites) {
       for (const t of s.tests) {
-        const label = labelOf(c, s.name, t, baseline, o.history, o.underTest);
+        const label = labelOf(c, s.name, t, src, o.history);
         if (label) t.label = label;
         else delete t.label;
       }

@@ -51,6 +51,8 @@ export function merge(inputs: Input[], out?: string): { results: Results; notes:
     }
   }
   const runs = new Map(inputs.flatMap((i) => i.results.runs).map((r) => [r.id, r]));
+  // baseline stacks run again by a shard: every one, the later file's where two ran the same
+  const baselines = new Map(inputs.flatMap(({ path, results }) => (results.baselines ?? []).map((c) => [c.id, out ? moved(c, dirname(path), dirname(out)) : c] as const)));
   const providers = [...new Set(inputs.map((i) => i.results.provider))];
   const versions = [...new Set(inputs.map((i) => i.results.harness.version))];
   if (versions.length > 1) notes.push(`the inputs were written by codeflare-matrix ${versions.join(', ')}; the merged file says ${a.harness.version}`);
@@ -60,6 +62,7 @@ export function merge(inputs: Input[], out?: string): { results: Results; notes:
       provider: providers.join(','),
       runs: [...runs.values()].sort((x, y) => x.startedAt.localeCompare(y.startedAt)),
       cells: [...cells.values()].map((c) => c.cell),
+      ...(baselines.size ? { baselines: [...baselines.values()] } : {}),
     },
     notes,
   };
