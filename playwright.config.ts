@@ -24,7 +24,8 @@ function cellProjects(dir: string): Project[] {
   const plan = readPlan(dir);
   const t = plan.run.timeouts;
   const grep = suiteGrep(plan.run.suites);
-  return plan.cells.flatMap((c): Project[] => [
+  // a baseline stack is a cell of its own when the run runs a cell's failed tests again on it
+  return [...plan.cells, ...(plan.baselines ?? [])].flatMap((c): Project[] => [
     { name: `setup:${c.id}`, testDir: 'fixtures', testMatch: `cell.setup${ext}`, teardown: `teardown:${c.id}`, use: { cellId: c.id } as never, retries: 0, timeout: 1000 * (seconds(t.provision) + seconds(t.install)) + 30 * 60_000 },
     { name: `teardown:${c.id}`, testDir: 'fixtures', testMatch: `cell.teardown${ext}`, use: { cellId: c.id } as never, retries: 0, timeout: 10 * 60_000 },
     {

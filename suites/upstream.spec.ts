@@ -23,7 +23,8 @@ import { providerFor } from '../harness/providers/index.js';
 function planned(): ComponentId[] {
   const dir = process.env[RUN_ENV];
   if (!dir) return [];
-  const inPlan = new Set(readPlan(dir).cells.flatMap((c) => Object.keys(c.versions)));
+  const plan = readPlan(dir);
+  const inPlan = new Set([...plan.cells, ...(plan.baselines ?? [])].flatMap((c) => Object.keys(c.versions)));
   return [...new Set(loadCatalog().upstream.map((u) => u.component))].filter((id) => inPlan.has(id));
 }
 

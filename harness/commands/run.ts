@@ -63,7 +63,7 @@ export function runCommand(): Command {
     .option('--reuse-clusters', 'give a cleanly uninstalled cluster to the next cell of the same Kubernetes version and era', false)
     .option('--keep-on-failure', 'keep the cluster of a failed cell (printed with how to remove it)', false)
     .option('-o, --out <dir>', 'run folder (default out/runs/<name>-<time>)')
-    .option('--baseline <results>', 'label every test that did not pass against these results (regression, already-failing, flaky, new), in results.json and every report')
+    .option('--baseline <results>', 'label every test that did not pass against these results (regression, already-failing, flaky, new), in results.json and every report; without it, against each cell\'s baseline stack of the plan, on which its failed tests run again')
     .addHelpText('after', '\nExit status: 0 every cell that could run passed (cells blocked ahead, by what this machine cannot build, do not fail the run), 1 a cell failed or was blocked in setup, 130 interrupted, 2 bad input.')
     .action(async (o: { config: string; strategy?: Plan['strategy']; maxCells?: number; chain?: ReturnType<typeof chainOption>; rerunFailed?: string; repeat?: number; cells?: string[]; shard?: { index: number; total: number }; retries?: number; parallelism?: number; reuseClusters: boolean; keepOnFailure: boolean; out?: string; baseline?: string }) => {
       const [{ runMatrix }, { loadCatalog }, { renderHtml }, { jobSummary, markdownReport }, { supportMatrix }, { junitXml }] = await Promise.all([
@@ -80,8 +80,9 @@ export function runCommand(): Command {
       const ran = await runMatrix(o);
       const { dir, exitCode } = ran;
       let results = ran.results;
-      if (baseline) {
-        const [{ labelResults }, { finishAllure }] = await Promise.all([import('../../reports/baseline.js'), import('../../reports/allure.js')]);
+      // each failed test against its cell's baseline: the run's own (the plan's, run here), else the file
+      const [{ labelResults, sourceOf }, { finishAllure }] = await Promise.all([import('../../reports/baseline.js'), import('../../reports/allure.js')]);
+      if (results.cells.some((c) => sourceOf(c, results, baseline))) {
         results = labelResults(results, baseline);
         writeResults(join(dir, 'results.json'), results);
         finishAllure(dir, results);

@@ -11,7 +11,7 @@ import { loadConfig, type MatrixConfig } from '../../matrix/config.js';
 import { plan as makePlan, type Plan } from '../../matrix/planner/index.js';
 import { blockedAhead, type Cell } from '../../matrix/cell.js';
 import { cellStatus, failsRun, readResults, writeResults, RESULTS_SCHEMA, type CellResult, type Results } from '../../model/results.js';
-import { mergeRerun, rerunSelection } from './rerun.js';
+import { baselineRuns, mergeRerun, rerunSelection } from './rerun.js';
 import { FINISHED, type CellTests, type FinishedTest } from './cell-reporter.js';
 import { finishAllure } from '../../reports/allure.js';
 import { pickSuites } from '../../suites/index.js';
@@ -40,6 +40,8 @@ export type RunArgs = {
   rerunFailed?: string;
   /** Each test this many times. */
   repeat?: number;
+  /** A baseline results file (or the config's): failed tests are looked up there, no baseline stack runs. */
+  baseline?: string;
   cells?: string[];
   shard?: { index: number; total: number };
   retries?: number;
@@ -70,12 +72,17 @@ export function runPlan(a: RunArgs): Plan {
   if (cells.length === 0) throw new UserError('this shard has no cell', '--shard', 'use fewer shards than cells');
   const only = a.rerunFailed ? rerunSelection(readResults(a.rerunFailed), a.rerunFailed, p) : undefined;
   if (only) cells = cells.filter((c) => c.id in only); // may be none: nothing to rerun
+  // A baseline left out by --cells or --shard is a baseline stack here (a rerun's earlier results hold them all).
+  const kept = new Set(cells.map((c) => c.id));
+  const byFile = a.baseline !== undefined || typeof loaded.config.baseline === 'string';
+  const baselines = byFile ? [] : [...(p.baselines ?? []), ...(only ? [] : p.cells.filter((c) => !kept.has(c.id) && cells.some((k) => k.baseline?.cell === c.id)))];
   const key = (c: Cell) => poolKey(p.provider, c.versions.kubernetes ?? '', c.era);
   const keys = [...new Set(cells.map(key))];
   cells = [...cells].sort((x, y) => keys.indexOf(key(x)) - keys.indexOf(key(y)));
   return {
     ...p,
     cells,
+    baselines,
     run: { ...p.run, ...(a.retries !== undefined ? { retries: a.retries } : {}), ...(a.parallelism !== undefined ? { parallelism: a.parallelism } : {}), ...(a.repeat ? { repeat: a.repeat } : {}), ...(only ? { only } : {}) },
   };
 }
@@ -90,6 +97,8 @@ export function planLines(p: Plan): string[] {
       const why = blockedAhead(c);
       return `  ${c.id}  ${why ? `blocked ahead: ${why}` : `runs: ${c.title}`}`;
     }),
+    // stacks outside the matrix, run only for the tests that fail in the cells they are the baseline of
+    ...(p.baselines ?? []).map((b) => `  baseline ${b.id} of ${p.cells.filter((c) => c.baseline?.cell === b.id).map((c) => c.id).join(', ')}: ${b.title}`),
   ];
 }
 
@@ -168,6 +177,8 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   process.on('SIGTERM', onSignal);
 
   const queue = [...p.cells];
+  const isBaseline = (cell: Cell) => !p.cells.includes(cell);
+  const due = baselineRuns(p);
   const stream = finishedTests(dir, log);
   const tick = progressLine(dir, p, results, running, queue, started, earlierDurations(dir), log);
   const progress = setInterval(() => {
@@ -182,7 +193,16 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
       await new Promise<void>((done) => child.on('exit', () => done()));
       stream(cell.id);
       running.delete(cell.id);
-      results.cells.push(cellResult(dir, p, cell, t0, interrupted));
+      const r = cellResult(dir, p, cell, t0, interrupted);
+      if (isBaseline(cell)) (results.baselines ??= []).push(r);
+      else results.cells.push(r);
+      // its failed tests run again on its baseline stack, once every cell that stack is the baseline of is done
+      for (const b of due(r)) {
+        p.run.only = { ...p.run.only, [b.cell.id]: b.tests };
+        writeAtomic(join(dir, 'plan.json'), JSON.stringify(p, null, 2) + '\n');
+        queue.push(b.cell);
+        log(`baseline ${b.cell.id} (${b.cell.title}): the ${b.tests.length} test(s) that failed in ${b.of.join(', ')} run again on it`);
+      }
       save();
     };
     const claims = (cell: Cell): Claims => (providerFor(p.provider).installMode === 'process' && !blockedAhead(cell) ? hostPorts(cell.versions) : new Map());
@@ -210,7 +230,7 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
       }
     });
     await Promise.all(lanes);
-    for (const cell of queue) results.cells.push(cellResult(dir, p, cell, new Date(), true));
+    for (const cell of queue.filter((c) => !isBaseline(c))) results.cells.push(cellResult(dir, p, cell, new Date(), true));
   } finally {
     clearInterval(progress);
     process.off('SIGINT', onSignal);
@@ -290,6 +310,7 @@ export function cellResult(dir: string, p: Plan, cell: Cell, startedAt: Date, in
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     artifacts: relative(dir, cellDir(dir, cell.id)),
+    ...(cell.baseline ? { baseline: cell.baseline } : {}),
   };
 }
 

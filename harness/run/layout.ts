@@ -57,7 +57,7 @@ export function readRunOptions(dir: string): RunOptions {
 }
 
 export function cellOf(plan: Plan, id: string): Cell {
-  const c = plan.cells.find((x) => x.id === id);
+  const c = [...plan.cells, ...(plan.baselines ?? [])].find((x) => x.id === id);
   if (!c) throw new Error(`cell ${id} is not in the plan`);
   return c;
 }

@@ -57,3 +57,29 @@ test('--repeat pass rates in the report', async () => {
   expect(md).toContain(`Pass rates (each test 4 times): ${n - 1} of ${n} tests passed every run:`);
   expect(md).toContain(`- \`${CELLS.passed}\` ${suites[0]!.name} › ${suites[0]!.tests[0]!.title}: 3 of 4 (75%)`);
 });
+
+test('a baseline stack runs once the last cell it is the baseline of is done, with only the tests that failed there; none failed, it does not run', async () => {
+  const { baselineRuns, failedTitles } = await import('./rerun.js');
+  const failed = nightly.cells.find((c) => c.id === CELLS.failed)!;
+  const passed = nightly.cells.find((c) => c.id === CELLS.passed)!;
+  const flaky = nightly.cells.find((c) => c.id === CELLS.flaky)!;
+  const stack = { id: 'stack-1', title: 'the stack', versions: {}, origin: {}, era: 'A', needs: [], violations: [], unavailable: [] };
+  const ahead = { ...stack, id: 'stack-2', violations: [{ id: 'x', reason: 'a row that names no release' }] };
+  const plan = {
+    cells: [
+      { id: failed.id, baseline: { cell: 'stack-1', why: '' } },
+      { id: passed.id, baseline: { cell: 'stack-1', why: '' } },
+      { id: flaky.id, baseline: { cell: passed.id, why: '' } }, // a cell of the run: its results are there already
+    ],
+    baselines: [stack, ahead],
+  } as unknown as Plan;
+  const due = baselineRuns(plan);
+  expect(due(failed)).toEqual([]); // the other cell judged against stack-1 has not finished
+  expect(due(flaky)).toEqual([]);
+  expect(due(passed)).toEqual([{ cell: stack, tests: failedTitles(failed), of: [failed.id] }]);
+  expect(failedTitles(failed)).toEqual(['an AppWrapper larger than the fake nodes stays queued and is dispatched once a node is added']);
+  expect(failedTitles(flaky)).toEqual([]); // flaky: labelled from its own retries, nothing to run again
+  // every cell passed: the stack does not run; one blocked ahead never does
+  const quiet = baselineRuns({ ...plan, cells: [{ id: passed.id, baseline: { cell: 'stack-1', why: '' } }, { id: failed.id, baseline: { cell: 'stack-2', why: '' } }] } as unknown as Plan);
+  expect([...quiet(passed), ...quiet(failed)]).toEqual([]);
+});

@@ -1,7 +1,9 @@
 // run --rerun-failed RESULTS: only what did not pass runs again — blocked cells whole, failed and
 // flaky cells only their tests that did not pass — and the outcome is merged into a new results file
-// that keeps the earlier runs and says what this one reran.
+// that keeps the earlier runs and says what this one reran. And a cell's failed tests run again on
+// its baseline stack where the run has no results of it (baselineRuns).
 import type { Plan } from '../../matrix/planner/index.js';
+import { blockedAhead, type Cell } from '../../matrix/cell.js';
 import { cellStatus, suiteStatus, type CellResult, type Results } from '../../model/results.js';
 import { UserError } from '../../lib/errors.js';
 
@@ -35,5 +37,40 @@ export function mergeRerun(prev: Results, prevPath: string, next: Results, selec
     });
     return { ...now, suites, status: cellStatus(suites), startedAt: old.startedAt, phases: now.phases };
   });
-  return { ...prev, runs: [...prev.runs, run], cells };
+  const baselines = [...(next.baselines ?? []), ...(prev.baselines ?? []).filter((b) => !next.baselines?.some((n) => n.id === b.id))];
+  return { ...prev, runs: [...prev.runs, run], cells, ...(baselines.length ? { baselines } : {}) };
+}
+
+/** The tests of a cell to run again on its baseline: those that failed (an upstream test by its suite), not those some repeats passed (flaky). */
+export function failedTitles(c: CellResult): string[] {
+  return [...new Set(c.suites.flatMap((s) => s.tests.filter((t) => t.status === 'failed' && !t.repeats?.passed).map((t) => (s.code ? s.name : t.title))))];
+}
+
+/**
+ * As the run's cells finish, the baseline stacks that are due: a stack of the plan's baselines (not a
+ * cell of this run, and not blocked ahead) runs once the last cell it is the baseline of has
+ * finished, with only the tests that failed in them; where none failed it does not run.
+ */
+export function baselineRuns(p: Plan): (done: CellResult) => { cell: Cell; tests: string[]; of: string[] }[] {
+  const inRun = new Set(p.cells.map((c) => c.id));
+  const stacks = new Map((p.baselines ?? []).filter((b) => !inRun.has(b.id) && !blockedAhead(b)).map((b) => [b.id, b]));
+  const waiting = new Map<string, Set<string>>();
+  const failed = new Map<string, { tests: Set<string>; of: string[] }>();
+  for (const c of p.cells) {
+    const b = c.baseline?.cell;
+    if (b && stacks.has(b)) waiting.set(b, (waiting.get(b) ?? new Set()).add(c.id));
+  }
+  return (done) => {
+    const b = p.cells.find((c) => c.id === done.id)?.baseline?.cell;
+    const w = b ? waiting.get(b) : undefined;
+    if (!b || !w?.delete(done.id)) return [];
+    const f = failed.get(b) ?? { tests: new Set<string>(), of: [] };
+    failed.set(b, f);
+    const titles = failedTitles(done);
+    for (const t of titles) f.tests.add(t);
+    if (titles.length) f.of.push(done.id);
+    if (w.size) return [];
+    waiting.delete(b);
+    return f.tests.size ? [{ cell: stacks.get(b)!, tests: [...f.tests], of: f.of }] : [];
+  };
 }
