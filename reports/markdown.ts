@@ -105,9 +105,13 @@ export function markdownReport(m: SupportMatrix): string {
   const nv = notVerifiedList(m);
   if (nv.length) out.push('', ...nv);
   if (m.passRates?.length) {
-    const below = m.passRates.filter((r) => r.passed < r.runs);
-    out.push('', `Pass rates (each test ${[...new Set(m.passRates.map((r) => r.runs))].join(' or ')} times): ${m.passRates.length - below.length} of ${m.passRates.length} tests passed every run${below.length ? ':' : '.'}`);
+    // tests not applicable to their cell or blocked have no rate: listed as what they are
+    const rated = m.passRates.filter((r) => !r.status);
+    const notRun = m.passRates.filter((r) => r.status);
+    const below = rated.filter((r) => r.passed < r.runs);
+    out.push('', `Pass rates (each test ${[...new Set(m.passRates.map((r) => r.runs))].join(' or ')} times): ${rated.length - below.length} of ${rated.length} tests passed every run${below.length ? ':' : '.'}`);
     if (below.length) out.push('', ...below.map((r) => `- \`${r.cell}\` ${r.suite} › ${r.test}: ${r.passed} of ${r.runs} (${Math.round((100 * r.passed) / r.runs)}%)`));
+    if (notRun.length) out.push('', `Not run, so no rate (${notRun.length}):`, '', ...notRun.map((r) => `- \`${r.cell}\` ${r.suite} › ${r.test}: ${r.status === 'blocked' ? 'blocked' : 'not applicable'}${r.reason ? ` — ${r.reason.split('\n')[0]}` : ''}`));
   }
   return out.join('\n') + '\n';
 }

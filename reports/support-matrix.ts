@@ -92,8 +92,8 @@ export type SupportMatrix = {
   allowFlaky: boolean;
   stacks: Stack[];
   notVerified: NotVerified[];
-  /** run --repeat: each test's pass rate (cell, suite, test, passed of runs). */
-  passRates?: { cell: string; suite: string; test: string; passed: number; runs: number }[];
+  /** run --repeat: each test's pass rate (cell, suite, test, passed of runs); one that never ran has its status instead, and no rate. */
+  passRates?: { cell: string; suite: string; test: string; passed: number; runs: number; status?: 'not-applicable' | 'blocked'; reason?: string }[];
 };
 
 /** "1.2.0" names the release v1.2.0. */
@@ -115,11 +115,14 @@ export const verifies = (status: CellStatus, allowFlaky: boolean): boolean => st
 
 const firstLine = (s: string): string => s.trim().split('\n')[0]!.trim();
 
+/** A test that ran: one not applicable to its cell or blocked has no pass rate (never "0 of N"). */
+const rated = (t: TestResult): boolean => t.status !== 'not-applicable' && t.status !== 'blocked';
+
 /** A test and why it did not pass, in a line. */
 export function testLine(t: TestResult): string {
   const error = t.errors[0] ? firstLine(t.errors[0]) : t.reason ? firstLine(t.reason) : undefined;
   const detail = t.status === 'flaky' ? `passed only on retry ${t.retries}${error ? `; first attempt: ${error}` : ''}` : error;
-  const rate = t.repeats ? ` [passed ${t.repeats.passed} of ${t.repeats.runs} runs]` : '';
+  const rate = t.repeats && rated(t) ? ` [passed ${t.repeats.passed} of ${t.repeats.runs} runs]` : '';
   return `${t.title}${rate}${detail ? ` — ${detail}` : ''}`;
 }
 
@@ -168,7 +171,7 @@ function byOperatorDesc(a: Stack, b: Stack): number {
 /** Stacks from the cells that verify (passed; flaky with allowFlaky), newest operator first; the rest with reasons. */
 export function supportMatrix(results: Results, catalog: Catalog, opts: { allowFlaky?: boolean } = {}): SupportMatrix {
   const allowFlaky = opts.allowFlaky ?? false;
-  const rates = results.cells.flatMap((c) => c.suites.flatMap((s) => s.tests.flatMap((t) => (t.repeats ? [{ cell: c.id, suite: s.name, test: t.title, ...t.repeats }] : []))));
+  const rates = results.cells.flatMap((c) => c.suites.flatMap((s) => s.tests.flatMap((t) => (t.repeats ? [{ cell: c.id, suite: s.name, test: t.title, ...t.repeats, ...(rated(t) ? {} : { status: t.status as 'not-applicable' | 'blocked', ...(t.reason ? { reason: t.reason } : {}) }) }] : []))));
   const stacks = new Map<string, Stack>();
   const notVerified: NotVerified[] = [];
   for (const cell of results.cells) {

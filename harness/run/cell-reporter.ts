@@ -67,7 +67,7 @@ export default class CellReporter implements Reporter {
         // run --repeat: the N runs of a test are one result, as bad as its worst run, with its pass count
         const same = list.findIndex((x) => x.title === r.title);
         if (same >= 0) list[same] = repeated(list[same]!, r);
-        else list.push(t.repeatEachIndex > 0 || (t.parent.project()?.repeatEach ?? 1) > 1 ? { ...r, repeats: { runs: 1, passed: r.status === 'passed' ? 1 : 0 } } : r);
+        else list.push((t.repeatEachIndex > 0 || (t.parent.project()?.repeatEach ?? 1) > 1) && ran(r) ? { ...r, repeats: { runs: 1, passed: r.status === 'passed' ? 1 : 0 } } : r);
         suites.set(suiteName(t), list);
       }
       const out: CellTests = {
@@ -90,12 +90,15 @@ export default class CellReporter implements Reporter {
 
 const WORST: TestStatus[] = ['failed', 'blocked', 'flaky', 'passed', 'not-applicable'];
 
+/** A run of a test that ran: one not applicable or blocked counts in no pass rate. */
+const ran = (t: TestResult): boolean => t.status !== 'not-applicable' && t.status !== 'blocked';
+
 /** Two runs of one test (run --repeat) as one result: the worse status, both runs' time, errors and attachments. */
 function repeated(a: TestResult, b: TestResult): TestResult {
   const worse = WORST.indexOf(a.status) <= WORST.indexOf(b.status) ? a : b;
-  const runs = (a.repeats?.runs ?? 1) + 1;
-  const passed = (a.repeats?.passed ?? (a.status === 'passed' ? 1 : 0)) + (b.status === 'passed' ? 1 : 0);
-  return { ...worse, durationMs: a.durationMs + b.durationMs, retries: a.retries + b.retries, errors: [...a.errors, ...b.errors], attachments: [...a.attachments, ...b.attachments], repeats: { runs, passed }, ...(worse.status === 'failed' || worse.status === 'flaky' ? { reason: `${(worse.reason ?? worse.status).replace(/; passed \d+ of \d+ runs$/, '')}; passed ${passed} of ${runs} runs` } : {}) };
+  const runs = (a.repeats?.runs ?? 0) + (ran(b) ? 1 : 0);
+  const passed = (a.repeats?.passed ?? 0) + (b.status === 'passed' ? 1 : 0);
+  return { ...worse, durationMs: a.durationMs + b.durationMs, retries: a.retries + b.retries, errors: [...a.errors, ...b.errors], attachments: [...a.attachments, ...b.attachments], ...(runs ? { repeats: { runs, passed } } : {}), ...(worse.status === 'failed' || worse.status === 'flaky' ? { reason: `${(worse.reason ?? worse.status).replace(/; passed \d+ of \d+ runs$/, '')}; passed ${passed} of ${runs} runs` } : {}) };
 }
 
 /** A suite whose tests all share one not-applicable or blocked reason carries it. */

@@ -53,7 +53,8 @@ test('--repeat pass rates in the report', async () => {
   const passed = nightly.cells.find((c) => c.id === CELLS.passed)!;
   const suites = passed.suites.map((s, i) => ({ ...s, tests: s.tests.map((t, j) => ({ ...t, repeats: { runs: 4, passed: i === 0 && j === 0 ? 3 : 4 } })) }));
   const md = markdownReport(supportMatrix({ ...nightly, cells: [{ ...passed, suites }] }, loadCatalog()));
-  const n = suites.flatMap((s) => s.tests).length;
+  // a test not applicable to the cell has no rate (the fixture's InstaScale test needs a machine API)
+  const n = suites.flatMap((s) => s.tests).filter((t) => t.status !== 'not-applicable').length;
   expect(md).toContain(`Pass rates (each test 4 times): ${n - 1} of ${n} tests passed every run:`);
   expect(md).toContain(`- \`${CELLS.passed}\` ${suites[0]!.name} › ${suites[0]!.tests[0]!.title}: 3 of 4 (75%)`);
 });
@@ -82,4 +83,22 @@ test('a baseline stack runs once the last cell it is the baseline of is done, wi
   // every cell passed: the stack does not run; one blocked ahead never does
   const quiet = baselineRuns({ ...plan, cells: [{ id: passed.id, baseline: { cell: 'stack-1', why: '' } }, { id: failed.id, baseline: { cell: 'stack-2', why: '' } }] } as unknown as Plan);
   expect([...quiet(passed), ...quiet(failed)]).toEqual([]);
+});
+
+test('--repeat pass rates: a test not applicable or blocked is listed as such, never as 0 of N', async () => {
+  const { supportMatrix, testLine } = await import('../../reports/support-matrix.js');
+  const { markdownReport } = await import('../../reports/markdown.js');
+  const passed = nightly.cells.find((c) => c.id === CELLS.passed)!;
+  // results written before the fix gave a skipped test repeats of 0 passed
+  const suites = passed.suites.map((s, i) => ({ ...s, tests: s.tests.map((t, j) => (i === 0 && j === 0 ? { ...t, status: 'not-applicable' as const, reason: 'needs real pods', repeats: { runs: 2, passed: 0 } } : { ...t, repeats: { runs: 2, passed: 2 } })) }));
+  const m = supportMatrix({ ...nightly, cells: [{ ...passed, suites }] }, loadCatalog());
+  const md = markdownReport(m);
+  const n = suites.flatMap((s) => s.tests).filter((t) => t.status !== 'not-applicable').length;
+  const skipped = suites[0]!.tests[0]!;
+  expect(md).toContain(`Pass rates (each test 2 times): ${n} of ${n} tests passed every run.`);
+  expect(md).toContain(`Not run, so no rate (${suites.flatMap((s) => s.tests).length - n}):`);
+  expect(md).toContain(`- \`${CELLS.passed}\` ${suites[0]!.name} › ${skipped.title}: not applicable — needs real pods`);
+  expect(md).not.toMatch(/: 0 of 2/);
+  expect(m.passRates!.find((r) => r.test === skipped.title)).toMatchObject({ status: 'not-applicable' });
+  expect(testLine(skipped)).not.toContain('[passed');
 });
