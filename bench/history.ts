@@ -2,6 +2,8 @@
 // build cache's hit rate, each row's outcome and why, and the audit of the real history beside it.
 //   node --import tsx bench/history.ts [--runs 1] [-j 2] [--config matrix.yaml] [--out DIR]
 //   node --import tsx bench/history.ts --results DIR [DIR…]     (figures of runs already made)
+// Each failing test of the last run is labelled against its row's baseline, the previous row that
+// ran (regression, already failing, flaky, new), as the run labels it.
 // The operator's cells build from git: name its repository in the user's sources file
 // (~/.config/codeflare-matrix/sources.yaml), as for any run. A run is cold when its builds are not
 // cached yet; the script counts what each run built, so cold and warm runs say so themselves.
@@ -13,7 +15,12 @@ import { componentsHome } from '../harness/components/build.js';
 import { run } from '../lib/exec.js';
 import { repoRoot } from '../lib/paths.js';
 import { toolchainHome } from '../harness/toolchain/index.js';
-import { readResults, type CellResult } from '../model/results.js';
+import { readResults, type CellResult, type Results } from '../model/results.js';
+import { loadCatalog } from '../matrix/catalog/index.js';
+import { loadConfig } from '../matrix/config.js';
+import { plan } from '../matrix/planner/index.js';
+import { loadSources } from '../harness/components/git.js';
+import { labelled, labelResults } from '../reports/baseline.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -91,6 +98,23 @@ for (const c of last.cells) {
   const why = c.status === 'passed' ? '' : (c.reason ?? [...new Set(notPassed)].join('; '));
   console.log([op, c.era, c.kubernetes, c.status, why].join('\t'));
 }
+
+// Each failing test of the last run against its row's baseline. Results written before cells named
+// their baseline take it from the plan of the same config (cell ids are the same for the same stack).
+const r: Results = readResults(join(last.dir, 'results.json'));
+if (!r.cells.some((c) => c.baseline)) {
+  const path = [values.config, r.config.path, join(repoRoot, 'matrix.yaml')].find((p) => p && existsSync(p))!;
+  const loaded = loadConfig(path);
+  const p = plan(loaded, loadCatalog(), { strategy: r.strategy as never, sources: loadSources(loaded.text, loaded.path) });
+  for (const c of r.cells) {
+    const b = p.cells.find((x) => x.id === c.id)?.baseline;
+    if (b) c.baseline = b;
+  }
+}
+const op = (id: string) => r.cells.find((c) => c.id === id)?.requested['codeflare-operator'] ?? id;
+const labels = labelled(labelResults(r));
+console.log(`\nlabels (${labels.length}: each failing test against its row's baseline)\nrow\tlabel\tagainst\ttest\tevidence`);
+for (const x of labels) console.log([op(x.cell), x.label.kind, x.label.baseline ? op(x.label.baseline.cell) : '-', `${x.suite} › ${x.test}`, x.label.evidence.replace(/\x1b\[[0-9;]*m/g, '').slice(0, 200)].join('\t'));
 
 // The audit of the real history against these results (the operator's git source from the sources file).
 const audit = await run('node', [cli, 'audit-history', join(last.dir, 'results.json')], { cwd: repoRoot });
