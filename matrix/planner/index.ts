@@ -186,7 +186,8 @@ function baselineOf(config: MatrixConfig, catalog: Catalog, complete: (p: Propos
   // The operator at its release comes with what that release compiles in, as it shipped.
   const op = v['codeflare-operator'];
   for (const id of Object.keys(op ? (component(catalog, 'codeflare-operator').versions.find((x) => x.tag === op)?.bundles ?? {}) : {}) as ComponentId[]) delete versions[id], delete v[id];
-  const why = `${list(v)}: ${moved.length === 1 ? 'its' : 'their'} last release${moved.length === 1 ? '' : 's'}, the rest as here`;
+  const one = Object.keys(v).length === 1;
+  const why = `${list(v)}: ${one ? 'its' : 'their'} last release${one ? '' : 's'}, the rest as here`;
   return made(complete({ ...p, versions, baseline: undefined }), why);
 }
 
