@@ -89,7 +89,8 @@ export function runCommand(): Command {
       }
       console.log(`\n${await renderOutcome(results)}\n`);
       const { readCellState } = await import('../run/layout.js');
-      for (const c of results.cells) for (const note of readCellState(dir, c.id)?.notes ?? []) console.log(`${c.id}: ${note}`);
+      // a baseline stack's notes too (a kept cluster of one says how to remove it)
+      for (const c of [...results.cells, ...(results.baselines ?? [])]) for (const note of readCellState(dir, c.id)?.notes ?? []) console.log(`${c.id}: ${note}`);
       // The support matrix this run verified (only passed cells become rows), beside the results.
       const catalog = loadCatalog();
       const m = supportMatrix(results, catalog);
