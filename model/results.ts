@@ -117,6 +117,8 @@ export const Provenance = z.object({
   imageDigest: z.string().optional(),
   /** SDK: the wheel installed and its hash. */
   wheel: z.object({ file: z.string(), sha256: z.string() }).optional(),
+  /** SDK: the Python its virtualenv was made with (the newest here it runs on), and where it was found. */
+  interpreter: z.object({ path: z.string(), version: z.string(), from: z.string().optional() }).optional(),
   /** SDK: its dependencies resolved as PyPI served them before this time (the day after its release). */
   resolvedBefore: z.string().optional(),
   /** Where what ran differs from what was asked for, in words. */

@@ -19,6 +19,10 @@ async function checks(): Promise<Check[]> {
   const py = await versionOf('python3', ['--version']);
   const venv = py ? (await run('python3', ['-c', 'import venv, ensurepip'])).ok : false;
   out.push({ what: 'Python 3 with venv (CodeFlare SDK virtualenvs)', ok: !!py && venv, found: py ? `${py}${venv ? '' : ', no venv/ensurepip'}` : 'not found', fix: 'apt-get install -y python3 python3-venv', for: ['all'] });
+  // Each SDK runs on the newest of these its release supports (harness/components/python.ts).
+  const pythons = await (await import('../components/python.js')).findInterpreters();
+  const listed = pythons.map((p) => `${p.version} (${p.from}${p.venv ? '' : ', no venv'})`);
+  out.push({ what: 'Pythons found (each SDK on the newest it supports)', ok: pythons.some((p) => p.venv), found: listed.length ? listed.join('; ') : 'none', fix: 'pyenv install 3.10 (or uv python install 3.10): old SDKs (0.4–0.14) need Python ≤ 3.10', for: ['all'] });
   const docker = await versionOf('docker', ['--version']);
   const daemon = docker ? (await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 })).stdout.trim() : '';
   out.push({ what: 'Docker engine running', ok: !!daemon, found: docker ? (daemon ? `engine ${daemon}` : `${docker}; the daemon does not answer`) : 'not found', fix: 'bin/docker-up (installs Debian\'s docker.io and debootstrap if missing, starts dockerd)', for: ['kind'] });

@@ -1,11 +1,12 @@
-// The CodeFlare SDK: one virtualenv per version at home()/sdk/<tag>/venv on the machine's Python,
-// installed from the exact wheel PyPI serves (its sha256 recorded). Its dependencies resolve as PyPI
+// The CodeFlare SDK: one virtualenv per version and Python at home()/sdk/<tag>/py<version>/venv, on the
+// newest Python of this machine the release runs on (python.ts), installed from the exact wheel PyPI
+// serves (its sha256 checked and recorded). Its dependencies resolve as PyPI
 // served them the day after that wheel's upload (pip --uploaded-prior-to), so an SDK is tested with
 // the dependencies it was released against, not whatever is newest today (kubernetes 37's pydantic
 // models break SDK 0.35–0.38); resolution `latest` asks for today's. sdk.json is written last: its
 // presence is what makes an installed SDK. A version that cannot install or import on this Python
 // leaves failed.json, so the next call says why at once instead of spending minutes in pip again.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -17,7 +18,8 @@ import { home } from '../../lib/paths.js';
 import { duration, type Log } from '../toolchain/build.js';
 import { sha256File } from '../toolchain/entry.js';
 import { withLock } from '../toolchain/lock.js';
-import { PIP, UPLOAD_TIME } from '../toolchain/pypi.js';
+import { fileVersion, PIP, pypiFiles } from '../toolchain/pypi.js';
+import { choose, findInterpreters, howToGet, pinsOf, type Interpreter } from './python.js';
 import type { Provenance, Sdk } from './types.js';
 
 /** The stack's Python client, as the catalog names it (`role: client`): its id and its PyPI package. */
@@ -82,16 +84,115 @@ async function importFailure(python: string, stderr: string): Promise<string> {
 
 export type Resolution = 'release' | 'latest';
 
-/** Makes sure SDK `version` (a tag like v0.14.0) is installed in its own virtualenv and importable. */
+/** No Python on this machine runs the SDK: which Python it needs, and how to get one. A fact of the machine, not of the stack. */
+export class NoPython extends UserError {}
+
+const Release = z.object({
+  wheel: z.object({ file: z.string(), sha256: z.string(), uploadTime: z.string().optional() }),
+  requiresPython: z.string().optional(),
+  pins: z.array(z.object({ name: z.string(), version: z.string(), files: z.array(z.object({ filename: z.string(), requiresPython: z.string().optional() })) })),
+});
+type Release = z.infer<typeof Release>;
+
+const METADATA = "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode())";
+
+/**
+ * What PyPI says of an SDK release, asked once and kept (sdk/<tag>/release.json): its wheel (downloaded
+ * to sdk/<tag>/wheel/, its sha256 checked against PyPI's), requires-python, and the files of its exact pins.
+ */
+async function releaseOf(pkg: string, tag: string, python: string, log: Log): Promise<Release> {
+  const dir = sdkDir(tag);
+  const file = join(dir, 'release.json');
+  try {
+    const r = Release.parse(JSON.parse(readFileSync(file, 'utf8')));
+    if (existsSync(join(dir, 'wheel', r.wheel.file))) return r;
+  } catch {
+    // not asked yet
+  }
+  const plain = tag.slice(1);
+  log(`codeflare-sdk ${tag}: asking PyPI for the release and its pins`);
+  const files = await pypiFiles(pkg);
+  const wheel = files.find((f) => !f.yanked && f.filename.endsWith('.whl') && fileVersion(pkg, f.filename) === plain.toLowerCase());
+  if (!wheel) throw new UserError(`codeflare-sdk ${tag} is not on PyPI`, pkg, 'use a version `pip index versions codeflare-sdk` lists');
+  const res = await fetch(wheel.url, { signal: AbortSignal.timeout(300_000) });
+  if (!res.ok) throw new Error(`codeflare-sdk ${tag}: downloading ${wheel.url}: HTTP ${res.status}`);
+  await rm(join(dir, 'wheel'), { recursive: true, force: true });
+  await mkdir(join(dir, 'wheel'), { recursive: true });
+  const path = join(dir, 'wheel', wheel.filename);
+  await writeFile(path, Buffer.from(await res.arrayBuffer()));
+  const sha256 = await sha256File(path);
+  if (wheel.sha256 && sha256 !== wheel.sha256) throw new Error(`codeflare-sdk ${tag}: ${wheel.filename} has sha256 ${sha256}, PyPI lists ${wheel.sha256}`);
+  const meta = await run(python, ['-c', METADATA, path]);
+  if (!meta.ok) throw new Error(`codeflare-sdk ${tag}: reading ${wheel.filename}'s METADATA: ${meta.all.trim().split('\n').pop()}`);
+  const release: Release = {
+    wheel: { file: wheel.filename, sha256, ...(wheel.uploadTime ? { uploadTime: wheel.uploadTime } : {}) },
+    ...(wheel.requiresPython ? { requiresPython: wheel.requiresPython } : {}),
+    pins: await pinsOf(meta.stdout),
+  };
+  writeAtomic(file, JSON.stringify(release, null, 2) + '\n');
+  return release;
+}
+
+/** The interpreter `python` names (a command or a path), as findInterpreters describes one. */
+async function interpreterOf(python: string): Promise<Interpreter> {
+  const r = await run(python, ['-c', 'import sys, platform; print(sys.executable); print(platform.python_version())']).catch(() => undefined);
+  if (!r?.ok) throw new UserError(`Python ${python} does not run`, python, 'name an interpreter `codeflare-matrix doctor` lists');
+  const [path, version] = r.stdout.trim().split('\n');
+  return { path: path!, version: version!, from: 'PATH', venv: true };
+}
+
+/**
+ * Makes sure SDK `version` (a tag like v0.14.0) is installed in its own virtualenv and importable, on
+ * the newest Python of this machine it runs on: one PyPI's metadata admits (requires-python, wheels
+ * for its exact pins) and that installs and imports it (0.14.0 installs on 3.11 and does not import:
+ * the next older one is tried). `python` forces one interpreter.
+ */
 export async function ensureSdk(version: string, opts: { log?: Log; python?: string; force?: boolean; resolution?: Resolution } = {}): Promise<Sdk> {
   const log = opts.log ?? (() => {});
-  const resolution = opts.resolution ?? 'release';
-  const interpreter = opts.python ?? 'python3';
-  const { id: CLIENT, package: PACKAGE } = client();
+  const { package: PACKAGE } = client();
   const plain = version.replace(/^v/, '');
   if (!/^\d+\.\d+\.\d+([.-]?\w+)*$/.test(plain)) throw new UserError(`codeflare-sdk ${version}: not a version`, PACKAGE, 'use a tag like v0.14.0');
   const tag = `v${plain}`;
-  const dir = sdkDir(tag);
+  const found = opts.python ? [await interpreterOf(opts.python)] : await findInterpreters();
+  if (!found.length) throw new NoPython('no Python 3 found (PATH python3*, pyenv, uv)', PACKAGE, 'apt-get install -y python3 python3-venv, or pyenv install 3.11');
+  const release = await releaseOf(PACKAGE, tag, found[0]!.path, log);
+  const choice = choose(release, found);
+  const fits = opts.python ? found : choice.fits;
+  if (!fits.length) {
+    const why = choice.misfits.map((m) => `${m.interpreter.version}: ${m.why}`).join('; ');
+    const need = choice.missing ? `Python ${choice.missing}` : 'a Python that fits';
+    const fix = choice.missing ? howToGet(choice.missing, found) : 'pick another SDK version';
+    throw new NoPython(`codeflare-sdk ${tag} needs ${need}, which this machine lacks (${why}); get it with ${fix}`, PACKAGE, fix);
+  }
+  const tried: string[] = [];
+  for (const py of fits) {
+    try {
+      const sdk = await installOn(tag, py, release, { ...opts, log });
+      if (tried.length) sdk.provenance.differences.push(`codeflare-sdk ${tag} runs on Python ${py.version}, not a newer one here: ${tried.join('; ')}`);
+      return sdk;
+    } catch (e) {
+      // Another Python may do (an SDK that installs and does not import on the newest): the next is tried.
+      if (!(e instanceof UserError) || !/does not (install|import) on Python/.test(e.message) || py === fits.at(-1)) {
+        if (tried.length && e instanceof UserError) throw new UserError(`${tried.join('; ')}; ${e.message}`, e.where, e.fix);
+        throw e;
+      }
+      tried.push(e.message);
+      log(`${e.message}; trying an older Python`);
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/** The SDK on one interpreter: its virtualenv at sdk/<tag>/py<version>/ (cached by SDK version and Python version). */
+async function installOn(tag: string, py: Interpreter, release: Release, opts: { log: Log; force?: boolean; resolution?: Resolution }): Promise<Sdk> {
+  const { log } = opts;
+  const resolution = opts.resolution ?? 'release';
+  const { id: CLIENT, package: PACKAGE } = client();
+  const plain = tag.slice(1);
+  const interpreter = py.path;
+  const dir = join(sdkDir(tag), `py${py.version}`);
+  // The wheel beside the virtualenv too: the kind provider's SDK image reads it from there.
+  const wheelDir = join(dir, 'wheel');
   const venv = join(dir, 'venv');
   const python = join(venv, 'bin', 'python');
   const logFile = join(dir, 'install.log');
@@ -117,7 +218,7 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
   const hit = cached();
   if (hit) return hit;
   return withLock(
-    join(home(), 'sdk', `.${tag}.lock`),
+    join(home(), 'sdk', `.${tag}-py${py.version}.lock`),
     async () => {
       const hit = cached();
       if (hit) return hit;
@@ -136,30 +237,22 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
         writeAtomic(join(dir, 'failed.json'), JSON.stringify({ interpreter, message, log: logFile, at: new Date().toISOString() }, null, 2) + '\n');
         return new UserError(message, logFile, fix);
       };
-      // The wheel first (with the machine's pip), so a version PyPI lacks costs no virtualenv.
-      let r = await step('downloading the wheel', interpreter, ['-m', 'pip', 'download', '--no-deps', '--dest', join(dir, 'wheel'), `${PACKAGE}==${plain}`]);
-      if (!r.ok) {
-        if (/No matching distribution|Could not find a version/.test(r.all)) {
-          await rm(dir, { recursive: true, force: true });
-          throw new UserError(`codeflare-sdk ${tag} is not on PyPI`, PACKAGE, 'use a version `pip index versions codeflare-sdk` lists');
-        }
-        throw new Error(`codeflare-sdk ${tag}: pip download failed: ${pipFailure(r.all)} (log ${logFile})`);
-      }
-      const file = readdirSync(join(dir, 'wheel'))[0]!;
-      const wheel = { file, sha256: await sha256File(join(dir, 'wheel', file)) };
-      r = await step('creating the virtualenv', interpreter, ['-m', 'venv', venv]);
+      const file = release.wheel.file;
+      const wheel = { file, sha256: release.wheel.sha256 };
+      mkdirSync(wheelDir, { recursive: true });
+      copyFileSync(join(sdkDir(tag), 'wheel', file), join(wheelDir, file));
+      let r = await step(`creating the virtualenv (Python ${py.version}, ${interpreter})`, interpreter, ['-m', 'venv', venv]);
       if (!r.ok) throw new Error(`codeflare-sdk ${tag}: ${interpreter} -m venv failed: ${r.all.trim().split('\n').pop()} (log ${logFile})`);
-      const pyVersion = (await run(python, ['-c', 'import platform; print(platform.python_version())'])).stdout.trim();
+      const pyVersion = py.version;
       let cutoff: string | undefined;
       if (resolution === 'release') {
-        r = await step('asking PyPI when the wheel was uploaded', python, ['-c', UPLOAD_TIME, PACKAGE, file]);
-        if (!r.ok) throw new Error(`codeflare-sdk ${tag}: cannot read the upload time of ${file} from PyPI: ${r.all.trim().split('\n').pop()} (log ${logFile})`);
-        cutoff = new Date(Date.parse(r.stdout.trim()) + 24 * 3600_000).toISOString();
+        if (!release.wheel.uploadTime) throw new Error(`codeflare-sdk ${tag}: PyPI lists no upload time for ${file}`);
+        cutoff = new Date(Date.parse(release.wheel.uploadTime) + 24 * 3600_000).toISOString();
         r = await step(`installing ${PIP}`, python, ['-m', 'pip', 'install', PIP]);
-        if (!r.ok) throw new Error(`codeflare-sdk ${tag}: installing ${PIP} failed: ${pipFailure(r.all)} (log ${logFile})`);
+        if (!r.ok) throw new Error(`codeflare-sdk ${tag}: installing ${PIP} on Python ${pyVersion} failed: ${pipFailure(r.all)} (log ${logFile})`);
       }
       const limit = cutoff ? ['--uploaded-prior-to', cutoff] : [];
-      r = await step(`installing ${file} and its dependencies${cutoff ? ` as PyPI served them before ${cutoff.slice(0, 10)}` : ''}`, python, ['-m', 'pip', 'install', ...limit, join(dir, 'wheel', file)]);
+      r = await step(`installing ${file} and its dependencies${cutoff ? ` as PyPI served them before ${cutoff.slice(0, 10)}` : ''}`, python, ['-m', 'pip', 'install', ...limit, join(wheelDir, file)]);
       if (!r.ok) throw failed(`codeflare-sdk ${tag} does not install on Python ${pyVersion}: ${pipFailure(r.all)}`, r.all);
       // The distribution's metadata, not codeflare_sdk.__version__: old SDKs lack it, newer fall back to "v0.0.0".
       r = await step('importing codeflare_sdk', python, ['-c', "import importlib.metadata as m, sys, codeflare_sdk; print(m.version(sys.argv[1]))", PACKAGE]);
@@ -177,20 +270,21 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
       const freeze = (await run(python, ['-m', 'pip', 'freeze', '--all'])).stdout.split('\n').map((l) => /^([^=\s]+)==(\S+)$/.exec(l.trim())).filter((m) => m !== null);
       const provenance: Provenance = {
         component: CLIENT,
-        requested: version,
+        requested: tag,
         resolved: `v${installed}`,
         module: PACKAGE,
         wheel,
+        interpreter: { path: interpreter, version: pyVersion, from: py.from },
         ...(cutoff ? { resolvedBefore: cutoff } : {}),
         deps: freeze.map((m) => ({ path: m[1]!, version: m[2]! })),
         differences: [...(installed === plain ? [] : [`codeflare-sdk ${tag} reports version ${installed}`]), ...broken.map((b) => b.replace(': ', ` does not import on Python ${pyVersion}: `))],
       };
       const seconds = Math.round((Date.now() - start) / 100) / 10;
       writeAtomic(join(dir, 'sdk.json'), JSON.stringify({ version: tag, interpreter, python: pyVersion, provenance, resolution, seconds, createdAt: new Date().toISOString() }, null, 2) + '\n');
-      log(`codeflare-sdk ${tag}: installed in ${duration(Date.now() - start)} (Python ${pyVersion}, ${file} sha256 ${wheel.sha256.slice(0, 12)}…)`);
+      log(`codeflare-sdk ${tag}: installed in ${duration(Date.now() - start)} (Python ${pyVersion} at ${interpreter}, ${file} sha256 ${wheel.sha256.slice(0, 12)}…)`);
       return { version: tag, venv, python, provenance };
     },
-    { log, what: `codeflare-sdk ${tag}` },
+    { log, what: `codeflare-sdk ${tag} on Python ${py.version}` },
   );
 }
 

@@ -11,7 +11,7 @@ import { blockedAhead, type Cell, type Versions } from '../../matrix/cell.js';
 import type { Plan } from '../../matrix/planner/index.js';
 import { seconds } from '../../matrix/config.js';
 import { buildComponent } from '../components/build.js';
-import { ensureSdk } from '../components/sdk.js';
+import { ensureSdk, NoPython } from '../components/sdk.js';
 import { resolveSource } from '../components/source.js';
 import type { Sources } from '../../matrix/config.js';
 import { installStack, uninstallStack, upgradeProcess, type InstallContext } from '../components/install/index.js';
@@ -138,16 +138,18 @@ const steps: Step[] = [
         const kind = component(loadCatalog(), id).source.kind;
         if (kind !== 'pypi') throw new Error(`${id}: no client installer for source kind ${kind}`);
         c.progress(`install ${id} ${version} (PyPI)`);
-        // A client this machine's Python cannot install or import (an old one: its pins have no
-        // wheel for this Python, or break on it) blocks the tests that use it, with the reason; the
+        // A client no Python of this machine installs or imports (none its pins have wheels for, or
+        // each breaks it) blocks the tests that use it, with the reason and the Python to get; the
         // rest of the stack is still tested. It says nothing of the stack, only of this machine.
-        c.state.sdk = await ensureSdk(version, { log: c.log }).catch((e: Error) => {
-          if (!/does not (install|import) on Python/.test(e.message)) throw e;
+        // On a provider that loads images the SDK's image installs its wheels on Debian's Python
+        // (3.11), so there it stays on the host's python3; elsewhere the newest Python it runs on.
+        const images = providerFor(c.plan.provider).images;
+        c.state.sdk = await ensureSdk(version, { log: c.log, ...(images ? { python: 'python3' } : {}) }).catch((e: Error) => {
+          if (!(e instanceof NoPython) && !/does not (install|import) on Python/.test(e.message)) throw e;
           c.state.sdkError = e.message;
           c.log(`${id} ${version}: ${e.message}`);
           return undefined;
         });
-        const images = providerFor(c.plan.provider).images;
         if (images && c.state.sdk) {
           c.progress(`make the image of ${id} ${c.state.sdk.version}`);
           await images.client(c.state.sdk, c.log);
