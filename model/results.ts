@@ -133,6 +133,16 @@ export function embedded(p: Provenance, modulePath: string): string | undefined 
   return d ? (d.replacedBy?.version ?? d.version) : undefined;
 }
 
+/** A data set a cell's tests read, served by the harness: a stand-in says what it stands in for and what it is. */
+export const Dataset = z.object({
+  name: z.string(),
+  /** Why and what: a stand-in is never the real data set (e.g. a synthetic MNIST). */
+  standIn: z.string().optional(),
+  url: z.string(),
+  files: z.array(z.object({ file: z.string(), sha256: z.string() })),
+});
+export type Dataset = z.infer<typeof Dataset>;
+
 export const CellStatus = z.enum(['passed', 'failed', 'flaky', 'blocked', 'not-applicable']);
 export type CellStatus = z.infer<typeof CellStatus>;
 
@@ -151,6 +161,8 @@ export const CellResult = z.object({
   upgradeFrom: z.record(z.string(), z.string()).optional(),
   /** What ran, from the installers (and the server's own version for Kubernetes). */
   provenance: z.array(Provenance).default([]),
+  /** Data sets the harness served to the cell's tests (stand-ins among them, said so). */
+  datasets: z.array(Dataset).optional(),
   /** The server version the cluster reported. */
   serverVersion: z.string().optional(),
   /** Where what ran differs from what was asked for, in words (from every provenance entry). */

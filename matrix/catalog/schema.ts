@@ -327,6 +327,25 @@ export const UpstreamSuite = z.strictObject({
 });
 export type UpstreamSuite = z.infer<typeof UpstreamSuite>;
 
+/**
+ * A pin set an upstream test `pip install`s at run time (wheelhouses.yaml): downloaded once from
+ * PyPI for the Python and platform of the image it runs in, served to the cluster as a simple index.
+ */
+export const PinSet = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+  component: ComponentId,
+  /** The component's versions whose tests install it (semver range). */
+  range: z.string(),
+  /** The Python (major.minor) of the image the test's pip runs in. */
+  python: z.string().regex(/^3\.\d+$/),
+  /** pip --platform tags; pip takes the older manylinux tags a newer one implies. */
+  platforms: z.array(z.string()).default(['manylinux2014_x86_64']),
+  /** Unpinned dependencies resolve as PyPI served them before this date. */
+  before: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  requirements: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!-]+$/, 'an exact pin: name==version')).min(1),
+});
+export type PinSet = z.infer<typeof PinSet>;
+
 export const Catalog = z.object({
   components: z.array(Component),
   eras: z.array(Era),
@@ -337,5 +356,7 @@ export const Catalog = z.object({
   availability: Availability.optional(),
   /** The components' own e2e suites (upstream.yaml). */
   upstream: z.array(UpstreamSuite).default([]),
+  /** Pin sets upstream tests pip install at run time (wheelhouses.yaml). */
+  wheelhouses: z.array(PinSet).default([]),
 });
 export type Catalog = z.infer<typeof Catalog>;
