@@ -41,8 +41,8 @@ test('the newest Python the release’s pins have wheels for; each other one wit
       { name: 'openshift-client', version: '1.0.18', files: wheels('openshift_client-1.0.18', ['py3']) },
     ],
   };
-  const c = choose(sdk050, machine);
-  expect(c.fits.map((i) => i.version)).toEqual(['3.10.13', '3.9.18', '3.8.18']);
+  const c = choose(sdk050, [...machine, py('3.10.4', 'PATH')]);
+  expect(c.fits.map((i) => i.version)).toEqual(['3.10.13', '3.9.18', '3.8.18']); // one 3.10: the newest patch
   expect(c.misfits.find((m) => m.interpreter.version === '3.11.7')?.why).toBe('ray==2.1.0 has no file for Python 3.11 (cp36–cp310 wheels only)');
   // SDK 0.29.0: requires-python >=3.11 decides before any pin.
   const c29 = choose({ requiresPython: '<4.0,>=3.11', pins: [] }, machine);

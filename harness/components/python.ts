@@ -163,14 +163,15 @@ function minorsUpTo(newest: string | undefined): string[] {
   return Array.from({ length: top - 5 }, (_, i) => `3.${i + 6}`);
 }
 
-/** The interpreters a release runs on (newest first), and for each one that does not, why. */
+/** The interpreters a release runs on (newest first, one per minor), and for each one that does not, why. */
 export function choose(req: Requirements, found: Interpreter[]): { fits: Interpreter[]; misfits: { interpreter: Interpreter; why: string }[]; missing?: string } {
   const fits: Interpreter[] = [];
   const misfits: { interpreter: Interpreter; why: string }[] = [];
   for (const i of found) {
     const why = !i.venv ? 'it has no venv/ensurepip' : misfit(req, i.version);
     if (why) misfits.push({ interpreter: i, why });
-    else fits.push(i);
+    // One per minor, the newest patch: what a minor cannot install or import, its other patches cannot either.
+    else if (!fits.some((f) => minor(f.version) === minor(i.version))) fits.push(i);
   }
   // The newest minor PyPI's metadata admits, for the message when none here fits.
   const admitted = minorsUpTo(found[0]?.version).filter((m) => !misfit(req, `${m}.0`) || !misfit(req, `${m}.99`));
