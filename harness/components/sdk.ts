@@ -103,12 +103,21 @@ const METADATA = "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z
 async function releaseOf(pkg: string, tag: string, python: string, log: Log): Promise<Release> {
   const dir = sdkDir(tag);
   const file = join(dir, 'release.json');
-  try {
-    const r = Release.parse(JSON.parse(readFileSync(file, 'utf8')));
-    if (existsSync(join(dir, 'wheel', r.wheel.file))) return r;
-  } catch {
-    // not asked yet
-  }
+  const known = (): Release | undefined => {
+    try {
+      const r = Release.parse(JSON.parse(readFileSync(file, 'utf8')));
+      if (existsSync(join(dir, 'wheel', r.wheel.file))) return r;
+    } catch {
+      // not asked yet
+    }
+    return undefined;
+  };
+  return known() ?? withLock(join(home(), 'sdk', `.${tag}.release.lock`), async () => known() ?? askPypi(pkg, tag, python, log), { log, what: `codeflare-sdk ${tag} on PyPI` });
+}
+
+async function askPypi(pkg: string, tag: string, python: string, log: Log): Promise<Release> {
+  const dir = sdkDir(tag);
+  const file = join(dir, 'release.json');
   const plain = tag.slice(1);
   log(`codeflare-sdk ${tag}: asking PyPI for the release and its pins`);
   const files = await pypiFiles(pkg);
@@ -162,7 +171,8 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
     const why = choice.misfits.map((m) => `${m.interpreter.version}: ${m.why}`).join('; ');
     const need = choice.missing ? `Python ${choice.missing}` : 'a Python that fits';
     const fix = choice.missing ? howToGet(choice.missing, found) : 'pick another SDK version';
-    throw new NoPython(`codeflare-sdk ${tag} needs ${need}, which this machine lacks (${why}); get it with ${fix}`, PACKAGE, fix);
+    // The fix in the message itself: a cell records the message as the reason its SDK tests are blocked.
+    throw new NoPython(`codeflare-sdk ${tag} needs ${need}, which this machine lacks (${why}); get it with ${fix}`, PACKAGE);
   }
   const tried: string[] = [];
   for (const py of fits) {
