@@ -186,7 +186,7 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
         if (tried.length && e instanceof UserError) throw new UserError(`${tried.join('; ')}; ${e.message}`, e.where, e.fix);
         throw e;
       }
-      tried.push(e.message);
+      tried.push(e.message.replace(/ \(recorded [^)]*\)$/, ''));
       log(`${e.message}; trying an older Python`);
     }
   }
