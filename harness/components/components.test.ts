@@ -248,11 +248,13 @@ test.describe('SDK', () => {
     expect(e.message).toContain('mutable default');
   });
 
-  test('codeflare-sdk v0.29.0 in its own virtualenv on the newest Python it supports, importable, wheel hash recorded', async () => {
+  test('codeflare-sdk v0.29.0 in its own virtualenv on the Python of its default Ray image, importable, wheel hash recorded', async () => {
     const sdk = await checkSdk('v0.29.0', '2.46.0');
-    // requires-python >=3.11 and ray 2.46.0's wheels (cp39–cp313), from PyPI: the newest here in both.
-    const newest = (await findInterpreters()).find((i) => satisfies(i.version, '>=3.11,<3.14'));
-    expect(sdk.provenance.interpreter?.path).toBe(newest?.path);
+    // requires-python >=3.11 and ray 2.46.0's wheels (cp39–cp313) admit 3.11–3.13; its default Ray
+    // image (build_ray_cluster.py SUPPORTED_PYTHON_VERSIONS) is for a 3.11 client only.
+    const py311 = (await findInterpreters()).find((i) => satisfies(i.version, '==3.11.*'));
+    test.skip(!py311, 'this machine has no Python 3.11');
+    expect(sdk.provenance.interpreter?.path).toBe(py311!.path);
   });
 
   test('an SDK version PyPI does not have is a UserError naming it', async () => {

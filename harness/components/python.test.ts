@@ -48,6 +48,8 @@ test('the newest Python the release’s pins have wheels for; each other one wit
   const c29 = choose({ requiresPython: '<4.0,>=3.11', pins: [] }, machine);
   expect(c29.fits[0]!.version).toBe('3.13.0');
   expect(c29.misfits.map((m) => m.why)).toContain('requires-python <4.0,>=3.11');
+  // An SDK with default Ray images for 3.11 and 3.12 only: those first, though 3.13 fits too.
+  expect(choose({ requiresPython: '<4.0,>=3.11', pins: [] }, machine, ['3.11', '3.12']).fits.map((i) => i.version)).toEqual(['3.12.1', '3.11.7', '3.13.0']);
   // A machine with only 3.11 and 3.12: none fits, and the message names the newest that would.
   const none = choose(sdk050, [py('3.12.1'), py('3.11.7', 'PATH')]);
   expect(none.fits).toEqual([]);

@@ -163,8 +163,11 @@ function minorsUpTo(newest: string | undefined): string[] {
   return Array.from({ length: top - 5 }, (_, i) => `3.${i + 6}`);
 }
 
-/** The interpreters a release runs on (newest first, one per minor), and for each one that does not, why. */
-export function choose(req: Requirements, found: Interpreter[]): { fits: Interpreter[]; misfits: { interpreter: Interpreter; why: string }[]; missing?: string } {
+/**
+ * The interpreters a release runs on (newest first, one per minor; the minors in `prefer` before the
+ * rest), and for each one that does not, why.
+ */
+export function choose(req: Requirements, found: Interpreter[], prefer: string[] = []): { fits: Interpreter[]; misfits: { interpreter: Interpreter; why: string }[]; missing?: string } {
   const fits: Interpreter[] = [];
   const misfits: { interpreter: Interpreter; why: string }[] = [];
   for (const i of found) {
@@ -173,6 +176,8 @@ export function choose(req: Requirements, found: Interpreter[]): { fits: Interpr
     // One per minor, the newest patch: what a minor cannot install or import, its other patches cannot either.
     else if (!fits.some((f) => minor(f.version) === minor(i.version))) fits.push(i);
   }
+  const preferred = (i: Interpreter) => (prefer.includes(minor(i.version)) ? 0 : 1);
+  fits.sort((a, b) => preferred(a) - preferred(b) || compare(b.version, a.version));
   // The newest minor PyPI's metadata admits, for the message when none here fits.
   const admitted = minorsUpTo(found[0]?.version).filter((m) => !misfit(req, `${m}.0`) || !misfit(req, `${m}.99`));
   return { fits, misfits, ...(admitted.length ? { missing: admitted.at(-1) } : {}) };

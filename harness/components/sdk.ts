@@ -88,13 +88,29 @@ export type Resolution = 'release' | 'latest';
 export class NoPython extends UserError {}
 
 const Release = z.object({
+  /** 2: with defaultImagePythons. */
+  v: z.literal(2),
+  /** The client Pythons the SDK has a default Ray image for (its SUPPORTED_PYTHON_VERSIONS, from 0.2x): preferred, as the image it picks follows the client's Python. */
+  defaultImagePythons: z.array(z.string()).default([]),
   wheel: z.object({ file: z.string(), sha256: z.string(), uploadTime: z.string().optional() }),
   requiresPython: z.string().optional(),
   pins: z.array(z.object({ name: z.string(), version: z.string(), files: z.array(z.object({ filename: z.string(), requiresPython: z.string().optional() })) })),
 });
 type Release = z.infer<typeof Release>;
 
-const METADATA = "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode())";
+/** The wheel's METADATA, and the keys of the SUPPORTED_PYTHON_VERSIONS table its modules define (none before it had one). */
+const READ_WHEEL = `
+import json, re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+keys = set()
+for n in z.namelist():
+    if n.endswith('.py'):
+        m = re.search(r'SUPPORTED_PYTHON_VERSIONS\\s*=\\s*\\{([^}]*)\\}', z.read(n).decode('utf-8', 'replace'))
+        if m:
+            keys |= set(re.findall(r'["\\'](3\\.\\d+)["\\']\\s*:', m.group(1)))
+meta = z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode()
+print(json.dumps({'metadata': meta, 'pythons': sorted(keys)}))
+`;
 
 /**
  * What PyPI says of an SDK release, asked once and kept (sdk/<tag>/release.json): its wheel (downloaded
@@ -131,12 +147,15 @@ async function askPypi(pkg: string, tag: string, python: string, log: Log): Prom
   await writeFile(path, Buffer.from(await res.arrayBuffer()));
   const sha256 = await sha256File(path);
   if (wheel.sha256 && sha256 !== wheel.sha256) throw new Error(`codeflare-sdk ${tag}: ${wheel.filename} has sha256 ${sha256}, PyPI lists ${wheel.sha256}`);
-  const meta = await run(python, ['-c', METADATA, path]);
-  if (!meta.ok) throw new Error(`codeflare-sdk ${tag}: reading ${wheel.filename}'s METADATA: ${meta.all.trim().split('\n').pop()}`);
+  const read = await run(python, ['-c', READ_WHEEL, path]);
+  if (!read.ok) throw new Error(`codeflare-sdk ${tag}: reading ${wheel.filename}'s METADATA: ${read.all.trim().split('\n').pop()}`);
+  const meta = JSON.parse(read.stdout) as { metadata: string; pythons: string[] };
   const release: Release = {
+    v: 2,
+    defaultImagePythons: meta.pythons,
     wheel: { file: wheel.filename, sha256, ...(wheel.uploadTime ? { uploadTime: wheel.uploadTime } : {}) },
     ...(wheel.requiresPython ? { requiresPython: wheel.requiresPython } : {}),
-    pins: await pinsOf(meta.stdout),
+    pins: await pinsOf(meta.metadata),
   };
   writeAtomic(file, JSON.stringify(release, null, 2) + '\n');
   return release;
@@ -165,7 +184,8 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
   const found = opts.python ? [await interpreterOf(opts.python)] : await findInterpreters();
   if (!found.length) throw new NoPython('no Python 3 found (PATH python3*, pyenv, uv)', PACKAGE, 'apt-get install -y python3 python3-venv, or pyenv install 3.11');
   const release = await releaseOf(PACKAGE, tag, found[0]!.path, log);
-  const choice = choose(release, found);
+  // An SDK with default Ray images per client Python picks its image by the Python it runs on: one of those first.
+  const choice = choose(release, found, release.defaultImagePythons);
   const fits = opts.python ? found : choice.fits;
   if (!fits.length) {
     const why = choice.misfits.map((m) => `${m.interpreter.version}: ${m.why}`).join('; ');
