@@ -1,7 +1,7 @@
 // File writes that never leave half a file behind, and reads of user input within limits.
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, statfsSync, writeFileSync, type Stats } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors.js';
 
 const MiB = 2 ** 20;
@@ -121,4 +121,16 @@ export async function publishDir(tmp: string, final: string, manifest: unknown):
   });
   await rename(tmp, final);
   await rm(old, { recursive: true, force: true });
+}
+
+/** Whether an executable named `tool` is in a folder of $PATH. */
+export function onPath(tool: string, path = process.env.PATH ?? ''): boolean {
+  return path.split(delimiter).some((d) => {
+    try {
+      accessSync(join(d, tool), constants.X_OK);
+      return statSync(join(d, tool)).isFile();
+    } catch {
+      return false;
+    }
+  });
 }

@@ -189,3 +189,12 @@ test("what the operator runs, deploys or is a client of, by range, agrees with i
     for (const id of Object.keys(v.bundles ?? {})) expect(['runs', 'deploys'], `${v.tag} bundles ${id}`).toContain(roles[id as ComponentId]);
   }
 });
+
+test("a client release's command-line tools are catalog data, found on PATH or not", async () => {
+  const { toolsOf } = await import('../../fixtures/objects.js');
+  const { onPath } = await import('../../lib/files.js');
+  expect(toolsOf('codeflare-sdk', 'v0.5.0').map((t) => t.tool)).toEqual(['oc']);
+  expect(toolsOf('codeflare-sdk', 'v0.6.1')).toEqual([]);
+  expect(onPath('sh')).toBe(true);
+  expect(onPath('sh', '/nonexistent-folder')).toBe(false);
+});

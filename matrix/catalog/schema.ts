@@ -177,6 +177,8 @@ export const Component = z.object({
   process: z.array(ProcessMode).default([]),
   serves: z.array(ApiUse).default([]),
   creates: z.array(ApiUse).default([]),
+  /** Command-line tools a release of a client drives (as a subprocess), by version range: its users need them on PATH. */
+  tools: z.array(z.object({ range: z.string(), tool: z.string(), why: z.string() })).default([]),
   /** The operator only: what it does with each other component it names, by its version range (Use). */
   uses: z.array(UsesRange).default([]),
   versions: z.array(Version).min(1),
