@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../lib/paths.js';
+import { inNetns } from './net/netns.js';
 
 export const MARKER = 'CODEFLARE_MATRIX_OWNER';
 
@@ -21,11 +22,13 @@ export const RESTARTED = /^codeflare-matrix: .* exited \(.*\); restart \d+/m;
 /**
  * Starts a detached process (it outlives the harness until stopped), output appended to `log`;
  * with `restart`, run again after every exit as a pod's container would be (restart.mjs; the pid is
- * then the restarter's, and both carry the owner marker).
+ * then the restarter's, and both carry the owner marker). With `netns`, it runs inside that network
+ * namespace (its cell's own network; nsenter execs it, so the pid is the program's).
  */
-export function startProcess(bin: string, args: string[], o: { log: string; owner: string; cwd?: string; env?: Record<string, string>; restart?: boolean }): Started {
+export function startProcess(bin: string, args: string[], o: { log: string; owner: string; cwd?: string; env?: Record<string, string>; restart?: boolean; netns?: string }): Started {
   const fd = openSync(o.log, 'a', 0o600);
   if (o.restart) [bin, args] = [process.execPath, [RESTART, bin, ...args]];
+  [bin, args] = inNetns(o.netns, bin, args);
   try {
     const child = spawn(bin, args, {
       cwd: o.cwd,

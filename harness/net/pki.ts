@@ -41,7 +41,7 @@ export type Pki = {
 export type User = { name: string; cn: string; groups: string[] };
 
 /** Writes pki/{ca.crt, serving.crt/key, sa.key/pub, <user>.crt/key} with private keys mode 0600. */
-export async function makePki(dir: string, users: User[], extraSans: string[] = [], o: { rsa?: boolean; caName?: string } = {}): Promise<Pki> {
+export async function makePki(dir: string, users: User[], extraSans: string[] = [], o: { rsa?: boolean; caName?: string; ips?: string[] } = {}): Promise<Pki> {
   const alg = o.rsa ? rsa : ecdsa;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const now = new Date(Date.now() - 60_000);
@@ -89,6 +89,8 @@ export async function makePki(dir: string, users: User[], extraSans: string[] = 
   write('ca.key', await pem(caKeys.privateKey), 0o600); // certificate rotators (webhooks) want the CA key too
   const serving = await issue('CN=kube-apiserver', 'server', [
     { type: 'ip', value: '127.0.0.1' },
+    // the address of the cell's own network namespace, where the host reaches it
+    ...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
     { type: 'dns', value: 'localhost' },
     ...['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', ...extraSans].map((value) => ({ type: 'dns' as const, value })),
   ]);

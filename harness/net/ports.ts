@@ -25,10 +25,10 @@ export function portTaken(port: number, anyInterface = false): Promise<boolean> 
   });
 }
 
-/** A server accepts connections on 127.0.0.1:port. */
-export function listening(port: number): Promise<boolean> {
+/** A server accepts connections on host:port (127.0.0.1, or a cell's namespace address). */
+export function listening(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const c = connect({ port, host: '127.0.0.1' });
+    const c = connect({ port, host });
     c.once('connect', () => (c.destroy(), resolve(true)));
     c.once('error', () => resolve(false));
   });

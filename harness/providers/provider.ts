@@ -1,6 +1,7 @@
 // The provider interface every cluster provider implements (local, kind, existing), after kind's
 // own providers: one small interface, one folder per provider.
 import type { Capability, ProviderName } from '../../matrix/ids.js';
+import type { CellNetwork } from '../net/netns.js';
 
 /** A fake node (local) or a node of a kind cluster: capacity and labels. */
 export type NodeSpec = { name: string; cpu: string; memory: string; gpu: number; pods?: string; labels: Record<string, string> };
@@ -39,7 +40,14 @@ export type Cluster = {
   dir: string;
   createdAt: string;
   owner?: number;
+  /** The cluster's own network namespace (local, as root): its processes run there, reached at its address. */
+  network?: CellNetwork;
 };
+
+/** Where the host reaches what a cluster's processes serve: its namespace's address, or loopback. */
+export function clusterHost(c: Pick<Cluster, 'network'>): string {
+  return c.network?.address ?? '127.0.0.1';
+}
 
 export type ClusterStatus = Cluster & { healthy: boolean; detail: string };
 
@@ -59,6 +67,12 @@ export interface Provider {
    * a pod whose image is that binary (loaded) or the release image (pulled).
    */
   readonly installMode: 'process' | 'image';
+  /**
+   * Whether each cluster's processes have a network of their own (pods; a namespace per local
+   * cluster). Where they share the host's, cells whose controllers bind the same fixed port run one
+   * after another (harness/run/claims.ts) and an install waits for such a port.
+   */
+  readonly ownNetwork: boolean;
   create(spec: ClusterSpec, log?: Log): Promise<Cluster>;
   list(): Promise<ClusterStatus[]>;
   kubeconfig(name: string): string;

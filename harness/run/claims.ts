@@ -1,6 +1,7 @@
-// Ports a cell's controllers bind fixed in code (the catalog's webhooks.port and hostPorts): host
-// processes share one network where pods have their own, so two cells that claim the same port run
-// one after the other. A lane takes a queued cell that claims no port a running cell holds.
+// Ports a cell's controllers bind fixed in code (the catalog's webhooks.port and hostPorts): where
+// a provider's cells share the host's network (local without network namespaces: not root), two cells
+// that claim the same port run one after the other; cells with networks of their own never queue.
+// A lane takes a queued cell that claims no port a running cell holds.
 
 /** A cell's claims: port → the component and version that binds it. */
 export type Claims = Map<number, string>;

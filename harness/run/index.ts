@@ -205,7 +205,9 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
       }
       save();
     };
-    const claims = (cell: Cell): Claims => (providerFor(p.provider).installMode === 'process' && !blockedAhead(cell) ? hostPorts(cell.versions) : new Map());
+    // Only where the cells' processes share the host's network do fixed ports queue cells.
+    const shared = providerFor(p.provider).installMode === 'process' && !providerFor(p.provider).ownNetwork;
+    const claims = (cell: Cell): Claims => (shared && !blockedAhead(cell) ? hostPorts(cell.versions) : new Map());
     const holding = new Map<string, Claims>();
     const waiting = new Set<string>();
     const wakers: (() => void)[] = [];

@@ -39,8 +39,9 @@ export const ApiUse = z.object({
 /**
  * How a controller runs as a host process (install mode `process`, local provider), by version range:
  * it stands in for the pod of one Deployment of the component's own install manifests, under that
- * Deployment's ServiceAccount. In `args`, {port:NAME} becomes a free port on 127.0.0.1 and
- * {kubeconfig} the path of a kubeconfig that impersonates the ServiceAccount.
+ * Deployment's ServiceAccount. In `args`, {port:NAME} becomes a free port, {host} the address the
+ * harness reaches the cell's processes at (its network namespace's, or 127.0.0.1 where cells share
+ * the host's network) and {kubeconfig} the path of a kubeconfig that impersonates the ServiceAccount.
  */
 export const ProcessMode = z.object({
   range: Range,
@@ -73,8 +74,8 @@ export const ProcessMode = z.object({
     .optional(),
   /**
    * The component serves admission webhooks: the harness issues a serving certificate for
-   * 127.0.0.1 (and every Service of the manifests) into {certdir} and points every webhook
-   * configuration at https://127.0.0.1:{port:webhook}<path> with that CA (the envtest pattern).
+   * 127.0.0.1 and {host} (and every Service of the manifests) into {certdir} and points every webhook
+   * configuration at https://{host}:{port:webhook}<path> with that CA (the envtest pattern).
    * `secret`: the Secret a component's own certificate rotator keeps its certificate in; the
    * harness fills it, so the rotator finds a valid certificate and keeps (and injects) it;
    * `caName`: the name that rotator checks its CA against; `port`: where the component's code fixes

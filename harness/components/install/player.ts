@@ -18,6 +18,7 @@ import { startProcess, stopProcesses, processesUnder } from '../../processes.js'
 import { buildComponent } from '../build.js';
 import { resolveSource } from '../source.js';
 import type { Provenance } from '../types.js';
+import { clusterHost } from '../../providers/provider.js';
 import { processMode, type InstallContext } from './context.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
 
@@ -146,7 +147,7 @@ async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: s
   const built = await buildComponent(await resolveSource(id, version, ctx.sources ?? {}), { sources: ctx.sources ?? {}, log: (l) => ctx.log?.(l) });
   const namespace = d.metadata.namespace;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const { fill } = placeholders(dir, namespace);
+  const { fill } = placeholders(dir, namespace, undefined, clusterHost(ctx.cluster));
   // The pod's environment from ConfigMaps (envFrom), as the kubelet would give it.
   const envFrom: Record<string, string> = {};
   for (const ref of d.spec.template.spec.containers[0]?.envFrom ?? []) {
@@ -161,7 +162,7 @@ async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: s
   entry.pid = started.pid;
   entry.log = started.log;
   ctx.log?.(`${entry.deployment}: ${id} ${version} running (pid ${started.pid}, args ${started.args.join(' ')})`);
-  return { ...built.provenance, differences: [...built.provenance.differences, `played for Deployment ${entry.deployment} (image ${entry.image}) by the binary built here, as a host process`] };
+  return { ...built.provenance, differences: [...built.provenance.differences, `played for Deployment ${entry.deployment} (image ${entry.image}) by the binary built here, as a host process${ctx.cluster.network ? ` in the cell's network namespace ${ctx.cluster.network.netns}` : ''}`] };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && existsSync(process.argv[2] ?? '')) {

@@ -7,7 +7,7 @@ import type { ComponentId, ProcessMode } from '../../../matrix/catalog/index.js'
 import { RESTARTED, startProcess, stopOwned, tail } from '../../processes.js';
 import { get, waitFor } from '../../net/http.js';
 import { listening } from '../../net/ports.js';
-import type { Cluster } from '../../providers/provider.js';
+import { clusterHost, type Cluster } from '../../providers/provider.js';
 import { freePort } from '../../net/ports.js';
 import type { InstallContext } from './context.js';
 
@@ -15,16 +15,17 @@ export const COMPONENT_LABEL = 'codeflare-matrix.io/component';
 
 /**
  * Placeholders of the catalog's process data, for a controller's folder `dir`: {port:NAME} (a free
- * port, the same one each time), {kubeconfig}, {config}, {certdir}, {namespace} (the Deployment's),
- * {tmpdir} (the process's TMPDIR, where Go's os.TempDir() points).
+ * port, the same one each time), {host} (where the host reaches the cell: clusterHost), {kubeconfig},
+ * {config}, {certdir}, {namespace} (the Deployment's), {tmpdir} (the process's TMPDIR, where Go's
+ * os.TempDir() points).
  */
-export function placeholders(dir: string, namespace: string, certDir?: string) {
+export function placeholders(dir: string, namespace: string, certDir?: string, host = '127.0.0.1') {
   const ports: Record<string, number> = {};
   const tmpdir = join(dir, 'tmp');
-  const paths = { kubeconfig: join(dir, 'kubeconfig'), config: join(dir, 'config.yaml'), certdir: certDir?.replace('{tmpdir}', tmpdir) ?? join(dir, 'certs'), namespace, tmpdir };
+  const paths = { kubeconfig: join(dir, 'kubeconfig'), config: join(dir, 'config.yaml'), certdir: certDir?.replace('{tmpdir}', tmpdir) ?? join(dir, 'certs'), namespace, tmpdir, host };
   mkdirSync(tmpdir, { recursive: true, mode: 0o700 });
   const fill = async (text: string): Promise<string> => {
-    let out = text.replace(/\{(kubeconfig|config|certdir|namespace|tmpdir)\}/g, (_, k: keyof typeof paths) => paths[k]);
+    let out = text.replace(/\{(kubeconfig|config|certdir|namespace|tmpdir|host)\}/g, (_, k: keyof typeof paths) => paths[k]);
     for (const [, port] of text.matchAll(/\{port:(\w+)\}/g)) out = out.replace(`{port:${port}}`, String((ports[port!] ??= await freePort())));
     return out;
   };
@@ -75,18 +76,20 @@ export async function playPod(
   const logFile = join(dir, `${id}.log`);
   ctx.log?.(`${id} ${version}: starting ${o.binary} as ${namespace}/${sa}`);
   const from = existsSync(logFile) ? statSync(logFile).size : 0; // what this start writes comes after
-  const started = startProcess(o.binary, [...own, ...args], { log: logFile, owner: dir, cwd: o.cwd, env, restart: true });
+  // in the cell's own network namespace where it has one, as a pod has its own network
+  const started = startProcess(o.binary, [...own, ...args], { log: logFile, owner: dir, cwd: o.cwd, env, restart: true, netns: ctx.cluster.network?.netns });
   const restarted = () => RESTARTED.test(readFileSync(logFile, 'utf8').slice(from));
   const deadline = Date.now() + (ctx.timeoutMs ?? 120_000);
   if (mode.ready) {
-    const url = `http://127.0.0.1:${await fill('{port:health}')}${mode.ready}`;
+    const host = clusterHost(ctx.cluster);
+    const url = `http://${host}:${await fill('{port:health}')}${mode.ready}`;
     // A pod's readiness gates the Service the apiserver calls its webhooks through; here the webhook
     // configurations point at the process, so ready also means its webhook server listens (some
     // start it after /readyz answers: codeflare-operator@v1.15.0 main.go sets the AppWrapper
     // webhooks up in a goroutine once the certificates are ready).
     const webhook = mode.webhooks ? Number(await fill('{port:webhook}')) : undefined;
     try {
-      await waitFor(async () => (await get(url)).status === 200 && (!webhook || (await listening(webhook))), {
+      await waitFor(async () => (await get(url)).status === 200 && (!webhook || (await listening(webhook, host))), {
         intervalMs: 200,
         check: () => {
           if (started.exited() || restarted()) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);

@@ -11,6 +11,7 @@ import { makePki } from '../../net/pki.js';
 import { portTaken } from '../../net/ports.js';
 import { writeAtomic } from '../../../lib/files.js';
 import type { Built } from '../types.js';
+import { clusterHost } from '../../providers/provider.js';
 import { readPlayed, startPlayer } from './player.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
 import { apply, kubectlIn, render, type Installed, type Obj } from './common.js';
@@ -30,7 +31,8 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
 
   const namespace = deployment.metadata.namespace ?? 'default';
-  const { fill, ports, paths } = placeholders(dir, namespace, mode.webhooks?.certDir);
+  const host = clusterHost(ctx.cluster);
+  const { fill, ports, paths } = placeholders(dir, namespace, mode.webhooks?.certDir, host);
   // What the harness set beyond the shipped Deployment, said openly in what `installed` records.
   const settings: Record<string, string> = {};
   if (mode.config) {
@@ -53,9 +55,9 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     else writeFileSync(paths.config, doc.toString(), { mode: 0o600 });
   }
   if (mode.webhooks) {
-    // The apiserver calls the host process: a serving certificate for 127.0.0.1 and URL client configs.
+    // The apiserver calls the process: a serving certificate for its address and URL client configs.
     const services = objs.filter((o) => o.kind === 'Service').flatMap((o) => [`${o.metadata.name}.${o.metadata.namespace}.svc`, `${o.metadata.name}.${o.metadata.namespace}.svc.cluster.local`]);
-    const pki = await makePki(join(dir, 'webhook-pki'), [], services, { rsa: true, caName: mode.webhooks.caName });
+    const pki = await makePki(join(dir, 'webhook-pki'), [], services, { rsa: true, caName: mode.webhooks.caName, ips: host === '127.0.0.1' ? [] : [host] });
     mkdirSync(paths.certdir, { recursive: true, mode: 0o700 });
     // What a pod finds where its Deployment mounts the webhook Secret.
     writeFileSync(join(paths.certdir, 'ca.crt'), pki.ca);
@@ -70,18 +72,19 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     if (mode.webhooks.port) {
       ports.webhook = mode.webhooks.port;
       settings['webhook port'] = `${mode.webhooks.port} (fixed by ${id}'s code, on every interface)`;
-      // Another cell with this component on the host (-j 2) holds it: wait for that cell to finish,
-      // as pods would not have to (each has its own network); fail only past the install's limit.
+      // Where cells share the host's network, another cell with this component (-j 2) holds it: wait
+      // for that cell to finish, as pods would not have to; fail only past the install's limit. A
+      // cluster with a network of its own has the port to itself.
       const deadline = Date.now() + (ctx.timeoutMs ?? 900_000);
       let waited = false;
-      while (await portTaken(mode.webhooks.port, true)) {
+      while (!ctx.cluster.network && (await portTaken(mode.webhooks.port, true))) {
         if (Date.now() > deadline) throw new Error(`${id} ${version} serves its webhooks on port ${mode.webhooks.port} (fixed in its code) and that port stayed in use: another cell with ${id} on this host? run such cells one at a time (-j 1)`);
         if (!waited) log(`${id} ${version}: port ${mode.webhooks.port} (fixed in its code) is in use, by another cell on this host: waiting for it`);
         waited = true;
         await new Promise((r) => setTimeout(r, 2000));
       }
     }
-    const base = `https://127.0.0.1:${await fill('{port:webhook}')}`;
+    const base = `https://${host}:${await fill('{port:webhook}')}`;
     for (const o of objs.filter((x) => x.kind === 'MutatingWebhookConfiguration' || x.kind === 'ValidatingWebhookConfiguration')) {
       for (const w of (o as unknown as { webhooks?: { clientConfig: { service?: { path?: string }; url?: string; caBundle?: string } }[] }).webhooks ?? []) {
         w.clientConfig = { url: `${base}${w.clientConfig.service?.path ?? '/'}`, caBundle: Buffer.from(pki.ca).toString('base64') };

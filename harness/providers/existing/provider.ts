@@ -23,6 +23,8 @@ export class ExistingProvider implements Provider {
   /** Until a cluster is asked (create detects what each one shows: capabilities.ts). */
   readonly capabilities = ['real-pods'] as const;
   readonly installMode = 'image' as const;
+  /** Pods have networks of their own. */
+  readonly ownNetwork = true;
 
   async create(spec: ClusterSpec): Promise<Cluster> {
     if (!clusterName.test(spec.name)) throw new UserError(`"${spec.name}" is not a cluster name`, 'cluster', 'use lowercase letters, digits and -');

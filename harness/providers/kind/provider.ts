@@ -18,6 +18,8 @@ export class KindProvider implements Provider {
   readonly name = 'kind' as const;
   readonly capabilities = ['real-pods'] as const;
   readonly installMode = 'image' as const;
+  /** Pods have networks of their own. */
+  readonly ownNetwork = true;
   readonly images = {
     workload: (image: string, log: Log) => workloadImage(image, log),
     client: (sdk: ClientEnv, log: Log) => sdkImage(sdk, log),

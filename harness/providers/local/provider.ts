@@ -4,14 +4,17 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { UserError } from '../../../lib/errors.js';
 import { alive, processesUnder, stopProcesses } from '../../processes.js';
-import { asCluster, clusterDir, clusterNames, creatingState, kubeconfigOf, readState, readyState, saveState } from '../state.js';
+import { asCluster, clusterDir, clusterNames, clustersDir, creatingState, kubeconfigOf, readState, readyState, saveState } from '../state.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
 import { provision, type Timing } from './provision.js';
+import { cellNetworksUnder, makeCellNetwork, netnsSupport, removeCellNetwork } from '../../net/netns.js';
 
 export class LocalProvider implements Provider {
   readonly name = 'local' as const;
   readonly capabilities = ['fake-nodes'] as const;
   readonly installMode = 'process' as const;
+  /** A network namespace per cluster where the machine allows (root), else the host's (netns.ts says why). */
+  readonly ownNetwork = netnsSupport().own;
   /** How long a start may take before it is a fault (apiserver bootstrap is ~2-6 s on 2 cores). */
   timeoutMs = 1000 * Number(process.env.CODEFLARE_MATRIX_START_TIMEOUT ?? 90);
   lastTiming: Timing = {};
@@ -32,6 +35,11 @@ export class LocalProvider implements Provider {
     for (let attempt = 1; ; attempt++) {
       saveState(state);
       try {
+        if (this.ownNetwork) {
+          state.network = await makeCellNetwork(dir);
+          saveState(state); // at once: destroy and the janitor remove what the state names
+          log(`network namespace ${state.network.netns}: the cluster listens on ${state.network.address}`);
+        }
         this.lastTiming = await provision(state, spec, { log, timeoutMs: this.timeoutMs });
         break;
       } catch (e) {
@@ -41,6 +49,7 @@ export class LocalProvider implements Provider {
         log(`a port was taken while the cluster started; starting again (attempt ${attempt + 1})`);
         mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
         state.processes = [];
+        delete state.network;
       }
     }
     return readyState(state, spec.keep);
@@ -85,6 +94,14 @@ export class LocalProvider implements Provider {
     }
     // Anything else of ours that belongs to the cluster (operators installed as host processes).
     await Promise.all(processesUnder(dir).map((p) => stopProcesses([p.pid], p.owner, 300)));
+    if (s?.network) await removeCellNetwork(s.network);
     rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Cell networks of this home whose cluster folder is gone (a run killed before its state named them, or between kill and rm). */
+  async orphans(): Promise<{ name: string; why: string; remove: () => Promise<void> }[]> {
+    return (await cellNetworksUnder(clustersDir()))
+      .filter((n) => !existsSync(join(n.owner, 'cluster.json')))
+      .map((n) => ({ name: `${n.netns}`, why: `network namespace of ${n.owner}, which is gone`, remove: () => removeCellNetwork(n) }));
   }
 }

@@ -1,5 +1,6 @@
 // Brings up a local cluster: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
-// kwok as processes on 127.0.0.1, with the cluster's own PKI. Order: etcd and the apiserver
+// kwok as processes on the cluster's address (its network namespace's, or 127.0.0.1 where cells
+// share the host's network), with the cluster's own PKI. Order: etcd and the apiserver
 // together, then controller-manager, scheduler and kwok together, then fake nodes.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { stringify } from 'yaml';
 import { UserError } from '../../../lib/errors.js';
 import { startProcess, tail, type Started } from '../../processes.js';
 import { toolchainEntry, defaultVersions } from '../../toolchain/index.js';
-import { defaultNodes, type ClusterSpec, type Log } from '../provider.js';
+import { clusterHost, defaultNodes, type ClusterSpec, type Log } from '../provider.js';
 import { saveState, type State } from '../state.js';
 import { makePki, type Pki } from '../../net/pki.js';
 import { freePort, portTaken } from '../../net/ports.js';
@@ -56,7 +57,9 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
   const dir = state.dir;
   const logs = join(dir, 'logs');
 
-  if (spec.port !== undefined && (await portTaken(spec.port))) {
+  const host = clusterHost(state);
+  const netns = state.network?.netns;
+  if (spec.port !== undefined && !netns && (await portTaken(spec.port))) {
     throw new UserError(`port ${spec.port} on 127.0.0.1 is taken`, `cluster ${spec.name}`, 'pick another --port, or leave it out for a free one');
   }
   const [etcdPort, peerPort, apiPort, kcmPort, schedPort, kwokPort] = [
@@ -67,8 +70,8 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
     { name: 'kcm', cn: 'system:kube-controller-manager', groups: [] },
     { name: 'scheduler', cn: 'system:kube-scheduler', groups: [] },
     { name: 'kwok', cn: 'kwok-controller', groups: ['system:masters'] },
-  ]);
-  const server = `https://127.0.0.1:${apiPort}`;
+  ], [], { ips: host === '127.0.0.1' ? [] : [host] });
+  const server = `https://${host}:${apiPort}`;
   const kc = (user: string) => {
     const p = join(dir, user === 'admin' ? 'kubeconfig' : `${user}.kubeconfig`);
     writeFileSync(p, kubeconfig(pki, user, server), { mode: 0o600 });
@@ -81,7 +84,7 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
 
   const started: Started[] = [];
   const start = (component: string, bin: string, args: string[], port?: number) => {
-    const s = startProcess(bin, args, { log: join(logs, `${component}.log`), owner: dir, cwd: dir });
+    const s = startProcess(bin, args, { log: join(logs, `${component}.log`), owner: dir, cwd: dir, netns });
     started.push(s);
     state.processes.push({ component, pid: s.pid, log: s.log, port });
     saveState(state); // at once: a harness killed now still leaves the pid for the janitor
@@ -107,25 +110,25 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
     mark(what);
   };
 
-  o.log(`starting etcd ${pinned.etcd} and Kubernetes ${spec.kubernetes} on 127.0.0.1 (apiserver port ${apiPort})`);
+  o.log(`starting etcd ${pinned.etcd} and Kubernetes ${spec.kubernetes} on ${host}${netns ? ` (network namespace ${netns})` : ''} (apiserver port ${apiPort})`);
   start('etcd', etcd.bin.etcd!, [
     '--name=node0',
     `--data-dir=${join(dir, 'etcd')}`,
-    `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
-    `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-    `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-    `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-    `--initial-cluster=node0=http://127.0.0.1:${peerPort}`,
+    `--listen-client-urls=http://${host}:${etcdPort}`,
+    `--advertise-client-urls=http://${host}:${etcdPort}`,
+    `--listen-peer-urls=http://${host}:${peerPort}`,
+    `--initial-advertise-peer-urls=http://${host}:${peerPort}`,
+    `--initial-cluster=node0=http://${host}:${peerPort}`,
     '--unsafe-no-fsync=true', // a test cluster: durability is not worth the latency
     '--auto-compaction-retention=1',
     '--log-level=warn',
   ], etcdPort);
   // The apiserver starts alongside etcd: it retries its etcd connection, and the overlap saves a second.
   start('kube-apiserver', kube.bin['kube-apiserver']!, [
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1', // no default route needed (controller-runtime#1749)
+    `--bind-address=${host}`,
+    `--advertise-address=${host}`, // no default route needed (controller-runtime#1749)
     `--secure-port=${apiPort}`,
-    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    `--etcd-servers=http://${host}:${etcdPort}`,
     `--tls-cert-file=${p('serving.crt')}`,
     `--tls-private-key-file=${p('serving.key')}`,
     `--client-ca-file=${p('ca.crt')}`,
@@ -139,7 +142,7 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
     '--profiling=false',
   ], apiPort);
   const tls = { ca: pki.ca, cert: pki.client('admin').cert, key: pki.client('admin').key };
-  await wait('etcd ready', async () => (await get(`http://127.0.0.1:${etcdPort}/health`)).status === 200);
+  await wait('etcd ready', async () => (await get(`http://${host}:${etcdPort}/health`)).status === 200);
   await wait('kube-apiserver ready', async () => (await get(`${server}/readyz`, tls)).status === 200);
   // The controllers start once the apiserver has bootstrapped RBAC: before that their delegated
   // authentication lookup is refused and they exit (a kubelet would restart them; here nothing does).
@@ -147,7 +150,7 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
     `--kubeconfig=${kc(user)}`,
     `--authentication-kubeconfig=${join(dir, `${user}.kubeconfig`)}`,
     `--authorization-kubeconfig=${join(dir, `${user}.kubeconfig`)}`,
-    '--bind-address=127.0.0.1',
+    `--bind-address=${host}`,
     `--secure-port=${port}`,
     '--leader-elect=false',
     '--authorization-always-allow-paths=/healthz,/readyz,/livez',
@@ -169,7 +172,7 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
     `--config=${stages}`,
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-    `--server-address=127.0.0.1:${kwokPort}`,
+    `--server-address=${host}:${kwokPort}`,
     '--node-lease-duration-seconds=40',
   ], kwokPort);
 
@@ -177,9 +180,9 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
   await createNodes(adminKc, spec.nodes ?? defaultNodes);
   const local = { rejectUnauthorized: false }; // controllers serve self-signed health endpoints
   await Promise.all([
-    wait('kube-controller-manager healthy', async () => (await get(`https://127.0.0.1:${kcmPort}/healthz`, local)).status === 200),
-    wait('kube-scheduler healthy', async () => (await get(`https://127.0.0.1:${schedPort}/healthz`, local)).status === 200),
-    wait('kwok healthy', async () => (await get(`http://127.0.0.1:${kwokPort}/healthz`)).status === 200),
+    wait('kube-controller-manager healthy', async () => (await get(`https://${host}:${kcmPort}/healthz`, local)).status === 200),
+    wait('kube-scheduler healthy', async () => (await get(`https://${host}:${schedPort}/healthz`, local)).status === 200),
+    wait('kwok healthy', async () => (await get(`http://${host}:${kwokPort}/healthz`)).status === 200),
   ]);
   // Ready for pods: nodes Ready (kwok) and the default ServiceAccount made (the controller-manager works).
   await wait('nodes ready', () => waitNodesReady(adminKc, (spec.nodes ?? defaultNodes).length));
