@@ -1,14 +1,16 @@
 // The local provider with real processes: etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler and kwok, built from Go modules (the toolchain must be built: npm test does it).
 import { test, expect } from '@playwright/test';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../lib/exec.js';
 import { repoRoot } from '../../../lib/paths.js';
-import { processesUnder } from '../../processes.js';
+import { processesUnder, startProcess } from '../../processes.js';
+import { get } from '../../net/http.js';
+import { cellNetworksUnder, makeCellNetwork, netnsSupport, removeCellNetwork } from '../../net/netns.js';
 import { clients, scratchDir, until } from '../../testing.js';
 import { testKubernetesVersions, toolchainEntry } from '../../toolchain/index.js';
-import { clusterDir, clustersDir } from '../state.js';
+import { clusterDir, clustersDir, readState } from '../state.js';
 import { janitor } from '../janitor.js';
 import { LocalProvider } from './provider.js';
 
@@ -22,20 +24,28 @@ test.afterAll(async () => {
   for (const n of ['a', 'b', 'v2', 'gc']) await provider.destroy(name(n));
 });
 
-test('a cluster reports its Kubernetes version, binds 127.0.0.1 only, and writes a 0600 kubeconfig', async () => {
+test('a cluster reports its Kubernetes version, listens only on its own address, and writes a 0600 kubeconfig', async () => {
   const c = await provider.create({ name: name('a'), kubernetes: k1! });
   const { version, core } = clients(c.kubeconfig);
   expect((await version.getCode()).gitVersion).toBe(k1);
   expect(statSync(c.kubeconfig).mode & 0o777).toBe(0o600);
   expect(statSync(join(c.dir, 'pki', 'admin.key')).mode & 0o777).toBe(0o600);
   const server = readFileSync(c.kubeconfig, 'utf8').match(/server: (\S+)/)![1]!;
-  expect(server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-  // every listening socket of the cluster's processes is on 127.0.0.1
+  // as root its own network namespace (10.233.0.0/16), else the host's loopback
+  const host = provider.ownNetwork ? c.network!.address : '127.0.0.1';
+  expect(host).toMatch(provider.ownNetwork ? /^10\.233\.\d+\.\d+$/ : /^127\.0\.0\.1$/);
+  expect(server).toBe(`https://${host}:${server.split(':').pop()}`);
+  // every listening socket of the cluster's processes is on that address or loopback
   const pids = processesUnder(c.dir).map((p) => p.pid);
-  const ss = await run('ss', ['-ltnpH']);
+  const ss = c.network ? await run('nsenter', [`--net=/run/netns/${c.network.netns}`, 'ss', '-ltnpH']) : await run('ss', ['-ltnpH']);
   const ours = ss.stdout.split('\n').filter((l) => pids.some((p) => l.includes(`pid=${p},`)));
   expect(ours.length).toBeGreaterThanOrEqual(5);
-  for (const l of ours) expect(l.split(/\s+/)[3], l).toMatch(/^127\.0\.0\.1:\d+$/);
+  for (const l of ours) expect(l.split(/\s+/)[3], l).toMatch(new RegExp(`^(${host.replaceAll('.', '\\.')}|127\\.0\\.0\\.1):\\d+$`));
+  if (c.network) {
+    // and none of them on the host's own network
+    const onHost = (await run('ss', ['-ltnpH'])).stdout.split('\n').filter((l) => pids.some((p) => l.includes(`pid=${p},`)));
+    expect(onHost).toEqual([]);
+  }
   const nodes = await core.listNode();
   expect(nodes.items.map((n) => n.metadata!.name).sort()).toEqual(['gpu-1', 'node-1']);
 });
@@ -128,8 +138,19 @@ test('a namespace with pods deletes completely (garbage collection and finalizer
   expect((await core.listPodForAllNamespaces()).items.filter((p) => p.metadata?.namespace === 'deploy')).toHaveLength(0);
 });
 
-test('two clusters at once are isolated', async () => {
+test('two clusters at once are isolated; each in its own network runs a process bound to the same fixed port', async () => {
   const b = await provider.create({ name: name('b'), kubernetes: k1! });
+  if (provider.ownNetwork) {
+    // what a controller that fixes its webhook port does (codeflare-operator from v1.4.0: 9443, every interface)
+    const serve = `require('http').createServer((q, s) => s.end(process.env.CELL)).listen(9443)`;
+    const both = [readState(name('a'))!, readState(name('b'))!];
+    for (const c of both) {
+      const dir = join(c.dir, 'components', 'fixed-port');
+      mkdirSync(dir, { recursive: true });
+      startProcess(process.execPath, ['-e', serve], { log: join(dir, 'serve.log'), owner: dir, env: { CELL: c.name }, netns: c.network!.netns });
+    }
+    for (const c of both) await until(`${c.name} answers on 9443`, async () => (await get(`http://${c.network!.address}:9443/`)).body === c.name, 20_000);
+  } else test.info().annotations.push({ type: 'shared network', description: netnsSupport().how });
   const a = clients(provider.kubeconfig(name('a')));
   const bb = clients(b.kubeconfig);
   await a.core.createNamespace({ body: { metadata: { name: 'only-in-a' } } });
@@ -137,9 +158,14 @@ test('two clusters at once are isolated', async () => {
   expect(readFileSync(b.kubeconfig, 'utf8')).not.toBe(readFileSync(provider.kubeconfig(name('a')), 'utf8'));
   const list = await provider.list();
   expect(list.filter((c) => [name('a'), name('b')].includes(c.name)).every((c) => c.healthy)).toBe(true);
+  const network = b.network;
   await provider.destroy(name('b'));
   expect(existsSync(clusterDir(name('b')))).toBe(false);
   expect(processesUnder(clusterDir(name('b')))).toHaveLength(0);
+  if (network) {
+    expect((await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0])).not.toContain(network.netns);
+    expect((await run('ip', ['link', 'show', network.veth])).ok).toBe(false);
+  }
   // a is untouched
   expect((await a.core.readNamespace({ name: 'only-in-a' })).metadata?.name).toBe('only-in-a');
 });
@@ -168,4 +194,23 @@ setInterval(() => {}, 1000);
   expect(processesUnder(dir)).toHaveLength(0);
   expect(existsSync(dir)).toBe(false);
   expect(processesUnder(clustersDir()).filter((p) => p.owner.includes(name('killed')))).toHaveLength(0);
+  expect((await cellNetworksUnder(clustersDir())).filter((n) => n.owner === dir)).toEqual([]);
+});
+
+test('a cell network whose cluster folder is gone is the janitor\'s: found by its veth\'s alias, never another home\'s', async () => {
+  test.skip(!provider.ownNetwork, `cells share the host's network here: ${netnsSupport().how}`);
+  const gone = join(clustersDir(), name('gone'));
+  const elsewhere = join(scratchDir('cfm-other-home'), 'clusters', 'x');
+  const [mine, theirs] = [await makeCellNetwork(gone), await makeCellNetwork(elsewhere)];
+  try {
+    expect(mine.address).not.toBe(theirs.address);
+    const removed = await janitor();
+    expect(removed).toContain(mine.netns);
+    expect(removed).not.toContain(theirs.netns);
+    expect((await run('ip', ['link', 'show', mine.veth])).ok).toBe(false);
+    expect((await run('ip', ['link', 'show', theirs.veth])).ok).toBe(true);
+  } finally {
+    await removeCellNetwork(mine);
+    await removeCellNetwork(theirs);
+  }
 });
