@@ -1,6 +1,9 @@
 // The published history re-verified: `run -s published` over every operator row, timed, with the
 // build cache's hit rate, each row's outcome and why, and the audit of the real history beside it.
-//   node --import tsx bench/history.ts [--runs 1] [-j 2] [--config matrix.yaml] [--out DIR]
+//   node --import tsx bench/history.ts [--runs 1] [-j N] [--config matrix.yaml] [--out DIR]
+// (-j: the run's own default, from the machine, unless given.) Where the time goes: per phase
+// (build, provision, install and its readiness waits, tests, teardown), summed over cells and on
+// the critical path (the lane of cells that ended last), from the phases each cell records.
 //   node --import tsx bench/history.ts --results DIR [DIR…]     (figures of runs already made)
 // Each failing test of the last run is labelled against its row's baseline, the previous row that
 // ran (regression, already failing, flaky, new), as the run labels it.
@@ -24,7 +27,7 @@ import { labelled, labelResults } from '../reports/baseline.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string', default: '1' }, j: { type: 'string', default: '2' }, config: { type: 'string' }, out: { type: 'string' }, results: { type: 'boolean', default: false } },
+  options: { runs: { type: 'string', default: '1' }, j: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' }, results: { type: 'boolean', default: false } },
 });
 const cli = join(repoRoot, 'bin', 'codeflare-matrix.js');
 const s = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s` : `${(ms / 1000).toFixed(1)}s`);
@@ -51,7 +54,7 @@ function cacheEntries(): Made[] {
   return out;
 }
 
-type Figures = { dir: string; wallMs: number; cells: CellResult[]; built: Made[]; binaries: number; hits: number };
+type Figures = { dir: string; wallMs: number; cells: CellResult[]; built: Made[]; binaries: number; hits: number; j?: number; jWhy?: string };
 function figures(dir: string, wallMs?: number): Figures {
   const r = readResults(join(dir, 'results.json'));
   const start = Date.parse(r.runs[0]!.startedAt);
@@ -62,7 +65,7 @@ function figures(dir: string, wallMs?: number): Figures {
   const binaries = new Set(r.cells.flatMap((c) => (c.provenance ?? []).flatMap((p) => (p.binarySha256 ? [p.binarySha256] : []))));
   const before = new Set(entries.filter((e) => e.sha256 && e.at < start).map((e) => e.sha256));
   const hits = [...binaries].filter((b) => before.has(b)).length;
-  return { dir, wallMs: wallMs ?? end - start, cells: r.cells, built, binaries: binaries.size, hits };
+  return { dir, wallMs: wallMs ?? end - start, cells: r.cells, built, binaries: binaries.size, hits, j: r.runs[0]!.parallelism, jWhy: r.runs[0]!.parallelismWhy };
 }
 
 const made: Figures[] = [];
@@ -72,7 +75,7 @@ if (values.results) {
   for (let i = 0; i < Number(values.runs); i++) {
     const out = values.out ? `${values.out}-${i + 1}` : mkdtempSync(join(tmpdir(), 'cfm-bench-history-'));
     const t0 = Date.now();
-    const r = await run('node', [cli, 'run', '-s', 'published', '-j', values.j!, '-o', out, ...(values.config ? ['-c', values.config] : [])], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    const r = await run('node', [cli, 'run', '-s', 'published', ...(values.j ? ['-j', values.j] : []), '-o', out, ...(values.config ? ['-c', values.config] : [])], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
     console.error(`run ${i + 1}: exit ${r.exitCode} in ${s(Date.now() - t0)} → ${out}`);
     if (r.exitCode === 2 || r.exitCode === 130) process.exit(r.exitCode); // bad input or interrupted: no figures of this run
     made.push(figures(out, Date.now() - t0));
@@ -86,6 +89,36 @@ for (const f of made) {
   const n = (st: string[]) => f.cells.filter((c) => st.includes(c.status)).length;
   const components = f.built.filter((b) => !b.what.startsWith('kubernetes') && !['etcd', 'kwok', 'helm', 'kind', 'crictl', 'coredns'].includes(b.what.split(' ')[0]!));
   console.log([f.dir, s(f.wallMs), f.cells.length, n(['passed']), n(['failed', 'flaky']), n(['blocked', 'not-applicable']), `${f.built.length} (${components.length} components)`, s(f.built.reduce((t, b) => t + b.seconds * 1000, 0)), f.binaries, f.binaries ? `${((f.hits / f.binaries) * 100).toFixed(0)}% (${f.hits}/${f.binaries})` : '-'].join('\t'));
+}
+
+// Where the time went in the last run: each phase summed over its cells, and on the critical path:
+// the cells one after another on the lane that ended last (lanes rebuilt from start and end times),
+// with the time that lane stood idle (a cell waiting for another's port, or none left to take).
+const PHASES = ['build', 'provision', 'install', 'ready', 'suites', 'teardown'] as const;
+const LABEL: Record<(typeof PHASES)[number], string> = { build: 'build (components, SDK, images)', provision: 'provision (cluster up)', install: 'install (incl. ready)', ready: '  of which: readiness waits', suites: 'tests', teardown: 'teardown' };
+{
+  const timed = last.cells.filter((c) => c.startedAt && c.finishedAt && !c.ahead);
+  const t = (x?: string) => Date.parse(x ?? '');
+  const span = (c: CellResult) => t(c.finishedAt) - t(c.startedAt);
+  const lanes: CellResult[][] = [];
+  for (const c of [...timed].sort((a, b) => t(a.startedAt) - t(b.startedAt))) {
+    const free = lanes.filter((l) => t(l.at(-1)!.finishedAt) <= t(c.startedAt) + 2000).sort((a, b) => t(b.at(-1)!.finishedAt) - t(a.at(-1)!.finishedAt))[0];
+    if (free) free.push(c);
+    else lanes.push([c]);
+  }
+  const critical = [...lanes].sort((a, b) => t(b.at(-1)!.finishedAt) - t(a.at(-1)!.finishedAt))[0] ?? [];
+  const runStart = Math.min(...timed.map((c) => t(c.startedAt)));
+  const idle = critical.reduce((n, c, i) => n + t(c.startedAt) - (i ? t(critical[i - 1]!.finishedAt) : runStart), 0);
+  const sum = (cs: CellResult[], ph: (typeof PHASES)[number]) => cs.reduce((n, c) => n + (c.phases?.[ph] ?? 0), 0);
+  // a cell's time outside its recorded phases: its Playwright process starting, checks, collecting logs
+  const other = (cs: CellResult[]) => cs.reduce((n, c) => n + span(c) - PHASES.filter((p) => p !== 'ready').reduce((m, p) => m + (c.phases?.[p] ?? 0), 0), 0);
+  const cellMs = timed.reduce((n, c) => n + span(c), 0);
+  console.log(`\n-j ${last.j ?? '?'}${last.jWhy ? ` (from the machine: ${last.jWhy})` : ''}; ${lanes.length} lane(s); cell time ${s(cellMs)} over ${timed.length} cells run; critical path ${critical.length} cells, ${s(critical.length ? t(critical.at(-1)!.finishedAt) - runStart : 0)}`);
+  console.log(['phase', 'summed over cells', 'share', 'on the critical path'].join('\t'));
+  const row = (label: string, all: number, crit: number) => console.log([label, s(all), cellMs ? `${((all / cellMs) * 100).toFixed(0)}%` : '-', s(crit)].join('\t'));
+  for (const ph of PHASES) row(LABEL[ph], sum(timed, ph), sum(critical, ph));
+  row('other (cell process, checks, logs)', other(timed), other(critical));
+  console.log(['idle (waiting to start)', '-', '-', s(idle)].join('\t'));
 }
 
 // Each row of the last run: its outcome and why.

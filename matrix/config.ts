@@ -88,7 +88,7 @@ export const MatrixConfig = z.strictObject({
   sources: SourcesSpec.optional(),
   /** Suite tags to run ("*" for all that apply). */
   suites: z.array(z.string().min(1)).min(1).default(['*']).describe('suites to run, by name or glob ("*": every suite of ours that applies to a cell; "upstream:<component>" or "upstream:*": the components\' own e2e suites at the cell\'s versions; "upstream:under-test": with the chain strategy, the own e2e suite of the component under test, from its checkout)'),
-  parallelism: z.int().positive().default(1).describe('cells at once (each gets its own cluster)'),
+  parallelism: z.int().positive().optional().describe('cells at once (each gets its own cluster); default: as many as the cores and the free memory allow (a cell\'s measured memory), said as the run starts'),
   /** The most cells a plan may have: a larger one is refused before anything runs (a mistyped axis, full where pairwise was meant). */
   maxCells: z.int().positive().default(256).describe('the most cells the plan may have; a larger plan is refused before anything runs'),
   baseline: z

@@ -146,7 +146,8 @@ export type Dataset = z.infer<typeof Dataset>;
 export const CellStatus = z.enum(['passed', 'failed', 'flaky', 'blocked', 'not-applicable']);
 export type CellStatus = z.infer<typeof CellStatus>;
 
-const Phase = z.enum(['provision', 'install', 'suites', 'teardown']);
+/** build: components, clients and images made (outside any cluster); ready: of install, the waits for controllers to answer their readiness. */
+const Phase = z.enum(['build', 'provision', 'install', 'ready', 'suites', 'teardown']);
 
 export const CellResult = z.object({
   id: z.string(),
@@ -208,6 +209,9 @@ export const Results = z.object({
       /** run --repeat N: each test ran N times. */
       repeat: z.int().min(2).optional(),
       host: z.string().optional(),
+      /** Cells at once, and how that was chosen when the machine chose it (no -j, none in the config). */
+      parallelism: z.int().positive().optional(),
+      parallelismWhy: z.string().optional(),
     }),
   ),
   cells: z.array(CellResult),

@@ -4,8 +4,9 @@
 // run's; the host reaches the cell at the namespace's address, which is the only address beyond
 // loopback anything of the cell listens on. Builds and pip stay on the host (the namespace has no
 // route out). Each veth carries its cluster's folder as its alias, so the janitor finds the ones a
-// killed run left behind by that marker and never touches another home's.
-import { existsSync } from 'node:fs';
+// killed run left behind by that marker and never touches another home's. The namespace's end of
+// the pair is cfmp<slot>, the host's cfmc<slot>, the namespace cfm-cell-<slot>.
+import { existsSync, statSync } from 'node:fs';
 import { run } from '../../lib/exec.js';
 
 /** What a cluster records of its network (in its state, so destroy and the janitor remove it). */
@@ -48,39 +49,52 @@ export function inNetns(netns: string | undefined, bin: string, args: string[]):
   return netns ? ['nsenter', [`--net=/run/netns/${netns}`, bin, ...args]] : [bin, args];
 }
 
+type Link = { ifname: string; ifalias?: string };
+
+async function links(): Promise<Link[]> {
+  const r = await ip(['-j', 'link', 'show', 'type', 'veth']);
+  return r.ok ? (JSON.parse(r.stdout || '[]') as Link[]) : [];
+}
+
 /**
- * Makes a namespace with loopback up and a veth pair to the host. The slot is claimed by the
- * namespace's name (`ip netns add` fails when another run took it first), so two runs starting at
- * once never share an address. `owner` (the cluster's folder) goes into the veth's alias.
+ * Makes a namespace with loopback up and a veth pair to the host. The slot is claimed by the host
+ * end's name (`ip link add` fails when another run took it first), so two runs starting at once
+ * never share an address, and at once marked with `owner` (the cluster's folder) as its alias;
+ * `claimed` is told before the namespace is made, so a harness killed from then on leaves a record.
+ * A namespace of the slot with no veth is a leftover of a claimant killed half-way: replaced.
  */
-export async function makeCellNetwork(owner: string): Promise<CellNetwork> {
-  const taken = new Set((await ip(['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!));
+export async function makeCellNetwork(owner: string, claimed: (n: CellNetwork) => void = () => {}): Promise<CellNetwork> {
+  const held = new Set((await links()).map((l) => l.ifname));
   const addrs = (await ip(['-o', '-4', 'addr'])).stdout;
   for (let i = 0; i < SLOTS; i++) {
-    const netns = `${PREFIX}${i}`;
     const { host, cell } = slot(i);
-    if (taken.has(netns) || addrs.includes(` ${host}/`) || addrs.includes(` ${cell}/`)) continue;
-    const add = await ip(['netns', 'add', netns]);
+    const net: CellNetwork = { netns: `${PREFIX}${i}`, veth: `cfmc${i}`, address: cell, hostAddress: host };
+    if (held.has(net.veth) || addrs.includes(` ${host}/`) || addrs.includes(` ${cell}/`)) continue;
+    const peer = `cfmp${i}`;
+    const add = await ip(['link', 'add', net.veth, 'type', 'veth', 'peer', 'name', peer]);
     if (!add.ok) {
       if (/exists/i.test(add.all)) continue; // another run claimed it in between
-      throw new Error(`could not make network namespace ${netns}: ${add.all.trim()}`);
+      throw new Error(`could not make a veth pair for a cell network: ${add.all.trim()}`);
     }
-    const net: CellNetwork = { netns, veth: `cfmc${i}`, address: cell, hostAddress: host };
     try {
+      const alias = await ip(['link', 'set', net.veth, 'alias', owner]);
+      if (!alias.ok) throw new Error(`ip link set ${net.veth} alias: ${alias.all.trim()}`);
+      claimed(net);
+      await ip(['netns', 'delete', net.netns]);
       for (const args of [
-        ['link', 'add', net.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns],
-        ['link', 'set', net.veth, 'alias', owner],
+        ['netns', 'add', net.netns],
+        ['link', 'set', peer, 'netns', net.netns],
         ['addr', 'add', `${host}/30`, 'dev', net.veth],
         ['link', 'set', net.veth, 'up'],
-        ['-n', netns, 'addr', 'add', `${cell}/30`, 'dev', 'eth0'],
-        ['-n', netns, 'link', 'set', 'eth0', 'up'],
-        ['-n', netns, 'link', 'set', 'lo', 'up'],
+        ['-n', net.netns, 'addr', 'add', `${cell}/30`, 'dev', peer],
+        ['-n', net.netns, 'link', 'set', peer, 'up'],
+        ['-n', net.netns, 'link', 'set', 'lo', 'up'],
       ]) {
         const r = await ip(args);
         if (!r.ok) throw new Error(`ip ${args.join(' ')}: ${r.all.trim()}`);
       }
     } catch (e) {
-      await removeCellNetwork(net);
+      await removeCellNetwork(net, owner);
       throw e;
     }
     return net;
@@ -88,20 +102,46 @@ export async function makeCellNetwork(owner: string): Promise<CellNetwork> {
   throw new Error('no free address for a cell network in 10.233.0.0/16');
 }
 
-/** Removes the namespace and its veth pair; idempotent. Its processes must be stopped first. */
-export async function removeCellNetwork(net: Pick<CellNetwork, 'netns' | 'veth'>): Promise<void> {
+/**
+ * Removes the namespace and its veth pair when they are `owner`'s (the veth's alias) or the slot is
+ * held by no one (no veth); idempotent. Its processes must be stopped first.
+ */
+export async function removeCellNetwork(net: Pick<CellNetwork, 'netns' | 'veth'>, owner: string): Promise<void> {
+  const link = (await links()).find((l) => l.ifname === net.veth);
+  if (link && link.ifalias !== owner) return; // the slot is another cluster's now
   await ip(['netns', 'delete', net.netns]); // takes the namespace's end, and so the pair, with it
-  await ip(['link', 'delete', net.veth]); // gone already, unless the namespace lingered
+  if (link) await ip(['link', 'delete', net.veth]); // still there when the namespace had none of it
 }
 
 /** Cell networks whose veth alias (the cluster's folder) lies under `prefix`: the janitor's markers. */
 export async function cellNetworksUnder(prefix: string): Promise<(Pick<CellNetwork, 'netns' | 'veth'> & { owner: string })[]> {
   if (!netnsSupport().own) return [];
-  const r = await ip(['-j', 'link', 'show', 'type', 'veth']);
-  if (!r.ok) return [];
-  const links = JSON.parse(r.stdout || '[]') as { ifname: string; ifalias?: string }[];
   const under = prefix.endsWith('/') ? prefix : `${prefix}/`;
-  return links
+  return (await links())
     .filter((l) => /^cfmc\d+$/.test(l.ifname) && l.ifalias?.startsWith(under))
     .map((l) => ({ netns: `${PREFIX}${l.ifname.slice(4)}`, veth: l.ifname, owner: l.ifalias! }));
+}
+
+/**
+ * Cell namespaces whose slot no veth holds: a claimant killed between making its veth and its
+ * namespace, or whose veth went. Of no run (a live cell's namespace always has its veth), so any
+ * janitor may remove them; made over a minute ago, so never one being made right now.
+ */
+export async function vethlessNetworks(minAgeMs = 60_000): Promise<string[]> {
+  if (!netnsSupport().own) return [];
+  const held = new Set((await links()).map((l) => l.ifname));
+  const names = (await ip(['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(PREFIX));
+  return names.filter((n) => {
+    if (held.has(`cfmc${n.slice(PREFIX.length)}`)) return false;
+    try {
+      return Date.now() - statSync(`/run/netns/${n}`).mtimeMs >= minAgeMs;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Removes a namespace vethlessNetworks found. */
+export async function removeNetns(netns: string): Promise<void> {
+  await ip(['netns', 'delete', netns]);
 }

@@ -107,7 +107,7 @@ type TeardownContext = { run: string; cell: Cell; opts: RunOptions; state: CellS
  * its phase, and records it in the state once done; teardown runs the `undo` of every step done, in
  * reverse (from the state, in another process: so an undo reads only the state).
  */
-type Step = { name: string; phase: 'install' | 'provision'; run: (c: SetupContext) => Promise<void>; undo?: (c: TeardownContext) => Promise<void> };
+type Step = { name: string; phase: 'build' | 'install' | 'provision'; run: (c: SetupContext) => Promise<void>; undo?: (c: TeardownContext) => Promise<void> };
 
 const steps: Step[] = [
   {
@@ -120,7 +120,7 @@ const steps: Step[] = [
   },
   {
     name: 'build',
-    phase: 'install',
+    phase: 'build',
     run: async (c) => {
       c.builds = await buildAll(c.cell, c.cell.versions, c.ids, c.progress, c.sources);
       const from = c.cell.upgradeFrom;
@@ -131,7 +131,7 @@ const steps: Step[] = [
     // The cell's clients (the era marks them `client`), installed by their catalog source's kind:
     // on the host, and on a provider that loads images, made into the image the suites run them in.
     name: 'clients',
-    phase: 'install',
+    phase: 'build',
     run: async (c) => {
       for (const id of clientsOf(c.cell)) {
         const version = c.cell.versions[id]!;
@@ -160,7 +160,7 @@ const steps: Step[] = [
   {
     // Real pods run real images: on a provider that loads them (kind), the suites' images are made here.
     name: 'images',
-    phase: 'install',
+    phase: 'build',
     run: async (c) => {
       const images = providerFor(c.plan.provider).images;
       for (const image of images ? (c.hooks.images ?? []) : []) {
@@ -194,7 +194,8 @@ const steps: Step[] = [
     phase: 'install',
     run: async (c) => {
       const { cell, state } = c;
-      const ctx = { ...installContext(state.cluster!, c.log, seconds(c.plan.run.timeouts.install) * 1000, c.sources), chosen: chosenBy(cell) };
+      const waited = (ms: number) => (state.phases.ready = (state.phases.ready ?? 0) + ms);
+      const ctx = { ...installContext(state.cluster!, c.log, seconds(c.plan.run.timeouts.install) * 1000, c.sources), chosen: chosenBy(cell), waited };
       if (!cell.upgradeFrom) {
         c.progress(`install ${c.ids.map((id) => `${id} ${cell.versions[id]}`).join(', ')}`);
         state.installed = await installStack(ctx, c.builds);

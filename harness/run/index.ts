@@ -30,6 +30,7 @@ import { RUN_ENV, cellDir, readCellState, readStep, type RunOptions } from './la
 import { poolKey } from './pool.js';
 import { hostPorts } from '../components/install/common.js';
 import { clash, nextCell, waitLines, type Claims } from './claims.js';
+import { machineParallelism } from './parallelism.js';
 
 export type RunArgs = {
   config: string;
@@ -163,7 +164,12 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
     save();
     return { dir, results: merged(), exitCode: 0 };
   }
-  log(`run ${id}: ${p.cells.length} cell(s), ${p.run.parallelism} at a time${a.reuseClusters ? ', clusters reused' : ''} → ${relative(process.cwd(), dir) || dir}`);
+  // -j, else the config's, else what the machine allows (harness/run/parallelism.ts)
+  const chosen = p.run.parallelism === undefined ? machineParallelism(p.provider) : undefined;
+  const lanesN = p.run.parallelism ?? chosen!.n;
+  p.run.parallelism = lanesN;
+  Object.assign(results.runs[0]!, { parallelism: lanesN, ...(chosen ? { parallelismWhy: chosen.why } : {}) });
+  log(`run ${id}: ${p.cells.length} cell(s), ${lanesN} at a time${chosen ? ` (from the machine: ${chosen.why}; -j N to choose)` : ''}${a.reuseClusters ? ', clusters reused' : ''} → ${relative(process.cwd(), dir) || dir}`);
 
   const running = new Map<string, { child: ChildProcess; startedAt: Date }>();
   let interrupted = false;
@@ -211,7 +217,7 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
     const holding = new Map<string, Claims>();
     const waiting = new Set<string>();
     const wakers: (() => void)[] = [];
-    const lanes = Array.from({ length: Math.min(p.run.parallelism, queue.length) }, async () => {
+    const lanes = Array.from({ length: Math.min(lanesN, queue.length) }, async () => {
       while (queue.length && !interrupted) {
         const i = nextCell(queue, claims, holding);
         if (i < 0) {
@@ -368,7 +374,7 @@ function left(p: Plan, running: Map<string, { startedAt: Date }>, queue: Cell[],
   if (!known.length) return '';
   const guess = (id: string) => earlier.get(id) ?? known[Math.floor(known.length / 2)]!;
   const ms = queue.reduce((a, c) => a + guess(c.id), 0) + [...running].reduce((a, [id, r]) => a + Math.max(0, guess(id) - (Date.now() - r.startedAt.getTime())), 0);
-  return ` · ~${clock(ms / Math.max(1, Math.min(p.run.parallelism, queue.length + running.size)))} left (from earlier runs)`;
+  return ` · ~${clock(ms / Math.max(1, Math.min(p.run.parallelism ?? 1, queue.length + running.size)))} left (from earlier runs)`;
 }
 
 /** One line per change of any running cell's step (and one every 30 s), so CI logs show progress too. */

@@ -16,7 +16,8 @@ export const RUN_ENV = 'CODEFLARE_MATRIX_RUN';
 /** How `run` was asked to run (read by setup and teardown in Playwright's workers). */
 export type RunOptions = { id: string; owner: number; reuseClusters: boolean; keepOnFailure: boolean; startedAt: string };
 
-export type Phase = 'provision' | 'install' | 'suites' | 'teardown';
+/** `ready` is part of `install`: its waits for controllers to answer their readiness. */
+export type Phase = 'build' | 'provision' | 'install' | 'ready' | 'suites' | 'teardown';
 
 /** What a cell's setup made, for its tests and its teardown. Written as each step completes. */
 export type CellState = {

@@ -14,6 +14,8 @@ export type InstallContext = {
   sources?: Sources;
   /** Components the cell names itself (an axis, a chain's dev), for the catalog's `config.when`. */
   chosen?: ComponentId[];
+  /** Told how long each wait for a controller's readiness took (the cell's `ready` phase). */
+  waited?: (ms: number) => void;
 };
 
 /** How this version of the component runs as a host process (the catalog's `process`), if the catalog says. */

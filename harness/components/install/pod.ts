@@ -88,6 +88,7 @@ export async function playPod(
     // start it after /readyz answers: codeflare-operator@v1.15.0 main.go sets the AppWrapper
     // webhooks up in a goroutine once the certificates are ready).
     const webhook = mode.webhooks ? Number(await fill('{port:webhook}')) : undefined;
+    const t0 = Date.now();
     try {
       await waitFor(async () => (await get(url)).status === 200 && (!webhook || (await listening(webhook, host))), {
         intervalMs: 200,
@@ -99,6 +100,8 @@ export async function playPod(
     } catch (e) {
       await stopOwned(started.pid, dir, 1000);
       throw e;
+    } finally {
+      ctx.waited?.(Date.now() - t0);
     }
   }
   return { pid: started.pid, log: logFile, args: [...own, ...args], serviceAccount: sa };

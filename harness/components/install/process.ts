@@ -148,13 +148,15 @@ async function setupObjects(ctx: InstallContext, installed: Installed, mode: Pro
   const player = installed.player;
   const expected = objs.filter((o) => !cluster.includes(o.kind) && o.apiVersion !== 'v1').length;
   if (!player) return;
-  const deadline = Date.now() + (ctx.timeoutMs ?? 600_000);
+  const t0 = Date.now();
+  const deadline = t0 + (ctx.timeoutMs ?? 600_000);
   for (;;) {
     const played = readPlayed(player);
     const settled = played.filter((p) => p.phase !== 'building');
     if (settled.length >= expected && settled.length === played.length) {
       const failed = played.filter((p) => p.phase === 'failed');
       if (failed.length) throw new Error(`${installed.component} ${installed.version} deployed ${failed.map((p) => `${p.component} ${p.version} (${p.deployment})`).join(', ')}, which did not run: ${failed[0]!.error?.split('\n')[0]}`);
+      ctx.waited?.(Date.now() - t0);
       ctx.log?.(`${installed.component} ${installed.version}: its controllers run: ${played.map((p) => `${p.component} ${p.version} (${p.deployment}, pid ${p.pid})`).join(', ')}`);
       return;
     }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { run } from '../../../lib/exec.js';
 import { repoRoot } from '../../../lib/paths.js';
 import { processesUnder } from '../../processes.js';
+import { cellNetworksUnder } from '../../net/netns.js';
 import { defaultVersions, testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { scratchDir } from '../../testing.js';
 
@@ -40,11 +41,14 @@ function fakeHome(scripts: Record<string, string> = {}, truncate?: string): stri
 }
 
 const cli = (home: string, ...args: string[]) =>
-  run('node', [join(repoRoot, 'bin/codeflare-matrix.js'), ...args], { cwd: repoRoot, env: { CODEFLARE_MATRIX_HOME: home, CODEFLARE_MATRIX_START_TIMEOUT: '4' } });
+  run('node', [join(repoRoot, 'bin/codeflare-matrix.js'), ...args], { cwd: repoRoot, env: { CODEFLARE_MATRIX_HOME: home, CODEFLARE_MATRIX_START_TIMEOUT: '4', ...shared } });
+/** The host's network for the cluster (CODEFLARE_MATRIX_NETNS=0), where a port can be taken; set by the test that needs it. */
+let shared: Record<string, string> = {};
 
-function nothingLeft(home: string, cluster: string) {
+async function nothingLeft(home: string, cluster: string) {
   expect(existsSync(join(home, 'clusters', cluster))).toBe(false);
   expect(processesUnder(join(home, 'clusters'))).toHaveLength(0);
+  expect(await cellNetworksUnder(join(home, 'clusters'))).toEqual([]); // no network namespace, no veth
 }
 
 test('a Kubernetes version with no toolchain names the command that builds it', async () => {
@@ -53,22 +57,25 @@ test('a Kubernetes version with no toolchain names the command that builds it', 
   expect(r.exitCode, r.all).toBe(2);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toMatch(/no toolchain for Kubernetes v1\.29\.15.*fix: npx codeflare-matrix toolchain build --kubernetes v1\.29\.15/);
-  nothingLeft(home, 'x');
+  await nothingLeft(home, 'x');
   const minor = await cli(home, 'cluster', 'up', 'x', '-k', '1.19');
   expect(minor.exitCode).toBe(2);
   expect(minor.stderr).toMatch(/1\.19/);
 });
 
-test('a port already taken', async () => {
+test('a port already taken (on the host\'s network: a cluster in a namespace of its own has every port to itself)', async () => {
   const home = fakeHome();
+  shared = { CODEFLARE_MATRIX_NETNS: '0' };
+  test.info().annotations.push({ type: 'network', description: 'CODEFLARE_MATRIX_NETNS=0: the shared host network, as without root' });
   const server = createServer().listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as { port: number }).port;
   const r = await cli(home, 'cluster', 'up', 'x', '--port', String(port));
   server.close();
+  shared = {};
   expect(r.exitCode, r.all).toBe(2);
   expect(r.stderr).toMatch(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is taken`));
-  nothingLeft(home, 'x');
+  await nothingLeft(home, 'x');
 });
 
 test('a binary that exits at start shows its last log lines', async () => {
@@ -78,7 +85,7 @@ test('a binary that exits at start shows its last log lines', async () => {
   expect(r.stderr).toMatch(/kube-apiserver exited at start/);
   expect(r.stderr).toMatch(/unknown flag: --endpoint-reconciler-type/);
   expect(r.stderr).not.toMatch(/\n\s+at /);
-  nothingLeft(home, 'x');
+  await nothingLeft(home, 'x');
 });
 
 test('a start that times out', async () => {
@@ -87,7 +94,7 @@ test('a start that times out', async () => {
   expect(r.exitCode, r.all).toBe(1);
   expect(r.stderr).toMatch(/did not become ready within 4s/);
   expect(r.stderr).toMatch(/waiting forever/);
-  nothingLeft(home, 'x');
+  await nothingLeft(home, 'x');
 });
 
 test('a corrupt cache entry names the rebuild', async () => {
@@ -95,7 +102,7 @@ test('a corrupt cache entry names the rebuild', async () => {
   const r = await cli(home, 'cluster', 'up', 'x');
   expect(r.exitCode, r.all).toBe(2);
   expect(r.stderr).toMatch(/corrupt toolchain entry kubernetes .*--force/);
-  nothingLeft(home, 'x');
+  await nothingLeft(home, 'x');
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -106,7 +113,7 @@ test('bad cluster arguments', async () => {
     expect(r.exitCode, `${args.join(' ')}: ${r.all}`).toBe(2);
     expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
   }
-  nothingLeft(home, 'x');
+  await nothingLeft(home, 'x');
 });
 
 test('SIGINT or SIGTERM while `cluster up` starts: the half-built cluster is removed', async () => {
@@ -126,6 +133,6 @@ test('SIGINT or SIGTERM while `cluster up` starts: the half-built cluster is rem
     child.kill(signal);
     const r = await child;
     expect(r.exitCode, `${signal}: ${r.all}`).toBe(signal === 'SIGINT' ? 130 : 143);
-    nothingLeft(home, 'x');
+    await nothingLeft(home, 'x');
   }
 });

@@ -7,7 +7,7 @@ import { run } from '../../../lib/exec.js';
 import { repoRoot } from '../../../lib/paths.js';
 import { processesUnder, startProcess } from '../../processes.js';
 import { get } from '../../net/http.js';
-import { cellNetworksUnder, makeCellNetwork, netnsSupport, removeCellNetwork } from '../../net/netns.js';
+import { cellNetworksUnder, makeCellNetwork, netnsSupport, removeCellNetwork, removeNetns, vethlessNetworks } from '../../net/netns.js';
 import { clients, scratchDir, until } from '../../testing.js';
 import { testKubernetesVersions, toolchainEntry } from '../../toolchain/index.js';
 import { clusterDir, clustersDir, readState } from '../state.js';
@@ -209,8 +209,16 @@ test('a cell network whose cluster folder is gone is the janitor\'s: found by it
     expect(removed).not.toContain(theirs.netns);
     expect((await run('ip', ['link', 'show', mine.veth])).ok).toBe(false);
     expect((await run('ip', ['link', 'show', theirs.veth])).ok).toBe(true);
+    // a namespace no veth holds (its claimant killed half-way) is no one's: removed once a minute old
+    const half = 'cfm-cell-16000';
+    expect((await run('ip', ['netns', 'add', half])).ok).toBe(true);
+    expect(await vethlessNetworks()).not.toContain(half); // it might be being made right now
+    expect(await vethlessNetworks(0)).toContain(half);
+    expect(await vethlessNetworks(0)).not.toContain(theirs.netns);
+    await removeNetns(half);
+    expect((await run('ip', ['netns', 'list'])).stdout).not.toContain(half);
   } finally {
-    await removeCellNetwork(mine);
-    await removeCellNetwork(theirs);
+    await removeCellNetwork(mine, gone);
+    await removeCellNetwork(theirs, elsewhere);
   }
 });

@@ -7,7 +7,7 @@ import { alive, processesUnder, stopProcesses } from '../../processes.js';
 import { asCluster, clusterDir, clusterNames, clustersDir, creatingState, kubeconfigOf, readState, readyState, saveState } from '../state.js';
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
 import { provision, type Timing } from './provision.js';
-import { cellNetworksUnder, makeCellNetwork, netnsSupport, removeCellNetwork } from '../../net/netns.js';
+import { cellNetworksUnder, netnsSupport, removeCellNetwork, removeNetns, vethlessNetworks } from '../../net/netns.js';
 
 export class LocalProvider implements Provider {
   readonly name = 'local' as const;
@@ -35,12 +35,7 @@ export class LocalProvider implements Provider {
     for (let attempt = 1; ; attempt++) {
       saveState(state);
       try {
-        if (this.ownNetwork) {
-          state.network = await makeCellNetwork(dir);
-          saveState(state); // at once: destroy and the janitor remove what the state names
-          log(`network namespace ${state.network.netns}: the cluster listens on ${state.network.address}`);
-        }
-        this.lastTiming = await provision(state, spec, { log, timeoutMs: this.timeoutMs });
+        this.lastTiming = await provision(state, spec, { log, timeoutMs: this.timeoutMs, ownNetwork: this.ownNetwork });
         break;
       } catch (e) {
         await this.destroy(spec.name); // nothing half-built is left behind
@@ -94,7 +89,7 @@ export class LocalProvider implements Provider {
     }
     // Anything else of ours that belongs to the cluster (operators installed as host processes).
     await Promise.all(processesUnder(dir).map((p) => stopProcesses([p.pid], p.owner, 300)));
-    if (s?.network) await removeCellNetwork(s.network);
+    if (s?.network) await removeCellNetwork(s.network, dir);
     rmSync(dir, { recursive: true, force: true });
   }
 
@@ -102,6 +97,7 @@ export class LocalProvider implements Provider {
   async orphans(): Promise<{ name: string; why: string; remove: () => Promise<void> }[]> {
     return (await cellNetworksUnder(clustersDir()))
       .filter((n) => !existsSync(join(n.owner, 'cluster.json')))
-      .map((n) => ({ name: `${n.netns}`, why: `network namespace of ${n.owner}, which is gone`, remove: () => removeCellNetwork(n) }));
+      .map((n) => ({ name: n.netns, why: `network namespace of ${n.owner}, which is gone`, remove: () => removeCellNetwork(n, n.owner) }))
+      .concat((await vethlessNetworks()).map((netns) => ({ name: netns, why: 'a cell network namespace left half-made (no veth holds its slot)', remove: () => removeNetns(netns) })));
   }
 }

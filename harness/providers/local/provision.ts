@@ -14,6 +14,7 @@ import { makePki, type Pki } from '../../net/pki.js';
 import { freePort, portTaken } from '../../net/ports.js';
 import { get, waitFor } from '../../net/http.js';
 import { createNodes, waitNodesReady } from './nodes.js';
+import { makeCellNetwork } from '../../net/netns.js';
 
 
 function kubeconfig(pki: Pki, user: string, server: string): string {
@@ -45,7 +46,7 @@ function kwokStages(dir: string): string {
 export type Timing = Record<string, number>;
 
 /** Starts every process of the cluster and waits until it serves pods on its fake nodes. */
-export async function provision(state: State, spec: ClusterSpec, o: { log: Log; timeoutMs: number }): Promise<Timing> {
+export async function provision(state: State, spec: ClusterSpec, o: { log: Log; timeoutMs: number; ownNetwork?: boolean }): Promise<Timing> {
   const t0 = Date.now();
   const timing: Timing = {};
   const mark = (what: string) => (timing[what] = Date.now() - t0);
@@ -57,11 +58,15 @@ export async function provision(state: State, spec: ClusterSpec, o: { log: Log; 
   const dir = state.dir;
   const logs = join(dir, 'logs');
 
-  const host = clusterHost(state);
-  const netns = state.network?.netns;
-  if (spec.port !== undefined && !netns && (await portTaken(spec.port))) {
+  if (o.ownNetwork) {
+    // recorded as soon as its slot is claimed: destroy (on a signal, too) removes what the state names
+    state.network = await makeCellNetwork(dir, (n) => saveState({ ...state, network: n }));
+    saveState(state);
+  } else if (spec.port !== undefined && (await portTaken(spec.port))) {
     throw new UserError(`port ${spec.port} on 127.0.0.1 is taken`, `cluster ${spec.name}`, 'pick another --port, or leave it out for a free one');
   }
+  const host = clusterHost(state);
+  const netns = state.network?.netns;
   const [etcdPort, peerPort, apiPort, kcmPort, schedPort, kwokPort] = [
     await freePort(), await freePort(), spec.port ?? (await freePort()), await freePort(), await freePort(), await freePort(),
   ];

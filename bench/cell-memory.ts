@@ -1,0 +1,75 @@
+// The memory a cell uses: samples every cell running on this machine (any run, any home) and
+// prints each one's peak resident memory, summed over its process tree: the cell's Playwright
+// process and its descendants (workers, kubectl, the SDK's Python), and every process that carries
+// the marker of the cell's cluster (etcd, apiserver, controllers, played pods, the pod player).
+// Only reads /proc. Its figure is what `run` divides free memory by for its default -j
+// (harness/run/parallelism.ts, cell-memory.json).
+//   node --import tsx bench/cell-memory.ts [--seconds 600] [--every 2]
+import { readFileSync, readdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '600' }, every: { type: 'string', default: '2' } } });
+
+type Proc = { pid: number; ppid: number; rssKiB: number; args: string[]; owner?: string };
+
+function procs(): Proc[] {
+  const out: Proc[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      let owner: string | undefined;
+      try {
+        owner = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').find((e) => e.startsWith('CODEFLARE_MATRIX_OWNER='))?.slice(23);
+      } catch {
+        /* gone, or not ours to read */
+      }
+      out.push({ pid: Number(name), ppid, rssKiB: rss, args, ...(owner ? { owner } : {}) });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
+
+/** cell id → RSS (KiB) now: its Playwright tree plus its cluster's marked processes. */
+function sample(): Map<string, number> {
+  const all = procs();
+  const children = new Map<number, Proc[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const cells = new Map<string, number>();
+  for (const p of all) {
+    const at = p.args.indexOf('--project');
+    if (at < 0 || !p.args.some((a) => a.endsWith('cli.js')) || !p.args.includes('-c')) continue;
+    const id = p.args[at + 1]!;
+    if (['unit', 'kind'].includes(id)) continue; // a test run, not a cell
+    const seen = new Set<number>();
+    const walk = (x: Proc) => {
+      if (seen.has(x.pid)) return;
+      seen.add(x.pid);
+      for (const c of children.get(x.pid) ?? []) walk(c);
+    };
+    walk(p);
+    // the cluster a cell makes is named cm-<last 8 of its id>-<time> (harness/run/cell.ts)
+    const cluster = new RegExp(`/clusters/cm-${id.slice(-8).replace(/[^a-z0-9-]/g, '')}-[a-z0-9]+(/|$)`);
+    for (const x of all) if (x.owner && cluster.test(x.owner)) seen.add(x.pid);
+    cells.set(id, all.filter((x) => seen.has(x.pid)).reduce((n, x) => n + x.rssKiB, 0));
+  }
+  return cells;
+}
+
+const peak = new Map<string, number>();
+const end = Date.now() + Number(values.seconds) * 1000;
+while (Date.now() < end) {
+  for (const [id, kib] of sample()) peak.set(id, Math.max(peak.get(id) ?? 0, kib));
+  await new Promise((r) => setTimeout(r, Number(values.every) * 1000));
+}
+const mib = (k: number) => Math.round(k / 1024);
+console.log('cell\tpeak RSS (MiB, its process tree and its cluster)');
+for (const [id, kib] of [...peak].sort((a, b) => b[1] - a[1])) console.log(`${id}\t${mib(kib)}`);
+const all = [...peak.values()].sort((a, b) => a - b);
+if (all.length) console.log(`cells sampled: ${all.length}; median peak ${mib(all[Math.floor(all.length / 2)]!)} MiB; largest ${mib(all.at(-1)!)} MiB`);
+else console.log('no cell ran while sampling');
