@@ -28,6 +28,10 @@ async function checks(): Promise<Check[]> {
   out.push({ what: 'Docker engine running', ok: !!daemon, found: docker ? (daemon ? `engine ${daemon}` : `${docker}; the daemon does not answer`) : 'not found', fix: 'bin/docker-up (installs Debian\'s docker.io and debootstrap if missing, starts dockerd)', for: ['kind'] });
   const debootstrap = await run('sh', ['-c', 'command -v debootstrap']);
   out.push({ what: 'debootstrap (node image root filesystems from Debian)', ok: debootstrap.ok, found: debootstrap.ok ? debootstrap.stdout.trim() : 'not found', fix: 'bin/docker-up, or apt-get install -y debootstrap', for: ['kind'] });
+  // Never a blocker: without it the local provider runs cells on the host's network, one after another where they bind the same fixed port.
+  const { netnsSupport } = await import('../net/netns.js');
+  const net = netnsSupport();
+  out.push({ what: 'a network of its own per local cell (optional)', ok: net.own, found: net.how, fix: 'run as root with iproute2 and util-linux (apt-get install -y iproute2 util-linux) on a kernel with network namespaces', for: ['local'] });
   const kubectl = await versionOf('kubectl', ['version', '--client']);
   out.push({ what: 'kubectl on PATH (optional: the toolchain has its own)', ok: !!kubectl, found: kubectl ?? 'not found', fix: 'npx codeflare-matrix toolchain path kubernetes <version> gives a built kubectl', for: ['existing'] });
   // The toolchain is reported, never required: `run` builds what its cells need first (the lock

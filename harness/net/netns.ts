@@ -6,7 +6,8 @@
 // route out). Each veth carries its cluster's folder as its alias, so the janitor finds the ones a
 // killed run left behind by that marker and never touches another home's. The namespace's end of
 // the pair is cfmp<slot>, the host's cfmc<slot>, the namespace cfm-cell-<slot>.
-import { existsSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { run } from '../../lib/exec.js';
 
 /** What a cluster records of its network (in its state, so destroy and the janitor remove it). */
@@ -16,22 +17,52 @@ const PREFIX = 'cfm-cell-';
 /** 10.233.0.0/16 cut into /30s: index i → 10.233.(i>>6).((i&63)*4); host .1, namespace .2. */
 const SLOTS = 1 << 14;
 
+let support: { own: boolean; how: string } | undefined;
+
 /**
- * Whether this machine can give cells networks of their own, and why not. Root with iproute2 and
- * nsenter: yes. Unprivileged (user + network namespaces) a namespace can be made, but the host cannot
- * reach into it without a userspace network stack (slirp4netns, pasta), which is not here: cells
- * then share the host's network, and those whose controllers bind the same fixed port run one after
- * another. CODEFLARE_MATRIX_NETNS=0 asks for the shared network.
+ * Whether this machine can give cells networks of their own, and why not (once a process). Root
+ * with iproute2 and nsenter, where making a network namespace works (tried: `unshare --net true`,
+ * which leaves nothing): yes. Unprivileged (user + network namespaces) a namespace can be made, but
+ * the host cannot reach into it without a userspace network stack (slirp4netns, pasta), which is not
+ * here. Otherwise — and on a kernel without network namespaces — cells share the host's network, and
+ * those whose controllers bind the same fixed port run one after another (harness/run/claims.ts).
+ * CODEFLARE_MATRIX_NETNS=0 asks for the shared network.
  */
 export function netnsSupport(): { own: boolean; how: string } {
-  if (process.env.CODEFLARE_MATRIX_NETNS === '0') return { own: false, how: 'shared host network (CODEFLARE_MATRIX_NETNS=0)' };
-  if (!existsSync('/proc/self/ns/net')) return { own: false, how: 'shared host network: this kernel has no network namespaces' };
+  return (support ??= probe());
+}
+
+function probe(): { own: boolean; how: string } {
+  const shared = 'cells share the host\'s network (those binding the same fixed port run one after another)';
+  if (process.env.CODEFLARE_MATRIX_NETNS === '0') return { own: false, how: `${shared}: CODEFLARE_MATRIX_NETNS=0` };
+  if (!existsSync('/proc/self/ns/net')) return { own: false, how: `${shared}: this kernel has no network namespaces` };
   if (process.getuid?.() !== 0) {
-    return { own: false, how: 'shared host network: not root (an unprivileged network namespace cannot be reached from the host without slirp4netns or pasta); cells that bind the same fixed port run one after another' };
+    const users = readNumber('/proc/sys/user/max_user_namespaces');
+    return { own: false, how: `${shared}: not root; unprivileged user namespaces ${users ? 'are allowed here, but a namespace of them cannot be reached from the host without slirp4netns or pasta' : 'are off in this kernel'}` };
   }
+  if (nestedUserNamespace()) return { own: false, how: `${shared}: root only of a user namespace (no veth can join the host's network from it)` };
   const tool = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some(existsSync) && ['/usr/bin/nsenter', '/bin/nsenter', '/usr/sbin/nsenter'].some(existsSync);
-  if (!tool) return { own: false, how: 'shared host network: ip (iproute2) or nsenter (util-linux) missing; apt-get install -y iproute2 util-linux' };
-  return { own: true, how: 'a network namespace per cell (root: ip netns + a veth pair in 10.233.0.0/16)' };
+  if (!tool) return { own: false, how: `${shared}: ip (iproute2) or nsenter (util-linux) missing; apt-get install -y iproute2 util-linux` };
+  const tried = spawnSync('unshare', ['--net', 'true'], { timeout: 10_000, encoding: 'utf8' });
+  if (tried.status !== 0) return { own: false, how: `${shared}: a network namespace cannot be made here (unshare --net: ${(tried.stderr || tried.error?.message || '').trim().split('\n')[0]})` };
+  return { own: true, how: 'a network namespace per cell (root: ip netns, a veth pair in 10.233.0.0/16)' };
+}
+
+/** This process is in a user namespace other than init's (root there is not root of the host). */
+function nestedUserNamespace(): boolean {
+  try {
+    return readlinkSync('/proc/self/ns/user') !== readlinkSync('/proc/1/ns/user');
+  } catch {
+    return false;
+  }
+}
+
+function readNumber(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
 }
 
 async function ip(args: string[]) {
@@ -80,19 +111,23 @@ export async function makeCellNetwork(owner: string, claimed: (n: CellNetwork) =
       const alias = await ip(['link', 'set', net.veth, 'alias', owner]);
       if (!alias.ok) throw new Error(`ip link set ${net.veth} alias: ${alias.all.trim()}`);
       claimed(net);
-      await ip(['netns', 'delete', net.netns]);
-      for (const args of [
+      // one ip process a namespace (several, one by one, take seconds on a loaded machine)
+      const batch = async (args: string[], lines: string[][]) => {
+        const r = await run('ip', [...args, '-batch', '-'], { timeout: 15_000, input: lines.map((l) => l.join(' ')).join('\n') + '\n' });
+        if (!r.ok) throw new Error(`making cell network ${net.netns}: ${r.all.trim()}`);
+      };
+      await batch([], [
+        ...(existsSync(`/run/netns/${net.netns}`) ? [['netns', 'delete', net.netns]] : []),
         ['netns', 'add', net.netns],
         ['link', 'set', peer, 'netns', net.netns],
         ['addr', 'add', `${host}/30`, 'dev', net.veth],
         ['link', 'set', net.veth, 'up'],
-        ['-n', net.netns, 'addr', 'add', `${cell}/30`, 'dev', peer],
-        ['-n', net.netns, 'link', 'set', peer, 'up'],
-        ['-n', net.netns, 'link', 'set', 'lo', 'up'],
-      ]) {
-        const r = await ip(args);
-        if (!r.ok) throw new Error(`ip ${args.join(' ')}: ${r.all.trim()}`);
-      }
+      ]);
+      await batch(['-n', net.netns], [
+        ['addr', 'add', `${cell}/30`, 'dev', peer],
+        ['link', 'set', peer, 'up'],
+        ['link', 'set', 'lo', 'up'],
+      ]);
     } catch (e) {
       await removeCellNetwork(net, owner);
       throw e;
