@@ -40,7 +40,7 @@ function up(): Command {
     .option('--nodes <n>', 'fake nodes without GPUs (local)')
     .option('--gpu-nodes <n>', 'fake nodes with nvidia.com/gpu (local)')
     .option('--gpus <n>', 'GPUs per GPU node (local)', '4')
-    .option('--port <port>', 'apiserver port on 127.0.0.1 (local; default: a free one)')
+    .option('--port <port>', 'apiserver port (local: on the cluster\'s own address, or 127.0.0.1; default: a free one)')
     .option('--kubeconfig <path>', 'kubeconfig of the cluster (existing)')
     .option('--context <name>', 'kubeconfig context (existing)')
     .action(async (name: string, o: { provider: string; kubernetes?: string; nodes?: string; gpuNodes?: string; gpus: string; port?: string; kubeconfig?: string; context?: string }) => {
