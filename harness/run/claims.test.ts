@@ -2,7 +2,18 @@
 // the queue goes on beside them. The ports come from the catalog, at each version.
 import { test, expect } from '@playwright/test';
 import { hostPorts } from '../components/install/common.js';
-import { clash, nextCell, waitLines, type Claims } from './claims.js';
+import { clash, nextCell, sharesNetwork, waitLines, type Claims } from './claims.js';
+import { providerFor } from '../providers/index.js';
+import { netnsSupport } from '../net/netns.js';
+
+test('only cells whose processes share the host\'s network queue on fixed ports: local without namespaces of its own', () => {
+  expect(sharesNetwork(providerFor('kind'))).toBe(false);
+  expect(sharesNetwork(providerFor('existing'))).toBe(false);
+  expect(sharesNetwork({ installMode: 'process', ownNetwork: false })).toBe(true);
+  // here: as root a namespace per cell, so no queue; the reason is what doctor prints
+  expect(sharesNetwork(providerFor('local')), netnsSupport().how).toBe(!netnsSupport().own);
+  if (process.getuid?.() === 0 && !process.env.CODEFLARE_MATRIX_NETNS) expect(providerFor('local').ownNetwork, netnsSupport().how).toBe(true);
+});
 
 test('the catalog says which versions bind a port fixed: MCAD up to v1.33.0 its metrics adapter, the operator from v1.4.0 its webhooks, and what a release deploys by default', () => {
   expect([...hostPorts({ mcad: 'v1.33.0' })]).toEqual([[8080, 'mcad v1.33.0']]);

@@ -3,6 +3,11 @@
 // that claim the same port run one after the other; cells with networks of their own never queue.
 // A lane takes a queued cell that claims no port a running cell holds.
 
+/** Whether a provider's cells queue on fixed ports: only host processes sharing the host's network do. */
+export function sharesNetwork(provider: { installMode: 'process' | 'image'; ownNetwork: boolean }): boolean {
+  return provider.installMode === 'process' && !provider.ownNetwork;
+}
+
 /** A cell's claims: port → the component and version that binds it. */
 export type Claims = Map<number, string>;
 

@@ -29,7 +29,7 @@ import { ensureToolchain, tools } from '../toolchain/index.js';
 import { RUN_ENV, cellDir, readCellState, readStep, type RunOptions } from './layout.js';
 import { poolKey } from './pool.js';
 import { hostPorts } from '../components/install/common.js';
-import { clash, nextCell, waitLines, type Claims } from './claims.js';
+import { clash, nextCell, sharesNetwork, waitLines, type Claims } from './claims.js';
 import { machineParallelism } from './parallelism.js';
 
 export type RunArgs = {
@@ -212,7 +212,7 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
       save();
     };
     // Only where the cells' processes share the host's network do fixed ports queue cells.
-    const shared = providerFor(p.provider).installMode === 'process' && !providerFor(p.provider).ownNetwork;
+    const shared = sharesNetwork(providerFor(p.provider));
     const claims = (cell: Cell): Claims => (shared && !blockedAhead(cell) ? hostPorts(cell.versions) : new Map());
     const holding = new Map<string, Claims>();
     const waiting = new Set<string>();
