@@ -6,9 +6,8 @@
 // (harness/run/parallelism.ts, cell-memory.json).
 //   node --import tsx bench/cell-memory.ts [--seconds 600] [--every 2]
 import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '600' }, every: { type: 'string', default: '2' } } });
 
 type Proc = { pid: number; ppid: number; rssKiB: number; args: string[]; owner?: string };
 
@@ -36,7 +35,7 @@ function procs(): Proc[] {
 }
 
 /** cell id → RSS (KiB) now: its Playwright tree plus its cluster's marked processes. */
-function sample(): Map<string, number> {
+export function sample(): Map<string, number> {
   const all = procs();
   const children = new Map<number, Proc[]>();
   for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
@@ -61,15 +60,30 @@ function sample(): Map<string, number> {
   return cells;
 }
 
-const peak = new Map<string, number>();
-const end = Date.now() + Number(values.seconds) * 1000;
-while (Date.now() < end) {
-  for (const [id, kib] of sample()) peak.set(id, Math.max(peak.get(id) ?? 0, kib));
-  await new Promise((r) => setTimeout(r, Number(values.every) * 1000));
+/** Samples every `everyMs` until `stop()`; then each cell's peak (KiB) and the machine's peak in use (MiB: MemTotal - MemAvailable). */
+export function sampler(everyMs = 3000): { stop: () => { cells: Map<string, number>; machineMiB: number } } {
+  const peak = new Map<string, number>();
+  let machine = 0;
+  const tick = () => {
+    for (const [id, kib] of sample()) peak.set(id, Math.max(peak.get(id) ?? 0, kib));
+    const info = readFileSync('/proc/meminfo', 'utf8');
+    const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    machine = Math.max(machine, (kib('MemTotal') - kib('MemAvailable')) / 1024);
+  };
+  const timer = setInterval(tick, everyMs);
+  tick();
+  return { stop: () => (clearInterval(timer), { cells: peak, machineMiB: Math.round(machine) }) };
 }
-const mib = (k: number) => Math.round(k / 1024);
-console.log('cell\tpeak RSS (MiB, its process tree and its cluster)');
-for (const [id, kib] of [...peak].sort((a, b) => b[1] - a[1])) console.log(`${id}\t${mib(kib)}`);
-const all = [...peak.values()].sort((a, b) => a - b);
-if (all.length) console.log(`cells sampled: ${all.length}; median peak ${mib(all[Math.floor(all.length / 2)]!)} MiB; largest ${mib(all.at(-1)!)} MiB`);
-else console.log('no cell ran while sampling');
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '600' }, every: { type: 'string', default: '2' } } });
+  const s = sampler(Number(values.every) * 1000);
+  await new Promise((r) => setTimeout(r, Number(values.seconds) * 1000));
+  const { cells: peak, machineMiB } = s.stop();
+  const mib = (k: number) => Math.round(k / 1024);
+  console.log('cell\tpeak RSS (MiB, its process tree and its cluster)');
+  for (const [id, kib] of [...peak].sort((a, b) => b[1] - a[1])) console.log(`${id}\t${mib(kib)}`);
+  const all = [...peak.values()].sort((a, b) => a - b);
+  if (all.length) console.log(`cells sampled: ${all.length}; median peak ${mib(all[Math.floor(all.length / 2)]!)} MiB; largest ${mib(all.at(-1)!)} MiB; machine's peak in use ${machineMiB} MiB`);
+  else console.log('no cell ran while sampling');
+}

@@ -24,6 +24,7 @@ import { loadConfig } from '../matrix/config.js';
 import { plan } from '../matrix/planner/index.js';
 import { loadSources } from '../harness/components/git.js';
 import { labelled, labelResults } from '../reports/baseline.js';
+import { sampler } from './cell-memory.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -54,7 +55,7 @@ function cacheEntries(): Made[] {
   return out;
 }
 
-type Figures = { dir: string; wallMs: number; cells: CellResult[]; built: Made[]; binaries: number; hits: number; j?: number; jWhy?: string };
+type Figures = { dir: string; wallMs: number; cells: CellResult[]; built: Made[]; binaries: number; hits: number; j?: number; jWhy?: string; memory?: { cellMiB: number; machineMiB: number } };
 function figures(dir: string, wallMs?: number): Figures {
   const r = readResults(join(dir, 'results.json'));
   const start = Date.parse(r.runs[0]!.startedAt);
@@ -75,10 +76,12 @@ if (values.results) {
   for (let i = 0; i < Number(values.runs); i++) {
     const out = values.out ? `${values.out}-${i + 1}` : mkdtempSync(join(tmpdir(), 'cfm-bench-history-'));
     const t0 = Date.now();
+    const memory = sampler(3000);
     const r = await run('node', [cli, 'run', '-s', 'published', ...(values.j ? ['-j', values.j] : []), '-o', out, ...(values.config ? ['-c', values.config] : [])], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
     console.error(`run ${i + 1}: exit ${r.exitCode} in ${s(Date.now() - t0)} → ${out}`);
     if (r.exitCode === 2 || r.exitCode === 130) process.exit(r.exitCode); // bad input or interrupted: no figures of this run
-    made.push(figures(out, Date.now() - t0));
+    const peak = memory.stop();
+    made.push({ ...figures(out, Date.now() - t0), memory: { cellMiB: Math.round(Math.max(0, ...peak.cells.values()) / 1024), machineMiB: peak.machineMiB } });
   }
 }
 
@@ -113,6 +116,7 @@ const LABEL: Record<(typeof PHASES)[number], string> = { build: 'build (componen
   // a cell's time outside its recorded phases: its Playwright process starting, checks, collecting logs
   const other = (cs: CellResult[]) => cs.reduce((n, c) => n + span(c) - PHASES.filter((p) => p !== 'ready').reduce((m, p) => m + (c.phases?.[p] ?? 0), 0), 0);
   const cellMs = timed.reduce((n, c) => n + span(c), 0);
+  if (last.memory) console.log(`\npeak memory: ${last.memory.cellMiB} MiB the largest cell (its process tree and cluster), ${last.memory.machineMiB} MiB the machine in use`);
   console.log(`\n-j ${last.j ?? '?'}${last.jWhy ? ` (from the machine: ${last.jWhy})` : ''}; ${lanes.length} lane(s); cell time ${s(cellMs)} over ${timed.length} cells run; critical path ${critical.length} cells, ${s(critical.length ? t(critical.at(-1)!.finishedAt) - runStart : 0)}`);
   console.log(['phase', 'summed over cells', 'share', 'on the critical path'].join('\t'));
   const row = (label: string, all: number, crit: number) => console.log([label, s(all), cellMs ? `${((all / cellMs) * 100).toFixed(0)}%` : '-', s(crit)].join('\t'));
