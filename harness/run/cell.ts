@@ -18,7 +18,7 @@ import { installStack, uninstallStack, upgradeProcess, type InstallContext } fro
 import { readPlayed } from '../components/install/player.js';
 import type { Built } from '../components/types.js';
 import { providerFor } from '../providers/index.js';
-import type { Cluster } from '../providers/provider.js';
+import type { Cluster, Provider } from '../providers/provider.js';
 import { readState, saveState } from '../providers/state.js';
 import { kubectlFor } from '../toolchain/index.js';
 import { clients } from '../kube.js';
@@ -26,14 +26,14 @@ import { cellDir, cellFailed, readCellState, saveCellState, setStep, type CellSt
 import { give, poolKey, take } from './pool.js';
 
 /** Components the cell installs itself (standalone in its era); the others come with the operator or are clients. */
-export function installedComponents(cell: Cell): ComponentId[] {
-  const era = loadCatalog().eras.find((e) => e.id === cell.era)!;
+export function installedComponents(cell: Cell, catalog: Catalog = loadCatalog()): ComponentId[] {
+  const era = catalog.eras.find((e) => e.id === cell.era)!;
   return (Object.keys(cell.versions) as ComponentId[]).filter((id) => era.install[id] === 'standalone');
 }
 
 /** The cell's clients: what its era marks `client` (run by the suites, not installed in the cluster). */
-function clientsOf(cell: Cell): ComponentId[] {
-  const era = loadCatalog().eras.find((e) => e.id === cell.era)!;
+function clientsOf(catalog: Catalog, cell: Cell): ComponentId[] {
+  const era = catalog.eras.find((e) => e.id === cell.era)!;
   return (Object.keys(cell.versions) as ComponentId[]).filter((id) => era.install[id] === 'client');
 }
 
@@ -57,15 +57,16 @@ async function embeddedOverrides(catalog: Catalog, cell: Cell, versions: Version
 /** What the cell itself chose, rather than took from the operator or its row. */
 const chosenBy = (cell: Cell): ComponentId[] => (Object.keys(cell.origin) as ComponentId[]).filter((id) => ['axis', 'chain-dev', 'under-test'].includes(cell.origin[id] ?? ''));
 
-async function buildAll(cell: Cell, versions: Versions, ids: ComponentId[], step: (s: string) => void, sources: Sources): Promise<Partial<Record<ComponentId, Built>>> {
-  const out: Partial<Record<ComponentId, Built>> = {};
-  const catalog = loadCatalog();
-  const overrides = await embeddedOverrides(catalog, cell, versions, sources);
+type Builds = Partial<Record<ComponentId, Built>>;
+
+async function buildAll(g: Given, versions: Versions, ids: ComponentId[]): Promise<Builds> {
+  const out: Builds = {};
+  const overrides = await embeddedOverrides(g.catalog, g.cell, versions, g.sources);
   for (const id of ids) {
     // what an era marks embedded-in-operator is compiled into the operator's build (the catalog's `role: operator`)
-    const ov = component(catalog, id).role === 'operator' ? overrides : {};
-    step(`build ${id} ${versions[id]}${Object.keys(ov).length ? ` with ${Object.entries(ov).map(([m, v]) => `${m.split('/').pop()}@${v}`).join(', ')}` : ''}`);
-    out[id] = await buildComponent(await resolveSource(id, versions[id]!, sources), { sources, overrides: ov });
+    const ov = component(g.catalog, id).role === 'operator' ? overrides : {};
+    g.progress(`build ${id} ${versions[id]}${Object.keys(ov).length ? ` with ${Object.entries(ov).map(([m, v]) => `${m.split('/').pop()}@${v}`).join(', ')}` : ''}`);
+    out[id] = await buildComponent(await resolveSource(id, versions[id]!, g.sources), { sources: g.sources, overrides: ov });
   }
   return out;
 }
@@ -79,104 +80,131 @@ const elapsed = (t0: number) => Date.now() - t0;
  */
 export type CellHooks = { beforeUpgrade?: (cluster: Cluster, from: Versions) => Promise<CellState['preUpgrade']>; images?: string[] };
 
-/** What setup's steps share: the cell and its run, the state they write, and what earlier steps made. */
-type SetupContext = {
+/** What every setup step is given: the cell and its run, resolved once by the runner. */
+type Given = {
   run: string;
   plan: Plan;
   cell: Cell;
   opts: RunOptions;
   hooks: CellHooks;
-  state: CellState;
-  save: () => void;
-  /** The detail of the current step, for the run's progress display. */
-  progress: (s: string) => void;
-  log: (l: string) => void;
+  catalog: Catalog;
+  provider: Provider;
   sources: Sources;
   /** The components the cell installs itself, in the catalog's order. */
   ids: ComponentId[];
-  builds: Partial<Record<ComponentId, Built>>;
-  /** An upgrade cell's first versions, where they differ from the cell's. */
-  previous: Partial<Record<ComponentId, Built>>;
+  /** The detail of the current step, for the run's progress display. */
+  progress: (s: string) => void;
+  log: (l: string) => void;
+  /** Counts time the install waited for readiness (the phase `ready`, within `install`). */
+  waited: (ms: number) => void;
+  /** Records part of what the step has made so far, before it returns: a teardown after a failure later in the step undoes it. */
+  keep: (made: Partial<Saved>) => void;
 };
 
-/** What teardown's undos share. `clean`: the stack came off cleanly, so the cluster may go back to the pool. */
-type TeardownContext = { run: string; cell: Cell; opts: RunOptions; state: CellState & { cluster: {} }; notes: string[]; clean: boolean };
+/** What steps make that teardown reads (in another process): written to the cell's state. */
+type Saved = Required<Pick<CellState, 'cluster' | 'installed' | 'preUpgrade' | 'sdk' | 'sdkError' | 'serverVersion'>>;
+/** What steps make, by name: the saved part, and the builds, which live only in setup's process. */
+type Made = Saved & {
+  builds: Builds;
+  /** An upgrade cell's first versions, where they differ from the cell's. */
+  previous: Builds;
+};
+const inProcess: readonly (keyof Made)[] = ['builds', 'previous'];
+
+/** What teardown's undos are given: the saved state only. `clean`: the stack came off cleanly, so the cluster may go back to the pool. */
+type TeardownContext = { run: string; cell: Cell; opts: RunOptions; provider: Provider; state: CellState & { cluster: {} }; notes: string[]; clean: boolean };
 
 /**
- * One step of a cell's setup. The runner (setupCell) gives each its progress line and its time in
- * its phase, and records it in the state once done; teardown runs the `undo` of every step done, in
- * reverse (from the state, in another process: so an undo reads only the state).
+ * One step of a cell's setup: it reads what earlier steps made (`reads`, handed to it by the
+ * runner, checked present) and returns what it makes, which the runner records under its key.
+ * The runner (setupCell) gives each its progress line and its time in its phase, and records it in
+ * the state once done; teardown runs the `undo` of every step done, in reverse, in another
+ * process: so an undo reads only the saved state. A step has an undo where it leaves something of
+ * the cell's own; what it adds to a cache shared by cells (builds, SDKs, images) stays.
  */
-type Step = { name: string; phase: 'build' | 'install' | 'provision'; run: (c: SetupContext) => Promise<void>; undo?: (c: TeardownContext) => Promise<void> };
+type Step<R extends keyof Made = keyof Made> = {
+  name: string;
+  phase: 'build' | 'install' | 'provision';
+  reads: readonly R[];
+  run: (g: Given, got: Pick<Made, R>) => Promise<Partial<Made> | void>;
+  undo?: (c: TeardownContext) => Promise<void>;
+};
+/** Each step is typed by what it reads; the list holds them as one type. */
+const step = <R extends keyof Made>(s: Step<R>): Step => s as unknown as Step;
 
 const steps: Step[] = [
-  {
+  step({
     name: 'check',
     phase: 'install',
+    reads: [],
     run: async ({ cell }) => {
       const why = blockedAhead(cell);
       if (why) throw new Error(why);
     },
-  },
-  {
+  }),
+  step({
     name: 'build',
     phase: 'build',
-    run: async (c) => {
-      c.builds = await buildAll(c.cell, c.cell.versions, c.ids, c.progress, c.sources);
-      const from = c.cell.upgradeFrom;
-      if (from) c.previous = await buildAll(c.cell, from, c.ids.filter((id) => from[id] && from[id] !== c.cell.versions[id]), c.progress, c.sources);
+    reads: [],
+    run: async (g) => {
+      const builds = await buildAll(g, g.cell.versions, g.ids);
+      const from = g.cell.upgradeFrom;
+      const previous = from ? await buildAll(g, from, g.ids.filter((id) => from[id] && from[id] !== g.cell.versions[id])) : {};
+      return { builds, previous };
     },
-  },
-  {
+  }),
+  step({
     // The cell's clients (the era marks them `client`), installed by their catalog source's kind:
     // on the host, and on a provider that loads images, made into the image the suites run them in.
     name: 'clients',
     phase: 'build',
-    run: async (c) => {
-      for (const id of clientsOf(c.cell)) {
-        const version = c.cell.versions[id]!;
-        const kind = component(loadCatalog(), id).source.kind;
+    reads: [],
+    run: async (g) => {
+      const made: Partial<Pick<Made, 'sdk' | 'sdkError'>> = {};
+      for (const id of clientsOf(g.catalog, g.cell)) {
+        const version = g.cell.versions[id]!;
+        const kind = component(g.catalog, id).source.kind;
         if (kind !== 'pypi') throw new Error(`${id}: no client installer for source kind ${kind}`);
-        c.progress(`install ${id} ${version} (PyPI)`);
+        g.progress(`install ${id} ${version} (PyPI)`);
         // A client no Python of this machine installs or imports (none its pins have wheels for, or
         // each breaks it) blocks the tests that use it, with the reason and the Python to get; the
         // rest of the stack is still tested. It says nothing of the stack, only of this machine.
         // On a provider that loads images the SDK's image installs its wheels on Debian's Python
         // (3.11), so there it stays on the host's python3; elsewhere the newest Python it runs on.
-        const images = providerFor(c.plan.provider).images;
-        c.state.sdk = await ensureSdk(version, { log: c.log, ...(images ? { python: 'python3' } : {}) }).catch((e: Error) => {
+        const images = g.provider.images;
+        made.sdk = await ensureSdk(version, { log: g.log, ...(images ? { python: 'python3' } : {}) }).catch((e: Error) => {
           if (!(e instanceof NoPython) && !/does not (install|import) on Python/.test(e.message)) throw e;
-          c.state.sdkError = e.message;
-          c.log(`${id} ${version}: ${e.message}`);
+          made.sdkError = e.message;
+          g.log(`${id} ${version}: ${e.message}`);
           return undefined;
         });
-        if (images && c.state.sdk) {
-          c.progress(`make the image of ${id} ${c.state.sdk.version}`);
-          await images.client(c.state.sdk, c.log);
+        if (images && made.sdk) {
+          g.progress(`make the image of ${id} ${made.sdk.version}`);
+          await images.client(made.sdk, g.log);
         }
       }
+      return made;
     },
-  },
-  {
+  }),
+  step({
     // Real pods run real images: on a provider that loads them (kind), the suites' images are made here.
     name: 'images',
     phase: 'build',
-    run: async (c) => {
-      const images = providerFor(c.plan.provider).images;
-      for (const image of images ? (c.hooks.images ?? []) : []) {
-        c.progress(`make image ${image}`);
-        await images!.workload(image, c.log);
+    reads: [],
+    run: async (g) => {
+      const images = g.provider.images;
+      for (const image of images ? (g.hooks.images ?? []) : []) {
+        g.progress(`make image ${image}`);
+        await images!.workload(image, g.log);
       }
     },
-  },
-  {
+  }),
+  step({
     name: 'cluster',
     phase: 'provision',
-    run: async (c) => {
-      c.state.cluster = await acquireCluster(c.run, c.plan, c.cell, c.opts, c.progress, c.log);
-    },
-    undo: async ({ run, cell, opts, state, notes, clean }) => {
-      const provider = providerFor(state.cluster.provider);
+    reads: [],
+    run: async (g) => ({ cluster: await acquireCluster(g) }),
+    undo: async ({ run, cell, opts, provider, state, notes, clean }) => {
       if ((cellFailed(run, cell.id) || !!state.error) && opts.keepOnFailure) {
         // Kept for a person to look at: no owner, so neither the janitor nor the run's end removes it.
         const s = readState(state.cluster.name);
@@ -188,30 +216,30 @@ const steps: Step[] = [
       if (clean) give(run, key, cluster);
       else await provider.destroy(state.cluster.name);
     },
-  },
-  {
+  }),
+  step({
     name: 'install',
     phase: 'install',
-    run: async (c) => {
-      const { cell, state } = c;
-      const waited = (ms: number) => (state.phases.ready = (state.phases.ready ?? 0) + ms);
-      const ctx = { ...installContext(state.cluster!, c.log, seconds(c.plan.run.timeouts.install) * 1000, c.sources), chosen: chosenBy(cell), waited };
+    reads: ['cluster', 'builds', 'previous'],
+    run: async (g, { cluster, builds, previous }) => {
+      const { cell } = g;
+      const ctx = { ...installContext(cluster, g.log, seconds(g.plan.run.timeouts.install) * 1000, g.sources), chosen: chosenBy(cell), waited: g.waited };
       if (!cell.upgradeFrom) {
-        c.progress(`install ${c.ids.map((id) => `${id} ${cell.versions[id]}`).join(', ')}`);
-        state.installed = await installStack(ctx, c.builds);
-        return;
+        g.progress(`install ${g.ids.map((id) => `${id} ${cell.versions[id]}`).join(', ')}`);
+        return { installed: await installStack(ctx, builds) };
       }
-      c.progress('install the previous stack');
-      state.installed = await installStack(ctx, { ...c.builds, ...c.previous });
-      c.save();
-      state.preUpgrade = await c.hooks.beforeUpgrade?.(state.cluster!, cell.upgradeFrom);
-      c.save();
-      for (const id of Object.keys(c.previous) as ComponentId[]) {
-        c.progress(`upgrade ${id} ${cell.upgradeFrom[id]} → ${cell.versions[id]}`);
-        const i = state.installed.findIndex((x) => x.component === id);
-        state.installed[i] = await upgradeProcess(ctx, state.installed[i]!, c.builds[id]!);
-        c.save();
+      g.progress('install the previous stack');
+      const installed = await installStack(ctx, { ...builds, ...previous });
+      g.keep({ installed });
+      const preUpgrade = await g.hooks.beforeUpgrade?.(cluster, cell.upgradeFrom);
+      g.keep({ preUpgrade });
+      for (const id of Object.keys(previous) as ComponentId[]) {
+        g.progress(`upgrade ${id} ${cell.upgradeFrom[id]} → ${cell.versions[id]}`);
+        const i = installed.findIndex((x) => x.component === id);
+        installed[i] = await upgradeProcess(ctx, installed[i]!, builds[id]!);
+        g.keep({ installed });
       }
+      return { installed, preUpgrade };
     },
     // Only to give the cluster to the next cell: otherwise it goes whole.
     undo: async (c) => {
@@ -224,56 +252,68 @@ const steps: Step[] = [
         c.notes.push(`uninstall failed, destroying the cluster instead: ${(e as Error).message.split('\n')[0]}`);
       }
     },
-  },
-  {
+  }),
+  step({
+    // Loaded into the cluster's nodes: they go with the cluster.
     name: 'load images',
     phase: 'install',
-    run: async (c) => {
-      for (const image of providerFor(c.plan.provider).images ? (c.hooks.images ?? []) : []) {
-        c.progress(`load image ${image}`);
-        await providerFor(c.plan.provider).loadImage(c.state.cluster!.name, image);
+    reads: ['cluster'],
+    run: async (g, { cluster }) => {
+      for (const image of g.provider.images ? (g.hooks.images ?? []) : []) {
+        g.progress(`load image ${image}`);
+        await g.provider.loadImage(cluster.name, image);
       }
     },
-  },
-  {
+  }),
+  step({
     name: 'server version',
     phase: 'install',
-    run: async ({ state }) => {
-      state.serverVersion = (await clients(state.cluster!.kubeconfig).version.getCode()).gitVersion;
-    },
-  },
+    reads: ['cluster'],
+    run: async (_g, { cluster }) => ({ serverVersion: (await clients(cluster.kubeconfig).version.getCode()).gitVersion }),
+  }),
 ];
 
 /** Runs the cell's setup steps in order; the state on disk says, after each, what is done. */
 export async function setupCell(run: string, plan: Plan, cell: Cell, opts: RunOptions, hooks: CellHooks = {}): Promise<CellState> {
   const state: CellState = readCellState(run, cell.id) ?? { cell: cell.id, installed: [], phases: {}, done: [] };
-  const save = () => saveCellState(run, state);
-  const c: SetupContext = {
-    run, plan, cell, opts, hooks, state, save,
+  const made: Partial<Made> = {};
+  const record = (out: Partial<Made>) => {
+    for (const [k, v] of Object.entries(out) as [keyof Made, never][]) {
+      made[k] = v;
+      if (!inProcess.includes(k)) (state as Record<string, unknown>)[k] = v;
+    }
+    saveCellState(run, state);
+  };
+  const catalog = loadCatalog();
+  const g: Given = {
+    run, plan, cell, opts, hooks, catalog,
+    provider: providerFor(plan.provider),
+    sources: plan.sources ?? {},
+    ids: installedComponents(cell, catalog),
     progress: (s) => setStep(run, cell.id, s),
     log: (line) => console.log(`[${cell.id}] ${line}`),
-    sources: plan.sources ?? {},
-    ids: installedComponents(cell),
-    builds: {},
-    previous: {},
+    waited: (ms) => (state.phases.ready = (state.phases.ready ?? 0) + ms),
+    keep: record,
   };
   try {
-    for (const step of steps) {
-      c.progress(step.name);
+    for (const s of steps) {
+      g.progress(s.name);
       const t0 = Date.now();
-      await step.run(c);
-      state.phases[step.phase] = (state.phases[step.phase] ?? 0) + elapsed(t0);
-      state.done = [...(state.done ?? []), step.name];
-      save();
+      const missing = s.reads.filter((k) => made[k] === undefined);
+      if (missing.length) throw new Error(`setup step ${s.name} reads ${missing.join(', ')}, which no step before it made`);
+      const out = await s.run(g, made as Made);
+      state.phases[s.phase] = (state.phases[s.phase] ?? 0) + elapsed(t0);
+      state.done = [...(state.done ?? []), s.name];
+      record(out ?? {});
     }
-    c.progress('suites');
+    g.progress('suites');
     return state;
   } catch (e) {
     // One line, with the first line of what followed it (an "exited at start" says why on the next).
     const [head, ...rest] = (e as Error).message.split('\n');
     const why = rest.map((l) => l.trim()).find(Boolean);
     state.error = why ? `${head} ${why}` : head;
-    save();
+    saveCellState(run, state);
     throw e;
   }
 }
@@ -282,15 +322,14 @@ function installContext(cluster: Cluster, log: (l: string) => void, timeoutMs?: 
   return { cluster, kubectl: kubectlFor(cluster.kubernetes), log, sources, ...(timeoutMs ? { timeoutMs } : {}) };
 }
 
-async function acquireCluster(run: string, plan: Plan, cell: Cell, opts: RunOptions, step: (s: string) => void, log: (l: string) => void): Promise<CellState['cluster'] & {}> {
-  const provider = providerFor(plan.provider);
+async function acquireCluster({ run, plan, cell, opts, provider, progress, log }: Given): Promise<Saved['cluster']> {
   const kubernetes = cell.versions.kubernetes!;
   const key = poolKey(plan.provider, kubernetes, cell.era);
   if (opts.reuseClusters) {
     for (let c = take(run, key, cell.id); c; c = take(run, key, cell.id)) {
       const healthy = (await provider.list()).find((s) => s.name === c!.name)?.healthy;
       if (healthy) {
-        step(`reuse cluster ${c.name}`);
+        progress(`reuse cluster ${c.name}`);
         return { ...c, reused: true, poolKey: key };
       }
       log(`cluster ${c.name} from the pool is not healthy: destroying it`);
@@ -298,7 +337,7 @@ async function acquireCluster(run: string, plan: Plan, cell: Cell, opts: RunOpti
     }
   }
   const name = `cm-${cell.id.slice(-8)}-${Date.now().toString(36).slice(-5)}`;
-  step(`provision ${plan.provider} cluster ${name} (Kubernetes ${kubernetes})`);
+  progress(`provision ${plan.provider} cluster ${name} (Kubernetes ${kubernetes})`);
   const cluster = await provider.create(
     { name, kubernetes, owner: opts.owner, ...(plan.run.nodes ? { nodes: plan.run.nodes } : {}), ...(plan.run.context ? { context: plan.run.context } : {}) },
     log,
@@ -318,11 +357,12 @@ export async function teardownCell(run: string, cell: Cell, opts: RunOptions): P
   if (!state?.cluster) return notes;
   const t0 = Date.now();
   setStep(run, cell.id, 'teardown');
-  await collect(run, cell, state as TeardownContext['state'], notes);
+  const provider = providerFor(state.cluster.provider);
+  await collect(run, cell, provider, state as TeardownContext['state'], notes);
   // A cell whose cluster was made before steps were recorded (an older run folder) undoes the cluster.
   const done = state.done ?? ['cluster'];
-  const c: TeardownContext = { run, cell, opts, state: state as TeardownContext['state'], notes, clean: false };
-  for (const step of [...steps].reverse()) if (step.undo && done.includes(step.name)) await step.undo(c);
+  const c: TeardownContext = { run, cell, opts, provider, state: state as TeardownContext['state'], notes, clean: false };
+  for (const s of [...steps].reverse()) if (s.undo && done.includes(s.name)) await s.undo(c);
   state.phases.teardown = Date.now() - t0;
   state.notes = notes;
   saveCellState(run, state);
@@ -331,10 +371,10 @@ export async function teardownCell(run: string, cell: Cell, opts: RunOptions): P
 }
 
 /** The cell's logs into its folder, and what its pod players ran (its provenance goes into the results), before anything goes. */
-async function collect(run: string, cell: Cell, state: TeardownContext['state'], notes: string[]): Promise<void> {
+async function collect(run: string, cell: Cell, provider: Provider, state: TeardownContext['state'], notes: string[]): Promise<void> {
   const logs = join(cellDir(run, cell.id), 'logs');
   mkdirSync(logs, { recursive: true });
-  await providerFor(state.cluster.provider).exportLogs(state.cluster.name, join(logs, 'cluster')).catch((e) => notes.push(`logs of ${state.cluster.name}: ${(e as Error).message}`));
+  await provider.exportLogs(state.cluster.name, join(logs, 'cluster')).catch((e) => notes.push(`logs of ${state.cluster.name}: ${(e as Error).message}`));
   for (const i of state.installed) if (i.process && existsSync(i.process.log)) copyFileSync(i.process.log, join(logs, `${i.component}-${basename(i.process.log)}`));
   state.played = state.installed.flatMap((i) => (i.player ? readPlayed(i.player) : []));
   for (const p of state.played) if (p.log && existsSync(p.log)) copyFileSync(p.log, join(logs, `played-${p.deployment.replace('/', '-')}-${basename(p.log)}`));
