@@ -14,7 +14,7 @@ import { buildComponent } from '../components/build.js';
 import { ensureSdk, NoPython } from '../components/sdk.js';
 import { resolveSource } from '../components/source.js';
 import type { Sources } from '../../matrix/config.js';
-import { installStack, uninstallStack, upgradeProcess, type InstallContext } from '../components/install/index.js';
+import { installStack, uninstallStack, upgradeComponent, type InstallContext } from '../components/install/index.js';
 import { readPlayed } from '../components/install/player.js';
 import type { Built } from '../components/types.js';
 import { providerFor } from '../providers/index.js';
@@ -236,7 +236,7 @@ const steps: Step[] = [
       for (const id of Object.keys(previous) as ComponentId[]) {
         g.progress(`upgrade ${id} ${cell.upgradeFrom[id]} → ${cell.versions[id]}`);
         const i = installed.findIndex((x) => x.component === id);
-        installed[i] = await upgradeProcess(ctx, installed[i]!, builds[id]!);
+        installed[i] = await upgradeComponent(ctx, installed[i]!, builds[id]!);
         g.keep({ installed });
       }
       return { installed, preUpgrade };

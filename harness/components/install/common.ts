@@ -4,13 +4,14 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
+import { loadCatalog, component, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../../lib/exec.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import type { Built, Provenance } from '../types.js';
 import { processMode, type InstallContext } from './context.js';
 import type { Player } from './player.js';
+import { COMPONENT_LABEL } from './pod.js';
 import { embedded } from '../../../model/results.js';
 import { resolveSource } from '../source.js';
 
@@ -122,3 +123,36 @@ export async function apply(ctx: InstallContext, dir: string, objs: Obj[], name:
   }
 }
 
+
+/**
+ * What both modes start from: how the version runs (the catalog's `process`, which names the
+ * controller's Deployment), the component's folder, its manifests rendered and labelled as its
+ * own, and that Deployment among them.
+ */
+export async function prepare(ctx: InstallContext, id: ComponentId, built: Built): Promise<{ version: string; mode: ProcessMode; dir: string; objs: Obj[]; deployment: Obj; named: (kind: string, name: string) => Obj | undefined }> {
+  const version = built.source.requested;
+  const mode = processMode(id, version);
+  if (!mode) throw new Error(`the catalog does not say how ${id} ${version} runs (its process: the controller's Deployment)`);
+  const dir = join(ctx.cluster.dir, 'components', id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const objs: Obj[] = (await render(ctx, id, built)).map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } }));
+  const named = (kind: string, name: string) => objs.find((o) => o.kind === kind && (o.metadata.name === name || o.metadata.name.endsWith(`-${name}`)));
+  const deployment = named('Deployment', mode.deployment);
+  if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
+  return { version, mode, dir, objs, deployment, named };
+}
+
+/**
+ * Applies the install's objects, having first written what it owns, to uninstall exactly these:
+ * every one but the namespaces that were there before (default, say), which are shared.
+ * Returns the file of what it owns.
+ */
+export async function applyOwned(ctx: InstallContext, dir: string, id: ComponentId, version: string, objs: Obj[]): Promise<string> {
+  const before = (await kubectlIn(ctx, ['get', 'namespaces', '-o', 'name'])).stdout.split('\n').map((l) => l.replace('namespace/', ''));
+  const owned = objs.filter((o) => !(o.kind === 'Namespace' && before.includes(o.metadata.name)));
+  const manifest = join(dir, `${id}-owned.yaml`);
+  writeFileSync(manifest, owned.map((o) => stringify(o)).join('---\n'));
+  ctx.log?.(`${id} ${version}: applying ${objs.length} objects from its own manifests`);
+  await apply(ctx, dir, objs, id);
+  return manifest;
+}

@@ -4,9 +4,7 @@
 // loaded into the nodes — no registry is asked for anything, and the image id in provenance is that
 // of the binary built. On one that pulls (existing) the cluster pulls the release image; provenance
 // then carries the image id the node reports, and says that the binary built here is not what ran.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
 import { run } from '../../../lib/exec.js';
 import { docker } from '../../docker.js';
@@ -14,9 +12,8 @@ import { writeAtomic } from '../../../lib/files.js';
 import { providerFor } from '../../providers/index.js';
 import { filesImage } from '../../providers/kind/images.js';
 import type { Built, Provenance } from '../types.js';
-import { apply, render, type Installed, type Obj } from './common.js';
-import { processMode, type InstallContext } from './context.js';
-import { COMPONENT_LABEL } from './pod.js';
+import { applyOwned, prepare, type Installed, type Obj } from './common.js';
+import type { InstallContext } from './context.js';
 
 type Container = { name: string; image: string; command?: string[]; imagePullPolicy?: string };
 
@@ -36,14 +33,7 @@ async function controllerImage(ctx: InstallContext, id: ComponentId, built: Buil
 export async function installImage(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
   const log = ctx.log ?? (() => {});
   const catalog = loadCatalog();
-  const version = built.source.requested;
-  const mode = processMode(id, version);
-  if (!mode) throw new Error(`the catalog does not name the controller Deployment of ${id} ${version}`);
-  const dir = join(ctx.cluster.dir, 'components', id);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const objs: Obj[] = (await render(ctx, id, built)).map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } }));
-  const deployment = objs.find((o) => o.kind === 'Deployment' && (o.metadata.name === mode.deployment || o.metadata.name.endsWith(`-${mode.deployment}`)));
-  if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
+  const { version, mode, dir, objs, deployment } = await prepare(ctx, id, built);
   const containers = deployment.spec.template.spec.containers as Container[];
   const container = (mode.container && containers.find((c) => c.name === mode.container)) || containers[0]!;
   const settings: Record<string, string> = {};
@@ -78,11 +68,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
   const loaded = loads ? await controllerImage(ctx, id, built, container) : undefined;
   if (loaded) log(`${id} ${version}: image ${loaded.image} (${loaded.id.slice(7, 19)}) loaded into ${ctx.cluster.name}`);
   else settings.image = `${container.image}, pulled by the cluster${settings.image ? `; ${settings.image}` : ''}`;
-  const before = (await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, 'get', 'namespaces', '-o', 'name'])).stdout.split('\n').map((l) => l.replace('namespace/', ''));
-  const owned = objs.filter((o) => !(o.kind === 'Namespace' && before.includes(o.metadata.name)));
-  writeFileSync(join(dir, `${id}-owned.yaml`), owned.map((o) => stringify(o)).join('---\n'));
-  log(`${id} ${version}: applying ${objs.length} objects from its own manifests`);
-  await apply(ctx, dir, objs, id);
+  const manifest = await applyOwned(ctx, dir, id, version, objs);
   const namespace = deployment.metadata.namespace ?? 'default';
   const timeout = `${Math.round((ctx.timeoutMs ?? 300_000) / 1000)}s`;
   const r = await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, '-n', namespace, 'rollout', 'status', `deployment/${deployment.metadata.name}`, `--timeout=${timeout}`], { timeout: (ctx.timeoutMs ?? 300_000) + 30_000 });
@@ -98,7 +84,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     mode: 'image',
     namespace,
     serviceAccount: deployment.spec.template.spec.serviceAccountName ?? 'default',
-    manifest: join(dir, `${id}-owned.yaml`),
+    manifest,
     image,
     settings,
     provenance: loaded ? { ...built.provenance, imageDigest: loaded.id } : pulledProvenance(built, image),

@@ -1,20 +1,19 @@
 // Installing a component or a stack, in the mode the provider runs controllers in: `process`
 // (process.ts: host processes standing for the controllers' pods, local) or `image` (image.ts: the
 // built binary in an image the cluster runs, kind; release images it pulls, existing). Both prepare
-// the manifests the same way (common.ts); uninstall and upgrade are the same for both.
-import { readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// and apply the manifests the same way (common.ts); uninstall and upgrade are one each, with the
+// mode's own part from the table of modes.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadCatalog, type ComponentId } from '../../../matrix/catalog/index.js';
-import { stopOwned } from '../../processes.js';
 import { providerFor } from '../../providers/index.js';
 import type { Built } from '../types.js';
-import { stopPlayer } from './player.js';
 import { COMPONENT_LABEL } from './pod.js';
 import { apply, kubectlIn, render, type Installed, type Obj } from './common.js';
-import { processMode, type InstallContext } from './context.js';
+import type { InstallContext } from './context.js';
 import { installImage } from './image.js';
-import { installProcess } from './process.js';
+import { installProcess, stopProcess, uninstallProcess } from './process.js';
 
 export { apply, render, type Installed, type Obj } from './common.js';
 export { COMPONENT_LABEL } from './pod.js';
@@ -23,8 +22,8 @@ export { installProcess } from './process.js';
 
 /**
  * Removes what the install made, in the order a controller needs: its custom resources while it
- * still runs (it removes their finalizers), then its webhook configurations, then the process,
- * then every other object (CRDs, RBAC, namespaces it created).
+ * still runs (it removes their finalizers), then its webhook configurations, then what the mode
+ * runs outside the objects (the host process), then every other object (CRDs, RBAC, namespaces it created).
  */
 export async function uninstall(ctx: InstallContext, installed: Installed): Promise<void> {
   const dir = join(ctx.cluster.dir, 'components', installed.component);
@@ -37,19 +36,7 @@ export async function uninstall(ctx: InstallContext, installed: Installed): Prom
   if (crds.length) await step('custom resources', [crds.join(','), '--all', '--all-namespaces']);
   const hooks = owned.filter((o) => o.kind.endsWith('WebhookConfiguration')).map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
   if (hooks.length) await step('webhook configurations', hooks);
-  if (installed.player) await stopPlayer(installed.player);
-  if (installed.process) await stopOwned(installed.process.pid, dir, 2000);
-  const mode = processMode(installed.component, installed.version);
-  for (const at of Object.keys(mode?.links ?? {})) {
-    try {
-      if (readlinkSync(at).startsWith(`${dir}/`)) {
-        rmSync(at); // ours: remove it (and the folders made for it, once empty); another cluster's: leave it
-        for (let d = dirname(at); d !== '/' && readdirSync(d).length === 0; d = dirname(d)) rmdirSync(d);
-      }
-    } catch {
-      /* not a link, or gone */
-    }
-  }
+  await modes[installed.mode].uninstall(ctx, installed);
   await step('objects', ['-f', join(dir, `${installed.component}-owned.yaml`)]);
 }
 
@@ -57,19 +44,19 @@ const key = (o: Obj) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.na
 
 /**
  * Upgrade in place from an installed version to another build of the same component: the new
- * CRDs first (existing custom resources must survive them), then the old controller stops, the new
- * one is installed and started, and objects of the old version the new one no longer ships (a
- * namespace it moved from, say) are removed. Custom resources stay and are reconciled by the new one.
+ * CRDs first (existing custom resources must survive them), then the old controller stops (as its
+ * mode says), the new one is installed and started, and objects of the old version the new one no
+ * longer ships (a namespace it moved from, say) are removed. Custom resources stay and are reconciled by the new one.
  */
-export async function upgradeProcess(ctx: InstallContext, from: Installed, built: Built): Promise<Installed> {
+export async function upgradeComponent(ctx: InstallContext, from: Installed, built: Built): Promise<Installed> {
   const id = from.component;
   const dir = join(ctx.cluster.dir, 'components', id);
   const old = parseAllDocuments(readFileSync(join(dir, `${id}-owned.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter((o) => o?.kind);
   const crds = (await render(ctx, id, built)).filter((o) => o.kind === 'CustomResourceDefinition');
   ctx.log?.(`${id}: upgrading ${from.version} → ${built.source.requested}, CRDs first`);
   await apply(ctx, dir, crds.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } })), `${id}-upgrade`);
-  if (from.process) await stopOwned(from.process.pid, dir, 2000);
-  const next = await installComponent(ctx, id, built);
+  await modes[from.mode].upgrade(ctx, from);
+  const next = await modes[from.mode].install(ctx, id, built);
   const now = new Set(parseAllDocuments(readFileSync(join(dir, `${id}-owned.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter((o) => o?.kind).map(key));
   const stale = old.filter((o) => !now.has(key(o)) && o.kind !== 'CustomResourceDefinition');
   if (stale.length) {
@@ -81,8 +68,17 @@ export async function upgradeProcess(ctx: InstallContext, from: Installed, built
   return next;
 }
 
-/** The install modes, by the name a provider gives (Provider.installMode). */
-const modes = { process: installProcess, image: installImage } as const;
+/**
+ * The install modes, by the name a provider gives (Provider.installMode) and an install records
+ * (Installed.mode): how each installs a component, and its own part of uninstall and upgrade —
+ * what it takes down once the custom resources and webhooks are gone, and what it stops before
+ * the new version installs. The rest of both is the same for every mode (above).
+ */
+const modes: Record<Installed['mode'], { install: typeof installProcess; uninstall: (ctx: InstallContext, installed: Installed) => Promise<void>; upgrade: (ctx: InstallContext, from: Installed) => Promise<void> }> = {
+  process: { install: installProcess, uninstall: uninstallProcess, upgrade: stopProcess },
+  // The Deployment goes with the objects; on upgrade, the new one rolls out over the old.
+  image: { install: installImage, uninstall: async () => {}, upgrade: async () => {} },
+};
 
 /**
  * Controllers run as the provider says: in pods where it loads images made here (kind: what runs
@@ -90,7 +86,7 @@ const modes = { process: installProcess, image: installImage } as const;
  * apiserver cannot call webhooks on this host); as host processes on the local provider.
  */
 export function installComponent(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
-  return modes[providerFor(ctx.cluster.provider).installMode](ctx, id, built);
+  return modes[providerFor(ctx.cluster.provider).installMode].install(ctx, id, built);
 }
 
 /**

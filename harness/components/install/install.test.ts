@@ -12,7 +12,7 @@ import { LocalProvider } from '../../providers/local/provider.js';
 import { testKubernetes, toolchainEntry } from '../../toolchain/index.js';
 import { resolveSource } from '../source.js';
 import { buildComponent } from '../build.js';
-import { installProcess, uninstall, upgradeProcess, COMPONENT_LABEL } from './index.js';
+import { installProcess, uninstall, upgradeComponent, COMPONENT_LABEL } from './index.js';
 
 test.describe.configure({ mode: 'serial', timeout: 30 * 60_000 });
 
@@ -102,7 +102,7 @@ test('KubeRay upgraded in place v1.0.0 → v1.3.2: CRDs first, a RayCluster made
   await until('ready under v1.0.0', async () => ((await custom.getNamespacedCustomObject(rc)) as { status?: { state?: string } }).status?.state === 'ready');
   const uid = ((await custom.getNamespacedCustomObject(rc)) as { metadata: { uid: string } }).metadata.uid;
 
-  const b = await upgradeProcess(ctx, a, await buildComponent(await resolveSource('kuberay', 'v1.3.2')));
+  const b = await upgradeComponent(ctx, a, await buildComponent(await resolveSource('kuberay', 'v1.3.2')));
   expect(b.version).toBe('v1.3.2');
   expect(b.namespace).toBe('default'); // KubeRay moved from ray-system to default in v1.3.0
   // only the new controller: its restarter (restart.mjs, a pod's restartPolicy) and the v1.3.2 binary it runs

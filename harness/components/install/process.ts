@@ -2,34 +2,26 @@
 // with kustomize and applied server-side — CRDs first, waited to Established — except the
 // controller's Deployment, whose pod is played by the built binary running on the host under that
 // Deployment's ServiceAccount (impersonated), so the component's shipped RBAC is what is tested.
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
-import { tail } from '../../processes.js';
+import { stopOwned, tail } from '../../processes.js';
 import { makePki } from '../../net/pki.js';
 import { portTaken } from '../../net/ports.js';
 import { writeAtomic } from '../../../lib/files.js';
 import type { Built } from '../types.js';
 import { clusterHost } from '../../providers/provider.js';
-import { readPlayed, startPlayer } from './player.js';
+import { readPlayed, startPlayer, stopPlayer } from './player.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
-import { apply, kubectlIn, render, type Installed, type Obj } from './common.js';
+import { apply, applyOwned, prepare, type Installed, type Obj } from './common.js';
 import { processMode, type InstallContext } from './context.js';
 
 
+/** Install mode `process` (see above). */
 export async function installProcess(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
   const log = ctx.log ?? (() => {});
-  const version = built.source.requested;
-  const mode = processMode(id, version);
-  if (!mode) throw new Error(`the catalog does not say how ${id} ${version} runs as a process`);
-  const dir = join(ctx.cluster.dir, 'components', id);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const objs: Obj[] = (await render(ctx, id, built)).map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } }));
-  const named = (kind: string, name: string) => objs.find((o) => o.kind === kind && (o.metadata.name === name || o.metadata.name.endsWith(`-${name}`)));
-  const deployment = named('Deployment', mode.deployment);
-  if (!deployment) throw new Error(`${id} ${version}: no Deployment ${mode.deployment} in its install manifests`);
-
+  const { version, mode, dir, objs, deployment, named } = await prepare(ctx, id, built);
   const namespace = deployment.metadata.namespace ?? 'default';
   const host = clusterHost(ctx.cluster);
   const { fill, ports, paths } = placeholders(dir, namespace, mode.webhooks?.certDir, host);
@@ -107,13 +99,7 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   }
   const skipped = objs.filter((o) => mode.skip.includes(o.kind));
   if (skipped.length) log(`${id} ${version}: not applied out of cluster: ${skipped.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
-  const applied = objs.filter((o) => o !== deployment && !skipped.includes(o));
-  // Namespaces that were there before (default, say) are shared: uninstall must not delete them.
-  const before = (await kubectlIn(ctx, ['get', 'namespaces', '-o', 'name'])).stdout.split('\n').map((l) => l.replace('namespace/', ''));
-  const owned = applied.filter((o) => !(o.kind === 'Namespace' && before.includes(o.metadata.name)));
-  writeFileSync(join(dir, `${id}-owned.yaml`), owned.map((o) => stringify(o)).join('---\n'));
-  log(`${id} ${version}: applying ${applied.length} objects from its own manifests`);
-  await apply(ctx, dir, applied, id);
+  const manifest = await applyOwned(ctx, dir, id, version, objs.filter((o) => o !== deployment && !skipped.includes(o)));
   const pod = deployment.spec.template.spec as PodSpec;
   const started = await playPod(ctx, { id, version, binary: built.binary, mode, pod, namespace, dir, fill, settings, cwd: mode.cwd === '{src}' ? built.source.dir : dir });
   const sa = started.serviceAccount;
@@ -123,7 +109,7 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     mode: 'process',
     namespace,
     serviceAccount: sa,
-    manifest: join(dir, `${id}-owned.yaml`),
+    manifest,
     process: { pid: started.pid, log: started.log, ports, args: started.args },
     settings,
     provenance: built.provenance,
@@ -135,6 +121,28 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   return installed;
 }
 
+/** Stops the controller's host process (an upgrade's old version). */
+export async function stopProcess(ctx: InstallContext, installed: Installed): Promise<void> {
+  if (installed.process) await stopOwned(installed.process.pid, join(ctx.cluster.dir, 'components', installed.component), 2000);
+}
+
+/** Uninstall's part in process mode: the pod player, the controller's process, and the links its install made. */
+export async function uninstallProcess(ctx: InstallContext, installed: Installed): Promise<void> {
+  const dir = join(ctx.cluster.dir, 'components', installed.component);
+  if (installed.player) await stopPlayer(installed.player);
+  await stopProcess(ctx, installed);
+  const mode = processMode(installed.component, installed.version);
+  for (const at of Object.keys(mode?.links ?? {})) {
+    try {
+      if (readlinkSync(at).startsWith(`${dir}/`)) {
+        rmSync(at); // ours: remove it (and the folders made for it, once empty); another cluster's: leave it
+        for (let d = dirname(at); d !== '/' && readdirSync(d).length === 0; d = dirname(d)) rmdirSync(d);
+      }
+    } catch {
+      /* not a link, or gone */
+    }
+  }
+}
 
 /** What the component's e2e setup applies once it runs; with a player, waited until the controllers those objects make run. */
 async function setupObjects(ctx: InstallContext, installed: Installed, mode: ProcessMode, namespace: string): Promise<void> {
