@@ -149,7 +149,7 @@ if (!r.cells.some((c) => c.baseline)) {
   }
 }
 const op = (id: string) => r.cells.find((c) => c.id === id)?.requested['codeflare-operator'] ?? id;
-const labels = labelled(labelResults(r));
+const labels = labelled(labelResults(r, loadCatalog()));
 console.log(`\nlabels (${labels.length}: each failing test against its row's baseline)\nrow\tlabel\tagainst\ttest\tevidence`);
 for (const x of labels) console.log([op(x.cell), x.label.kind, x.label.baseline ? op(x.label.baseline.cell) : '-', `${x.suite} › ${x.test}`, x.label.evidence.replace(/\x1b\[[0-9;]*m/g, '').slice(0, 200)].join('\t'));
 

@@ -4,7 +4,7 @@
 // that does not exist, something it runs or deploys at another version, or its cells failed), or
 // unverified; client skew, a README typo for a tag and a link to a fork are notes on it.
 import { UserError } from '../lib/errors.js';
-import { component, normalizeDeclared, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
+import { component, normalizeDeclared, withRole, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { checkCell, type Declared } from './declared.js';
 import { parseBlock, type DeclaredRow } from './readme.js';
 import type { CellResult, Results } from '../model/results.js';
@@ -24,8 +24,8 @@ function isFork(catalog: Catalog, id: ComponentId, repo: string): boolean {
   return forks.includes(repo) || repo.split('/')[1] === c.repo.split('/')[1];
 }
 
-function label(row: DeclaredRow): string {
-  const op = row.versions['codeflare-operator']?.text;
+function label(row: DeclaredRow, operator: ComponentId): string {
+  const op = row.versions[operator]?.text;
   return op ? `${op} row` : `row at line ${row.line}`;
 }
 
@@ -73,14 +73,15 @@ export function forkNotes(row: DeclaredRow, catalog: Catalog, cells: CellResult[
 /** One declared row against the results. */
 export function auditRow(row: DeclaredRow, results: Results, catalog: Catalog, o: { allowFlaky: boolean }): RowAudit {
   const record = recordProblems(row, catalog);
-  const out: RowAudit = { label: label(row), verdict: 'unverified', contradictions: [...record.contradictions], notes: [...record.notes], unverified: [], cells: [] };
+  const operator = withRole(catalog, 'operator').id;
+  const out: RowAudit = { label: label(row, operator), verdict: 'unverified', contradictions: [...record.contradictions], notes: [...record.notes], unverified: [], cells: [] };
   const declared: Declared = {};
   for (const [key, e] of Object.entries(row.versions)) declared[key as ComponentId] = normalizeDeclared(e!.text);
-  const op = declared['codeflare-operator'];
+  const op = declared[operator];
   if (op) out.operator = op;
 
   // Cells of this row: same operator (or none), and every declared version the cell asked for equal to the row's.
-  const sameOp = results.cells.filter((c) => c.requested['codeflare-operator'] === op);
+  const sameOp = results.cells.filter((c) => c.requested[operator] === op);
   const cells = sameOp.filter((c) => Object.entries(declared).every(([id, v]) => c.requested[id] === undefined || c.requested[id] === v));
   out.cells = cells.map((c) => c.id);
   out.notes.push(...forkNotes(row, catalog, cells));

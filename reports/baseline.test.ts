@@ -13,6 +13,8 @@ import { supportMatrix } from './support-matrix.js';
 import { Results, type CellResult, type TestResult } from '../model/results.js';
 import { AT, cli, data, expectUserError, scratch } from './testing.js';
 
+const catalog = loadCatalog();
+
 type T = Partial<TestResult> & { title: string; status: TestResult['status'] };
 const tests = (ts: T[]) => ts.map((t) => ({ durationMs: 1000, retries: 0, tags: [], errors: t.status === 'failed' ? [`Error: ${t.title} broke`] : [], attachments: [], ...t }));
 
@@ -50,7 +52,7 @@ const base = (run: string, at: string, deletion: TestResult['status']) =>
 
 test('each failed test labelled: regression, already failing (since the first run of its streak), flaky, new', () => {
   const history = [base('n-1', '2025-06-17T02:00:00Z', 'passed'), base('n-2', '2025-06-18T02:00:00Z', 'failed')].map((r, i) => ({ path: `h${i}.json`, results: r }));
-  const labelled = labelResults(now, { path: 'base.json', results: base('n-3', '2025-06-19T02:00:00Z', 'failed') }, { history });
+  const labelled = labelResults(now, catalog, { path: 'base.json', results: base('n-3', '2025-06-19T02:00:00Z', 'failed') }, { history });
   const label = (title: string) => labelled.cells[0]!.suites[0]!.tests.find((t) => t.title === title)!.label;
   expect(label('scaling workers')).toMatchObject({ kind: 'regression', baseline: { cell: 'e-k1.31-krv1.3.2', file: 'base.json' } });
   expect(label('deletion cleans up')).toMatchObject({ kind: 'already-failing', evidence: expect.stringContaining('Error: deletion cleans up broke') });
@@ -63,16 +65,16 @@ test('each failed test labelled: regression, already failing (since the first ru
   // a pass rate under --repeat is flaky too
   const repeated = structuredClone(now);
   repeated.cells[0]!.suites[0]!.tests[0]!.repeats = { runs: 5, passed: 3 };
-  expect(labelResults(repeated, { path: 'base.json', results: base('n-3', '2025-06-19T02:00:00Z', 'failed') }).cells[0]!.suites[0]!.tests[0]!.label).toEqual({ kind: 'flaky', evidence: 'passed 3 of 5 runs (--repeat)' });
+  expect(labelResults(repeated, catalog, { path: 'base.json', results: base('n-3', '2025-06-19T02:00:00Z', 'failed') }).cells[0]!.suites[0]!.tests[0]!.label).toEqual({ kind: 'flaky', evidence: 'passed 3 of 5 runs (--repeat)' });
 });
 
 test('the baseline cell: same identity but the component under test; none when something else differs', () => {
   const b = base('n', '2025-06-19T02:00:00Z', 'passed');
-  expect(baselineCell(now.cells[0]!, b.cells)?.id).toBe('e-k1.31-krv1.3.2');
+  expect(baselineCell(now.cells[0]!, b.cells, catalog)?.id).toBe('e-k1.31-krv1.3.2');
   const other = structuredClone(b);
   other.cells[0]!.requested.kueue = 'v0.11.6'; // Kueue is not under test: another cell
-  expect(baselineCell(now.cells[0]!, other.cells)).toBeUndefined();
-  expect(labelResults(now, { path: 'o.json', results: other }).cells[0]!.suites[0]!.tests[0]!.label).toMatchObject({ kind: 'new', evidence: 'the baseline has no cell like this one (o.json)' });
+  expect(baselineCell(now.cells[0]!, other.cells, catalog)).toBeUndefined();
+  expect(labelResults(now, catalog, { path: 'o.json', results: other }).cells[0]!.suites[0]!.tests[0]!.label).toMatchObject({ kind: 'new', evidence: 'the baseline has no cell like this one (o.json)' });
 });
 
 test('report --baseline: a Regressions section first, the labels in JUnit and JSON; an old results file still reads', async () => {
@@ -128,7 +130,7 @@ test('the gate: a regression in any cell fails it; already-failing and flaky are
 
 test('Allure: a labelled failure opens its message with its label, and categories.json sorts by it; the HTML grid carries a badge', async () => {
   const dir = scratch();
-  const labelled = labelResults(now, { path: 'base.json', results: base('n-3', '2025-06-19T02:00:00Z', 'failed') });
+  const labelled = labelResults(now, catalog, { path: 'base.json', results: base('n-3', '2025-06-19T02:00:00Z', 'failed') });
   const cell = labelled.cells[0]!.id;
   mkdirSync(join(dir, 'allure-results'));
   const result = (title: string) => ({ name: title, status: 'failed', statusDetails: { message: `Error: ${title} broke` }, parameters: [{ name: 'Project', value: cell }], labels: [{ name: 'parentSuite', value: 'x' }] });
@@ -142,7 +144,7 @@ test('Allure: a labelled failure opens its message with its label, and categorie
   const categories = JSON.parse(readFileSync(join(dir, 'allure-results', 'categories.json'), 'utf8')) as { name: string; messageRegex?: string }[];
   const first = categories.find((c) => c.messageRegex && new RegExp(c.messageRegex).test(message('a-result.json')));
   expect(first?.name).toBe('Regressions: pass on the baseline');
-  const page = renderHtml(labelled, supportMatrix(labelled, loadCatalog()), loadCatalog());
+  const page = renderHtml(labelled, supportMatrix(labelled, catalog), catalog);
   expect(page).toContain('"label":"regression"');
   expect(page).toContain("'label label-' + t.label");
 });
@@ -167,7 +169,7 @@ test('the plan\'s baselines, run again in the same run: a cell whose baseline pa
   stack.suites[0]!.tests = stack.suites[0]!.tests.filter((t) => ['scaling workers', 'deletion cleans up'].includes(t.title));
   run.cells[0]!.baseline = { cell: stack.id, why: 'kuberay v1.3.2: its last release, the rest as here' };
   run.baselines = [stack];
-  const labelled = labelResults(Results.parse(run));
+  const labelled = labelResults(Results.parse(run), catalog);
   const label = (title: string) => labelled.cells[0]!.suites[0]!.tests.find((t) => t.title === title)!.label;
   expect(label('scaling workers')).toEqual({ kind: 'regression', evidence: `passes on the baseline (${stack.title})`, baseline: { cell: stack.id } });
   expect(label('deletion cleans up')).toMatchObject({ kind: 'already-failing', evidence: expect.stringContaining('Error: deletion cleans up broke'), baseline: { cell: stack.id } });
@@ -177,13 +179,13 @@ test('the plan\'s baselines, run again in the same run: a cell whose baseline pa
   // its setup failed: the failures are new, and say why the baseline has nothing to say
   const blocked = structuredClone(run);
   blocked.baselines = [{ ...stack, status: 'blocked', reason: 'install: kuberay v1.3.2: image pull failed', suites: [] }];
-  expect(labelResults(blocked).cells[0]!.suites[0]!.tests[0]!.label).toMatchObject({ kind: 'new', evidence: `the baseline (${stack.title}) did not run: install: kuberay v1.3.2: image pull failed` });
+  expect(labelResults(blocked, catalog).cells[0]!.suites[0]!.tests[0]!.label).toMatchObject({ kind: 'new', evidence: `the baseline (${stack.title}) did not run: install: kuberay v1.3.2: image pull failed` });
   // no baseline in the run and no file: nothing labelled, as before
   const none = structuredClone(run);
   delete none.baselines;
   expect(labelled.cells[0]!.suites[0]!.tests.filter((t) => t.label)).toHaveLength(3);
-  expect(labelResults(none).cells[0]!.suites[0]!.tests.filter((t) => t.label)).toHaveLength(0);
+  expect(labelResults(none, catalog).cells[0]!.suites[0]!.tests.filter((t) => t.label)).toHaveLength(0);
   // a baseline file is looked up by the plan's baseline id first
   const file = { path: 'b.json', results: Results.parse({ ...base('n-9', '2025-06-19T02:00:00Z', 'passed'), cells: [{ ...base('n-9', '2025-06-19T02:00:00Z', 'passed').cells[0]!, id: stack.id }] }) };
-  expect(labelResults(none, file).cells[0]!.suites[0]!.tests[1]!.label).toMatchObject({ kind: 'regression', baseline: { cell: stack.id, file: 'b.json' } });
+  expect(labelResults(none, catalog, file).cells[0]!.suites[0]!.tests[1]!.label).toMatchObject({ kind: 'regression', baseline: { cell: stack.id, file: 'b.json' } });
 });

@@ -6,27 +6,27 @@
 // its last release, the config's versions), run in the same run; else, given a baseline file, its
 // cell of the plan's id, or the one with the same identity but for the components under test: those
 // the cell puts under test (chain), else the operator and what comes with it.
-import type { ComponentId } from '../matrix/catalog/index.js';
+import { withRole, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import type { CellResult, Results, TestLabel, TestResult } from '../model/results.js';
 
 export type Labelled = { cell: string; suite: string; test: string; status: TestResult['status']; label: TestLabel };
 type File = { path: string; results: Results };
 
 /** Components whose version is what the cell tests, and those that only follow from them. */
-function underTest(c: CellResult, given: string[]): Set<string> {
+function underTest(c: CellResult, given: string[], operator: ComponentId): Set<string> {
   const explicit = Object.entries(c.origin).filter(([, why]) => why === 'under-test' || why === 'chain-dev').map(([id]) => id);
   const out = new Set([...given, ...explicit]);
   // No component is named: the operator is (a release's row), with what it bundles or its row pairs with it.
-  if (!out.size && c.requested['codeflare-operator']) {
-    out.add('codeflare-operator');
+  if (!out.size && c.requested[operator]) {
+    out.add(operator);
     for (const [id, why] of Object.entries(c.origin)) if (why === 'bundled' || why === 'paired' || why === 'published') out.add(id);
   }
   return out;
 }
 
 /** The baseline's cell for `c`: same Kubernetes, same versions of everything not under test; the closest if several. */
-export function baselineCell(c: CellResult, baseline: CellResult[], given: string[] = []): CellResult | undefined {
-  const skip = underTest(c, given);
+export function baselineCell(c: CellResult, baseline: CellResult[], catalog: Catalog, given: string[] = []): CellResult | undefined {
+  const skip = underTest(c, given, withRole(catalog, 'operator').id);
   const fixed = Object.keys(c.requested).filter((id) => !skip.has(id));
   const same = baseline.filter((b) => b.provider === c.provider && !!b.upgradeFrom === !!c.upgradeFrom && fixed.every((id) => b.requested[id] === c.requested[id]));
   // A release's previous row may be of another era: the same era and the same components count first.
@@ -56,13 +56,13 @@ export type Source = { cell?: CellResult; file?: File };
  * A cell's baseline: the plan's baseline stack where these results hold it (the run ran it, or ran
  * its failed tests on it again), else the baseline file's cell (the plan's, else the one like it).
  */
-export function sourceOf(c: CellResult, results: Results, file?: File, given: string[] = []): Source | undefined {
+export function sourceOf(c: CellResult, results: Results, catalog: Catalog, file?: File, given: string[] = []): Source | undefined {
   const id = c.baseline?.cell;
   const byId = (r: Results) => (id ? [...r.cells, ...(r.baselines ?? [])].find((x) => x.id === id) : undefined);
   const here = byId(results);
   if (here && here.id !== c.id) return { cell: here };
   if (!file) return undefined;
-  return { cell: byId(file.results) ?? baselineCell(c, file.results.cells, given), file };
+  return { cell: byId(file.results) ?? baselineCell(c, file.results.cells, catalog, given), file };
 }
 
 /** The label of one test that did not pass; none without a baseline to look it up in. */
@@ -87,10 +87,10 @@ export function labelOf(c: CellResult, suite: string, t: TestResult, src: Source
  * A copy of `results` with every test that did not pass labelled: against the cell's baseline in
  * these results where it is there (the plan's, run by the run), else in the baseline file.
  */
-export function labelResults(results: Results, baseline?: File, o: { history?: File[]; underTest?: ComponentId[] } = {}): Results {
+export function labelResults(results: Results, catalog: Catalog, baseline?: File, o: { history?: File[]; underTest?: ComponentId[] } = {}): Results {
   const copy = structuredClone(results);
   for (const c of copy.cells) {
-    const src = sourceOf(c, results, baseline, o.underTest);
+    const src = sourceOf(c, results, catalog, baseline, o.underTest);
     for (const s of c.suites) {
       for (const t of s.tests) {
         const label = labelOf(c, s.name, t, src, o.history);

@@ -5,6 +5,7 @@
 // a pass (it passed on a retry); blocked and not-applicable tests did not run and count as nothing.
 import { statSync } from 'node:fs';
 import { UserError } from '../lib/errors.js';
+import type { Catalog } from '../matrix/catalog/index.js';
 import { baselineCell } from './baseline.js';
 import { findResults } from './history.js';
 import { readResults, type CellResult, type Results } from '../model/results.js';
@@ -81,13 +82,13 @@ const tally = (files: File[], pick: (r: Results) => CellResult | undefined, suit
 const label = (f: File) => `${(f.results.runs.map((r) => r.finishedAt).sort().at(-1) ?? '?').slice(0, 16).replace('T', ' ')} (${f.results.runs.map((r) => r.id).join('+')}, ${f.path})`;
 
 /** Every test of NEW's cells beside its record in OLD. */
-export function compare(oldSide: File[], newSide: File[]): Record[] {
+export function compare(oldSide: File[], newSide: File[], catalog: Catalog): Record[] {
   const cells = new Map<string, CellResult>();
   for (const f of [...newSide].reverse()) for (const c of f.results.cells) cells.set(c.id, c);
   const oldCells = oldSide.flatMap((f) => f.results.cells);
   const out: Record[] = [];
   for (const c of cells.values()) {
-    const match = oldCells.find((x) => x.id === c.id) ?? baselineCell(c, oldCells);
+    const match = oldCells.find((x) => x.id === c.id) ?? baselineCell(c, oldCells, catalog);
     const tests = new Map<string, [string, string]>();
     for (const f of newSide) for (const s of f.results.cells.find((x) => x.id === c.id)?.suites ?? []) for (const t of s.tests) tests.set(`${s.name}\u0000${t.title}`, [s.name, t.title]);
     for (const [suite, title] of tests.values()) {

@@ -2,7 +2,7 @@
 // the gate, the audit, the audit of the history and `report --release` all ask this one question.
 // Only what the operator runs or deploys, and what the stack installs on its own, can contradict a
 // row; the API types it compiles to talk to a component (a client) at another version are skew, a note.
-import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
+import { component, withRole, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import type { CellResult } from '../model/results.js';
 import { embedded } from '../model/results.js';
 import { goModule, isReleaseTag } from './support-matrix.js';
@@ -23,8 +23,9 @@ export type Check = {
 
 export function checkCell(catalog: Catalog, cell: CellResult, declared: Declared): Check {
   const out: Check = { mismatched: [], notes: [], unverifiable: [], missing: [] };
-  const op = cell.provenance.find((p) => p.component === 'codeflare-operator');
-  const opVersion = declared['codeflare-operator'] ?? cell.requested['codeflare-operator'];
+  const operator = withRole(catalog, 'operator').id;
+  const op = cell.provenance.find((p) => p.component === operator);
+  const opVersion = declared[operator] ?? cell.requested[operator];
   const uses = usesAt(catalog, opVersion, cell.era);
   const era = catalog.eras.find((e) => e.id === cell.era.toUpperCase());
   for (const [key, want] of Object.entries(declared)) {
@@ -34,10 +35,10 @@ export function checkCell(catalog: Catalog, cell: CellResult, declared: Declared
     const own = cell.provenance.find((p) => p.component === id);
     const got = own ? (embedded(own, own.module) ?? own.resolved) : undefined;
     // The operator built from a ref before its tag exists reports a pseudo-version or a path: only another tag is a mismatch.
-    if (got !== undefined && got !== want && (id !== 'codeflare-operator' || isReleaseTag(got))) out.mismatched.push(`${title} that ran is ${got}, the row declares ${want}`);
+    if (got !== undefined && got !== want && (id !== operator || isReleaseTag(got))) out.mismatched.push(`${title} that ran is ${got}, the row declares ${want}`);
     // What the operator compiles in: a component it runs at another version is another stack than
     // the row's; another version of a client's (or a deployed component's) API types is skew.
-    const mod = id === 'codeflare-operator' ? undefined : goModule(catalog, id);
+    const mod = id === operator ? undefined : goModule(catalog, id);
     const inOp = op && mod ? embedded(op, mod) : undefined;
     if (inOp !== undefined && inOp !== want) {
       if (uses[id] === 'runs') out.mismatched.push(`the operator binary runs ${title} ${inOp} (${mod}), the row declares ${want}`);

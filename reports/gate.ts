@@ -1,7 +1,7 @@
 // The release gate: a release may be tagged only when its row ran, every required suite passed,
 // the results are recent, and the binaries that ran are the versions the row will publish.
 import { UserError } from '../lib/errors.js';
-import { component, normalizeDeclared, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
+import { component, normalizeDeclared, withRole, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { checkCell, type Declared } from './declared.js';
 import { END, readmeBlock, START } from './markdown.js';
 import type { CellResult, Results } from '../model/results.js';
@@ -40,10 +40,11 @@ export function gate(all: Results, where: string, catalog: Catalog, o: GateOptio
   const results = withPassRate(all, o.minPassRate);
   const release = normalizeRelease(o.release);
   const maxAgeMs = parseAge(o.maxAge);
-  const resolvedOp = (c: CellResult) => c.provenance.find((p) => p.component === 'codeflare-operator')?.resolved;
-  const cells = results.cells.filter((c) => c.requested['codeflare-operator'] === release || resolvedOp(c) === release);
+  const operator = withRole(catalog, 'operator').id;
+  const resolvedOp = (c: CellResult) => c.provenance.find((p) => p.component === operator)?.resolved;
+  const cells = results.cells.filter((c) => c.requested[operator] === release || resolvedOp(c) === release);
   if (!cells.length) {
-    const ops = [...new Set(results.cells.flatMap((c) => (c.requested['codeflare-operator'] ? [c.requested['codeflare-operator']] : [])))];
+    const ops = [...new Set(results.cells.flatMap((c) => (c.requested[operator] ? [c.requested[operator]] : [])))];
     throw new UserError(`no cell of release ${release} in the results (operator versions there: ${ops.join(', ') || 'none'})`, where, 'run the release strategy for it (npx codeflare-matrix plan -s release), or check --release');
   }
   const failures: string[] = [];
@@ -74,7 +75,7 @@ export function gate(all: Results, where: string, catalog: Catalog, o: GateOptio
   // Provenance: the published row when the catalog has it, else the versions the candidate cells asked for.
   const published = catalog.published.find((r) => r.operator === release);
   const declared: Declared = published ? Object.fromEntries(Object.entries(published.declared).map(([k, v]) => [k, normalizeDeclared(v!)])) : Object.fromEntries(Object.entries(cells[0]!.requested).filter(([k]) => k !== 'kubernetes'));
-  declared['codeflare-operator'] = release;
+  declared[operator] = release;
   const notes: string[] = [];
   // A published row that names a version that was never released is wrong whatever ran (v1.0.1's KubeRay v0.0.0-dev).
   for (const [id, v] of Object.entries(published ? declared : {})) {
@@ -107,5 +108,5 @@ export function gate(all: Results, where: string, catalog: Catalog, o: GateOptio
   if (o.strict) for (const c of cells) if (c.status === 'flaky' && o.allowFlaky) failures.push(`cell ${c.id} flaky (--strict)`);
 
   const m = supportMatrix({ ...results, cells }, catalog, { allowFlaky: o.allowFlaky });
-  return { release, cells, declared, declaredBy: published ? `published row ${release} (matrix/catalog/published.yaml)` : 'the candidate cells (no published row yet)', failures, notes, listed, block: [START, ...readmeBlock(m.stacks), END] };
+  return { release, cells, declared, declaredBy: published ? `published row ${release} (matrix/catalog/published.yaml)` : 'the candidate cells (no published row yet)', failures, notes, listed, block: [START, ...readmeBlock(m.stacks, catalog), END] };
 }

@@ -6,7 +6,7 @@
 // (maybe with notes), contradicted (and by what), or unverified (and why).
 import { run } from '../lib/exec.js';
 import { UserError } from '../lib/errors.js';
-import { component, normalizeDeclared, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
+import { component, normalizeDeclared, withRole, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { eraOf } from '../matrix/cell.js';
 import { auditRow, forkNotes, recordProblems, type Verdict } from './audit.js';
 import { END, HEADING, START } from './markdown.js';
@@ -52,11 +52,11 @@ export async function auditHistory(repo: string, catalog: Catalog, results: Resu
   const tags = await run('git', ['-C', repo, 'tag', '--list']);
   if (!tags.ok) throw new UserError('not a git repository', repo, 'name a clone or mirror of project-codeflare/codeflare-operator (--git, or sources: codeflare-operator)');
   const have = new Set(tags.stdout.split('\n').map((t) => t.trim()));
-  const op = component(catalog, 'codeflare-operator');
+  const op = withRole(catalog, 'operator');
   const main = op.source.kind === 'go' ? op.source.main : '.';
   const rows: HistoryRow[] = [];
   for (const v of op.versions) {
-    const era = eraOf(catalog, { 'codeflare-operator': v.tag });
+    const era = eraOf(catalog, { [op.id]: v.tag });
     const row: HistoryRow = { release: v.tag, ...(v.date ? { date: v.date } : {}), ...(era ? { era: era.id } : {}), declared: {}, carried: {}, verdict: 'unverified', reasons: [], notes: [] };
     rows.push(row);
     if (!have.has(v.tag)) {
@@ -81,7 +81,7 @@ export async function auditHistory(repo: string, catalog: Catalog, results: Resu
     // What the tag runs, deploys, or compiles the API of: the binary built from it, else its imports;
     // what it deploys, the images its defaults name (the catalog's bundles, checked at the tags).
     const uses = usesAt(catalog, v.tag);
-    const compiled = fromBinary(results, v.tag) ?? (await fromImports(repo, v.tag, main));
+    const compiled = fromBinary(catalog, results, v.tag) ?? (await fromImports(repo, v.tag, main));
     for (const c of catalog.components) {
       const use = uses[c.id];
       const mod = moduleOf(catalog, c.id);
@@ -91,7 +91,7 @@ export async function auditHistory(repo: string, catalog: Catalog, results: Resu
     }
     for (const [key, text] of Object.entries(row.declared)) {
       const id = key as ComponentId;
-      if (id === 'codeflare-operator') continue;
+      if (id === op.id) continue;
       const want = normalizeDeclared(text);
       const title = component(catalog, id).title;
       const carried = row.carried[id];

@@ -6,20 +6,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
-import { type Catalog } from '../matrix/catalog/index.js';
+import { withRole, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import type { History } from './history.js';
 import type { CellResult, Results } from '../model/results.js';
-import { README_ORDER, ran, summarizeProvenance, whyNot, type SupportMatrix } from './support-matrix.js';
+import { ran, summarizeProvenance, whyNot, type SupportMatrix } from './support-matrix.js';
 
 /** Errors can be whole logs; the page keeps the start of each (the artifacts hold the rest). */
 const clip = (s: string, n = 4000): string => (s.length > n ? `${s.slice(0, n)}\n… (${s.length - n} more characters in the artifacts)` : s);
 
 /** Newest operator release first (semver, prereleases before their release); cells without the operator last. */
-function byRelease(a: CellResult, b: CellResult): number {
-  const [x, y] = [semver.valid(a.requested['codeflare-operator']), semver.valid(b.requested['codeflare-operator'])];
+const byRelease = (operator: ComponentId) => (a: CellResult, b: CellResult): number => {
+  const [x, y] = [semver.valid(a.requested[operator]), semver.valid(b.requested[operator])];
   if (x && y) return semver.rcompare(x, y);
   return x ? -1 : y ? 1 : 0;
-}
+};
 
 /** A cell blocked before its setup by what the plan knew (harness matrix/cell.ts blockedAhead): not run here, never a failure. */
 export const notRunHere = (c: CellResult): boolean => c.status === 'blocked' && /^(not run|not buildable here): /.test(c.reason ?? '');
@@ -38,7 +38,8 @@ const CELL_FILES = [
  */
 export function pageData(results: Results, m: SupportMatrix, catalog: Catalog, hist?: History, base = '', dir?: string) {
   const verified = new Set(m.stacks.flatMap((s) => s.cells.map((c) => c.id)));
-  const ids = (['kubernetes', ...README_ORDER] as const).filter((id) => results.cells.some((c) => c.requested[id]));
+  const operator = withRole(catalog, 'operator').id;
+  const ids = [withRole(catalog, 'cluster').id, ...catalog.readmeOrder].filter((id) => results.cells.some((c) => c.requested[id]));
   const suites = [...new Set(results.cells.flatMap((c) => c.suites.map((s) => s.name)))];
   const there = (path: string): boolean => dir === undefined || existsSync(join(dir, path));
   const href = (path: string): string | null => (there(path) ? link(base, path) : null);
@@ -48,8 +49,8 @@ export function pageData(results: Results, m: SupportMatrix, catalog: Catalog, h
     allowFlaky: m.allowFlaky,
     components: ids.map((id) => ({ id, title: catalog.components.find((c) => c.id === id)!.title })),
     suites,
-    stacks: m.stacks.map((s) => ({ operator: s.operator ?? '—', rows: s.rows.filter((r) => r.component !== 'codeflare-operator').map((r) => `${r.title} ${r.version}`), cells: s.cells.map((c) => c.id), notes: s.notes })),
-    cells: [...results.cells].sort(byRelease).map((c) => ({
+    stacks: m.stacks.map((s) => ({ operator: s.operator ?? '—', rows: s.rows.filter((r) => r.component !== operator).map((r) => `${r.title} ${r.version}`), cells: s.cells.map((c) => c.id), notes: s.notes })),
+    cells: [...results.cells].sort(byRelease(operator)).map((c) => ({
       id: c.id,
       title: c.title,
       era: c.era,
@@ -60,7 +61,7 @@ export function pageData(results: Results, m: SupportMatrix, catalog: Catalog, h
       provider: c.provider,
       versions: c.requested,
       // what the published row of this release declares, beside what the cell ran
-      declared: catalog.published.find((r) => r.operator === c.requested['codeflare-operator'])?.declared ?? {},
+      declared: catalog.published.find((r) => r.operator === c.requested[operator])?.declared ?? {},
       ran: Object.fromEntries(ids.flatMap((id) => (ran(catalog, c, id) ? [[id, ran(catalog, c, id)!.version]] : []))),
       upgradeFrom: c.upgradeFrom ?? null,
       suites: Object.fromEntries(

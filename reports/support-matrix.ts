@@ -3,14 +3,8 @@
 // nothing. Markdown, JSON, HTML, gate and audit all render or check this one model.
 import semver from 'semver';
 import { UserError } from '../lib/errors.js';
-import { component, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
+import { component, withRole, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import { cellStatus, embedded, suiteStatus, type CellResult, type CellStatus, type Provenance, type Results, type TestResult } from '../model/results.js';
-
-/**
- * The operator README's row order: v1.0.0 lists operator, MCAD, SDK, InstaScale, KubeRay; v1.4.2
- * lists operator, SDK, AppWrapper, KubeRay, Kueue. This order gives both.
- */
-export const README_ORDER: ComponentId[] = ['codeflare-operator', 'mcad', 'codeflare-sdk', 'instascale', 'appwrapper', 'kuberay', 'kueue'];
 
 /** Where a version shown for a cell comes from: the component's own provenance, the operator binary that compiles it in, or (no provenance) the plan. */
 export type Source = 'provenance' | 'operator binary' | 'requested';
@@ -31,7 +25,7 @@ export function ran(catalog: Catalog, cell: CellResult, id: ComponentId): Ran | 
   if (own) return { version: embedded(own, own.module) ?? own.resolved, source: 'provenance' };
   // Era B: MCAD and InstaScale have no binary of their own; the operator's build info says what it compiled in.
   const era = catalog.eras.find((e) => e.id === cell.era);
-  const op = cell.provenance.find((p) => p.component === 'codeflare-operator');
+  const op = cell.provenance.find((p) => p.component === withRole(catalog, 'operator').id);
   const mod = goModule(catalog, id);
   if (op && mod && era?.install[id] === 'embedded-in-operator') {
     const v = embedded(op, mod);
@@ -174,13 +168,14 @@ export function supportMatrix(results: Results, catalog: Catalog, opts: { allowF
   const rates = results.cells.flatMap((c) => c.suites.flatMap((s) => s.tests.flatMap((t) => (t.repeats ? [{ cell: c.id, suite: s.name, test: t.title, ...t.repeats, ...(rated(t) ? {} : { status: t.status as 'not-applicable' | 'blocked', ...(t.reason ? { reason: t.reason } : {}) }) }] : []))));
   const stacks = new Map<string, Stack>();
   const notVerified: NotVerified[] = [];
+  const operator = withRole(catalog, 'operator').id;
   for (const cell of results.cells) {
     if (!verifies(cell.status, allowFlaky)) {
       notVerified.push({ id: cell.id, title: cell.title, status: cell.status, reason: whyNot(cell), requested: cell.requested, ...(cell.ahead ? { ahead: true } : {}) });
       continue;
     }
     const rows: StackRow[] = [];
-    for (const id of README_ORDER) {
+    for (const id of catalog.readmeOrder) {
       const r = ran(catalog, cell, id);
       if (!r) continue;
       const c = component(catalog, id);
@@ -189,11 +184,11 @@ export function supportMatrix(results: Results, catalog: Catalog, opts: { allowF
     }
     // Same versions on several Kubernetes versions (or as an upgrade target) are one stack, verified by each of those cells.
     const key = rows.map((r) => `${r.component}=${r.version}`).join(' ');
-    const stack = stacks.get(key) ?? { operator: rows.find((r) => r.component === 'codeflare-operator')?.version, rows, cells: [], notes: [] };
+    const stack = stacks.get(key) ?? { operator: rows.find((r) => r.component === operator)?.version, rows, cells: [], notes: [] };
     stacks.set(key, stack);
-    const op = cell.provenance.find((p) => p.component === 'codeflare-operator');
+    const op = cell.provenance.find((p) => p.component === operator);
     for (const r of rows) {
-      const mod = r.component === 'codeflare-operator' ? undefined : goModule(catalog, r.component);
+      const mod = r.component === operator ? undefined : goModule(catalog, r.component);
       const inOp = op && mod ? embedded(op, mod) : undefined;
       const note = `the operator binary embeds ${r.title} ${inOp}`;
       if (inOp && inOp !== r.version && !stack.notes.includes(note)) stack.notes.push(note);

@@ -26,10 +26,11 @@ export function usesAt(catalog: Catalog, operator: string | undefined, eraId?: s
 export type Compiled = { modules: Map<string, string>; from: string };
 
 /** The operator binary built from exactly `tag` (no module overrides): its compiled-in modules. */
-export function fromBinary(results: Results | undefined, tag: string): Compiled | undefined {
+export function fromBinary(catalog: Catalog, results: Results | undefined, tag: string): Compiled | undefined {
+  const operator = withRole(catalog, 'operator').id;
   const p = results?.cells
     .flatMap((c) => c.provenance)
-    .find((x): x is Provenance & { deps: NonNullable<Provenance['deps']> } => x.component === 'codeflare-operator' && x.resolved === tag && !!x.deps?.length && !Object.keys(x.overrides ?? {}).length);
+    .find((x): x is Provenance & { deps: NonNullable<Provenance['deps']> } => x.component === operator && x.resolved === tag && !!x.deps?.length && !Object.keys(x.overrides ?? {}).length);
   if (!p) return undefined;
   return { modules: new Map(p.deps.map((d) => [d.path, d.replacedBy?.version ?? d.version])), from: `the binary built from ${tag} (go version -m)` };
 }

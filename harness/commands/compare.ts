@@ -21,8 +21,8 @@ export function compareCommand(): Command {
       const alpha = Number(o.alpha);
       if (!Number.isInteger(last) || last < 1) throw new UserError(`--last ${o.last} is not a whole number ≥ 1`, '--last', 'pass e.g. --last 10');
       if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha ${o.alpha} is not a p-value between 0 and 1`, '--alpha', 'pass e.g. --alpha 0.05');
-      const { compare, dropped, loadSide, percent } = await import('../../reports/compare.js');
-      const records = compare(loadSide(oldPath, last), loadSide(newPath, last));
+      const [{ compare, dropped, loadSide, percent }, { loadCatalog }] = await Promise.all([import('../../reports/compare.js'), import('../../matrix/catalog/index.js')]);
+      const records = compare(loadSide(oldPath, last), loadSide(newPath, last), loadCatalog());
       const d = dropped(records, alpha);
       if (d.significant.length) process.exitCode = 1;
       if (o.json) return console.log(JSON.stringify({ old: oldPath, new: newPath, last, alpha, dropped: d.significant, records }, null, 2));

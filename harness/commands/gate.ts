@@ -27,13 +27,14 @@ export function gateCommand(): Command {
       const minPassRate = o.minPassRate === undefined ? undefined : Number(o.minPassRate);
       if (minPassRate !== undefined && !(minPassRate > 0 && minPassRate <= 1)) throw new UserError(`--min-pass-rate ${o.minPassRate} is not a share from 0 to 1`, '--min-pass-rate', 'pass e.g. --min-pass-rate 0.9');
       if (o.history && !o.baseline) throw new UserError('--history says since when a test fails on the baseline', '--history', 'add --baseline RESULTS');
+      const catalog = loadCatalog();
       let results = readResults(path);
       if (o.baseline) {
         const [{ labelResults }, { findResults }] = await Promise.all([import('../../reports/baseline.js'), import('../../reports/history.js')]);
         const history = o.history ? findResults(o.history).map((p) => ({ path: p, results: readResults(p) })) : [];
-        results = labelResults(results, { path: o.baseline, results: readResults(o.baseline) }, { history });
+        results = labelResults(results, catalog, { path: o.baseline, results: readResults(o.baseline) }, { history });
       }
-      const v = gate(results, path, loadCatalog(), { release: o.release, maxAge: o.maxAge, allowFlaky: o.allowFlaky ?? false, now, minPassRate, strict: o.strict ?? false });
+      const v = gate(results, path, catalog, { release: o.release, maxAge: o.maxAge, allowFlaky: o.allowFlaky ?? false, now, minPassRate, strict: o.strict ?? false });
       const summary = process.env.GITHUB_STEP_SUMMARY;
       if (o.json) console.log(JSON.stringify({ release: v.release, passed: v.failures.length === 0, failures: v.failures, listed: v.listed, notes: v.notes, declaredBy: v.declaredBy, declared: v.declared, cells: v.cells.map((c) => ({ id: c.id, status: c.status, title: c.title })), block: v.block }, null, 2));
       if (v.failures.length) {

@@ -38,7 +38,7 @@ export function reportCommand(): Command {
       const { labelled, labelResults, regressionsSection } = await import('../../reports/baseline.js');
       const { findResults } = await import('../../reports/history.js');
       const history = o.history && o.baseline ? findResults(o.history).map((p) => ({ path: p, results: readResults(p) })) : [];
-      const results = o.baseline ? labelResults(read, { path: o.baseline, results: readResults(o.baseline) }, { history }) : read;
+      const results = o.baseline ? labelResults(read, catalog, { path: o.baseline, results: readResults(o.baseline) }, { history }) : read;
       const m = supportMatrix(results, catalog, { allowFlaky: o.allowFlaky });
       if (o.history && !o.baseline && (o.format === 'md' || o.format === 'junit')) throw new UserError('--history is shown by --format html or json', '--history', 'add --format html');
       const hist: History | undefined = o.history && (o.format === 'html' || o.format === 'json') ? loadHistory(o.history, { path, results }) : undefined;
@@ -46,7 +46,7 @@ export function reportCommand(): Command {
       let readme: ReturnType<typeof readmeUpdate> | undefined;
       if (o.updateReadme) {
         if (!m.stacks.length) throw new UserError('no cell passed: nothing verified to publish, the README is left as it was', path, 'fix the failing cells and run them again (`npx codeflare-matrix report` lists why each is not verified)');
-        const lines = o.release ? releaseBlock(releaseStack(m, o.release, path, catalog)) : readmeBlock(m.stacks);
+        const lines = o.release ? releaseBlock(releaseStack(m, o.release, path, catalog), catalog) : readmeBlock(m.stacks, catalog);
         readme = readmeUpdate(o.updateReadme, lines);
         // What report publishes, audit confirms: a row the results contradict is not written.
         const { audit } = await import('../../reports/audit.js');
@@ -54,7 +54,7 @@ export function reportCommand(): Command {
         if (o.release && check.findings.length) throw new UserError(`the ${o.release} row would not pass audit: ${check.findings[0]}`, path, 'run that release again so what ran matches the row (nothing was written)');
       } else if (o.release) throw new UserError('--release chooses the table --update-readme writes', '--release', 'add --update-readme README.md');
       const junit = o.format === 'junit' ? (await import('../../reports/junit.js')).junitXml : undefined;
-      const text = junit ? junit(results) : o.format === 'json' ? `${JSON.stringify({ ...m, ...(labelled(results).length ? { labelled: labelled(results) } : {}), ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist, relative(o.out ? dirname(resolve(o.out)) : process.cwd(), dirname(resolve(path))), dirname(resolve(path))) : [...regressionsSection(results), markdownReport(m)].join('\n');
+      const text = junit ? junit(results) : o.format === 'json' ? `${JSON.stringify({ ...m, ...(labelled(results).length ? { labelled: labelled(results) } : {}), ...(hist ? { history: hist } : {}) }, null, 2)}\n` : renderHtml ? renderHtml(results, m, catalog, hist, relative(o.out ? dirname(resolve(o.out)) : process.cwd(), dirname(resolve(path))), dirname(resolve(path))) : [...regressionsSection(results), markdownReport(m, catalog)].join('\n');
       if (o.out) writeAtomic(o.out, text);
       else process.stdout.write(text);
       if (readme) {
@@ -63,7 +63,7 @@ export function reportCommand(): Command {
         process.stderr.write(`${o.updateReadme}: ${readme.changed ? `matrix block rewritten (${what})` : 'matrix block already up to date'}\n`);
       }
       // GitHub Actions shows what a step appends to this file on the run's page.
-      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, jobSummary(m));
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, jobSummary(m, catalog));
       if (o.out) process.stderr.write(`${o.out}: ${o.format} report, ${m.stacks.length} verified stack(s), ${m.notVerified.length} cell(s) not verified\n`);
     });
 }

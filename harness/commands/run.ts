@@ -77,13 +77,14 @@ export function runCommand(): Command {
       const fromConfig = typeof loaded.config.baseline === 'string' ? loaded.config.baseline : undefined;
       const baselinePath = o.baseline ?? (fromConfig ? resolve(dirname(loaded.path), fromConfig) : undefined);
       const baseline = baselinePath ? { path: baselinePath, results: readResults(baselinePath) } : undefined;
+      const catalog = loadCatalog();
       const ran = await runMatrix(o);
       const { dir, exitCode } = ran;
       let results = ran.results;
       // each failed test against its cell's baseline: the run's own (the plan's, run here), else the file
       const [{ labelResults, sourceOf }, { finishAllure }] = await Promise.all([import('../../reports/baseline.js'), import('../../reports/allure.js')]);
-      if (results.cells.some((c) => sourceOf(c, results, baseline))) {
-        results = labelResults(results, baseline);
+      if (results.cells.some((c) => sourceOf(c, results, catalog, baseline))) {
+        results = labelResults(results, catalog, baseline);
         writeResults(join(dir, 'results.json'), results);
         finishAllure(dir, results);
       }
@@ -92,15 +93,14 @@ export function runCommand(): Command {
       // a baseline stack's notes too (a kept cluster of one says how to remove it)
       for (const c of [...results.cells, ...(results.baselines ?? [])]) for (const note of readCellState(dir, c.id)?.notes ?? []) console.log(`${c.id}: ${note}`);
       // The support matrix this run verified (only passed cells become rows), beside the results.
-      const catalog = loadCatalog();
       const m = supportMatrix(results, catalog);
       const { regressionsSection } = await import('../../reports/baseline.js');
-      const md = [...regressionsSection(results), markdownReport(m)].join('\n');
+      const md = [...regressionsSection(results), markdownReport(m, catalog)].join('\n');
       writeAtomic(join(dir, 'support-matrix.md'), md);
       writeAtomic(join(dir, 'support-matrix.json'), `${JSON.stringify(m, null, 2)}\n`);
       writeAtomic(join(dir, 'report.html'), renderHtml(results, m, catalog, undefined, '', dir));
       writeAtomic(join(dir, 'junit.xml'), junitXml(results));
-      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, jobSummary(m));
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, jobSummary(m, catalog));
       console.log(md);
       const at = relative(process.cwd(), dir) || '.';
       console.log(`results: ${at}/results.json · report: ${at}/report.html · junit: ${at}/junit.xml · allure: ${at}/allure-results`);

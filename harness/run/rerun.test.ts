@@ -52,7 +52,8 @@ test('--repeat pass rates in the report', async () => {
   const { markdownReport } = await import('../../reports/markdown.js');
   const passed = nightly.cells.find((c) => c.id === CELLS.passed)!;
   const suites = passed.suites.map((s, i) => ({ ...s, tests: s.tests.map((t, j) => ({ ...t, repeats: { runs: 4, passed: i === 0 && j === 0 ? 3 : 4 } })) }));
-  const md = markdownReport(supportMatrix({ ...nightly, cells: [{ ...passed, suites }] }, loadCatalog()));
+  const catalog = loadCatalog();
+  const md = markdownReport(supportMatrix({ ...nightly, cells: [{ ...passed, suites }] }, catalog), catalog);
   // a test not applicable to the cell has no rate (the fixture's InstaScale test needs a machine API)
   const n = suites.flatMap((s) => s.tests).filter((t) => t.status !== 'not-applicable').length;
   expect(md).toContain(`Pass rates (each test 4 times): ${n - 1} of ${n} tests passed every run:`);
@@ -91,8 +92,9 @@ test('--repeat pass rates: a test not applicable or blocked is listed as such, n
   const passed = nightly.cells.find((c) => c.id === CELLS.passed)!;
   // results written before the fix gave a skipped test repeats of 0 passed
   const suites = passed.suites.map((s, i) => ({ ...s, tests: s.tests.map((t, j) => (i === 0 && j === 0 ? { ...t, status: 'not-applicable' as const, reason: 'needs real pods', repeats: { runs: 2, passed: 0 } } : { ...t, repeats: { runs: 2, passed: 2 } })) }));
-  const m = supportMatrix({ ...nightly, cells: [{ ...passed, suites }] }, loadCatalog());
-  const md = markdownReport(m);
+  const catalog = loadCatalog();
+  const m = supportMatrix({ ...nightly, cells: [{ ...passed, suites }] }, catalog);
+  const md = markdownReport(m, catalog);
   const n = suites.flatMap((s) => s.tests).filter((t) => t.status !== 'not-applicable').length;
   const skipped = suites[0]!.tests[0]!;
   expect(md).toContain(`Pass rates (each test 2 times): ${n} of ${n} tests passed every run.`);

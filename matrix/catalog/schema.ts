@@ -138,6 +138,8 @@ export const Component = z.object({
   title: z.string(),
   /** A short name for table columns (the plan's); the id when absent. */
   short: z.string().optional(),
+  /** The name the reports' table of verified stacks heads its column with; the title when absent. */
+  name: z.string().optional(),
   /**
    * What the component is to the stack: `cluster` (Kubernetes: the cluster, not installed);
    * `operator` (its version picks the era, its README publishes the support matrix, it compiles in
@@ -355,6 +357,8 @@ export const Catalog = z.object({
   constraints: z.array(Constraint),
   chain: z.object({ edges: z.array(ChainEdge), external: z.array(ComponentId) }),
   installOrder: z.array(ComponentId),
+  /** The operator README's row order (published.yaml), which the reports' stacks follow. */
+  readmeOrder: z.array(ComponentId),
   published: z.array(PublishedRow),
   availability: Availability.optional(),
   /** The components' own e2e suites (upstream.yaml). */
