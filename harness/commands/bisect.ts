@@ -27,8 +27,9 @@ export function bisectCommand(): Command {
       const [{ loadCatalog }, { loadConfig }, { loadSources }, { bisect }, { goEnv }] = await Promise.all([
         import('../../matrix/catalog/index.js'), import('../../matrix/config.js'), import('../components/git.js'), import('../../reports/bisect.js'), import('../toolchain/gomod.js'),
       ]);
-      const c = loadCatalog().components.find((x) => x.id === id);
-      if (!c || c.source.kind !== 'go') throw new UserError(`${id} is not a Go component of the catalog`, '<component>', 'name one of: ' + loadCatalog().components.filter((x) => x.source.kind === 'go').map((x) => x.id).join(', '));
+      const catalog = loadCatalog();
+      const c = catalog.components.find((x) => x.id === id);
+      if (!c || c.source.kind !== 'go') throw new UserError(`${id} is not a Go component of the catalog`, '<component>', 'name one of: ' + catalog.components.filter((x) => x.source.kind === 'go').map((x) => x.id).join(', '));
       const loaded = o.config ? loadConfig(o.config) : undefined;
       const repo = o.git ?? loadSources(loaded?.text, loaded?.path)[id]?.git;
       if (!repo) throw new UserError(`no git repository of ${id}`, '--git', `pass --git PATH, or name ${id} in the sources file`);

@@ -133,7 +133,7 @@ export function planCommand(): Command {
         // the cluster, then the stack's components in their one order, each under the catalog's short name
         const cols = [withRole(catalog, 'cluster').id, ...componentIds].map((id): [ComponentId, string] => [id, component(catalog, id).short ?? id]);
         console.log(renderPlan(p, cols, withRole(catalog, 'operator').id, format === 'wide'));
-        if (!loadCatalog().availability) console.log('\nregistries not checked on this machine: every version is taken as served, and a build says what is refused (`npx codeflare-matrix sources --check --write` records what they serve, for plan and run)');
+        if (!catalog.availability) console.log('\nregistries not checked on this machine: every version is taken as served, and a build says what is refused (`npx codeflare-matrix sources --check --write` records what they serve, for plan and run)');
       }
     });
 }
