@@ -24,6 +24,11 @@ test('the catalog loads and has every component once', () => {
   expect(catalog.components.map((c) => c.id).sort()).toEqual([...ComponentId.options].sort());
 });
 
+test("the README's row order names every component but the cluster once", () => {
+  const catalog = loadCatalog();
+  expect([...catalog.readmeOrder].sort()).toEqual(catalog.components.filter((c) => c.role !== 'cluster').map((c) => c.id).sort());
+});
+
 test('every declared version of every published row is a catalog version', () => {
   const catalog = loadCatalog();
   const missing: string[] = [];
