@@ -24,13 +24,14 @@ export type Check = {
 export function checkCell(catalog: Catalog, cell: CellResult, declared: Declared): Check {
   const out: Check = { mismatched: [], notes: [], unverifiable: [], missing: [] };
   const operator = withRole(catalog, 'operator').id;
+  const cluster = withRole(catalog, 'cluster').id;
   const op = cell.provenance.find((p) => p.component === operator);
   const opVersion = declared[operator] ?? cell.requested[operator];
   const uses = usesAt(catalog, opVersion, cell.era);
   const era = catalog.eras.find((e) => e.id === cell.era.toUpperCase());
   for (const [key, want] of Object.entries(declared)) {
     const id = key as ComponentId;
-    if (id === 'kubernetes' || want === undefined) continue;
+    if (id === cluster || want === undefined) continue;
     const title = component(catalog, id).title;
     const own = cell.provenance.find((p) => p.component === id);
     const got = own ? (embedded(own, own.module) ?? own.resolved) : undefined;

@@ -74,7 +74,7 @@ export function gate(all: Results, where: string, catalog: Catalog, o: GateOptio
 
   // Provenance: the published row when the catalog has it, else the versions the candidate cells asked for.
   const published = catalog.published.find((r) => r.operator === release);
-  const declared: Declared = published ? Object.fromEntries(Object.entries(published.declared).map(([k, v]) => [k, normalizeDeclared(v!)])) : Object.fromEntries(Object.entries(cells[0]!.requested).filter(([k]) => k !== 'kubernetes'));
+  const declared: Declared = published ? Object.fromEntries(Object.entries(published.declared).map(([k, v]) => [k, normalizeDeclared(v!)])) : Object.fromEntries(Object.entries(cells[0]!.requested).filter(([k]) => k !== withRole(catalog, 'cluster').id));
   declared[operator] = release;
   const notes: string[] = [];
   // A published row that names a version that was never released is wrong whatever ran (v1.0.1's KubeRay v0.0.0-dev).

@@ -17,7 +17,7 @@ export function goModule(catalog: Catalog, id: ComponentId): string | undefined 
 
 /** The version of `id` that ran in a cell: provenance first, never the request when provenance says otherwise. */
 export function ran(catalog: Catalog, cell: CellResult, id: ComponentId): Ran | undefined {
-  if (id === 'kubernetes') {
+  if (id === withRole(catalog, 'cluster').id) {
     if (cell.serverVersion) return { version: cell.serverVersion, source: 'provenance' };
     return cell.requested.kubernetes ? { version: cell.requested.kubernetes, source: 'requested' } : undefined;
   }
@@ -197,7 +197,7 @@ export function supportMatrix(results: Results, catalog: Catalog, opts: { allowF
       id: cell.id,
       title: cell.title,
       status: cell.status,
-      kubernetes: ran(catalog, cell, 'kubernetes')?.version ?? '?',
+      kubernetes: ran(catalog, cell, withRole(catalog, 'cluster').id)?.version ?? '?',
       provider: cell.provider,
       ...(cell.upgradeFrom ? { upgradeFrom: cell.upgradeFrom } : {}),
       ...(cell.finishedAt ? { finishedAt: cell.finishedAt } : {}),

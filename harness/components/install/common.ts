@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { loadCatalog, component, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
+import { loadCatalog, component, withRole, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../../lib/exec.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
@@ -28,7 +28,7 @@ export function hostPorts(versions: Partial<Record<string, string>>): Map<number
     for (const port of [...(mode?.webhooks?.port ? [mode.webhooks.port] : []), ...(mode?.hostPorts ?? [])]) if (!held.has(port)) held.set(port, `${id} ${v}`);
   };
   for (const [id, v] of Object.entries(versions)) {
-    if (!v || id === 'kubernetes') continue;
+    if (!v || id === withRole(catalog, 'cluster').id) continue;
     add(id as ComponentId, v);
     const carried = catalog.components.find((c) => c.id === id)?.versions.find((x) => x.tag === v)?.bundles ?? {};
     for (const [other, ov] of Object.entries(carried)) if (!(other in versions) && ov) add(other as ComponentId, ov);
