@@ -142,7 +142,7 @@ export async function listTests(binary: string, cwd: string): Promise<string[]> 
 const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The test code's provenance before it is compiled: the component's tree. */
-export function codeOf(source: Source, suite: UpstreamSuite): TestCode {
+export function codeOf(source: Source, suite: UpstreamSuite, origin: TestCode['origin'] = source.resolved.startsWith('path:') ? 'checkout' : 'proxy'): TestCode {
   return {
       component: suite.component,
       kind: suite.kind,
@@ -150,7 +150,7 @@ export function codeOf(source: Source, suite: UpstreamSuite): TestCode {
       module: source.module,
       version: source.resolved,
       ...(source.commit ? { commit: source.commit } : {}),
-      origin: source.origin ?? (source.resolved.startsWith('path:') ? 'checkout' : 'proxy'),
+      origin: source.origin ?? origin,
       ...(source.git ? { repository: source.git.repository, tree: source.git.tree } : {}),
   };
 }

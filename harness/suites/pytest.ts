@@ -7,14 +7,14 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { component, loadCatalog, type ComponentId, type UpstreamSuite } from '../../matrix/catalog/index.js';
+import { component, loadCatalog, type ComponentId} from '../../matrix/catalog/index.js';
 import type { Sources } from '../../matrix/config.js';
 import { UserError } from '../../lib/errors.js';
 import { run } from '../../lib/exec.js';
 import { withLock } from '../toolchain/lock.js';
 import type { Source } from '../components/types.js';
-import { durationMs, suitesHome } from './go-test.js';
-import type { PreparedSuite, SuiteKind, TestCode } from './kind.js';
+import { codeOf, durationMs, suitesHome } from './go-test.js';
+import type { PreparedSuite, SuiteKind } from './kind.js';
 import type { Outcome, UpstreamTest } from './test2json.js';
 
 /** The tree's pinned pytest and plugins: poetry's test group (or dev-dependencies), PEP 735's test group. Exact pins stay exact, ^ and ~ become ranges. */
@@ -157,16 +157,8 @@ export const pytest: SuiteKind = {
   async prepare(source, suite, ctx) {
     const python = ctx.python;
     if (!python) throw new Error(`the ${suite.kind} suite of ${suite.component} needs the cell's Python virtualenv of it, and this cell has none`);
-    const code: TestCode = {
-      component: suite.component,
-      kind: suite.kind,
-      package: suite.package,
-      module: source.module,
-      version: source.resolved,
-      ...(source.commit ? { commit: source.commit } : {}),
-      origin: source.origin ?? 'git',
-      ...(source.git ? { repository: source.git.repository, tree: source.git.tree } : {}),
-    };
+    // a PyPI component's tests come from a git tree of it (the wheel has none)
+    const code = codeOf(source, suite, 'git');
     // The tree's own pins of pytest and its plugins, installed into the venv (one at a time per venv).
     const tools = JSON.parse((await run(python, ['-c', TOOLS, join(source.dir, 'pyproject.toml')])).stdout || '[]') as string[];
     const venv = dirname(dirname(python));
