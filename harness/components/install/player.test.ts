@@ -5,6 +5,7 @@
 import { test, expect } from '@playwright/test';
 import { join } from 'node:path';
 import { LocalProvider } from '../../providers/local/provider.js';
+import { clusterHost } from '../../providers/provider.js';
 import { alive, processesUnder } from '../../processes.js';
 import { run } from '../../../lib/exec.js';
 import { testKubernetes, toolchainEntry } from '../../toolchain/index.js';
@@ -69,7 +70,8 @@ test('a Deployment with an MCAD image is played by MCAD v1.34.1 as its pod would
     // the pod's own arguments, the catalog's addresses, and its ConfigMap as environment
     const cmdline = (await run('cat', [`/proc/${played.pid}/cmdline`])).stdout.split('\0');
     expect(cmdline).toEqual(expect.arrayContaining(['--v', '4', '--logtostderr']));
-    expect(cmdline.some((a) => a.startsWith('--healthProbeListenAddr=127.0.0.1:'))).toBe(true);
+    // on the cluster's address: its network namespace's where it has one, else loopback
+    expect(cmdline.some((a) => a.startsWith(`--healthProbeListenAddr=${clusterHost(cluster)}:`))).toBe(true);
     expect((await run('cat', [`/proc/${played.pid}/environ`])).stdout.split('\0')).toContain('DISPATCHER_MODE=false');
     expect(readPlayed(player).map((p) => p.deployment)).toEqual([key]);
 
