@@ -115,9 +115,12 @@ export function planCommand(): Command {
       if (maxCells !== undefined && !(Number.isInteger(maxCells) && maxCells >= 1)) throw new UserError(`--max-cells ${o.maxCells} is not a whole number ≥ 1`, '--max-cells', 'pass e.g. --max-cells 500');
       if (file) checkOutput(file, o.outputFile ? '--output-file' : '--out');
       const loaded = loadConfig(o.config);
+      // what run would refuse, plan refuses: a suite selector that picks nothing, said at its place
+      // before anything is planned (upstream:under-test is the chain's own suite, known once planned)
+      const asked = loaded.config.suites.map((s, i) => [s, i] as const).filter(([s]) => s !== 'upstream:under-test');
+      pickSuites(asked.map(([s]) => s), (k) => loaded.place(`suites[${asked[k]![1]}]`) ?? `${loaded.path}: suites`);
       const catalog = loadCatalog();
       const p = plan(loaded, catalog, { strategy: o.strategy, maxCells, chain: o.chain, sources: loadSources(loaded.text, loaded.path) });
-      // what run would refuse, plan refuses: a suite selector that picks nothing (upstream:under-test made the chain's own)
       pickSuites(p.run.suites, (i) => loaded.place(`suites[${i}]`) ?? `${loaded.path}: suites`);
       if (file) writeAtomic(file, JSON.stringify(p, null, 2) + '\n');
       if (format === 'github-matrix') {
