@@ -69,10 +69,12 @@ export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: Sui
   const why = new Map(entries.map((e) => [e.name, e.reason ?? testNotApplicable(suite, e.name, ctx)]));
   const runnable = listed.filter((n) => !why.get(n));
   const ran = runnable.length ? await run.run(runnable, fillEnv(suite.env, ctx.vars), outDir) : { tests: [], log: '' };
+  // A test the run never reached did not fail: it is blocked by what ended the run (a panic in
+  // another test ends a Go test binary), which is itself a failure of its own.
   const tests = listed.map((name): UpstreamTest => {
     const reason = why.get(name);
     if (reason) return { name, status: 'not-applicable', reason, durationMs: 0, steps: [], output: '' };
-    return ran.tests.find((t) => t.name === name) ?? { name, status: 'failed', reason: 'listed by the suite but never started (the run ended first; see the suite log)', durationMs: 0, steps: [], output: '' };
+    return ran.tests.find((t) => t.name === name) ?? { name, status: 'blocked', reason: 'listed by the suite but never started: the run ended first (see the suite log)', durationMs: 0, steps: [], output: '' };
   });
   return { code, tests, wallMs: Date.now() - t0, log: ran.log };
 }

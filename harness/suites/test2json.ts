@@ -4,7 +4,8 @@
 /** One line of test2json's output (cmd/test2json: Time, Action, Package, Test, Elapsed, Output). */
 export type TestEvent = { Time?: string; Action: string; Package?: string; Test?: string; Elapsed?: number; Output?: string };
 
-export type Outcome = 'passed' | 'failed' | 'not-applicable';
+/** blocked: listed, but never started (the suite's process ended first, e.g. a test that panicked). */
+export type Outcome = 'passed' | 'failed' | 'blocked' | 'not-applicable';
 
 /** A subtest (name below its top-level test, e.g. "case one/deeper"). */
 export type Step = { title: string; status: Outcome; durationMs: number; reason?: string };
