@@ -6,6 +6,7 @@
 // route out). Each veth carries its cluster's folder as its alias, so the janitor finds the ones a
 // killed run left behind by that marker and never touches another home's. The namespace's end of
 // the pair is cfmp<slot>, the host's cfmc<slot>, the namespace cfm-cell-<slot>.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { run } from '../../lib/exec.js';
@@ -146,6 +147,8 @@ export async function removeCellNetwork(net: Pick<CellNetwork, 'netns' | 'veth'>
   if (link && link.ifalias !== owner) return; // the slot is another cluster's now
   await ip(['netns', 'delete', net.netns]); // takes the namespace's end, and so the pair, with it
   if (link) await ip(['link', 'delete', net.veth]); // still there when the namespace had none of it
+  // The kernel tears a namespace down in the background: the slot is free once its veth is gone.
+  for (let i = 0; i < 50 && (await links()).some((l) => l.ifname === net.veth); i++) await sleep(100);
 }
 
 /** Cell networks whose veth alias (the cluster's folder) lies under `prefix`: the janitor's markers. */
