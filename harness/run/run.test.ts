@@ -180,13 +180,14 @@ test('--keep-on-failure: a failed cell keeps its cluster, with how to remove it;
 
 test('a cluster that dies mid-run fails its cell with the collector’s attachments; Ctrl-C then stops the run cleanly', async () => {
   const out = join(dir, 'faults');
-  const child = spawn('node', [bin, 'run', '-c', config('faults', ['kuberay', 'kueue'], [{ sdk: 'v0.35.0' }, { sdk: 'v0.38.2' }], 'timeouts: { test: 30s }\n'), '-o', out], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', [bin, 'run', '-c', config('faults', ['kuberay', 'kueue'], [{ sdk: 'v0.35.0' }, { sdk: 'v0.38.2' }], 'timeouts: { test: 30s }\n'), '-o', out, '-j', '1'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   const plan = await until('plan.json', async () => existsSync(join(out, 'plan.json')) && (JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as { cells: { id: string }[] }), 30_000);
   const [first, second] = plan.cells.map((c) => c.id);
+  // one lane (-j 1): the second cell starts only after the first
   // first cell: kill its apiserver once its suites run (a test then fails by its timeout, 30 s here)
   await until('first cell in its suites', async () => /^(kuberay|kueue):/.test(readFileSync(join(out, 'cells', first!, 'step'), 'utf8')), 600_000);
   await new Promise((r) => setTimeout(r, 3000)); // inside the first test, its namespace made
