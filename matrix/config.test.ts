@@ -37,3 +37,14 @@ test('defaults, durations and the config hash', () => {
   expect(parseConfig('kubernetes: "1.27"\n# a comment', 'b.yaml').hash).toBe(a.hash);
   expect(parseConfig('kubernetes: "1.31"', 'c.yaml').hash).not.toBe(a.hash);
 });
+
+test("a baseline's selector names components: an unknown one is said with the components to choose from", () => {
+  const e = (() => {
+    try {
+      parseConfig('kubernetes: ["1.31"]\nbaseline: { nosuch: v1.0.0 }\n', 'b.yaml');
+    } catch (err) {
+      return err as { message: string; where?: string; fix?: string };
+    }
+  })();
+  expect(e).toMatchObject({ message: 'unknown component "nosuch" in baseline', where: expect.stringMatching(/^b\.yaml:2:\d+$/), fix: expect.stringMatching(/^use one of: .*kuberay/) });
+});

@@ -172,8 +172,10 @@ export function parseConfig(text: string, path: string): LoadedConfig {
     const dotted = issue.path.join('.');
     const value = isNode(node) ? (node as { value?: unknown }).value : undefined;
     if (key !== undefined) {
-      const known = issue.path.join('.') === 'components' ? componentIds.join(', ') : Object.keys(MatrixConfig.shape).join(', ');
-      throw new UserError(`unknown ${issue.path.join('.') === 'components' ? 'component' : 'key'} "${key}"${dotted ? ` in ${dotted}` : ''}`, where, `use one of: ${known}`);
+      // components and a baseline's selector are keyed by component id
+      const byComponent = ['components', 'baseline'].includes(dotted);
+      const known = byComponent ? componentIds.join(', ') : Object.keys(MatrixConfig.shape).join(', ');
+      throw new UserError(`unknown ${byComponent ? 'component' : 'key'} "${key}"${dotted ? ` in ${dotted}` : ''}`, where, `use one of: ${known}`);
     }
     if (issue.code === 'invalid_type' && issue.expected === 'string' && typeof value === 'number' && node?.range) {
       const source = text.slice(node.range[0], node.range[1]).trim();
