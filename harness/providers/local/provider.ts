@@ -8,6 +8,7 @@ import { asCluster, clusterDir, clusterNames, clustersDir, creatingState, kubeco
 import { clusterName, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
 import { provision, type Timing } from './provision.js';
 import { cellNetworksUnder, netnsSupport, removeCellNetwork, removeNetns, vethlessNetworks } from '../../net/netns.js';
+import { removePodNetworksUnder, vethlessPodNetworks } from '../../net/podnet.js';
 
 export class LocalProvider implements Provider {
   readonly name = 'local' as const;
@@ -89,15 +90,27 @@ export class LocalProvider implements Provider {
     }
     // Anything else of ours that belongs to the cluster (operators installed as host processes).
     await Promise.all(processesUnder(dir).map((p) => stopProcesses([p.pid], p.owner, 300)));
-    if (s?.network) await removeCellNetwork(s.network, dir);
+    if (s?.network) {
+      await removePodNetworksUnder(s.network.netns, dir); // played pods' (a player killed with the run leaves them)
+      await removeCellNetwork(s.network, dir);
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 
-  /** Cell networks of this home whose cluster folder is gone (a run killed before its state named them, or between kill and rm). */
+  /**
+   * Cell networks of this home whose cluster folder is gone (a run killed before its state named
+   * them, or between kill and rm), with their played pods' networks; namespaces no veth holds.
+   */
   async orphans(): Promise<{ name: string; why: string; remove: () => Promise<void> }[]> {
+    if (!this.ownNetwork) return [];
+    const remove = async (n: { netns: string; veth: string; owner: string }) => {
+      await removePodNetworksUnder(n.netns, n.owner);
+      await removeCellNetwork(n, n.owner);
+    };
     return (await cellNetworksUnder(clustersDir()))
       .filter((n) => !existsSync(join(n.owner, 'cluster.json')))
-      .map((n) => ({ name: n.netns, why: `network namespace of ${n.owner}, which is gone`, remove: () => removeCellNetwork(n, n.owner) }))
-      .concat((await vethlessNetworks()).map((netns) => ({ name: netns, why: 'a cell network namespace left half-made (no veth holds its slot)', remove: () => removeNetns(netns) })));
+      .map((n) => ({ name: n.netns, why: `network namespace of ${n.owner}, which is gone`, remove: () => remove(n) }))
+      .concat((await vethlessNetworks()).map((netns) => ({ name: netns, why: 'a cell network namespace left half-made (no veth holds its slot)', remove: () => removeNetns(netns) })))
+      .concat((await vethlessPodNetworks()).map((netns) => ({ name: netns, why: 'a played pod\'s network namespace whose cell is gone (no veth links it)', remove: () => removeNetns(netns) })));
   }
 }
