@@ -23,10 +23,11 @@ test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ c
       expect(named).toEqual({ id, version: cell.versions[id] });
       await until(`${kind} controller Available`, async () => (await kube.apps.readNamespacedDeployment({ namespace, name: deployment.metadata!.name! })).status?.availableReplicas === 1, 120_000);
       if (!played) continue;
-      // The cell's own controller (deployed at setup) holds a port this version binds fixed: two
-      // pods would each have theirs, two host processes cannot. Real pods (kind) run it.
+      // Without network namespaces (not root), played pods share the host's network: the cell's own
+      // controller (deployed at setup) holds a port this version binds fixed, and a second process
+      // cannot bind it. As root each played pod has a network of its own, as on kind.
       if (played.hostPort) {
-        held.push(`${id} ${played.version} binds ${played.hostPort} fixed and the cell's other ${id} holds it: processes standing for pods share the host's ports (runs on kind, where pods have their own network)`);
+        held.push(`${id} ${played.version} binds ${played.hostPort} fixed and the cell's other ${id} holds it: processes standing for pods share the host's network here (no network namespaces: not root, or CODEFLARE_MATRIX_NETNS=0); it runs as root, or on kind`);
         continue;
       }
       // A controller that cannot start because the operator stopped short of its RBAC says so.

@@ -4,9 +4,10 @@
 // pod runs a process (the local provider's fake nodes), each such Deployment is played: the
 // component the image names (the catalog's image repositories and tag prefixes), built at the
 // image's version — from the Go module proxy or a git source — runs as a host process with the
-// pod's arguments and environment, under the pod's ServiceAccount. One watcher per controller whose
-// catalog process mode `plays` components; it is a process of its own (it outlives the setup that
-// starts it), stopped with the controller, and writes what it played to a state file.
+// pod's arguments and environment, under the pod's ServiceAccount, and, where the cell has a network
+// namespace, in a network of its own linked to the cell's (podnet.ts), as a pod has. One watcher per
+// controller whose catalog process mode `plays` components; it is a process of its own (it outlives
+// the setup that starts it), stopped with the controller, and writes what it played to a state file.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +22,10 @@ import type { Provenance } from '../types.js';
 import { clusterHost } from '../../providers/provider.js';
 import { processMode, type InstallContext } from './context.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
+import { makePodNetwork, removePodNetwork, removePodNetworksUnder, type PodNetwork } from '../../net/podnet.js';
 
-export type Player = { pid: number; log: string; state: string; dir: string };
+/** `network`: the cell's network namespace, where the played pods' own networks hang (stopPlayer removes them). */
+export type Player = { pid: number; log: string; state: string; dir: string; network?: string };
 
 /** One Deployment the player saw, and what it did with it. */
 /** How long a played pod may take to answer its readiness endpoint. */
@@ -39,9 +42,14 @@ export type Played = {
   log?: string;
   error?: string;
   /**
-   * The address the process could not bind because another played pod holds it: pods have a
-   * network of their own, processes share the host's, so a port a version binds fixed (MCAD ≤
-   * v1.33.0's metrics adapter, :8080) lets only one of them run here.
+   * The pod's own network (a namespace linked to the cell's), where the cell has a namespace: every
+   * port is its own there, as in a pod.
+   */
+  network?: PodNetwork;
+  /**
+   * The address the process could not bind because another process holds it: where the cell has
+   * no network namespace (not root), played pods share the host's network, so a port a version
+   * binds fixed (MCAD ≤ v1.33.0's metrics adapter, :8080) lets only one of them run there.
    */
   hostPort?: string;
   provenance?: Provenance;
@@ -81,13 +89,14 @@ export function startPlayer(ctx: InstallContext, dir: string, plays: string[]): 
   // compiled (dist/) it runs as is; from a checkout's sources through tsx
   const started = startProcess(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), me, args], { log, owner: home, cwd: repoRoot });
   ctx.log?.(`pod player started (pid ${started.pid}): Deployments with images of ${plays.join(', ')} are played by their binaries`);
-  return { pid: started.pid, log, state: join(home, 'played.json'), dir: home };
+  return { pid: started.pid, log, state: join(home, 'played.json'), dir: home, ...(ctx.cluster.network ? { network: ctx.cluster.network.netns } : {}) };
 }
 
-/** Stops the watcher, then every process it started. */
+/** Stops the watcher, then every process it started, then their networks (by their marker: one made as it was killed too). */
 export async function stopPlayer(p: Player): Promise<void> {
   await stopProcesses([p.pid], p.dir, 2000);
   await Promise.all(processesUnder(p.dir).map((x) => stopProcesses([x.pid], x.owner, 2000)));
+  if (p.network) await removePodNetworksUnder(p.network, p.dir);
 }
 
 type DeploymentObj = { metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> }; spec: { template: { spec: PodSpec & { containers: { image: string }[] } } } };
@@ -129,7 +138,9 @@ async function main(argsFile: string): Promise<void> {
     // A Deployment gone (its custom resource deleted): its process goes too.
     for (const p of played.values()) {
       if (p.phase !== 'running' || seen.has(p.uid) || !r.ok) continue;
-      await Promise.all(processesUnder(join(home, p.deployment.replace('/', '-'))).map((x) => stopProcesses([x.pid], x.owner, 2000)));
+      const dir = join(home, p.deployment.replace('/', '-'));
+      await Promise.all(processesUnder(dir).map((x) => stopProcesses([x.pid], x.owner, 2000)));
+      if (p.network) await removePodNetwork(p.network, dir);
       p.phase = 'stopped';
       c.log?.(`${p.deployment}: gone, its ${p.component} process stopped`);
       save();
@@ -147,7 +158,6 @@ async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: s
   const built = await buildComponent(await resolveSource(id, version, ctx.sources ?? {}), { sources: ctx.sources ?? {}, log: (l) => ctx.log?.(l) });
   const namespace = d.metadata.namespace;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const { fill } = placeholders(dir, namespace, undefined, clusterHost(ctx.cluster));
   // The pod's environment from ConfigMaps (envFrom), as the kubelet would give it.
   const envFrom: Record<string, string> = {};
   for (const ref of d.spec.template.spec.containers[0]?.envFrom ?? []) {
@@ -156,13 +166,27 @@ async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: s
     if (cm.ok) Object.assign(envFrom, (JSON.parse(cm.stdout) as { data?: Record<string, string> }).data ?? {});
   }
   const settings: Record<string, string> = {};
-  // Ready within two minutes, as a pod's readiness probe would have it; the install's own limit
-  // (minutes, for builds) is not the pod's.
-  const started = await playPod({ ...ctx, timeoutMs: READY_MS }, { id, version, binary: built.binary, mode, pod: d.spec.template.spec, namespace, dir, fill, settings, cwd: dir, envFrom });
+  // A pod has a network of its own: where the cell has a namespace, so does the played pod, linked
+  // to it; its address is where it serves ({host}).
+  const cell = ctx.cluster.network?.netns;
+  const network = cell ? (entry.network = await makePodNetwork(cell, dir)) : undefined;
+  let started;
+  try {
+    const { fill } = placeholders(dir, namespace, undefined, network?.address ?? clusterHost(ctx.cluster));
+    // Ready within two minutes, as a pod's readiness probe would have it; the install's own limit
+    // (minutes, for builds) is not the pod's.
+    started = await playPod({ ...ctx, timeoutMs: READY_MS }, { id, version, binary: built.binary, mode, pod: d.spec.template.spec, namespace, dir, fill, settings, cwd: dir, envFrom, network });
+  } catch (e) {
+    if (network) await removePodNetwork(network, dir); // playPod stopped the process, if it started it
+    throw e;
+  }
   entry.pid = started.pid;
   entry.log = started.log;
-  ctx.log?.(`${entry.deployment}: ${id} ${version} running (pid ${started.pid}, args ${started.args.join(' ')})`);
-  return { ...built.provenance, differences: [...built.provenance.differences, `played for Deployment ${entry.deployment} (image ${entry.image}) by the binary built here, as a host process${ctx.cluster.network ? ` in the cell's network namespace ${ctx.cluster.network.netns}` : ''}`] };
+  ctx.log?.(`${entry.deployment}: ${id} ${version} running (pid ${started.pid}${network ? `, network namespace ${network.netns} at ${network.address}` : ''}, args ${started.args.join(' ')})`);
+  const where = network
+    ? ` with a network of its own, as a pod has (namespace ${network.netns} at ${network.address}, linked to the cell's ${network.cell})`
+    : ' on the host\'s network, shared with the cell\'s other processes (no network namespaces here)';
+  return { ...built.provenance, differences: [...built.provenance.differences, `played for Deployment ${entry.deployment} (image ${entry.image}) by the binary built here, as a host process${where}`] };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && existsSync(process.argv[2] ?? '')) {

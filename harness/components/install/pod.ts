@@ -10,12 +10,14 @@ import { listening } from '../../net/ports.js';
 import { clusterHost, type Cluster } from '../../providers/provider.js';
 import { freePort } from '../../net/ports.js';
 import type { InstallContext } from './context.js';
+import { getFrom, type PodNetwork } from '../../net/podnet.js';
 
 export const COMPONENT_LABEL = 'codeflare-matrix.io/component';
 
 /**
  * Placeholders of the catalog's process data, for a controller's folder `dir`: {port:NAME} (a free
- * port, the same one each time), {host} (where the host reaches the cell: clusterHost), {kubeconfig},
+ * port, the same one each time), {host} (where the process serves: the cell's address, clusterHost, or
+ * a played pod's own), {kubeconfig},
  * {config}, {certdir}, {namespace} (the Deployment's), {tmpdir} (the process's TMPDIR, where Go's
  * os.TempDir() points).
  */
@@ -51,11 +53,12 @@ export type PodSpec = {
 /**
  * Plays a pod: the component's binary as a host process with the pod's arguments (the catalog's
  * flags in place of the same flags) and environment, under the pod's ServiceAccount (impersonated),
- * waited until its readiness endpoint answers. Shared by installs and by the pod player.
+ * waited until its readiness endpoint answers. Shared by installs and by the pod player. With
+ * `network` (a played pod's own, linked to the cell's namespace), it runs there, probed from the cell.
  */
 export async function playPod(
   ctx: InstallContext,
-  o: { id: ComponentId; version: string; binary: string; mode: ProcessMode; pod: PodSpec; namespace: string; dir: string; fill: (t: string) => Promise<string>; settings: Record<string, string>; cwd: string; envFrom?: Record<string, string> },
+  o: { id: ComponentId; version: string; binary: string; mode: ProcessMode; pod: PodSpec; namespace: string; dir: string; fill: (t: string) => Promise<string>; settings: Record<string, string>; cwd: string; envFrom?: Record<string, string>; network?: PodNetwork },
 ): Promise<{ pid: number; log: string; args: string[]; serviceAccount: string }> {
   const { id, version, mode, pod, namespace, dir, fill, settings } = o;
   const sa = pod.serviceAccountName ?? 'default';
@@ -76,22 +79,31 @@ export async function playPod(
   const logFile = join(dir, `${id}.log`);
   ctx.log?.(`${id} ${version}: starting ${o.binary} as ${namespace}/${sa}`);
   const from = existsSync(logFile) ? statSync(logFile).size : 0; // what this start writes comes after
-  // in the cell's own network namespace where it has one, as a pod has its own network
-  const started = startProcess(o.binary, [...own, ...args], { log: logFile, owner: dir, cwd: o.cwd, env, restart: true, netns: ctx.cluster.network?.netns });
+  // in a network namespace of its own (a played pod's) or its cell's, where the cell has one
+  const netns = o.network?.netns ?? ctx.cluster.network?.netns;
+  const started = startProcess(o.binary, [...own, ...args], { log: logFile, owner: dir, cwd: o.cwd, env, restart: true, netns });
   const restarted = () => RESTARTED.test(readFileSync(logFile, 'utf8').slice(from));
   const deadline = Date.now() + (ctx.timeoutMs ?? 120_000);
   if (mode.ready) {
-    const host = clusterHost(ctx.cluster);
+    const host = o.network?.address ?? clusterHost(ctx.cluster);
     const url = `http://${host}:${await fill('{port:health}')}${mode.ready}`;
     // A pod's readiness gates the Service the apiserver calls its webhooks through; here the webhook
     // configurations point at the process, so ready also means its webhook server listens (some
     // start it after /readyz answers: codeflare-operator@v1.15.0 main.go sets the AppWrapper
     // webhooks up in a goroutine once the certificates are ready).
     const webhook = mode.webhooks ? Number(await fill('{port:webhook}')) : undefined;
+    // A pod's own network is reached from its cell's namespace only: a probe process there (each a
+    // node start, so a second apart, as a kubelet's probe period).
+    const net = o.network;
+    const answers = async () => {
+      if (!net) return (await get(url)).status === 200 && (!webhook || (await listening(webhook, host)));
+      const r = await getFrom(net.cell, url, webhook);
+      return r.status === 200 && r.accepts;
+    };
     const t0 = Date.now();
     try {
-      await waitFor(async () => (await get(url)).status === 200 && (!webhook || (await listening(webhook, host))), {
-        intervalMs: 200,
+      await waitFor(answers, {
+        intervalMs: net ? 1000 : 200,
         check: () => {
           if (started.exited() || restarted()) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
           if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url}${webhook ? ` with its webhook server on port ${webhook}` : ''} in time; last lines of ${logFile}:\n${tail(logFile)}`);
