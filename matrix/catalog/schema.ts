@@ -40,8 +40,8 @@ export const ApiUse = z.object({
  * How a controller runs as a host process (install mode `process`, local provider), by version range:
  * it stands in for the pod of one Deployment of the component's own install manifests, under that
  * Deployment's ServiceAccount. In `args`, {port:NAME} becomes a free port, {host} the address the
- * harness reaches the cell's processes at (its network namespace's, or 127.0.0.1 where cells share
- * the host's network) and {kubeconfig} the path of a kubeconfig that impersonates the ServiceAccount.
+ * process serves at (its cell's network namespace's, a played pod's own network's, or 127.0.0.1
+ * where cells share the host's network) and {kubeconfig} the path of a kubeconfig that impersonates the ServiceAccount.
  */
 export const ProcessMode = z.object({
   range: Range,
