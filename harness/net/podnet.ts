@@ -64,8 +64,9 @@ export async function makePodNetwork(cell: string, owner: string): Promise<PodNe
       const alias = await run('ip', ['-n', cell, 'link', 'set', net.veth, 'alias', owner], { timeout: 15_000 });
       if (!alias.ok) throw new Error(`ip -n ${cell} link set ${net.veth} alias: ${alias.all.trim()}`);
       const what = `making pod network ${net.netns}`;
-      const off = await run('nsenter', [`--net=/run/netns/${cell}`, 'sysctl', '-qw', 'net.ipv4.ip_forward=0'], { timeout: 15_000 });
-      if (!off.ok) throw new Error(`${what}: could not turn forwarding off in ${cell} (sysctl, of procps): ${off.all.trim()}`);
+      // /proc/sys/net is the writer's namespace's: tee (coreutils) inside the cell, so no sysctl (procps) is needed
+      const off = await run('nsenter', [`--net=/run/netns/${cell}`, 'tee', '/proc/sys/net/ipv4/ip_forward'], { input: '0\n', timeout: 15_000 });
+      if (!off.ok) throw new Error(`${what}: could not turn forwarding off in ${cell}: ${off.all.trim()}`);
       await batch([], [...(existsSync(`/run/netns/${net.netns}`) ? [['netns', 'delete', net.netns]] : []), ['netns', 'add', net.netns]], what);
       await batch(['-n', cell], [
         ['link', 'set', peer, 'netns', net.netns],
