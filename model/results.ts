@@ -29,6 +29,19 @@ export const TestLabel = z.object({
   since: z.string().optional(),
 });
 export type TestLabel = z.infer<typeof TestLabel>;
+/**
+ * Why a failed test failed when the cluster itself says it was the environment, not the component
+ * (harness/environment.ts): what (capacity, node-pressure, image-pull) and the cluster's own words.
+ * scope: the events came from the test's own time window, the whole suite's (it gives no per-test
+ * times), or the test's own namespace. The test stays failed: it did not pass.
+ */
+export const TestCause = z.object({
+  by: z.enum(['environment']),
+  what: z.string(),
+  evidence: z.array(z.string()),
+  scope: z.enum(['test', 'suite', 'namespace']),
+});
+export type TestCause = z.infer<typeof TestCause>;
 /** A step of a test: an upstream test's subtest (go test's t.Run), by its name below the test. */
 const Step = z.object({ title: z.string(), status: TestStatus, durationMs: z.number().min(0), reason: z.string().optional() });
 
@@ -48,6 +61,8 @@ export const TestResult = z.object({
   repeats: z.object({ runs: z.int().min(1), passed: z.int().min(0) }).optional(),
   /** Against a baseline (--baseline): what kind of failure this is. Absent in files written before. */
   label: TestLabel.optional(),
+  /** A failed test the cluster says failed for the environment (no room on a node, …), with its evidence. */
+  cause: TestCause.optional(),
   steps: z.array(Step).optional(),
 });
 export type TestResult = z.infer<typeof TestResult>;

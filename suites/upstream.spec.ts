@@ -14,7 +14,7 @@ import { resolveSource } from '../harness/components/source.js';
 import { readPlan, RUN_ENV } from '../harness/run/layout.js';
 import { pythonTree } from '../harness/suites/pytest.js';
 import { sdkEnv } from '../harness/components/sdk.js';
-import { kinds, runUpstream, standInsFor, UPSTREAM, upstreamSuite, type SuiteContext } from '../harness/suites/index.js';
+import { kinds, runUpstream, standInsFor, UPSTREAM, upstreamSuite, type SuiteContext, type UpstreamTest } from '../harness/suites/index.js';
 import { kubectlFor } from '../harness/toolchain/index.js';
 import { UPSTREAM_ATTACHMENT, type UpstreamAttachment } from '../harness/run/upstream-results.js';
 import { providerFor } from '../harness/providers/index.js';
@@ -58,6 +58,8 @@ for (const id of planned()) {
       // the cell's virtualenv of its Python client, for a pytest suite
       ...(cell.state.sdk ? { python: cell.state.sdk.python } : {}),
       log: (line) => writeFileSync(log, `${line}\n`, { flag: 'a' }),
+      // its Warning events are watched while the suite runs: a failure the cluster puts down to the environment says so
+      kubeconfig: cluster.kubeconfig,
     };
     // Compiling a suite takes minutes (the operator's: ~10 on 2 busy cores), then the suite's own limit.
     if (kinds[suite!.kind]) test.setTimeout(testInfo.timeout + 1000 * (seconds(suite!.timeout) + 45 * 60));
@@ -69,7 +71,7 @@ for (const id of planned()) {
             throw e;
           })
           .finally(() => rmSync(home, { recursive: true, force: true }))
-      : { code: undefined, wallMs: 0, tests: [{ name: suite!.package, status: 'not-applicable' as const, reason: suite!.reason ?? `${id}'s tests are not in what installs it (its PyPI wheel has none): name its git repository under sources: (~/.config/codeflare-matrix/sources.yaml)`, durationMs: 0, steps: [], output: '' }] };
+      : { code: undefined, wallMs: 0, tests: [{ name: suite!.package, status: 'not-applicable', reason: suite!.reason ?? `${id}'s tests are not in what installs it (its PyPI wheel has none): name its git repository under sources: (~/.config/codeflare-matrix/sources.yaml)`, durationMs: 0, steps: [], output: '' }] as UpstreamTest[] };
     rmSync(home, { recursive: true, force: true });
     const attachment: UpstreamAttachment = {
       suite: `${UPSTREAM}${id}`,
@@ -84,7 +86,7 @@ for (const id of planned()) {
     };
     await testInfo.attach(UPSTREAM_ATTACHMENT, { body: JSON.stringify(attachment, null, 2), contentType: 'application/json' });
     const failed = r.tests.filter((t) => t.status === 'failed');
-    if (failed.length) throw new Error(`${failed.length} of ${r.tests.length} tests of ${id}'s own e2e failed: ${failed.map((t) => `${t.name} (${t.reason})`).join('; ')}`);
+    if (failed.length) throw new Error(`${failed.length} of ${r.tests.length} tests of ${id}'s own e2e failed: ${failed.map((t) => `${t.name} (${t.reason}${t.cause ? `; the cluster says the environment: ${t.cause.what}` : ''})`).join('; ')}`);
     const ran = r.tests.filter((t) => t.status === 'passed');
     test.skip(!ran.length, `no test of ${id}'s e2e applies here: ${[...new Set(r.tests.map((t) => t.reason))].join('; ')}`);
   });

@@ -1,7 +1,8 @@
 // An upstream suite in the results model: the Playwright test that ran it (suites/upstream.spec.ts)
 // attaches every upstream test's result; here they become one SuiteResult `upstream:<component>`
 // with one TestResult per upstream test, under its own name, its subtests as steps, its output
-// attached and the test code's provenance on the suite. A retry that passes what failed before is flaky.
+// attached, a failure's environment cause kept, and the test code's provenance on the suite. A
+// retry that passes what failed before is flaky.
 import { relative } from 'node:path';
 import type { TestCase } from '@playwright/test/reporter';
 import type { TestCode as Code, UpstreamTest } from '../suites/index.js';
@@ -34,6 +35,7 @@ export function upstreamSuiteResult(t: TestCase, dir: string): SuiteResult | und
       errors: u.status === 'failed' && u.reason ? [u.reason] : [],
       attachments: u.output ? [{ name: `${u.name} output`, path: relative(dir, u.output), contentType: 'text/plain' }] : [],
       ...(u.steps.length ? { steps: u.steps } : {}),
+      ...(u.status === 'failed' && u.cause ? { cause: u.cause } : {}),
     };
   });
   const reasons = new Set(tests.map((x) => x.reason));

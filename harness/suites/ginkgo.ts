@@ -2,7 +2,8 @@
 // dry run with the catalog's label filter (specs the filter leaves out are reported as such, by
 // name), run with -ginkgo.focus on exactly the applicable specs, results from Ginkgo's JSON report
 // (the same fields as its JUnit report, without an XML parser): one result per spec under its full
-// text, its By steps as steps, its captured output attached. A failed BeforeSuite fails every spec.
+// text, its By steps as steps, its captured output attached, its start and end as its time window.
+// A failed BeforeSuite fails every spec.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +21,8 @@ type SpecReport = {
   LeafNodeText?: string;
   State: string;
   RunTime?: number;
+  StartTime?: string;
+  EndTime?: string;
   Failure?: { Message?: string; ForwardedPanic?: string };
   CapturedGinkgoWriterOutput?: string;
   CapturedStdOutErr?: string;
@@ -49,7 +52,8 @@ export function parseGinkgoReport(text: string): { tests: UpstreamTest[]; suiteF
       // Specs skipped because the suite's setup failed did not run: they failed with it.
       if (suiteFailure && s.State === 'skipped' && !message) [status, reason] = ['failed', suiteFailure];
       const steps: Step[] = (s.SpecEvents ?? []).filter((e) => e.SpecEventType === 'By').map((e) => ({ title: e.Message ?? '', status: 'passed', durationMs: ms(e.Duration) }));
-      return { name: specName(s), status, ...(reason ? { reason } : {}), durationMs: ms(s.RunTime), steps, output: `${s.CapturedGinkgoWriterOutput ?? ''}${s.CapturedStdOutErr ?? ''}${message && status === 'failed' ? `\n${message}\n` : ''}` };
+      const window = s.StartTime && !s.StartTime.startsWith('0001-') ? { startedAt: s.StartTime, ...(s.EndTime && !s.EndTime.startsWith('0001-') ? { finishedAt: s.EndTime } : {}) } : {};
+      return { name: specName(s), status, ...(reason ? { reason } : {}), durationMs: ms(s.RunTime), steps, ...window, output: `${s.CapturedGinkgoWriterOutput ?? ''}${s.CapturedStdOutErr ?? ''}${message && status === 'failed' ? `\n${message}\n` : ''}` };
     });
   return { tests, ...(suiteFailure ? { suiteFailure } : {}), ...(description ? { description } : {}) };
 }

@@ -2,7 +2,9 @@
 // the components' own e2e suites are catalog data (matrix/catalog/upstream.yaml) run by a kind:
 // `go-test` (go test -c, test2json), `ginkgo`, `pytest` (--junitxml in the cell's venv). A kind prepares the suite from the component's tree
 // (cached), lists its tests, and runs the applicable ones; every listed test becomes one result
-// under its own name, those that cannot run here not applicable with the catalog's reason.
+// under its own name, those that cannot run here not applicable with the catalog's reason; a failed
+// one whose window holds Warning events that say the environment (harness/environment.ts) gets that
+// cause, with the events as evidence.
 import type { UpstreamSuite } from '../../matrix/catalog/index.js';
 import type { Source } from '../components/types.js';
 import { codeOf, goTest } from './go-test.js';
@@ -10,6 +12,7 @@ import { ginkgo } from './ginkgo.js';
 import { pytest } from './pytest.js';
 import type { SuiteContext, SuiteKind, SuiteRun } from './kind.js';
 import type { UpstreamTest } from './test2json.js';
+import { allocated, causeIn, watchEnvironment, type EnvironmentEvent } from '../environment.js';
 
 export type { UpstreamTest, Step, Outcome } from './test2json.js';
 export type { PreparedSuite, SuiteContext, SuiteKind, SuiteRun, TestCode } from './kind.js';
@@ -68,13 +71,36 @@ export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: Sui
   const listed = entries.map((e) => e.name);
   const why = new Map(entries.map((e) => [e.name, e.reason ?? testNotApplicable(suite, e.name, ctx)]));
   const runnable = listed.filter((n) => !why.get(n));
-  const ran = runnable.length ? await run.run(runnable, fillEnv(suite.env, ctx.vars), outDir) : { tests: [], log: '' };
+  const watch = runnable.length && ctx.kubeconfig
+    ? await watchEnvironment(ctx.kubeconfig).catch((e: Error) => {
+        ctx.log?.(`not watching the cluster's events, so no failure is put down to the environment: ${e.message}`);
+        return undefined;
+      })
+    : undefined;
+  const from = Date.now();
+  let events: EnvironmentEvent[] = [];
+  let ran: { tests: UpstreamTest[]; log: string };
+  try {
+    ran = runnable.length ? await run.run(runnable, fillEnv(suite.env, ctx.vars), outDir) : { tests: [], log: '' };
+  } finally {
+    events = watch?.stop() ?? [];
+  }
+  const to = Date.now();
   // A test the run never reached did not fail: it is blocked by what ended the run (a panic in
   // another test ends a Go test binary), which is itself a failure of its own.
   const tests = listed.map((name): UpstreamTest => {
     const reason = why.get(name);
     if (reason) return { name, status: 'not-applicable', reason, durationMs: 0, steps: [], output: '' };
-    return ran.tests.find((t) => t.name === name) ?? { name, status: 'blocked', reason: 'listed by the suite but never started: the run ended first (see the suite log)', durationMs: 0, steps: [], output: '' };
+    const t = ran.tests.find((x) => x.name === name) ?? { name, status: 'blocked', reason: 'listed by the suite but never started: the run ended first (see the suite log)', durationMs: 0, steps: [], output: '' };
+    if (t.status !== 'failed') return t;
+    // its own window where the suite gives one (a test the binary never finished: until the suite's end), else the suite's
+    const cause = causeIn(events, t.startedAt ? Date.parse(t.startedAt) : from, t.finishedAt ? Date.parse(t.finishedAt) : to, t.startedAt ? 'test' : 'suite');
+    return cause ? { ...t, cause } : t;
   });
+  // No room on a node: how full the nodes are, read once now that the suite is done.
+  if (tests.some((t) => t.cause?.what.includes('capacity'))) {
+    const nodes = await allocated(ctx.kubeconfig!).catch((e: Error) => `the nodes' allocated resources could not be read: ${e.message}`);
+    for (const t of tests) if (t.cause?.what.includes('capacity')) t.cause.evidence.push(nodes);
+  }
   return { code, tests, wallMs: Date.now() - t0, log: ran.log };
 }

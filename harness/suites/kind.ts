@@ -39,6 +39,8 @@ export type SuiteContext = {
   /** The cell's virtualenv of a Python component (its interpreter), for a pytest suite. */
   python?: string;
   log?: Log;
+  /** The cell's cluster: its Warning events are watched while the suite runs (harness/environment.ts). */
+  kubeconfig?: string;
 };
 
 export type SuiteRun = { code: TestCode; tests: UpstreamTest[]; wallMs: number; log?: string };

@@ -86,7 +86,11 @@ export function nodeIdOf(c: Pick<JunitCase, 'classname' | 'name' | 'file'>): str
   return [c.file, ...classes, c.name].join('::');
 }
 
-/** One result per testcase: a failure or error failed (its message the reason), a skip not applicable with pytest's reason. */
+/**
+ * One result per testcase: a failure or error failed (its message the reason), a skip not applicable
+ * with pytest's reason. pytest's JUnit XML has no start time per testcase (only the suite's), so a
+ * test has no time window of its own: the suite's stands for it (harness/suites/index.ts).
+ */
 export function junitResults(cases: JunitCase[]): UpstreamTest[] {
   return cases.map((c): UpstreamTest => {
     const status: Outcome = c.status === 'passed' ? 'passed' : c.status === 'failed' ? 'failed' : 'not-applicable';

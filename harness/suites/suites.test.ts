@@ -25,11 +25,11 @@ test('test2json events: one result per top-level test, subtests as steps, t.Skip
   const ev = (o: object) => JSON.stringify({ Time: '2026-01-01T00:00:00Z', Package: './test/e2e', ...o });
   const lines = [
     ev({ Action: 'start' }),
-    ev({ Action: 'run', Test: 'TestA' }),
+    ev({ Action: 'run', Test: 'TestA', Time: '2026-01-01T00:00:01.000000001Z' }),
     ev({ Action: 'output', Test: 'TestA', Output: '=== RUN   TestA\n' }),
     ev({ Action: 'output', Test: 'TestA', Output: '    a_test.go:9: talking\n' }),
     ev({ Action: 'output', Test: 'TestA', Output: '--- PASS: TestA (1.50s)\n' }),
-    ev({ Action: 'pass', Test: 'TestA', Elapsed: 1.5 }),
+    ev({ Action: 'pass', Test: 'TestA', Elapsed: 1.5, Time: '2026-01-01T00:00:02.5Z' }),
     ev({ Action: 'run', Test: 'TestB' }),
     ev({ Action: 'output', Test: 'TestB', Output: '=== RUN   TestB\n' }),
     ev({ Action: 'run', Test: 'TestB/one' }),
@@ -52,13 +52,15 @@ test('test2json events: one result per top-level test, subtests as steps, t.Skip
   expect(packageAction).toBe('fail');
   const by = Object.fromEntries(tests.map((t) => [t.name, t]));
   expect(tests.map((t) => t.name)).toEqual(['TestA', 'TestB', 'TestC', 'TestD']);
-  expect(by.TestA).toMatchObject({ status: 'passed', durationMs: 1500, steps: [] });
+  expect(by.TestA).toMatchObject({ status: 'passed', durationMs: 1500, steps: [], startedAt: '2026-01-01T00:00:01.000000001Z', finishedAt: '2026-01-01T00:00:02.5Z' });
   expect(by.TestA!.output).toContain('a_test.go:9: talking');
   expect(by.TestB).toMatchObject({ status: 'failed', reason: 'one: wanted 1, got 2', steps: [{ title: 'one', status: 'failed', reason: 'wanted 1, got 2', durationMs: 200 }, { title: 'two', status: 'passed', durationMs: 100 }] });
   // the subtests' output is the test's, in order
   expect(by.TestB!.output.indexOf('=== RUN   TestB')).toBeLessThan(by.TestB!.output.indexOf('wanted 1'));
   expect(by.TestC).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
   expect(by.TestD).toMatchObject({ status: 'failed', reason: 'the test binary ended before the test did: panic: test timed out after 1s' });
+  // never finished: no end of its own (the suite's end stands for it)
+  expect(by.TestD!.finishedAt).toBeUndefined();
 });
 
 test('a Ginkgo JSON report: one result per It under its full text, By steps, Skip() as not applicable with its message; a failed BeforeSuite fails the specs it kept from running', () => {
@@ -70,7 +72,7 @@ test('a Ginkgo JSON report: one result per It under its full text, By steps, Ski
         SpecReports: [
           ...extra,
           spec({ LeafNodeText: 'Pods', State: 'passed', SpecEvents: [{ SpecEventType: 'By', Message: 'creating the AppWrapper', Duration: 1_000_000_000 }, { SpecEventType: 'Node', Message: 'It' }] }),
-          spec({ LeafNodeText: 'Jobs', State: 'failed', Failure: { Message: 'Timed out after 30s.\nExpected true' } }),
+          spec({ LeafNodeText: 'Jobs', State: 'failed', Failure: { Message: 'Timed out after 30s.\nExpected true' }, StartTime: '2026-01-01T00:00:01.5+00:00', EndTime: '2026-01-01T00:00:31.5+00:00' }),
           spec({ LeafNodeText: 'GPUs', State: 'skipped', Failure: { Message: 'needs GPUs' } }),
           spec({ LeafNodeText: 'later', State: 'pending' }),
           spec({ LeafNodeText: 'filtered', State: 'skipped' }),
@@ -83,7 +85,7 @@ test('a Ginkgo JSON report: one result per It under its full text, By steps, Ski
   const by = Object.fromEntries(tests.map((t) => [t.name, t]));
   expect(Object.keys(by)).toEqual(['AppWrapper Creation Pods', 'AppWrapper Creation Jobs', 'AppWrapper Creation GPUs', 'AppWrapper Creation later', 'AppWrapper Creation filtered']);
   expect(by['AppWrapper Creation Pods']).toMatchObject({ status: 'passed', durationMs: 2500, steps: [{ title: 'creating the AppWrapper', status: 'passed', durationMs: 1000 }], output: 'writer\n' });
-  expect(by['AppWrapper Creation Jobs']).toMatchObject({ status: 'failed', reason: 'Timed out after 30s. Expected true' });
+  expect(by['AppWrapper Creation Jobs']).toMatchObject({ status: 'failed', reason: 'Timed out after 30s. Expected true', startedAt: '2026-01-01T00:00:01.5+00:00', finishedAt: '2026-01-01T00:00:31.5+00:00' });
   expect(by['AppWrapper Creation GPUs']).toMatchObject({ status: 'not-applicable', reason: 'needs GPUs' });
   expect(by['AppWrapper Creation later']).toMatchObject({ status: 'not-applicable', reason: 'pending in the suite' });
   expect(by['AppWrapper Creation filtered']).toMatchObject({ status: 'not-applicable', reason: 'skipped by the suite' });
@@ -157,10 +159,12 @@ const MODULE = 'github.com/project-codeflare/codeflare-operator';
 const e2e = `package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Reads the cluster the harness hands it, with the kubectl it hands it.
@@ -177,6 +181,42 @@ func TestReachesCluster(t *testing.T) {
 	if _, err := os.Stat("testdata/fixture.txt"); err != nil {
 		t.Fatalf("the package's own files are beside it: %v", err)
 	}
+}
+
+// Asks for far more CPU than any node has and fails once the scheduler says so, with its words.
+func TestNoRoom(t *testing.T) {
+	kc, kubectl := os.Getenv("KUBECONFIG"), os.Getenv("E2E_KUBECTL")
+	k := func(stdin string, args ...string) (string, error) {
+		cmd := exec.Command(kubectl, append([]string{"--kubeconfig", kc}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	ns := fmt.Sprintf("test-no-room-%d", time.Now().UnixNano())
+	if out, err := k("", "create", "namespace", ns); err != nil {
+		t.Fatalf("create namespace: %v: %s", err, out)
+	}
+	// as upstream suites do: the namespace, and its events with it, are gone when the test ends
+	defer k("", "delete", "namespace", ns, "--wait=false")
+	pod := \`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"c","image":"busybox:1.36","resources":{"requests":{"cpu":"1000"}}}]}}\`
+	for i := 0; ; i++ {
+		out, err := k(pod, "create", "-n", ns, "-f", "-")
+		if err == nil {
+			break
+		}
+		if i == 60 {
+			t.Fatalf("create pod: %v: %s", err, out)
+		}
+		time.Sleep(500 * time.Millisecond) // the namespace's default service account comes a moment later
+	}
+	for i := 0; i < 120; i++ {
+		out, _ := k("", "get", "events", "-n", ns, "--field-selector", "reason=FailedScheduling", "-o", "jsonpath={.items[0].message}")
+		if strings.Contains(out, "Insufficient cpu") {
+			t.Fatalf("the scheduler says: %s", out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatal("no FailedScheduling event in 60 s")
 }
 
 func TestFails(t *testing.T) {
@@ -307,7 +347,7 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     const source = await resolveSource('codeflare-operator', 'v0.0.1', sources);
 
     const out = join(root, 'out');
-    const ctx: SuiteContext = { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig: cluster.kubeconfig, kubectl, output: out }, sources };
+    const ctx: SuiteContext = { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig: cluster.kubeconfig, kubectl, output: out }, sources, kubeconfig: cluster.kubeconfig };
     const t0 = Date.now();
     const r = await runUpstream(source, suite, ctx, out);
     const first = Date.now() - t0;
@@ -330,6 +370,15 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     // and what each result says beyond its status
     expect(by.TestReachesCluster!.output).toMatch(/server: \{[\s\S]*"gitVersion": "v1\.\d+/);
     expect(by.TestFails).toMatchObject({ status: 'failed', reason: 'wanted 1 replicas, got 2' });
+    // the cluster's own words: the scheduler's event, caught live (its namespace is gone by now), and the nodes' allocated resources
+    expect(by.TestFails!.cause).toBeUndefined();
+    const scheduler = by.TestNoRoom!.reason!.replace(/^the scheduler says: /, '');
+    expect(scheduler).toMatch(/^0\/2 nodes are available: 2 Insufficient cpu/);
+    expect(by.TestNoRoom).toMatchObject({ status: 'failed', cause: { by: 'environment', what: 'capacity', scope: 'test' } });
+    expect(by.TestNoRoom!.cause!.evidence).toEqual([expect.stringMatching(/^test-no-room-\d+\/big: /), expect.stringMatching(/^node \S+: cpu \d+m of 16 requested \(\d+%\), memory \d+Mi of 64Gi requested \(\d+%\)/)]);
+    expect(by.TestNoRoom!.cause!.evidence[1]!.split('; ').sort()).toEqual([expect.stringMatching(/^node gpu-1: .*, nvidia\.com\/gpu 0 of 4 requested \(0%\)$/), expect.stringMatching(/^node node-1: cpu \d+m of 16 requested \(\d+%\), memory \d+Mi of 64Gi requested \(\d+%\)$/)]);
+    expect(by.TestNoRoom!.cause!.evidence[0]!.replace(/^[^:]+: /, '')).toBe(scheduler);
+    expect(by.TestNoRoom!.startedAt! < by.TestNoRoom!.finishedAt!).toBe(true);
     expect(by.TestSkipsItself).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
     expect(by.TestSubtests!.steps.map((s) => [s.title, s.status])).toEqual([['first', 'passed'], ['second', 'passed'], ['third_skips', 'not-applicable']]);
     expect(by.TestSubtests!.output).toContain('second ran');
@@ -380,6 +429,9 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     expect(by['AppWrapper reaches the cluster']!.steps.map((s) => s.title)).toEqual(['reading the kubeconfig', 'asking the apiserver']);
     expect(by['AppWrapper reaches the cluster']!.output).toMatch(/server: \{[\s\S]*"gitVersion": "v1\.\d+/);
     expect(by['AppWrapper fails']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^wanted one replica Expected <int>: 2 to equal <int>: 1/) });
+    // Ginkgo's own start and end of the spec: its time window
+    expect(Date.parse(by['AppWrapper fails']!.startedAt!)).toBeLessThanOrEqual(Date.parse(by['AppWrapper fails']!.finishedAt!));
+    expect(Date.parse(by['AppWrapper fails']!.startedAt!)).toBeGreaterThanOrEqual(t0 - 1000);
     expect(by['AppWrapper skips itself']).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
     expect(by['AppWrapper needs an image']!.reason).toMatch(/quay\.io\/example\/tool:1\.0 by that exact name/);
     expect(by['AppWrapper is filtered out by label']).toMatchObject({ status: 'not-applicable', reason: "not selected by the catalog's label filter Kueue && !Metrics" });

@@ -1,5 +1,6 @@
 // `go test -json` (go tool test2json) events → one result per top-level test, its subtests as steps
 // and its output attached. A test the binary never finished (a panic, the suite's timeout) failed.
+import type { TestCause } from '../../model/results.js';
 
 /** One line of test2json's output (cmd/test2json: Time, Action, Package, Test, Elapsed, Output). */
 export type TestEvent = { Time?: string; Action: string; Package?: string; Test?: string; Elapsed?: number; Output?: string };
@@ -10,8 +11,11 @@ export type Outcome = 'passed' | 'failed' | 'blocked' | 'not-applicable';
 /** A subtest (name below its top-level test, e.g. "case one/deeper"). */
 export type Step = { title: string; status: Outcome; durationMs: number; reason?: string };
 
-/** One upstream test as the harness reports it. */
-export type UpstreamTest = { name: string; status: Outcome; reason?: string; durationMs: number; steps: Step[]; output: string };
+/**
+ * One upstream test as the harness reports it. startedAt/finishedAt (ISO): its time window, where
+ * the suite says it; cause: the cluster says a failure was the environment's (harness/environment.ts).
+ */
+export type UpstreamTest = { name: string; status: Outcome; reason?: string; durationMs: number; steps: Step[]; output: string; startedAt?: string; finishedAt?: string; cause?: TestCause };
 
 /** Lines test2json frames a test with (=== RUN, --- PASS …), not the test's own words. */
 const framing = /^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (PASS|FAIL|SKIP)|PASS$|FAIL$|ok\s|coverage:)/;
@@ -24,7 +28,7 @@ export function said(output: string): string[] {
     .map((l) => l.trim().replace(/^[\w.-]+\.go:\d+: /, ''));
 }
 
-type Acc = { name: string; action?: string; elapsed?: number; output: string[]; /** A top-level test's and its subtests' output, in order. */ all: string[] };
+type Acc = { name: string; action?: string; elapsed?: number; start?: string; end?: string; output: string[]; /** A top-level test's and its subtests' output, in order. */ all: string[] };
 
 /** Parses test2json lines (non-JSON lines, such as a crash's stderr, count as the package's output). */
 export function parseTestEvents(text: string): { tests: UpstreamTest[]; packageOutput: string; packageAction?: string } {
@@ -57,7 +61,8 @@ export function parseTestEvents(text: string): { tests: UpstreamTest[]; packageO
     } else if (['pass', 'fail', 'skip'].includes(e.Action)) {
       a.action = e.Action;
       a.elapsed = e.Elapsed;
-    }
+      a.end = e.Time;
+    } else if (e.Action === 'run') a.start = e.Time;
   }
   const packageOutput = pkg.join('');
   const outcome = (a: Acc): { status: Outcome; reason?: string } => {
@@ -83,6 +88,8 @@ export function parseTestEvents(text: string): { tests: UpstreamTest[]; packageO
       durationMs: Math.round((a.elapsed ?? 0) * 1000),
       steps: subs.map((s) => ({ title: s.name.slice(a.name.length + 1), ...outcome(s), durationMs: Math.round((s.elapsed ?? 0) * 1000) })),
       output: a.all.join(''),
+      ...(a.start ? { startedAt: a.start } : {}),
+      ...(a.end ? { finishedAt: a.end } : {}),
     });
   }
   return { tests, packageOutput, ...(packageAction ? { packageAction } : {}) };
