@@ -42,6 +42,10 @@ export const TestCause = z.object({
   scope: z.enum(['test', 'suite', 'namespace']),
 });
 export type TestCause = z.infer<typeof TestCause>;
+
+/** A cause in one line, as every report shows it: "environment (capacity): ns/pod: 0/1 nodes are available: … (+1 more)". */
+export const causeLine = (c: TestCause): string =>
+  `${c.by} (${c.what}${c.scope === 'suite' ? ', seen during the suite' : ''}): ${c.evidence[0] ?? ''}${c.evidence.length > 1 ? ` (+${c.evidence.length - 1} more)` : ''}`;
 /** A step of a test: an upstream test's subtest (go test's t.Run), by its name below the test. */
 const Step = z.object({ title: z.string(), status: TestStatus, durationMs: z.number().min(0), reason: z.string().optional() });
 

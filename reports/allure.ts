@@ -3,12 +3,12 @@
 // not `skipped`; every result sits in its cell's suite (named by the cell's title, its setup and
 // teardown inside it); every result carries the cell and its versions as parameters (a blocked test never
 // reached the fixture that adds them); categories.json sorts results into blocked, not applicable,
-// flaky and product failures.
+// flaky, failures the cluster puts down to the environment, and product failures.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../lib/files.js';
-import type { Results } from '../model/results.js';
+import { causeLine, type Results } from '../model/results.js';
 
 type Param = { name: string; value: string };
 type Label = { name: string; value: string };
@@ -27,6 +27,8 @@ export const CATEGORIES = [
   { name: 'Blocked: the cell never reached its tests', matchedStatuses: ['broken'], messageRegex: '^blocked: [\\s\\S]*' },
   { name: 'Not applicable to the cell', matchedStatuses: ['skipped'], messageRegex: '^not applicable: [\\s\\S]*' },
   { name: 'Flaky: passed only on a retry', matchedStatuses: ['passed', 'failed', 'broken'], flaky: true },
+  // The cluster puts the failure down to the environment (model/results.ts causeLine, on a line of the message of its own).
+  { name: 'Environment: the cluster says the machine fell short (capacity, node pressure, image pulls)', matchedStatuses: ['failed'], messageRegex: '(^|[\\s\\S]*\\n)environment \\([\\s\\S]*' },
   // Against a baseline (--baseline): the message starts with the test's label (reports/baseline.ts).
   { name: 'Regressions: pass on the baseline', matchedStatuses: ['failed'], messageRegex: '^regression: [\\s\\S]*' },
   { name: 'New tests failing: no result on the baseline', matchedStatuses: ['failed'], messageRegex: '^new: [\\s\\S]*' },
@@ -63,7 +65,10 @@ export function finishAllure(dir: string, results: Results): number {
     const relabel = JSON.stringify(labels) !== JSON.stringify(r.labels ?? []);
     const label = cell.suites.flatMap((s) => s.tests).find((t) => t.title === r.name && t.label)?.label;
     const labelled = r.status === 'failed' && label && !r.statusDetails?.message?.startsWith(`${label.kind}: `);
-    if (!missing.length && !blocked && !relabel && !labelled) continue;
+    const found = cell.suites.flatMap((s) => s.tests).find((t) => t.title === r.name && t.cause)?.cause;
+    const cause = r.status === 'failed' && found && !r.statusDetails?.message?.includes(causeLine(found)) ? causeLine(found) : undefined;
+    if (!missing.length && !blocked && !relabel && !labelled && !cause) continue;
+    if (cause) r.statusDetails = { ...r.statusDetails, message: `${cause}\n${r.statusDetails?.message ?? ''}` };
     if (labelled) r.statusDetails = { ...r.statusDetails, message: `${label.kind}: ${label.evidence}\n${r.statusDetails?.message ?? ''}` };
     r.parameters = [...params, ...missing];
     r.labels = labels;
@@ -97,7 +102,7 @@ export function upstreamAllure(folder: string, results: Results): number {
         const id = createHash('sha256').update(`${cell.id}\0${s.name}\0${t.title}`).digest('hex');
         const uuid = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`;
         const stop = Date.parse(cell.finishedAt ?? '') || Date.now();
-        const message = t.status === 'not-applicable' ? `not applicable: ${t.reason ?? ''}` : t.status === 'flaky' ? `flaky: ${t.reason ?? ''}` : t.reason;
+        const message = t.status === 'not-applicable' ? `not applicable: ${t.reason ?? ''}` : t.status === 'flaky' ? `flaky: ${t.reason ?? ''}` : t.cause ? `${causeLine(t.cause)}\n${t.reason ?? ''}` : t.reason;
         writeAtomic(
           join(folder, `${uuid}-result.json`),
           JSON.stringify({

@@ -133,6 +133,22 @@ test('a failing cell shows its failure and the provenance of what ran on click',
   await expect(page.locator(`#grid tr.detail[data-detail="${CELLS.blocked}"]`)).toContainText('blocked — verifies nothing: install: kuberay v1.0.0: deployment kuberay-operator did not become ready');
 });
 
+test("a failure the cluster puts down to the environment shows the cluster's words in its cell's detail, and in the cell's reason", async () => {
+  const results = JSON.parse(readFileSync(data('nightly.json'), 'utf8')) as Results;
+  const cell = results.cells.find((c) => c.id === CELLS.failed)!;
+  const failed = cell.suites.flatMap((s) => s.tests).find((t) => t.status === 'failed')!;
+  failed.cause = { by: 'environment', what: 'capacity', scope: 'test', evidence: ['test-ns/aw-large-0: 0/1 nodes are available: 1 Insufficient cpu.', 'node kind: cpu 1550m of 2 requested (77%)'] };
+  const dir = scratch();
+  const file = join(dir, 'results.json');
+  writeFileSync(file, JSON.stringify(results));
+  await load(await report(file, join(dir, 'report.html')), `#cell=${CELLS.failed}`);
+  const detail = page.locator(`#grid tr.detail[data-detail="${CELLS.failed}"]`);
+  await expect(detail.locator('.failure .cause')).toContainText('The cluster says: environment (capacity)');
+  await expect(detail.locator('.failure .cause li')).toHaveText(['test-ns/aw-large-0: 0/1 nodes are available: 1 Insufficient cpu.', 'node kind: cpu 1550m of 2 requested (77%)']);
+  await expect(detail.locator(`tr.test[data-status="failed"] td`).last()).toContainText('the cluster says: environment (capacity)');
+  await expect(detail.locator('p').first()).toContainText('the cluster says: environment (capacity): test-ns/aw-large-0: 0/1 nodes are available: 1 Insufficient cpu. (+1 more)');
+});
+
 test('history: runs as columns, newest first; the first failing run of a failing cell is marked', async () => {
   await expect(page.locator('#history-view')).toBeVisible();
   const runs = await page.locator('#history thead th').allTextContents();

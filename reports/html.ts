@@ -65,7 +65,7 @@ export function pageData(results: Results, m: SupportMatrix, catalog: Catalog, h
       ran: Object.fromEntries(ids.flatMap((id) => (ran(catalog, c, id) ? [[id, ran(catalog, c, id)!.version]] : []))),
       upgradeFrom: c.upgradeFrom ?? null,
       suites: Object.fromEntries(
-        c.suites.map((s) => [s.name, { status: s.status, reason: s.reason ?? '', tests: s.tests.map((t) => ({ title: t.title, status: t.status, label: t.label?.kind ?? '', labelEvidence: t.label?.evidence ?? '', reason: t.reason ?? '', retries: t.retries, durationMs: t.durationMs, errors: t.errors.map((e) => clip(e)), attachments: t.attachments.map((a) => ({ name: a.name, path: a.path, href: href(a.path) })) })) }]),
+        c.suites.map((s) => [s.name, { status: s.status, reason: s.reason ?? '', tests: s.tests.map((t) => ({ title: t.title, status: t.status, label: t.label?.kind ?? '', labelEvidence: t.label?.evidence ?? '', reason: t.reason ?? '', cause: t.cause ? `${t.cause.by} (${t.cause.what}${t.cause.scope === 'suite' ? ', seen during the suite' : ''})` : '', evidence: t.cause?.evidence ?? [], retries: t.retries, durationMs: t.durationMs, errors: t.errors.map((e) => clip(e)), attachments: t.attachments.map((a) => ({ name: a.name, path: a.path, href: href(a.path) })) })) }]),
       ),
       provenance: c.provenance.map((p) => summarizeProvenance(catalog, p)),
       differences: c.differences,
@@ -286,9 +286,11 @@ function details(cell) {
     h('tr', {}, ['suite', 'test', 'status', 'duration', 'why'].map((x) => h('th', { text: x }))),
     tests.flatMap(({ name, t }) => {
       const bad = t.status === 'failed' || t.status === 'flaky';
-      const row = h('tr', { class: 'test', 'data-status': t.status }, h('td', { text: name }), h('td', {}, t.title, labelBadge(t)), statusCell(t.status), h('td', { class: 'num', text: seconds(t.durationMs) }), h('td', { text: [t.retries ? 'retries ' + t.retries : '', t.reason].filter(Boolean).join('; ') }));
-      if (!bad || (!t.errors.length && !t.attachments.length)) return [row];
+      const row = h('tr', { class: 'test', 'data-status': t.status }, h('td', { text: name }), h('td', {}, t.title, labelBadge(t)), statusCell(t.status), h('td', { class: 'num', text: seconds(t.durationMs) }), h('td', { text: [t.retries ? 'retries ' + t.retries : '', t.reason, t.cause && 'the cluster says: ' + t.cause].filter(Boolean).join('; ') }));
+      if (!bad || (!t.errors.length && !t.attachments.length && !t.evidence.length)) return [row];
       return [row, h('tr', { class: 'failure' }, h('td', { colspan: '5' }, h('b', { text: name + ' › ' + t.title }), labelBadge(t), t.errors.map((e) => h('pre', { text: e })),
+        // the cluster's own words for a failure it puts down to the environment
+        t.evidence.length ? h('div', { class: 'cause' }, h('p', { text: 'The cluster says: ' + t.cause }), h('ul', {}, t.evidence.map((e) => h('li', { text: e })))) : null,
         t.attachments.length ? h('ul', {}, t.attachments.map((a) => h('li', {}, a.name + ': ', a.href ? h('a', { href: a.href, text: a.path }) : h('span', { text: a.path + ' (not in this folder)' })))) : null))];
     })));
   out.push(h('h4', { text: 'Provenance' }));

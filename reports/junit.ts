@@ -3,7 +3,8 @@
 // test, counted as every report counts them (results.ts outcome): failed → <failure>; blocked in
 // its cell's setup → <error>, since the test never ran; not applicable, or its cell blocked ahead
 // → <skipped> with the reason; flaky → a pass with one <flakyFailure> per failed attempt, in
-// Maven Surefire's form (surefire-test-report.xsd), which Jenkins reads. xmlbuilder2 writes the
+// Maven Surefire's form (surefire-test-report.xsd), which Jenkins reads. A failure's baseline label
+// and environment cause are the testcase's properties. xmlbuilder2 writes the
 // XML: escaping, and dropping what XML 1.0 cannot hold (control characters from a test's output).
 import { createHash } from 'node:crypto';
 import { create } from 'xmlbuilder2';
@@ -28,12 +29,16 @@ export const provenanceDigest = (c: CellResult): string => `sha256:${createHash(
 type Attrs = Record<string, string | number | undefined>;
 const defined = (a: Attrs): Record<string, string> => Object.fromEntries(Object.entries(a).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
 
-/** A failure's label against the baseline (reports/baseline.ts), as the testcase's properties. */
+/** A failure's label against the baseline (reports/baseline.ts) and its environment cause, as the testcase's properties. */
 function labelProps(el: XMLBuilder, t: TestResult): void {
-  if (!t.label) return;
+  const pairs = [
+    ...(t.label ? [['label', t.label.kind], ['label evidence', t.label.evidence], ['baseline cell', t.label.baseline?.cell], ['failing since', t.label.since]] : []),
+    // the cluster's own words, one property a line
+    ...(t.cause ? [['cause', `${t.cause.by} (${t.cause.what})`], ['cause scope', t.cause.scope], ...t.cause.evidence.map((e) => ['cause evidence', e])] : []),
+  ];
+  if (!pairs.length) return;
   const props = el.ele('properties');
-  const pairs = [['label', t.label.kind], ['label evidence', t.label.evidence], ['baseline cell', t.label.baseline?.cell], ['failing since', t.label.since]];
-  for (const [name, value] of pairs) if (value) props.ele('property', { name, value });
+  for (const [name, value] of pairs) if (value) props.ele('property', { name: name!, value });
 }
 
 function testcase(parent: XMLBuilder, c: CellResult, suite: string, t: TestResult): void {

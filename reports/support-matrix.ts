@@ -4,7 +4,7 @@
 import semver from 'semver';
 import { UserError } from '../lib/errors.js';
 import { component, withRole, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
-import { cellStatus, embedded, suiteStatus, type CellResult, type CellStatus, type Provenance, type Results, type TestResult } from '../model/results.js';
+import { causeLine, cellStatus, embedded, suiteStatus, type CellResult, type CellStatus, type Provenance, type Results, type TestResult } from '../model/results.js';
 
 /** Where a version shown for a cell comes from: the component's own provenance, the operator binary that compiles it in, or (no provenance) the plan. */
 export type Source = 'provenance' | 'operator binary' | 'requested';
@@ -117,7 +117,8 @@ export function testLine(t: TestResult): string {
   const error = t.errors[0] ? firstLine(t.errors[0]) : t.reason ? firstLine(t.reason) : undefined;
   const detail = t.status === 'flaky' ? `passed only on retry ${t.retries}${error ? `; first attempt: ${error}` : ''}` : error;
   const rate = t.repeats && rated(t) ? ` [passed ${t.repeats.passed} of ${t.repeats.runs} runs]` : '';
-  return `${t.title}${rate}${detail ? ` — ${detail}` : ''}`;
+  const cause = t.cause ? `; the cluster says: ${causeLine(t.cause)}` : '';
+  return `${t.title}${rate}${detail ? ` — ${detail}` : ''}${cause}`;
 }
 
 /**
@@ -137,13 +138,19 @@ export function withPassRate(results: Results, minPassRate = 1): Results {
   return { ...results, cells };
 }
 
-/** Why a cell verifies nothing, in one line: its own reason, else the first test or suite with its status. */
+/**
+ * Why a cell verifies nothing, in one line: its own reason, else the first test or suite with its
+ * status (one the cluster does not put down to the environment first).
+ */
 export function whyNot(cell: CellResult): string {
   if (cell.reason) return firstLine(cell.reason);
-  for (const s of cell.suites) {
-    if (s.status === cell.status && s.reason) return `${s.name}: ${firstLine(s.reason)}`;
-    const t = s.tests.find((x) => x.status === cell.status);
-    if (t) return `${s.name}: ${testLine(t)}`;
+  // a failure of the stack's own before one the cluster puts down to the environment
+  for (const own of [true, false]) {
+    for (const s of cell.suites) {
+      if (own && s.status === cell.status && s.reason) return `${s.name}: ${firstLine(s.reason)}`;
+      const t = s.tests.find((x) => x.status === cell.status && !(own && x.cause));
+      if (t) return `${s.name}: ${testLine(t)}`;
+    }
   }
   return cell.suites.length ? cell.status : 'no suite ran';
 }

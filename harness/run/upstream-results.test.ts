@@ -12,12 +12,15 @@ import type { CellTests } from './cell-reporter.js';
 import { junitXml } from '../../reports/junit.js';
 import { cellStatus } from '../../model/results.js';
 import { UPSTREAM_ATTACHMENT, type UpstreamAttachment } from './upstream-results.js';
-import { upstreamAllure } from '../../reports/allure.js';
+import { CATEGORIES, upstreamAllure } from '../../reports/allure.js';
+import { whyNot } from '../../reports/support-matrix.js';
 
 const dir = join(repoRoot, 'out', `upstream-reporter-test-${process.pid}`);
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const code = { component: 'demo', kind: 'go-test' as const, package: './test/e2e', module: 'example.com/demo', version: 'v1.2.3', commit: 'abc123', origin: 'git' as const, repository: '/src/demo.git', goVersion: 'go1.26.8' };
+
+const noRoom = { by: 'environment' as const, what: 'capacity', scope: 'test' as const, evidence: ['ns/big: 0/1 nodes are available: 1 Insufficient cpu.', 'node n: cpu 1550m of 2 requested (77%), memory 290Mi of 8Gi requested (3%)'] };
 
 test('each upstream test is a result of its own under the suite upstream:<component>, with steps, output and provenance', async () => {
   const runDir = join(dir, 'run');
@@ -32,6 +35,7 @@ test('each upstream test is a result of its own under the suite upstream:<compon
       { name: 'TestA', status: 'passed', durationMs: 1500, steps: [{ title: 'one', status: 'passed', durationMs: 700 }], output: out },
       { name: 'TestFlaky', status: flakyStatus as 'passed', ...(flakyStatus === 'failed' ? { reason: 'boom' } : {}), durationMs: 10, steps: [], output: '' },
       { name: 'TestFails', status: 'failed', reason: 'wanted 1, got 2', durationMs: 20, steps: [], output: '' },
+      { name: 'TestNoRoom', status: 'failed', reason: 'timed out waiting for the pod', durationMs: 30, steps: [], output: '', cause: noRoom },
       { name: 'TestGpu', status: 'not-applicable', reason: 'needs GPUs', durationMs: 0, steps: [], output: '' },
     ],
   });
@@ -60,11 +64,14 @@ test('upstream:other', () => { throw new Error('compiling the e2e suite failed')
   const demo = suites.find((s) => s.name === 'upstream:demo')!;
   expect(demo).toMatchObject({ status: 'failed', code, wallMs: 4200 });
   const by = Object.fromEntries(demo.tests.map((t) => [t.title, t]));
-  expect(Object.keys(by)).toEqual(['TestA', 'TestFlaky', 'TestFails', 'TestGpu']);
+  expect(Object.keys(by)).toEqual(['TestA', 'TestFlaky', 'TestFails', 'TestNoRoom', 'TestGpu']);
   expect(by.TestA).toMatchObject({ status: 'passed', durationMs: 1500, tags: ['@upstream:demo'], steps: [{ title: 'one', status: 'passed' }], attachments: [{ name: 'TestA output', contentType: 'text/plain' }] });
   expect(by.TestFlaky).toMatchObject({ status: 'flaky', retries: 1, reason: 'passed on retry 1' });
   expect(by.TestFails).toMatchObject({ status: 'failed', errors: ['wanted 1, got 2'] });
   expect(by.TestGpu).toMatchObject({ status: 'not-applicable', reason: 'needs GPUs' });
+  // failed, with the cluster's words beside it
+  expect(by.TestNoRoom).toMatchObject({ status: 'failed', errors: ['timed out waiting for the pod'], cause: noRoom });
+  expect(by.TestFails!.cause).toBeUndefined();
   // A suite that failed before it attached anything (its compile) is one failed result, named for the suite.
   expect(suites.find((s) => s.name === 'upstream:other')).toMatchObject({ status: 'failed', tests: [{ title: 'upstream:other', status: 'failed' }] });
   // The cell fails with them (so its stack is not verified), and JUnit has each test under its name.
@@ -73,12 +80,23 @@ test('upstream:other', () => { throw new Error('compiling the e2e suite failed')
   // Allure: one result per upstream test, its steps and the cell's versions with it
   const allure = join(dir, 'allure');
   mkdirSync(allure);
-  expect(upstreamAllure(allure, results)).toBe(4);
+  expect(upstreamAllure(allure, results)).toBe(5);
   const written = readdirSync(allure).map((f) => JSON.parse(readFileSync(join(allure, f), 'utf8')) as { name: string; status: string; statusDetails?: { message: string }; steps: { name: string }[]; parameters: { name: string; value: string }[] });
   expect(written.find((w) => w.name === 'TestGpu')).toMatchObject({ status: 'skipped', statusDetails: { message: 'not applicable: needs GPUs' } });
+  const noRoomMessage = written.find((w) => w.name === 'TestNoRoom')!.statusDetails!.message;
+  expect(noRoomMessage).toBe('environment (capacity): ns/big: 0/1 nodes are available: 1 Insufficient cpu. (+1 more)\ntimed out waiting for the pod');
+  const category = (m: string) => CATEGORIES.filter((c) => c.messageRegex && new RegExp(c.messageRegex).test(m)).map((c) => c.name);
+  expect(category(noRoomMessage)).toEqual([expect.stringMatching(/^Environment: /)]);
+  expect(category(`regression: passes on the baseline\n${noRoomMessage}`)).toEqual([expect.stringMatching(/^Environment: /), expect.stringMatching(/^Regressions: /)]);
+  expect(category(written.find((w) => w.name === 'TestFails')!.statusDetails!.message)).toEqual([]);
+  // the support matrix says why the cell verifies nothing: the stack's own failure before the environment's
+  const cellOf = (tests: typeof demo.tests) => ({ ...results.cells[0]!, suites: [{ ...demo, tests }] });
+  expect(whyNot(cellOf([by.TestNoRoom!, by.TestFails!]))).toBe('upstream:demo: TestFails — wanted 1, got 2');
+  expect(whyNot(cellOf([by.TestNoRoom!]))).toBe('upstream:demo: TestNoRoom — timed out waiting for the pod; the cluster says: environment (capacity): ns/big: 0/1 nodes are available: 1 Insufficient cpu. (+1 more)');
   expect(written.find((w) => w.name === 'TestA')).toMatchObject({ status: 'passed', steps: [{ name: 'one' }], parameters: expect.arrayContaining([{ name: 'appwrapper', value: 'v1.1.2' }, { name: 'test code', value: 'example.com/demo v1.2.3' }]) });
   const xml = junitXml({ schema: 1, harness: { name: 'codeflare-matrix', version: '0' }, config: { name: 'c', path: 'c', hash: 'h' }, strategy: 'full', provider: 'kind', runs: [], cells: [{ id: 'c', title: 'c', era: 'E', provider: 'kind', kubernetes: 'v1.30.14', requested: {}, origin: {}, provenance: [], differences: [], status: 'failed', suites, phases: {} }] });
   expect(xml).toContain('<testcase classname="c.upstream:demo" name="TestFails" time="0.020">');
   expect(xml).toContain('<skipped message="not applicable: needs GPUs"/>');
+  expect(xml).toMatch(/<testcase classname="c.upstream:demo" name="TestNoRoom" time="0.030">\s*<properties>\s*<property name="cause" value="environment \(capacity\)"\/>\s*<property name="cause scope" value="test"\/>\s*<property name="cause evidence" value="ns\/big: 0\/1 nodes are available: 1 Insufficient cpu."\/>\s*<property name="cause evidence" value="node n: cpu 1550m of 2 requested \(77%\), memory 290Mi of 8Gi requested \(3%\)"\/>\s*<\/properties>\s*<failure type="failed" message="timed out waiting for the pod">/);
   expect(xml).toContain('name="upstream:demo test code" value="example.com/demo v1.2.3 (git /src/demo.git abc123)');
 });
