@@ -3,9 +3,11 @@
 // node under pressure, an image registry out of reach). Watched live while a suite runs (the
 // namespaces tests make are deleted at their end, and their events with them), then laid over each
 // failed test's time window.
-import { KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
+import { KubeConfig, Watch, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { TestCause } from '../model/results.js';
-import { clients } from './kube.js';
+
+/** The attachment a failed test of ours carries its environment cause in (fixtures/collector.ts → the cell reporter). */
+export const CAUSE_ATTACHMENT = 'environment-cause';
 
 /**
  * The Warning events that say the environment: the event's reason, a pattern of its message, what
@@ -133,8 +135,7 @@ const shown = (r: string, v: number): string => (r === 'cpu' ? `${Math.round(v *
  * Each node's allocatable beside what its pods request, as `kubectl describe node` shows it under
  * "Allocated resources", in one line: "node n: cpu 1550m of 2 requested (77%), memory …".
  */
-export async function allocated(kubeconfig: string): Promise<string> {
-  const { core } = clients(kubeconfig);
+export async function allocated(core: Pick<CoreV1Api, 'listNode' | 'listPodForAllNamespaces'>): Promise<string> {
   const [nodes, pods] = await Promise.all([core.listNode(), core.listPodForAllNamespaces({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })]);
   return nodes.items
     .map((n) => {

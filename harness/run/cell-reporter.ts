@@ -6,7 +6,8 @@ import { basename, join, relative } from 'node:path';
 import type { FullResult, Reporter, TestCase, TestResult as PwResult } from '@playwright/test/reporter';
 import { writeAtomic } from '../../lib/files.js';
 import { cellDir, readCellState, runDir, setStep } from './layout.js';
-import { suiteStatus, type SuiteResult, type TestResult, type TestStatus } from '../../model/results.js';
+import { suiteStatus, TestCause, type SuiteResult, type TestResult, type TestStatus } from '../../model/results.js';
+import { CAUSE_ATTACHMENT } from '../environment.js';
 import { upstreamSuiteResult } from './upstream-results.js';
 
 export type CellTests = { suites: SuiteResult[]; interrupted: boolean };
@@ -132,7 +133,10 @@ function toResult(t: TestCase, dir: string, blockedReason: string): TestResult {
       const skip = [...t.annotations, ...last.annotations].filter((a) => a.type === 'skip' || a.type === 'fixme').pop();
       return status('not-applicable', skip?.description?.replace(/^not applicable: /, '') ?? 'skipped');
     }
-    default:
-      return status('failed', base.errors[0]?.split('\n')[0]);
+    default: {
+      // the failure collector's finding: the test's namespace's events say the environment fell short (fixtures/collector.ts)
+      const cause = last.attachments.find((a) => a.name === CAUSE_ATTACHMENT && a.body);
+      return { ...status('failed', base.errors[0]?.split('\n')[0]), ...(cause ? { cause: TestCause.parse(JSON.parse(cause.body!.toString('utf8'))) } : {}) };
+    }
   }
 }

@@ -13,6 +13,7 @@ import { pytest } from './pytest.js';
 import type { SuiteContext, SuiteKind, SuiteRun } from './kind.js';
 import type { UpstreamTest } from './test2json.js';
 import { allocated, causeIn, watchEnvironment, type EnvironmentEvent } from '../environment.js';
+import { clients } from '../kube.js';
 
 export type { UpstreamTest, Step, Outcome } from './test2json.js';
 export type { PreparedSuite, SuiteContext, SuiteKind, SuiteRun, TestCode } from './kind.js';
@@ -99,7 +100,7 @@ export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: Sui
   });
   // No room on a node: how full the nodes are, read once now that the suite is done.
   if (tests.some((t) => t.cause?.what.includes('capacity'))) {
-    const nodes = await allocated(ctx.kubeconfig!).catch((e: Error) => `the nodes' allocated resources could not be read: ${e.message}`);
+    const nodes = await allocated(clients(ctx.kubeconfig!).core).catch((e: Error) => `the nodes' allocated resources could not be read: ${e.message}`);
     for (const t of tests) if (t.cause?.what.includes('capacity')) t.cause.evidence.push(nodes);
   }
   return { code, tests, wallMs: Date.now() - t0, log: ran.log };
