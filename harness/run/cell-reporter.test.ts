@@ -18,6 +18,7 @@ const dir = join(repoRoot, 'out', `reporter-test-${process.pid}`);
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('statuses: passed, flaky, failed, not-applicable, and blocked behind a failed setup', async () => {
+  test.setTimeout(180_000); // a Playwright run of its own: its start (TypeScript, workers) is most of it
   const runDir = join(dir, 'run');
   mkdirSync(runDir, { recursive: true });
   writeFileSync(join(dir, 'cell.spec.ts'), `import { test } from '@playwright/test';
