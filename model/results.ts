@@ -149,7 +149,10 @@ export type Provenance = z.infer<typeof Provenance>;
 export function embedded(p: Provenance, modulePath: string): string | undefined {
   if (modulePath === p.module) return p.main && p.main.version !== '(devel)' ? p.main.version : p.resolved;
   const d = p.deps?.find((x) => x.path === modulePath);
-  return d ? (d.replacedBy?.version ?? d.version) : undefined;
+  if (!d) return undefined;
+  // A required version the proxy refused, built from its git tag by the harness (fromGit), reads
+  // `(devel)` in the binary (a replace by a local tree): what was compiled in is the required version.
+  return d.replacedBy && !p.fromGit?.[`${d.path}@${d.version}`] ? d.replacedBy.version : d.version;
 }
 
 /** A data set a cell's tests read, served by the harness: a stand-in says what it stands in for and what it is. */

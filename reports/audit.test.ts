@@ -41,6 +41,20 @@ test('what the operator runs at another version contradicts the row; the same sk
   expect(a.judged[0]).toMatchObject({ verdict: 'contradicted', notes: [expect.stringMatching(/client skew: .*KubeRay's API at v1\.0\.0-rc\.1/)] });
 });
 
+test('a compiled-in module the harness built from its git tag (the proxy refused it) is the version required, not the binary\'s (devel)', () => {
+  // go version -m shows a replace by a local tree as (devel); fromGit says the tree is the required tag's.
+  const results = readResults(nightly);
+  const cell = results.cells.find((c) => c.id === CELLS.mismatch)!;
+  const mcad = 'github.com/project-codeflare/multi-cluster-app-dispatcher';
+  const original = cell.provenance;
+  const fromTree = (fromGit: boolean) => original.map((p) => (p.component === 'codeflare-operator' ? { ...p, ...(fromGit ? { fromGit: { [`${mcad}@v1.38.0`]: 'a'.repeat(40) } } : {}), deps: p.deps?.map((d) => (d.path === mcad ? { ...d, version: 'v1.38.0', replacedBy: { path: '/cache/sources/mcad/aaaa', version: '(devel)' } } : d)) } : p));
+  cell.provenance = fromTree(true);
+  expect(audit(readFileSync(data('README.v1.0.0.md'), 'utf8'), 'README.md', results, catalog, { allowFlaky: false }).findings).toEqual([]);
+  // a replace the harness did not make (the tag's own go.mod, a user's override) is what the binary runs
+  cell.provenance = fromTree(false);
+  expect(audit(readFileSync(data('README.v1.0.0.md'), 'utf8'), 'README.md', results, catalog, { allowFlaky: false }).findings).toEqual([expect.stringMatching(/runs Multi-Cluster App Dispatcher \(devel\)/)]);
+});
+
 test('a README written by report --update-readme from the same results: the stacks that hold up are verified', async () => {
   const dir = scratch();
   const file = join(dir, 'README.md');

@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import semver from 'semver';
 import { component, withRole, type Catalog, type ComponentId, type Use } from '../matrix/catalog/index.js';
-import type { Provenance, Results } from '../model/results.js';
+import { embedded, type Provenance, type Results } from '../model/results.js';
 
 export type Uses = Partial<Record<ComponentId, Use>>;
 
@@ -32,7 +32,7 @@ export function fromBinary(catalog: Catalog, results: Results | undefined, tag: 
     .flatMap((c) => c.provenance)
     .find((x): x is Provenance & { deps: NonNullable<Provenance['deps']> } => x.component === operator && x.resolved === tag && !!x.deps?.length && !Object.keys(x.overrides ?? {}).length);
   if (!p) return undefined;
-  return { modules: new Map(p.deps.map((d) => [d.path, d.replacedBy?.version ?? d.version])), from: `the binary built from ${tag} (go version -m)` };
+  return { modules: new Map(p.deps.map((d) => [d.path, embedded(p, d.path)!])), from: `the binary built from ${tag} (go version -m)` };
 }
 
 /** `require` and `replace` of a go.mod: module path → the version built (after a replace, with where it points). */
