@@ -125,12 +125,21 @@ export async function publishDir(tmp: string, final: string, manifest: unknown):
 
 /** Whether an executable named `tool` is in a folder of $PATH. */
 export function onPath(tool: string, path = process.env.PATH ?? ''): boolean {
-  return path.split(delimiter).some((d) => {
-    try {
-      accessSync(join(d, tool), constants.X_OK);
-      return statSync(join(d, tool)).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return pathOf(tool, path) !== undefined;
+}
+
+/** The first executable named `tool` in the folders of $PATH, as `which` finds it. */
+export function pathOf(tool: string, path = process.env.PATH ?? ''): string | undefined {
+  return path
+    .split(delimiter)
+    .filter(Boolean)
+    .map((d) => join(d, tool))
+    .find((f) => {
+      try {
+        accessSync(f, constants.X_OK);
+        return statSync(f).isFile();
+      } catch {
+        return false;
+      }
+    });
 }

@@ -140,6 +140,8 @@ export const Provenance = z.object({
   interpreter: z.object({ path: z.string(), version: z.string(), from: z.string().optional() }).optional(),
   /** SDK: its dependencies resolved as PyPI served them before this time (the day after its release). */
   resolvedBefore: z.string().optional(),
+  /** A client: the command-line tools it drives, as they ran ("oc: kubectl v1.27.16 standing in (apply, …)", "oc: /usr/bin/oc (on PATH)"). */
+  tools: z.array(z.string()).optional(),
   /** Where what ran differs from what was asked for, in words. */
   differences: z.array(z.string()),
 });

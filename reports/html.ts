@@ -297,7 +297,7 @@ function details(cell) {
   if (!cell.provenance.length) out.push(h('p', { text: 'No provenance: nothing was installed, or the run stopped before.' }));
   else out.push(h('table', { class: 'provenance' },
     h('tr', {}, ['component', 'requested', 'resolved', 'module', 'commit', 'hash', 'compiled in', 'differences'].map((x) => h('th', { text: x }))),
-    cell.provenance.map((p) => h('tr', {}, [p.component, p.requested, p.resolved, p.module, p.commit || '', [p.sum, p.binarySha256 && 'binary sha256:' + p.binarySha256, p.imageDigest, p.wheel && p.wheel.file + ' sha256:' + p.wheel.sha256, p.interpreter && 'Python ' + p.interpreter.version + ' (' + p.interpreter.path + ')'].filter(Boolean).join(' '), p.deps.map((d) => d.path + ' ' + d.version).join('; '), p.differences.join('; ')].map((x) => h('td', { text: x || '' }))))));
+    cell.provenance.map((p) => h('tr', {}, [p.component, p.requested, p.resolved, p.module, p.commit || '', [p.sum, p.binarySha256 && 'binary sha256:' + p.binarySha256, p.imageDigest, p.wheel && p.wheel.file + ' sha256:' + p.wheel.sha256, p.interpreter && 'Python ' + p.interpreter.version + ' (' + p.interpreter.path + ')', p.tools && 'tools: ' + p.tools.join('; ')].filter(Boolean).join(' '), p.deps.map((d) => d.path + ' ' + d.version).join('; '), p.differences.join('; ')].map((x) => h('td', { text: x || '' }))))));
   const marks = data.components.flatMap((c) => {
     const asked = cell.versions[c.id];
     return [cell.declared[c.id] && cell.declared[c.id] !== asked ? c.title + ': asked ' + (asked || 'none') + ', the published row declares ' + cell.declared[c.id] : '', cell.ran[c.id] && cell.ran[c.id] !== asked ? c.title + ': asked ' + (asked || 'none') + ', ran ' + cell.ran[c.id] : ''].filter(Boolean);

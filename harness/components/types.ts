@@ -36,5 +36,12 @@ export type { BuildDep, Provenance };
 /** A built Go component: the binary and its provenance. */
 export type Built = { source: Source; binary: string; provenance: Provenance };
 
-/** A CodeFlare SDK installed in its own virtualenv. */
-export type Sdk = { version: string; venv: string; python: string; provenance: Provenance };
+/** A CodeFlare SDK installed in its own virtualenv; for a cell, with the tools it drives as they run there (tools.ts). */
+export type Sdk = { version: string; venv: string; python: string; provenance: Provenance; tools?: ClientTool[] };
+
+/** How one command-line tool a client drives runs for a cell: on PATH, a stand-in (named to the client by `env`), or not at all. */
+export type ClientTool = { tool: string; why: string } & (
+  | { how: 'path'; binary: string }
+  | { how: 'stand-in'; standIn: string; version: string; binary: string; env: string; commands: string[] }
+  | { how: 'none' }
+);

@@ -55,6 +55,8 @@ export type Log = (line: string) => void;
 
 /** A client's Python environment (the SDK's virtualenv), as the provider needs it to make its image. */
 export type ClientEnv = { version: string; python: string; venv: string };
+/** What a client's container gets beside its image: environment, and host files copied in (a stand-in's binary). */
+export type ClientExtras = { env?: Record<string, string>; files?: { source: string; target: string }[] };
 export type ClientContainer = { python: (script: string, args?: string[]) => Promise<{ ok: boolean; exitCode?: number; stdout: string; stderr: string; all: string }>; stop: () => Promise<void> };
 
 export interface Provider {
@@ -88,7 +90,7 @@ export interface Provider {
     /** The image of a client (the SDK's virtualenv); returns its reference. */
     client(sdk: ClientEnv, log: Log): Promise<string>;
     /** The client running in a container on the cluster's network. */
-    clientContainer(sdk: ClientEnv, cluster: string): Promise<ClientContainer>;
+    clientContainer(sdk: ClientEnv, cluster: string, extras?: ClientExtras): Promise<ClientContainer>;
     /** Serves an image of the local engine to the cluster's nodes by its name from a registry of the cluster's (for pulls with Always); where it is served from. */
     mirror(cluster: string, image: string, log: Log): Promise<{ registry: string; repository: string; tag: string; digest: string }>;
   };

@@ -12,6 +12,7 @@ import type { Plan } from '../../matrix/planner/index.js';
 import { seconds } from '../../matrix/config.js';
 import { buildComponent } from '../components/build.js';
 import { ensureSdk, NoPython } from '../components/sdk.js';
+import { clientTools, withTools } from '../components/tools.js';
 import { resolveSource } from '../components/source.js';
 import type { Sources } from '../../matrix/config.js';
 import { installStack, uninstallStack, upgradeComponent, type InstallContext } from '../components/install/index.js';
@@ -178,6 +179,11 @@ const steps: Step[] = [
           g.log(`${id} ${version}: ${e.message}`);
           return undefined;
         });
+        if (made.sdk) {
+          // The tools this release drives, as they run beside the cell's cluster: a stand-in is recorded as one.
+          const tools = await clientTools(id, made.sdk.version, g.cell.versions.kubernetes!, { inContainer: !!images });
+          made.sdk = { ...made.sdk, tools, provenance: withTools(made.sdk.provenance, tools) };
+        }
         if (images && made.sdk) {
           g.progress(`make the image of ${id} ${made.sdk.version}`);
           await images.client(made.sdk, g.log);

@@ -195,11 +195,16 @@ test("what the operator runs, deploys or is a client of, by range, agrees with i
   }
 });
 
-test("a client release's command-line tools are catalog data, found on PATH or not", async () => {
-  const { toolsOf } = await import('../../fixtures/objects.js');
-  const { onPath } = await import('../../lib/files.js');
-  expect(toolsOf('codeflare-sdk', 'v0.5.0').map((t) => t.tool)).toEqual(['oc']);
-  expect(toolsOf('codeflare-sdk', 'v0.6.1')).toEqual([]);
-  expect(onPath('sh')).toBe(true);
-  expect(onPath('sh', '/nonexistent-folder')).toBe(false);
+test("a client release's command-line tools are catalog data, each stand-in with the subcommands it covers", async () => {
+  const { satisfies } = await import('../versions.js');
+  const catalog = loadCatalog();
+  const toolsOf = (v: string) => component(catalog, 'codeflare-sdk').tools.filter((t) => satisfies(catalog, 'codeflare-sdk', v, t.range));
+  // the era A rows' SDKs run oc (openshift-client); kubectl stands in for the subcommands they run, named by openshift-client's variable
+  for (const v of ['v0.4.4', 'v0.5.0']) {
+    expect(toolsOf(v).map((t) => [t.tool, t.standIn?.tool, t.standIn?.env])).toEqual([['oc', 'kubectl', 'OPENSHIFT_CLIENT_PYTHON_DEFAULT_OC_PATH']]);
+    expect(toolsOf(v)[0]!.standIn!.commands).toEqual(['apply', 'create', 'delete', 'get']);
+  }
+  // releases not read have none; from v0.6.0 the SDK drives no tool
+  expect(toolsOf('v0.4.3').map((t) => [t.tool, t.standIn])).toEqual([['oc', undefined]]);
+  expect(toolsOf('v0.6.1')).toEqual([]);
 });

@@ -181,7 +181,21 @@ export const Component = z.object({
   serves: z.array(ApiUse).default([]),
   creates: z.array(ApiUse).default([]),
   /** Command-line tools a release of a client drives (as a subprocess), by version range: its users need them on PATH. */
-  tools: z.array(z.object({ range: z.string(), tool: z.string(), why: z.string() })).default([]),
+  tools: z
+    .array(
+      z.object({
+        range: z.string(),
+        tool: z.string(),
+        why: z.string(),
+        /**
+         * The harness's tool that stands in where this one is missing (recorded as a stand-in): the
+         * same code for the subcommands the client runs (`commands`), named to the client's library by
+         * the environment variable `env`. Only kubectl, of the cell's Kubernetes, is one.
+         */
+        standIn: z.object({ tool: z.literal('kubectl'), env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/), commands: z.array(z.string()).min(1) }).strict().optional(),
+      }),
+    )
+    .default([]),
   /** The operator only: what it does with each other component it names, by its version range (Use). */
   uses: z.array(UsesRange).default([]),
   versions: z.array(Version).min(1),

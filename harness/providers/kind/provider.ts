@@ -7,7 +7,7 @@ import { run } from '../../../lib/exec.js';
 import { home } from '../../../lib/paths.js';
 import { docker, requireEngine } from '../../docker.js';
 import { asCluster, clusterDir, clusterNames, creatingState, kubeconfigOf, readState, readyState, saveState } from '../state.js';
-import { clusterName, type ClientEnv, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
+import { clusterName, type ClientEnv, type ClientExtras, type Cluster, type ClusterSpec, type ClusterStatus, type Log, type Provider } from '../provider.js';
 import { sdkContainer } from './sdk-container.js';
 import { sdkImage, workloadImage } from './workloads.js';
 import { exportLogs } from './logs.js';
@@ -23,7 +23,7 @@ export class KindProvider implements Provider {
   readonly images = {
     workload: (image: string, log: Log) => workloadImage(image, log),
     client: (sdk: ClientEnv, log: Log) => sdkImage(sdk, log),
-    clientContainer: (sdk: ClientEnv, cluster: string) => sdkContainer(sdk, cluster),
+    clientContainer: (sdk: ClientEnv, cluster: string, extras?: ClientExtras) => sdkContainer(sdk, cluster, extras),
     mirror: (cluster: string, image: string, log: Log) => mirrorImage(cluster, image, log),
   };
   async orphans() {
