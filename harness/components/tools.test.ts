@@ -17,7 +17,7 @@ import { resolveSource } from './source.js';
 import { buildComponent } from './build.js';
 import { installProcess, uninstall } from './install/index.js';
 import { ensureSdk, sdkEnv } from './sdk.js';
-import { clientTools, CONTAINER_TOOLS, standInLacks, toolEnv, toolFiles, withTools } from './tools.js';
+import { clientTools, CONTAINER_TOOLS, standInLacks, toolEnv, toolFiles, toolSaid, withTools } from './tools.js';
 import type { Provenance } from './types.js';
 
 const k8s = testKubernetes('<1.28');
@@ -91,6 +91,7 @@ test.describe('era A SDKs with kubectl standing in for oc, on a local cluster wi
         const up = await py(['up', 'demo', namespace, opts], env);
         expect(up.ok).toBe(false);
         expect(up.all).toContain('strict decoding error: unknown field \\"spec.resources.GenericItems[1].replica\\"');
+        expect(toolSaid(up.all)).toBe('Error from server (BadRequest): error when creating "demo.yaml": AppWrapper in version "v1beta1" cannot be handled as a AppWrapper: strict decoding error: unknown field "spec.resources.GenericItems[1].replica"');
         expect(await list()).toEqual([]);
 
         // The AppWrapper the SDK wrote, as an oc before 4.12 sent it (the server drops the field): down()'s `oc delete` removes it

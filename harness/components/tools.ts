@@ -77,3 +77,8 @@ export function standInLacks(tools: ClientTool[], output: string): string | unde
   }
   return undefined;
 }
+
+/** What the tool printed on its stderr, last, where the client's exception holds it (openshift-client's result JSON, "err"). */
+export function toolSaid(output: string): string | undefined {
+  return [...output.matchAll(/"err": ("(?:[^"\\]|\\.)+")/g)].map((m) => (JSON.parse(m[1]!) as string).trim()).filter(Boolean).pop();
+}
