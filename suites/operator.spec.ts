@@ -11,14 +11,16 @@ import { deployedByOperator, ownedBy, type Owned } from '../fixtures/deployed.js
 
 
 test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ components: ['codeflare-operator'] }) }, () => {
-  test('era A: MCAD and InstaScale custom resources deploy their controllers, at the versions the operator names, and they run', { annotation: requires({ eras: ['A'] }) }, async ({ cell, kube, namespace }) => {
+  test('era A: MCAD and InstaScale custom resources deploy their controllers, at the versions the operator names, and they run', { annotation: requires({ eras: ['A'] }) }, async ({ cell, kube, namespace }, testInfo) => {
     test.setTimeout(15 * 60_000); // a controller the operator names is built at first sight (minutes, cold)
     const held: string[] = [];
     for (const [kind, id] of [['MCAD', 'mcad'], ['InstaScale', 'instascale']] as const) {
       // Not the name of the cell's own MCAD (codeflare-system/mcad): the operator names the cluster-scoped
       // RBAC after the custom resource alone (codeflare-operator@v0.2.2
       // config/internal/mcad/clusterrolebinding_mcad-controller.yaml.tmpl: {{.Name}}-mcad-controller-crb).
-      const { deployment, named, played, reconcile } = await deployedByOperator(cell, kube, namespace, kind, id, `${kind.toLowerCase()}-e2e`);
+      // A name of each attempt's own, so a retry never finds the cluster-scoped RBAC an earlier attempt left.
+      const name = `${kind.toLowerCase()}-e2e${testInfo.retry ? `-r${testInfo.retry}` : ''}`;
+      const { deployment, named, played, reconcile } = await deployedByOperator(cell, kube, namespace, kind, id, name);
       // The image the operator chose names the version the catalog says it deploys by default.
       expect(named).toEqual({ id, version: cell.versions[id] });
       await until(`${kind} controller Available`, async () => (await kube.apps.readNamespacedDeployment({ namespace, name: deployment.metadata!.name! })).status?.availableReplicas === 1, 120_000);
@@ -31,7 +33,7 @@ test.describe('CodeFlare Operator', { tag: '@operator', annotation: requires({ c
         continue;
       }
       // A controller that cannot start because the operator stopped short of its RBAC says so.
-      expect(played.error ?? '', reconcile && `the operator's reconcile of ${kind} ${kind.toLowerCase()}-e2e fails: ${reconcile}`).toBe('');
+      expect(played.error ?? '', reconcile && `the operator's reconcile of ${kind} ${name} fails: ${reconcile}`).toBe('');
       expect(played).toMatchObject({ component: id, version: cell.versions[id], phase: 'running' });
       expect(played.provenance?.resolved).toBe(cell.versions[id]);
     }
