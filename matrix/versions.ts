@@ -15,10 +15,16 @@ export function isFloating(v: string): boolean {
   return v === 'dev' || v.startsWith('ref:') || v.startsWith('path:');
 }
 
-/** The semver a version stands for when a range is checked (floating = newest known release). */
+/**
+ * The semver a version stands for when a range is checked: floating = the newest known release, and
+ * so is a version past it (a pseudo-version of a commit after it: bisect's midpoints of a dev cell).
+ */
 export function comparable(catalog: Catalog, id: ComponentId, v: string): string {
   if (isFloating(v)) return newest(catalog, id);
-  return semver.valid(v.replace(/^v/, ''), opts) ?? v;
+  const s = semver.valid(v.replace(/^v/, ''), opts);
+  if (!s) return v;
+  const top = newest(catalog, id);
+  return semver.gt(s, top) ? top : s;
 }
 
 // Planning a whole catalog asks the same question millions of times: remember the answers.
@@ -41,10 +47,14 @@ export function tags(catalog: Catalog, id: ComponentId): string[] {
   return component(catalog, id).versions.map((v) => v.tag);
 }
 
+const newestOf = new WeakMap<Catalog, Map<ComponentId, string>>();
+
 /** Newest release as a bare semver (prereleases sort below their release). */
 export function newest(catalog: Catalog, id: ComponentId): string {
-  const all = tags(catalog, id).map((t) => t.slice(1));
-  return all.sort(semver.compare).at(-1)!;
+  let known = newestOf.get(catalog);
+  if (!known) newestOf.set(catalog, (known = new Map()));
+  if (!known.has(id)) known.set(id, tags(catalog, id).map((t) => t.slice(1)).sort(semver.compare).at(-1)!);
+  return known.get(id)!;
 }
 
 /** The newest tag that is no prerelease: what "its last release" means for a component's baseline. */

@@ -107,14 +107,17 @@ export function loadSources(configText?: string, configPath?: string): Sources {
 /** The folder of a component's module inside its repository (KubeRay's ray-operator/), from its tag prefix. */
 const moduleDir = (tagPrefix: string): string => tagPrefix.replace(/\/$/, '');
 
-/** A commit of the repository: what a tag, `dev` or `ref:` names there; undefined when it names nothing. */
+/** A commit of the repository: what a tag, a pseudo-version, `dev` or `ref:` names there; undefined when it names nothing. */
 async function commitOf(repo: string, s: GoTree, requested: string): Promise<string | undefined> {
+  const pseudo = pseudoCommit(requested);
   const candidates =
     requested === 'dev'
       ? [`refs/heads/${s.branch}`, `refs/remotes/origin/${s.branch}`, 'HEAD']
       : requested.startsWith('ref:')
         ? [requested.slice(4), `refs/remotes/origin/${requested.slice(4)}`]
-        : [`refs/tags/${s.tagPrefix}${requested}`];
+        : pseudo
+          ? [pseudo]
+          : [`refs/tags/${s.tagPrefix}${requested}`];
   for (const c of candidates) {
     const r = await git(repo, ['rev-parse', '--verify', '--quiet', `${c}^{commit}`]);
     if (r.ok && r.stdout.trim()) return r.stdout.trim();
@@ -139,7 +142,8 @@ export async function gitTags(repo: string, id: string): Promise<Map<string, str
  * from, vX.Y.(Z+1)-0.TIME-HASH (a release) or vX.Y.Z-pre.0.TIME-HASH (a pre-release); v0.0.0-TIME-HASH without one.
  */
 async function pseudoVersion(repo: string, commit: string, tagPrefix: string): Promise<string> {
-  const time = (await git(repo, ['log', '-1', '--format=%cd', '--date=format-local:%Y%m%d%H%M%S', commit])).stdout.trim();
+  // Go's time is the commit's in UTC, whatever this machine's zone
+  const time = (await run('git', ['-C', repo, 'log', '-1', '--format=%cd', '--date=format-local:%Y%m%d%H%M%S', commit], { env: { TZ: 'UTC' } })).stdout.trim();
   const hash = commit.slice(0, 12);
   const d = await git(repo, ['describe', '--tags', '--abbrev=0', '--match', `${tagPrefix}v[0-9]*`, commit]);
   const base = d.ok ? d.stdout.trim().slice(tagPrefix.length) : '';
@@ -204,7 +208,7 @@ async function gitTree(g: GitSource, s: GoTree, requested: string): Promise<GitT
   const mod = /^module\s+"?([^\s"]+)/m.exec(readFileSync(join(dir, 'go.mod'), 'utf8'))?.[1];
   if (mod !== s.module) throw new UserError(`${s.label} ${requested}: the go.mod of ${g.git}${sub ? `/${sub}` : ''} at ${commit.slice(0, 12)} is module ${mod}, not ${s.module}`, g.at, `point sources.${s.label} at a repository of ${s.module}`);
   const tags = [...(await gitTags(g.git, s.label)).entries()].filter(([, c]) => c === commit).map(([t]) => t);
-  const tag = requested.startsWith('v') ? requested : tags[0];
+  const tag = requested.startsWith('v') && !pseudoCommit(requested) ? requested : tags[0];
   const resolved = tag ?? (await pseudoVersion(g.git, commit, s.tagPrefix));
   const time = (await git(g.git, ['log', '-1', '--format=%cI', commit])).stdout.trim();
   return { dir, commit, tree, resolved, ...(tag ? { tag } : {}), ...(time ? { time } : {}) };
@@ -237,6 +241,18 @@ export function sourceOfModule(sources: Sources, module: string): { key: string;
   const c = loadCatalog().components.find((x) => x.source.kind === 'go' && x.source.module === module);
   const key = c && sources[c.id] ? c.id : sources[module] ? module : undefined;
   return key ? { key, source: sources[key]! } : undefined;
+}
+
+/**
+ * The version Go gives a commit of a component's git source: its tag, else its pseudo-version (after
+ * the newest tag it descends from). The catalog's ranges place a pseudo-version between its tags, so
+ * a commit between two releases is judged as the releases around it are (a `ref:` would be judged as
+ * the newest release).
+ */
+export async function commitVersion(repo: string, id: string, commit: string): Promise<string> {
+  const s = treeOf(id)!;
+  const tag = [...(await gitTags(repo, id)).entries()].find(([, c]) => c === commit)?.[0];
+  return tag ?? pseudoVersion(repo, commit, s.tagPrefix);
 }
 
 /** The commit a pseudo-version names (its 12-digit suffix), e.g. v0.0.0-20240101120000-0123456789ab. */
