@@ -51,6 +51,8 @@ export type RunArgs = {
   keepOnFailure: boolean;
   out?: string;
   log?: (line: string) => void;
+  /** A plan made by the caller (bisect's probe: one cell, one test), run as it is: the config is not planned again. */
+  plan?: Plan;
 };
 
 export type RunOutcome = { dir: string; results: Results; exitCode: number };
@@ -124,9 +126,9 @@ function claim(dir: string): void {
 
 export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   const log = a.log ?? ((l: string) => console.log(l));
-  let p = runPlan(a);
+  let p = a.plan ?? runPlan(a);
   // A fresh machine has no record of what its registries serve: ask for what this plan needs, then plan again.
-  if (await askRegistries(p.cells, p.sources)) p = runPlan(a);
+  if (!a.plan && (await askRegistries(p.cells, p.sources))) p = runPlan(a);
   const started = new Date();
   const id = `${p.name}-${started.toISOString().replace(/[:.]/g, '-')}`;
   const dir = resolve(a.out ?? join('out', 'runs', id));
