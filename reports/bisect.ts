@@ -2,9 +2,10 @@
 // finds it: the commits between them (first parent), a probe at each midpoint that says good, bad,
 // or skip (the commit does not build: `git bisect run`'s exit 125), until one bad commit has only
 // good (or skipped) commits before it. The probe builds the component at the commit and reruns only
-// the failing test; this module only walks the history.
+// the failing test; this module walks the history, and judges a probe from the results it wrote.
 import { run } from '../lib/exec.js';
 import { UserError } from '../lib/errors.js';
+import type { CellResult, Results, TestResult } from '../model/results.js';
 
 export type Outcome = 'good' | 'bad' | 'skip';
 export type Bisection = {
@@ -58,4 +59,53 @@ export async function bisect(repo: string, good: string, bad: string, probe: (co
   const skipped = commits.slice(lo + 1, hi).filter((_, k) => known.get(lo + 1 + k) === 'skip');
   const subject = await git(repo, 'log', '-1', '--format=%s', commits[hi]!);
   return { first: { commit: commits[hi]!, subject }, skipped, steps, range: commits.length };
+}
+
+/** A test of a cell's results: its suite, its title, and what a run's `only` names to run it again (an upstream test: its suite). */
+export type TestRef = { suite: string; title: string; only: string };
+
+/**
+ * The test a name means in a cell (`names`): its title (as results.json has it), "suite › title", or the
+ * title's last parts ("scales its MachineSet up" for "InstaScale › … scales its MachineSet up").
+ */
+export const names = (suite: string, title: string, name: string): boolean => title === name || `${suite} › ${title}` === name || title.endsWith(` › ${name}`);
+
+export function findTest(cell: CellResult, name: string, where: string): TestRef {
+  const all = cell.suites.flatMap((s) => s.tests.map((t) => ({ s, t })));
+  const hits = all.filter(({ s, t }) => names(s.name, t.title, name));
+  const failed = all.filter(({ t }) => t.status === 'failed').map(({ s, t }) => `"${s.name} › ${t.title}"`);
+  if (!hits.length) throw new UserError(`no test "${name}" in cell ${cell.id}`, where, failed.length ? `name one that failed there: ${failed.join(', ')}` : `cell ${cell.id} has no failed test`);
+  if (hits.length > 1) throw new UserError(`"${name}" names ${hits.length} tests of cell ${cell.id}`, where, `name one as "suite › title": ${hits.map(({ s, t }) => `"${s.name} › ${t.title}"`).join(', ')}`);
+  const { s, t } = hits[0]!;
+  return { suite: s.name, title: t.title, only: s.code ? s.name : t.title };
+}
+
+export const testOf = (cell: CellResult | undefined, ref: TestRef): TestResult | undefined => cell?.suites.find((s) => s.name === ref.suite)?.tests.find((t) => t.title === ref.title);
+
+/** A probe's verdict on its commit, and why: what the test did, or why it says nothing (skip). */
+export type Judged = { outcome: Outcome; why: string; test?: TestResult };
+
+const firstLine = (s: string | undefined): string => (s ?? '').trim().split('\n')[0] ?? '';
+
+/**
+ * A probe's outcome from the results its run wrote: the test passed → good; failed → bad; anything
+ * else says nothing about the commit → skip, with why: the cell's setup failed (the component did
+ * not build, the stack did not install), or the test was blocked, not applicable, or flaky.
+ */
+export function judge(r: Results, cellId: string, ref: TestRef): Judged {
+  const cell = r.cells.find((c) => c.id === cellId);
+  const test = testOf(cell, ref);
+  if (!cell) return { outcome: 'skip', why: `the probe's results have no cell ${cellId}` };
+  if (cell.status === 'blocked' && cell.reason) return { outcome: 'skip', why: `the cell's setup failed: ${firstLine(cell.reason)}`, ...(test ? { test } : {}) };
+  if (!test) return { outcome: 'skip', why: `the probe ran no test "${ref.title}"` };
+  const said = firstLine(test.errors[0] ?? test.reason);
+  const verdict: Record<TestResult['status'], [Outcome, string]> = {
+    passed: ['good', 'passed'],
+    failed: ['bad', `failed: ${said}`],
+    flaky: ['skip', 'flaky: it failed, then passed on a retry'],
+    blocked: ['skip', `blocked: ${said}`],
+    'not-applicable': ['skip', `not applicable: ${said}`],
+  };
+  const [outcome, why] = verdict[test.status];
+  return { outcome, why, test };
 }
