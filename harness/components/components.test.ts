@@ -16,6 +16,7 @@ import type { Sdk } from './types.js';
 import { pseudoCommit, resolveSource, tagVersion } from './source.js';
 import type { Provenance, Source } from './types.js';
 import { rejection } from '../testing.js';
+import { makeVariable } from './install/common.js';
 
 const KUBERAY = 'github.com/ray-project/kuberay/ray-operator';
 const OPERATOR = 'github.com/project-codeflare/codeflare-operator';
@@ -30,6 +31,20 @@ test('pseudo-versions name their commit; sub-module tags drop their directory', 
   expect(tagVersion('kuberay', 'ray-operator/v1.0.0', 'ray-operator/')).toBe('v1.0.0');
   expect(tagVersion('kuberay', 'v1.0.0', 'ray-operator/')).toBe('v1.0.0');
   expect(() => tagVersion('kuberay', 'latest', 'ray-operator/')).toThrow(UserError);
+});
+
+test("a version the tree's Makefile sets (MCAD_VERSION, for a commit between releases): its plain default only", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfm-make-'));
+  try {
+    expect(makeVariable(dir, 'MCAD_VERSION')).toBeUndefined(); // no Makefile
+    writeFileSync(join(dir, 'Makefile'), '# MCAD_VERSION defines the default version of the MCAD controller\nMCAD_VERSION ?= v1.31.0\nMCAD_REF ?= release-${MCAD_VERSION}\nKUBERAY := v0.5.0  # pinned\nX_VERSION=v1\n');
+    expect(makeVariable(dir, 'MCAD_VERSION')).toBe('v1.31.0');
+    expect(makeVariable(dir, 'MCAD_REF')).toBeUndefined(); // names another variable: not a version
+    expect(makeVariable(dir, 'KUBERAY')).toBe('v0.5.0');
+    expect(makeVariable(dir, 'VERSION')).toBeUndefined();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('provenance: replaces of CodeFlare modules and overrides not in effect are told in words', () => {

@@ -1,7 +1,7 @@
 // What every install mode shares: the install's context and record, and preparing the manifests —
 // the component's own, at its version, rendered (kustomize or helm) and applied server-side, CRDs
 // first. The modes (process.ts, image.ts) differ only in how the controller's Deployment runs.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadCatalog, component, withRole, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
@@ -78,7 +78,7 @@ export async function render(ctx: InstallContext, id: ComponentId, built: Built)
  * manifests, a writable copy whose kustomizations point at that component's tree at the version
  * the binary carries (its go.mod's, read from the binary), as the release step would write them.
  */
-async function vendored(ctx: InstallContext, id: ComponentId, built: Built, vendor: Record<string, { component: string; path: string }>): Promise<string> {
+async function vendored(ctx: InstallContext, id: ComponentId, built: Built, vendor: Record<string, { component: string; path: string; makeVar?: string }>): Promise<string> {
   if (!Object.keys(vendor).length) return built.source.dir;
   const copy = join(ctx.cluster.dir, 'components', id, 'render');
   rmSync(copy, { recursive: true, force: true });
@@ -90,14 +90,21 @@ async function vendored(ctx: InstallContext, id: ComponentId, built: Built, vend
   for (const [at, v] of Object.entries(vendor)) {
     const other = v.component as ComponentId;
     const src = component(catalog, other).source;
-    const version = (src.kind === 'go' && embedded(built.provenance, src.module)) || component(catalog, id).versions.find((x) => x.tag === built.source.tag)?.bundles?.[other];
-    if (!version) throw new Error(`${id} ${built.source.requested}: ${at} names ${other}'s manifests, and neither its binary nor the catalog says which version`);
+    const version = (src.kind === 'go' && embedded(built.provenance, src.module)) || component(catalog, id).versions.find((x) => x.tag === built.source.tag)?.bundles?.[other] || (v.makeVar && makeVariable(built.source.dir, v.makeVar));
+    if (!version) throw new Error(`${id} ${built.source.requested}: ${at} names ${other}'s manifests, and neither its binary, the catalog${v.makeVar ? ` nor its Makefile's ${v.makeVar}` : ''} says which version`);
     const tree = await resolveSource(other, version, ctx.sources ?? {}, { gitRef: true });
     // kustomize takes no absolute root: relative to the kustomization, outside the tree (LoadRestrictionsNone)
     writeFileSync(join(copy, at, 'kustomization.yaml'), stringify({ resources: [relative(join(copy, at), join(tree.dir, v.path))] }));
     ctx.log?.(`${id} ${built.source.requested}: ${at} → ${other} ${version} ${v.path} (as its release step writes it)`);
   }
   return copy;
+}
+
+/** A variable's default in a tree's Makefile (`MCAD_VERSION ?= v1.31.0`), if it sets one to a plain value. */
+export function makeVariable(dir: string, name: string): string | undefined {
+  const file = join(dir, 'Makefile');
+  if (!existsSync(file)) return undefined;
+  return new RegExp(`^${name}\\s*[?:]?=\\s*([^\\s$#]+)\\s*(#.*)?$`, 'm').exec(readFileSync(file, 'utf8'))?.[1];
 }
 
 /** Server-side apply; CRDs first and waited to Established, since everything else may need them. */
