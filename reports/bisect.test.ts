@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../lib/exec.js';
 import { goEnv } from '../harness/toolchain/gomod.js';
-import { bisect, type Outcome } from './bisect.js';
-import { cli, expectUserError, scratch } from './testing.js';
+import { UserError } from '../lib/errors.js';
+import { readResults, Results, writeResults, type CellResult, type TestResult } from '../model/results.js';
+import { bisect, findTest, judge, type Outcome } from './bisect.js';
+import { AT, cli, expectUserError, scratch } from './testing.js';
 
 const git = (cwd: string, ...args: string[]) => run('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd });
 
@@ -86,4 +88,59 @@ test('bisect COMPONENT GOOD BAD --test: the commit, its subject, the builds it t
   expect(r.stdout).toMatch(/first bad [0-9a-f]{12}:\n(.|\n)*Capacity\(4\) = 3/);
   expectUserError(await cli(['bisect', 'appwrapper', 'v1.0.0', 'v1.0.0', '--test', 'TestCapacity', '--git', repo]), /TestCapacity passes at v1\.0\.0/);
   expectUserError(await cli(['bisect', 'codeflare-sdk', 'v1.0.0', 'v1.1.0', '--test', 'TestCapacity', '--git', repo]), /codeflare-sdk is not a Go component/);
+});
+
+// A probe's verdict from the results file its run wrote (here, files the test writes and reads back
+// as the command does): passed good, failed bad, and everything that says nothing about the commit
+// a skip with why — the component did not build (the cell's setup failed), the test was blocked, not
+// applicable, flaky, or is not there at all.
+test('a probe is judged from its results: passed good, failed bad with its error, a setup that failed or a blocked, n/a or flaky test skip, with why', () => {
+  const dir = scratch();
+  const ref = { suite: 'instascale', title: 'InstaScale › scales its MachineSet up', only: 'InstaScale › scales its MachineSet up' };
+  const judged = (status: TestResult['status'] | undefined, cell: Partial<CellResult> = {}) => {
+    const tests = status ? [{ title: ref.title, status, durationMs: 1, retries: status === 'flaky' ? 1 : 0, errors: status === 'failed' ? ['Error: codeflare-operator v0.0.5-0.2023 makes no InstaScale controller Deployment\n  at suites/instascale.spec.ts:40'] : [], ...(status === 'blocked' || status === 'not-applicable' ? { reason: `${status} because` } : {}) }] : [];
+    const r = Results.parse({ schema: 1, harness: { name: 'codeflare-matrix', version: '0.1.0' }, config: { name: 'm', path: 'm.yaml', hash: 'h' }, strategy: 'published', provider: 'local', runs: [{ id: 'r', startedAt: AT, finishedAt: AT }], cells: [{ id: 'c1', title: 't', era: 'A', provider: 'local', kubernetes: 'v1.27.16', requested: {}, status: 'failed', suites: [{ name: ref.suite, status: status ?? 'passed', tests }], ...cell }] });
+    const file = join(dir, 'results.json');
+    writeResults(file, r);
+    return judge(readResults(file), 'c1', ref);
+  };
+  expect(judged('passed')).toMatchObject({ outcome: 'good', why: 'passed' });
+  expect(judged('failed')).toMatchObject({ outcome: 'bad', why: 'failed: Error: codeflare-operator v0.0.5-0.2023 makes no InstaScale controller Deployment' });
+  expect(judged('failed').test?.errors[0]).toMatch(/instascale\.spec\.ts:40/);
+  expect(judged('flaky')).toMatchObject({ outcome: 'skip', why: 'flaky: it failed, then passed on a retry' });
+  expect(judged('blocked')).toMatchObject({ outcome: 'skip', why: 'blocked: blocked because' });
+  expect(judged('not-applicable')).toMatchObject({ outcome: 'skip', why: 'not applicable: not-applicable because' });
+  // the component did not build: the cell is blocked by its setup, its tests with it
+  const build = 'building codeflare-operator v0.0.5-0.20230627180510-8e0c5a0cafdb failed: go build: main.go:3:1: syntax error\nmore lines';
+  expect(judged('blocked', { status: 'blocked', reason: build })).toMatchObject({ outcome: 'skip', why: `the cell's setup failed: ${build.split('\n')[0]}` });
+  expect(judged(undefined)).toMatchObject({ outcome: 'skip', why: `the probe ran no test "${ref.title}"` });
+  expect(judge(readResults(join(dir, 'results.json')), 'c2', ref)).toMatchObject({ outcome: 'skip', why: "the probe's results have no cell c2" });
+});
+
+test('a test is named by its title, "suite › title" or its last parts; a name that fits none or several is refused with the choices', () => {
+  const cell = Results.shape.cells.element.parse({
+    id: 'c1', title: 't', era: 'A', provider: 'local', kubernetes: 'v1.27.16', requested: {}, status: 'failed',
+    suites: [
+      { name: 'instascale', status: 'failed', tests: [{ title: 'InstaScale › scales up', status: 'failed', durationMs: 1, retries: 0 }, { title: 'InstaScale › scales down', status: 'passed', durationMs: 1, retries: 0 }] },
+      { name: 'upstream:kuberay', status: 'failed', code: { component: 'kuberay', kind: 'go-test', package: './test/e2e', module: 'm', version: 'v1.3.2', origin: 'proxy' }, tests: [{ title: 'TestRayJob', status: 'failed', durationMs: 1, retries: 0 }, { title: 'TestScales up', status: 'passed', durationMs: 1, retries: 0 }] },
+    ],
+  });
+  const up = { suite: 'instascale', title: 'InstaScale › scales up', only: 'InstaScale › scales up' };
+  expect(findTest(cell, 'InstaScale › scales up', '--test')).toEqual(up);
+  expect(findTest(cell, 'instascale › InstaScale › scales up', '--test')).toEqual(up);
+  expect(findTest(cell, 'scales down', '--test')).toEqual({ suite: 'instascale', title: 'InstaScale › scales down', only: 'InstaScale › scales down' });
+  // an upstream test runs again as its suite does: by the suite's name
+  expect(findTest(cell, 'TestRayJob', '--test')).toEqual({ suite: 'upstream:kuberay', title: 'TestRayJob', only: 'upstream:kuberay' });
+  const refused = (c: CellResult, name: string) => {
+    try {
+      findTest(c, name, '--test');
+    } catch (e) {
+      expect(e).toBeInstanceOf(UserError);
+      return (e as UserError).line();
+    }
+    throw new Error('expected a UserError');
+  };
+  expect(refused(cell, 'nothing')).toBe('--test: no test "nothing" in cell c1 — fix: name one that failed there: "instascale › InstaScale › scales up", "upstream:kuberay › TestRayJob"');
+  const both = { ...cell, suites: [...cell.suites, { ...cell.suites[0]!, name: 'again' }] };
+  expect(refused(both, 'scales up')).toBe('--test: "scales up" names 2 tests of cell c1 — fix: name one as "suite › title": "instascale › InstaScale › scales up", "again › InstaScale › scales up"');
 });

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { UserError } from '../../lib/errors.js';
 import { buildComponent } from './build.js';
 import type { Sources } from '../../matrix/config.js';
-import { parseSources, resolveGit } from './git.js';
+import { commitVersion, parseSources, resolveGit } from './git.js';
 import { embedded } from '../../model/results.js';
 import { resolveSource } from './source.js';
 import { rejection } from '../testing.js';
@@ -104,6 +104,12 @@ test('dev is the default branch head as a pseudo-version after the newest tag; r
   expect(branch).toMatchObject({ commit: commits.tag, resolved: 'v1.99.9', tag: 'v1.99.9' });
   const byCommit = await resolveSource('codeflare-operator', `ref:${commits.dev!.slice(0, 10)}`, src);
   expect(byCommit.commit).toBe(commits.dev);
+  // bisect names a commit by its version: a tag, else Go's pseudo-version, which resolves to it here
+  expect(await commitVersion(operator, 'codeflare-operator', commits.tag!)).toBe('v1.99.9');
+  const pseudo = await commitVersion(operator, 'codeflare-operator', commits.dev!);
+  expect(pseudo).toBe(dev.resolved);
+  expect(await resolveSource('codeflare-operator', pseudo, src)).toMatchObject({ requested: pseudo, resolved: pseudo, commit: commits.dev, origin: 'git' });
+  expect((await resolveSource('codeflare-operator', pseudo, src)).tag).toBeUndefined();
   // prefer: git never asks the proxy; the InstaScale tag resolves in its repository.
   expect(await resolveSource('instascale', 'v0.98.7', src)).toMatchObject({ origin: 'git', tag: 'v0.98.7', git: { why: 'prefer: git' } });
 });
