@@ -4,15 +4,16 @@
 // - a cell's test (--results RUN/results.json --cell ID --test TITLE): each probe runs the cell's
 //   stack with the component at the commit through the engine, a run folder of its own;
 // - a Go test of the component (COMPONENT GOOD BAD --test NAME): go test in its tree.
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { execa } from 'execa';
 import { UserError } from '../../lib/errors.js';
 import { writeAtomic } from '../../lib/files.js';
 import type { Outcome } from '../../reports/bisect.js';
 import type { ComponentId } from '../../matrix/catalog/index.js';
+import type { Probe } from '../run/bisect.js';
 
 type Opts = { test: string; package: string; git?: string; config?: string; json?: boolean; results?: string; cell?: string; component?: ComponentId; good?: string; out?: string };
 
@@ -63,21 +64,32 @@ const clock = (ms: number) => {
 
 /** A cell's test, bisected over the component that moved between the cell and its baseline. */
 async function cellBisect(o: Opts): Promise<void> {
-  const [{ loadCatalog }, { readResults }, { loadSources, commitVersion }, { bisect }, { cellTarget, runProbe, Interrupted }, { checkOutput }] = await Promise.all([
+  const [{ loadCatalog }, { readResults }, { loadSources, commitVersion }, { bisect, testOf }, { cellTarget, runProbe, Interrupted }, { checkOutput }] = await Promise.all([
     import('../../matrix/catalog/index.js'), import('../../model/results.js'), import('../components/git.js'), import('../../reports/bisect.js'), import('../run/bisect.js'), import('../../lib/files.js'),
   ]);
   const catalog = loadCatalog();
   const results = readResults(o.results!);
   const target = cellTarget(results, catalog, { results: o.results!, test: o.test, ...(o.cell ? { cell: o.cell } : {}), ...(o.component ? { component: o.component } : {}), ...(o.good ? { good: o.good } : {}), sources: loadSources() });
+  const { component: id, repo, test } = target;
+  // what can be refused is refused before anything is made
+  const commitOf = async (rev: string, flag: string) => {
+    const c = (await execa('git', ['-C', repo, 'rev-parse', '--verify', `${rev}^{commit}`], { reject: false })).stdout.trim();
+    if (!c) throw new UserError(`no revision ${rev} in ${repo}`, flag, `fetch it there (git -C ${repo} fetch --tags)${flag === '--good' ? ', or pass another --good' : ''}`);
+    return c;
+  };
+  const goodCommit = await commitOf(target.good.rev, o.good ? '--good' : o.results!);
+  const badCommit = await commitOf(target.bad.rev, o.results!);
+  if (goodCommit === badCommit) throw new UserError(`GOOD ${target.good.rev} and BAD ${target.bad.rev} are one commit, ${goodCommit.slice(0, 12)}: nothing between them`, o.good ? '--good' : o.results!, 'pass --good with an earlier revision');
+  if ((await execa('git', ['-C', repo, 'merge-base', '--is-ancestor', goodCommit, badCommit], { reject: false })).exitCode !== 0) throw new UserError(`GOOD ${target.good.rev} is not an ancestor of BAD ${target.bad.rev} in ${repo}`, o.good ? '--good' : o.results!, 'pass --good with a revision BAD descends from');
   const out = resolve(o.out ?? join('out', 'bisect', `${target.cell.id}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   checkOutput(out, o.out ? '--out' : 'bisect folder', 'folder');
+  if (existsSync(out) && readdirSync(out).length) throw new UserError('the folder is not empty (an earlier bisection?)', o.out ? '--out' : out, 'pass a new -o folder: each probe is a run folder of its own in it');
   mkdirSync(out, { recursive: true });
   const at = (dir: string) => relative(process.cwd(), dir) || '.';
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  const { component: id, repo, test } = target;
   say(`bisect ${id} ${target.good.version} → ${target.bad.version} for "${test.suite} › ${test.title}" in ${target.cell.id}; probes in ${at(out)}/`);
   const started = Date.now();
-  const probes: Awaited<ReturnType<typeof runProbe>>[] = [];
+  const probes: Probe[] = [];
   const probe = async (commit: string): Promise<Outcome> => {
     const n = String(probes.length + 1).padStart(2, '0');
     const dir = join(out, `${n}-${commit.slice(0, 12)}`);
@@ -91,13 +103,6 @@ async function cellBisect(o: Opts): Promise<void> {
     return p.outcome;
   };
   try {
-    const commitOf = async (rev: string, flag: string) => {
-      const c = (await execa('git', ['-C', repo, 'rev-parse', '--verify', `${rev}^{commit}`], { reject: false })).stdout.trim();
-      if (!c) throw new UserError(`no revision ${rev} in ${repo}`, flag, `fetch it there (git -C ${repo} fetch --tags)${flag === '--good' ? ', or pass another --good' : ''}`);
-      return c;
-    };
-    const goodCommit = await commitOf(target.good.rev, o.good ? '--good' : o.results!);
-    const badCommit = await commitOf(target.bad.rev, o.results!);
     if (target.checkGood) {
       say(`GOOD is probed first: ${target.checkGood}`);
       if ((await probe(goodCommit)) !== 'good') {
@@ -113,8 +118,9 @@ async function cellBisect(o: Opts): Promise<void> {
     const lastGood = [...probes].reverse().find((p) => p.outcome === 'good');
     // the first bad commit is BAD itself when no probe before it was bad: its result is the cell's own
     const firstBad = byCommit(b.first.commit);
-    const badSide = firstBad ?? { commit: b.first.commit, why: 'failed in the results (the cell itself)', test: target.result.suites.find((s) => s.name === test.suite)?.tests.find((x) => x.title === test.title), dir: join(resolve(o.results!, '..'), target.result.artifacts ?? '') };
-    const goodSide = lastGood ?? { commit: goodCommit, why: `passed on the baseline ${target.baseline?.id ?? ''}`.trim(), test: target.baseline?.suites.find((s) => s.name === test.suite)?.tests.find((x) => x.title === test.title), dir: join(resolve(o.results!, '..'), target.baseline?.artifacts ?? '') };
+    const ran = dirname(resolve(o.results!));
+    const badSide = firstBad ?? { commit: b.first.commit, why: 'failed in the results (the cell itself)', test: testOf(target.result, test), dir: join(ran, target.result.artifacts ?? '') };
+    const goodSide = lastGood ?? { commit: goodCommit, why: `passed on the baseline ${target.baseline?.id ?? ''}`.trim(), test: testOf(target.baseline, test), dir: join(ran, target.baseline?.artifacts ?? '') };
     const counts = (['good', 'bad', 'skip'] as const).map((k) => `${probes.filter((p) => p.outcome === k).length} ${k}`).join(', ');
     const report = {
       cell: target.cell.id,

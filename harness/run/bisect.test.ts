@@ -3,7 +3,8 @@
 // is probed first; the probe's cell and plan (the commit's pseudo-version keeps the cell's era and
 // what the catalog says of it, where ref: would not); and bad input, one line each, exit 2.
 import { test, expect } from '@playwright/test';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { run } from '../../lib/exec.js';
 import { join } from 'node:path';
 import { component, loadCatalog, type ComponentId } from '../../matrix/catalog/index.js';
 import { makeCell, type Cell, type Versions } from '../../matrix/cell.js';
@@ -123,7 +124,7 @@ test('what a cell bisection cannot start from is refused in one line with the fi
   expect(target(both.file, { component: 'kuberay' })).toMatchObject({ component: 'kuberay', good: { version: 'v0.5.0', rev: 'ray-operator/v0.5.0' }, bad: { version: 'v0.6.0', rev: 'ray-operator/v0.6.0' } });
 });
 
-test('the CLI: the two forms and their options kept apart, a results file without its plan refused; one line each, exit 2', async () => {
+test('the CLI: the two forms and their options kept apart; a results file without its plan, revisions the git source lacks or in the wrong order, a used folder refused; one line each, exit 2, nothing made', async () => {
   const { file } = runFolder();
   const lone = join(scratch(), 'results.json');
   mkdirSync(join(lone, '..'), { recursive: true });
@@ -133,4 +134,27 @@ test('the CLI: the two forms and their options kept apart, a results file withou
   expectUserError(await cli(['bisect', '--cell', 'c', '--test', 'x']), /--cell: --cell is of the cell form/);
   expectUserError(await cli(['bisect', '--test', 'TestX']), /the Go test form needs COMPONENT GOOD BAD/);
   expectUserError(await cli(['bisect', '--results', file, '--test', 'no such test'], { CODEFLARE_MATRIX_SOURCES: '' }), /"no such test" failed in no cell of the results/);
+  // revisions the operator's git source (a repository this test makes) lacks, or in the wrong order: refused before anything is made
+  const repo = scratch();
+  const git = (...args: string[]) => run('git', ['-C', repo, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args]);
+  await git('init', '-q');
+  for (const tag of ['v0.0.4', 'v0.0.5']) {
+    writeFileSync(join(repo, 'go.mod'), `module github.com/project-codeflare/codeflare-operator\n\n// ${tag}\n`);
+    await git('add', '-A');
+    await git('commit', '-qm', tag);
+    await git('tag', tag);
+  }
+  await git('checkout', '-qb', 'side', 'v0.0.4');
+  await git('commit', '-q', '--allow-empty', '-m', 'a side branch');
+  const sourcesFile = join(scratch(), 'sources.yaml');
+  writeFileSync(sourcesFile, `sources:\n  codeflare-operator: ${repo}\n`);
+  const out = join(scratch(), 'bisect');
+  const bisect = (...args: string[]) => cli(['bisect', '--results', file, '--test', 'a queued AppWrapper ordering an instance type scales its MachineSet up', '-o', out, ...args], { CODEFLARE_MATRIX_SOURCES: sourcesFile, CODEFLARE_MATRIX_HOME: scratch() });
+  expectUserError(await bisect(), new RegExp(`no revision ${OPERATOR_V004} in ${repo}`)); // the commit the baseline ran is not in this repository
+  expectUserError(await bisect('--good', 'side'), /GOOD side is not an ancestor of BAD v0\.0\.5/);
+  expectUserError(await bisect('--good', 'v0.0.5~0'), /GOOD v0\.0\.5~0 and BAD v0\.0\.5 are one commit/);
+  expect(existsSync(out)).toBe(false);
+  mkdirSync(out);
+  writeFileSync(join(out, 'bisect.json'), '{}');
+  expectUserError(await bisect('--good', 'v0.0.4'), /the folder is not empty/);
 });
