@@ -16,7 +16,7 @@ import type { Sdk } from './types.js';
 import { pseudoCommit, resolveSource, tagVersion } from './source.js';
 import type { Provenance, Source } from './types.js';
 import { rejection } from '../testing.js';
-import { makeVariable } from './install/common.js';
+import { makeVariable, remoteRef } from './install/common.js';
 
 const KUBERAY = 'github.com/ray-project/kuberay/ray-operator';
 const OPERATOR = 'github.com/project-codeflare/codeflare-operator';
@@ -33,7 +33,7 @@ test('pseudo-versions name their commit; sub-module tags drop their directory', 
   expect(() => tagVersion('kuberay', 'latest', 'ray-operator/')).toThrow(UserError);
 });
 
-test("a version the tree's Makefile sets (MCAD_VERSION, for a commit between releases): its plain default only", () => {
+test("a version a commit between releases names for what it vendors: its Makefile's plain default (MCAD_VERSION), else its kustomization's remote ref", () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfm-make-'));
   try {
     expect(makeVariable(dir, 'MCAD_VERSION')).toBeUndefined(); // no Makefile
@@ -42,6 +42,12 @@ test("a version the tree's Makefile sets (MCAD_VERSION, for a commit between rel
     expect(makeVariable(dir, 'MCAD_REF')).toBeUndefined(); // names another variable: not a version
     expect(makeVariable(dir, 'KUBERAY')).toBe('v0.5.0');
     expect(makeVariable(dir, 'VERSION')).toBeUndefined();
+    // before the Makefile set it, the kustomization named the ref itself
+    expect(remoteRef(dir)).toBeUndefined();
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n  - github.com/project-codeflare/multi-cluster-app-dispatcher/config/crd?ref=release-v1.31.0\n');
+    expect(remoteRef(dir)).toBe('release-v1.31.0');
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n- ../local\n- github.com/x/y/config/crd?timeout=90s&ref=release-v0.0.0  # kpt-set: ${MCAD_CRD}\n');
+    expect(remoteRef(dir)).toBe('release-v0.0.0');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -24,8 +24,9 @@ export const Layout = z.object({
    * Kustomizations that name another component's manifests by a remote ref, which a release step
    * rewrites before it renders (codeflare-operator@v0.2.3 Makefile: MCAD_VERSION into
    * config/crd/mcad): each is pointed at that component's tree at the version the binary carries,
-   * else the release's (catalog bundles), else the one the tree's Makefile sets in `makeVar` (a
-   * commit between releases, as bisect builds: what `make deploy` at that commit writes).
+   * else the release's (catalog bundles), else the one the tree's Makefile sets in `makeVar`, else
+   * the ref the kustomization names itself (a commit between releases, as bisect builds: what
+   * `make deploy` at that commit would render).
    */
   vendor: z.record(z.string(), z.object({ component: z.string(), path: z.string(), makeVar: z.string().optional() })).default({}),
   note: z.string().optional(),

@@ -3,7 +3,7 @@
 // first. The modes (process.ts, image.ts) differ only in how the controller's Deployment runs.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { loadCatalog, component, withRole, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../../lib/exec.js';
@@ -90,8 +90,11 @@ async function vendored(ctx: InstallContext, id: ComponentId, built: Built, vend
   for (const [at, v] of Object.entries(vendor)) {
     const other = v.component as ComponentId;
     const src = component(catalog, other).source;
-    const version = (src.kind === 'go' && embedded(built.provenance, src.module)) || component(catalog, id).versions.find((x) => x.tag === built.source.tag)?.bundles?.[other] || (v.makeVar && makeVariable(built.source.dir, v.makeVar));
-    if (!version) throw new Error(`${id} ${built.source.requested}: ${at} names ${other}'s manifests, and neither its binary, the catalog${v.makeVar ? ` nor its Makefile's ${v.makeVar}` : ''} says which version`);
+    const named = (src.kind === 'go' && embedded(built.provenance, src.module)) || component(catalog, id).versions.find((x) => x.tag === built.source.tag)?.bundles?.[other] || (v.makeVar && makeVariable(built.source.dir, v.makeVar));
+    // else the ref the kustomization itself names (a commit before the release step set it from the Makefile)
+    const ref = named ? undefined : remoteRef(join(built.source.dir, at));
+    const version = named || (ref && `ref:${ref}`);
+    if (!version) throw new Error(`${id} ${built.source.requested}: ${at} names ${other}'s manifests, and neither its binary, the catalog${v.makeVar ? `, its Makefile's ${v.makeVar}` : ''} nor a ref in the kustomization says which version`);
     const tree = await resolveSource(other, version, ctx.sources ?? {}, { gitRef: true });
     // kustomize takes no absolute root: relative to the kustomization, outside the tree (LoadRestrictionsNone)
     writeFileSync(join(copy, at, 'kustomization.yaml'), stringify({ resources: [relative(join(copy, at), join(tree.dir, v.path))] }));
@@ -105,6 +108,14 @@ export function makeVariable(dir: string, name: string): string | undefined {
   const file = join(dir, 'Makefile');
   if (!existsSync(file)) return undefined;
   return new RegExp(`^${name}\\s*[?:]?=\\s*([^\\s$#]+)\\s*(#.*)?$`, 'm').exec(readFileSync(file, 'utf8'))?.[1];
+}
+
+/** The git ref a kustomization's remote resource names (`…/config/crd?ref=release-v1.31.0`), if one does. */
+export function remoteRef(dir: string): string | undefined {
+  const file = join(dir, 'kustomization.yaml');
+  if (!existsSync(file)) return undefined;
+  const resources = (parse(readFileSync(file, 'utf8')) as { resources?: unknown } | null)?.resources;
+  return (Array.isArray(resources) ? resources : []).map((r) => /[?&]ref=([^&\s#]+)/.exec(String(r))?.[1]).find(Boolean);
 }
 
 /** Server-side apply; CRDs first and waited to Established, since everything else may need them. */
