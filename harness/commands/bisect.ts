@@ -144,9 +144,9 @@ async function cellBisect(o: Opts): Promise<void> {
       `  ${probes.length} builds and runs of the cell (${counts}) over ${b.range} commits between ${target.good.version} ${goodCommit.slice(0, 12)} and ${target.bad.version} ${badCommit.slice(0, 12)}, ${clock(ms)}`,
       ...probes.map((p, i) => `  ${String(i + 1).padStart(2, '0')} ${p.commit.slice(0, 12)} ${p.outcome.padEnd(4)} ${clock(p.ms)}  ${p.why.slice(0, 160)}  ${at(p.dir)}/`),
       '',
-      `last good ${goodSide.commit.slice(0, 12)}: ${goodSide.why} (${at(goodSide.dir)})`,
-      `first bad ${badSide.commit.slice(0, 12)}: ${badSide.why} (${at(badSide.dir)})`,
-      ...(badSide.test?.errors[0] ?? '').trim().split('\n').slice(0, 12).map((l) => `    ${l}`),
+      `last good ${goodSide.commit.slice(0, 12)} (${at(goodSide.dir)}/): ${goodSide.why}`,
+      `first bad ${badSide.commit.slice(0, 12)} (${at(badSide.dir)}/):`,
+      ...(badSide.test?.errors[0] ?? badSide.why).trim().split('\n').slice(0, 12).map((l) => `    ${l}`),
       '',
       `bisection: ${at(join(out, 'bisect.json'))}`,
     ];
