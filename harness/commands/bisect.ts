@@ -115,9 +115,11 @@ async function cellBisect(o: Opts): Promise<void> {
     const b = await bisect(repo, goodCommit, badCommit, probe);
     const ms = Date.now() - started;
     const byCommit = (c: string) => probes.find((p) => p.commit === c);
-    const lastGood = [...probes].reverse().find((p) => p.outcome === 'good');
+    // each side's cell folder (its logs): a probe's, else the cell's or the baseline's in the results
+    const side = (p: Probe | undefined) => p && { ...p, dir: join(p.dir, 'cells', p.cell) };
+    const lastGood = side([...probes].reverse().find((p) => p.outcome === 'good'));
     // the first bad commit is BAD itself when no probe before it was bad: its result is the cell's own
-    const firstBad = byCommit(b.first.commit);
+    const firstBad = side(byCommit(b.first.commit));
     const ran = dirname(resolve(o.results!));
     const badSide = firstBad ?? { commit: b.first.commit, why: 'failed in the results (the cell itself)', test: testOf(target.result, test), dir: join(ran, target.result.artifacts ?? '') };
     const goodSide = lastGood ?? { commit: goodCommit, why: `passed on the baseline ${target.baseline?.id ?? ''}`.trim(), test: testOf(target.baseline, test), dir: join(ran, target.baseline?.artifacts ?? '') };
