@@ -1,14 +1,15 @@
-// Minimal HTTP(S) GET for health checks, and a poll loop that stops early on a fault.
+// Minimal HTTP(S) GET (and POST) for health checks, and a poll loop that stops early on a fault.
 import http from 'node:http';
 import https from 'node:https';
 
 export type Tls = { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean };
 
-/** GET url; a refused or reset connection is status 0 (not up yet), never a throw. */
-export function get(url: string, tls: Tls = {}): Promise<{ status: number; body: string }> {
+/** GET url (or POST `body` as JSON); a refused or reset connection is status 0 (not up yet), never a throw. */
+export function get(url: string, tls: Tls = {}, body?: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const lib = url.startsWith('https:') ? https : http;
-    const req = lib.get(url, { ...tls, timeout: 2000, agent: false }, (res) => {
+    const method = body === undefined ? 'GET' : 'POST';
+    const req = lib.request(url, { ...tls, method, timeout: 2000, agent: false, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -16,6 +17,7 @@ export function get(url: string, tls: Tls = {}): Promise<{ status: number; body:
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 

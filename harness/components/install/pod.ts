@@ -58,7 +58,7 @@ export type PodSpec = {
  */
 export async function playPod(
   ctx: InstallContext,
-  o: { id: ComponentId; version: string; binary: string; mode: ProcessMode; pod: PodSpec; namespace: string; dir: string; fill: (t: string) => Promise<string>; settings: Record<string, string>; cwd: string; envFrom?: Record<string, string>; network?: PodNetwork },
+  o: { id: ComponentId; version: string; binary: string; mode: ProcessMode; pod: PodSpec; namespace: string; dir: string; fill: (t: string) => Promise<string>; settings: Record<string, string>; cwd: string; envFrom?: Record<string, string>; network?: PodNetwork; hooks?: { urls: string[] } },
 ): Promise<{ pid: number; log: string; args: string[]; serviceAccount: string }> {
   const { id, version, mode, pod, namespace, dir, fill, settings } = o;
   const sa = pod.serviceAccountName ?? 'default';
@@ -95,8 +95,17 @@ export async function playPod(
     // A pod's own network is reached from its cell's namespace only: a probe process there (each a
     // node start, so a second apart, as a kubelet's probe period).
     const net = o.network;
+    // A listening webhook server is not yet one that serves every path its configurations name:
+    // kueue@v0.11.6 cmd/kueue/main.go answers /readyz once its certificates are ready and registers
+    // the job integrations' webhooks after that, in a goroutine; until then a RayCluster's create
+    // meets a 404. A POST of nothing gets 400 or a refusal from a registered path, 404 from another.
+    const served = async () => {
+      // (not the certificate's check: a rotator may have put its own CA in the configurations)
+      for (const u of o.hooks?.urls ?? []) if ([0, 404].includes((await get(u, { rejectUnauthorized: false }, {})).status)) return false;
+      return true;
+    };
     const answers = async () => {
-      if (!net) return (await get(url)).status === 200 && (!webhook || (await listening(webhook, host)));
+      if (!net) return (await get(url)).status === 200 && (!webhook || (await listening(webhook, host))) && (await served());
       const r = await getFrom(net.cell, url, webhook);
       return r.status === 200 && r.accepts;
     };
@@ -106,7 +115,7 @@ export async function playPod(
         intervalMs: net ? 1000 : 200,
         check: () => {
           if (started.exited() || restarted()) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
-          if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url}${webhook ? ` with its webhook server on port ${webhook}` : ''} in time; last lines of ${logFile}:\n${tail(logFile)}`);
+          if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url}${webhook ? ` with its webhook server on port ${webhook} serving ${o.hooks?.urls.length ?? 0} webhook paths` : ''} in time; last lines of ${logFile}:\n${tail(logFile)}`);
         },
       });
     } catch (e) {

@@ -14,7 +14,7 @@ import type { Built } from '../types.js';
 import { clusterHost } from '../../providers/provider.js';
 import { readPlayed, startPlayer, stopPlayer } from './player.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
-import { apply, applyOwned, prepare, type Installed, type Obj } from './common.js';
+import { apply, applyOwned, kubectlIn, prepare, type Installed, type Obj } from './common.js';
 import { processMode, type InstallContext } from './context.js';
 
 
@@ -46,6 +46,7 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     if (mode.config.inCluster) cm!.data![mode.config.key] = doc.toString();
     else writeFileSync(paths.config, doc.toString(), { mode: 0o600 });
   }
+  let hooks: { urls: string[]; rules: Webhook['rules'][] } | undefined;
   if (mode.webhooks) {
     // The apiserver calls the process: a serving certificate for its address and URL client configs.
     const services = objs.filter((o) => o.kind === 'Service').flatMap((o) => [`${o.metadata.name}.${o.metadata.namespace}.svc`, `${o.metadata.name}.${o.metadata.namespace}.svc.cluster.local`]);
@@ -77,9 +78,12 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
       }
     }
     const base = `https://${host}:${await fill('{port:webhook}')}`;
+    hooks = { urls: [], rules: [] };
     for (const o of objs.filter((x) => x.kind === 'MutatingWebhookConfiguration' || x.kind === 'ValidatingWebhookConfiguration')) {
-      for (const w of (o as unknown as { webhooks?: { clientConfig: { service?: { path?: string }; url?: string; caBundle?: string } }[] }).webhooks ?? []) {
+      for (const w of (o as unknown as { webhooks?: Webhook[] }).webhooks ?? []) {
         w.clientConfig = { url: `${base}${w.clientConfig.service?.path ?? '/'}`, caBundle: Buffer.from(pki.ca).toString('base64') };
+        hooks.urls.push(w.clientConfig.url!);
+        hooks.rules.push(w.rules ?? []);
       }
     }
   }
@@ -101,7 +105,13 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   if (skipped.length) log(`${id} ${version}: not applied out of cluster: ${skipped.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
   const manifest = await applyOwned(ctx, dir, id, version, objs.filter((o) => o !== deployment && !skipped.includes(o)));
   const pod = deployment.spec.template.spec as PodSpec;
-  const started = await playPod(ctx, { id, version, binary: built.binary, mode, pod, namespace, dir, fill, settings, cwd: mode.cwd === '{src}' ? built.source.dir : dir });
+  // Ready means every webhook for a resource this server has answers; one for a kind not installed
+  // (Kueue's for MPIJob, without Kubeflow) its controller never registers.
+  if (hooks) {
+    const has = await resourcesServed(ctx);
+    hooks.urls = hooks.urls.filter((_, i) => forServed(hooks!.rules[i], has));
+  }
+  const started = await playPod(ctx, { id, version, binary: built.binary, mode, pod, namespace, dir, fill, settings, cwd: mode.cwd === '{src}' ? built.source.dir : dir, hooks });
   const sa = started.serviceAccount;
   const installed: Installed = {
     component: id,
@@ -117,8 +127,22 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   if (mode.plays.length) installed.player = startPlayer(ctx, dir, mode.plays);
   writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
   if (mode.setup.length) await setupObjects(ctx, installed, mode, namespace);
-  log(`${id} ${version}: ready (pid ${started.pid})`);
+  log(`${id} ${version}: ready (pid ${started.pid}${hooks ? `, ${hooks.urls.length} webhooks answering` : ''})`);
   return installed;
+}
+
+type Webhook = { clientConfig: { service?: { path?: string }; url?: string; caBundle?: string }; rules?: { apiGroups: string[]; resources: string[] }[] };
+
+/** Whether a webhook's rules name a resource the server has (`plural.group`, or `plural` for the core group). */
+export function forServed(rules: Webhook['rules'], has: Set<string>): boolean {
+  return (rules ?? []).some((r) => r.resources.some((res) => r.apiGroups.some((g) => res === '*' || g === '*' || has.has(g ? `${res.split('/')[0]}.${g}` : res.split('/')[0]!))));
+}
+
+/** The resources the apiserver serves, as `kubectl api-resources -o name` names them (plural.group). */
+async function resourcesServed(ctx: InstallContext): Promise<Set<string>> {
+  const r = await kubectlIn(ctx, ['api-resources', '-o', 'name']);
+  // a discovery error for one group (an aggregated API not up) still lists the rest
+  return new Set(r.stdout.split('\n').filter(Boolean));
 }
 
 /** Stops the controller's host process (an upgrade's old version). */
