@@ -26,6 +26,10 @@ test('image names as containerd resolves them, the hosts.toml that mirrors their
   expect(pulledAlways('quay.io/x/y')).toBe(true);
   expect(pulledAlways('quay.io/x/y:latest')).toBe(true);
   expect(pulledAlways('quay.io/x/y:1.0')).toBe(false);
+  // a container's policy decides where it says one: era A's operator-made Deployments pull v-tags with Always
+  expect(pulledAlways('quay.io/project-codeflare/mcad-controller:release-v1.29.40', 'Always')).toBe(true);
+  expect(pulledAlways('quay.io/x/y:latest', 'IfNotPresent')).toBe(false);
+  expect(pulledAlways('quay.io/x/y@sha256:abc', 'Always')).toBe(false);
   const hosts = mirrorHosts(['busybox:latest', 'quay.io/a/b:latest', 'quay.io/c/d'], '172.18.0.1:5000');
   expect(Object.keys(hosts).sort()).toEqual(['docker.io/hosts.toml', 'quay.io/hosts.toml']);
   expect(hosts['quay.io/hosts.toml']).toBe('server = "https://quay.io"\n\n[host."http://172.18.0.1:5000/v2/quay.io"]\n  capabilities = ["pull", "resolve"]\n  override_path = true\n');

@@ -78,8 +78,8 @@ export interface Provider {
   create(spec: ClusterSpec, log?: Log): Promise<Cluster>;
   list(): Promise<ClusterStatus[]>;
   kubeconfig(name: string): string;
-  /** Makes a locally built image available to the cluster's nodes. */
-  loadImage(name: string, image: string): Promise<void>;
+  /** Makes a locally built image available to the cluster's nodes, pulled as `pullPolicy` (a container's imagePullPolicy) says. */
+  loadImage(name: string, image: string, pullPolicy?: string): Promise<void>;
   /**
    * A provider whose pods run images made here (kind): it makes them, and runs the cell's client
    * beside the cluster, where its users run it. Without it, clients run on the host.

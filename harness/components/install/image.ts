@@ -25,7 +25,7 @@ async function controllerImage(ctx: InstallContext, id: ComponentId, built: Buil
   const at = command?.startsWith('/') ? command.slice(1) : 'manager';
   const labels = { 'org.opencontainers.image.source': `${built.source.module}@${built.source.resolved}`, 'org.opencontainers.image.version': built.source.requested };
   await filesImage(image, { [at]: built.binary }, { ...(command ? {} : { entrypoint: [`/${at}`] }), user: '65532:65532', labels }, [built.provenance.binarySha256 ?? built.binary], ctx.log ?? (() => {}));
-  await providerFor(ctx.cluster.provider).loadImage(ctx.cluster.name, image);
+  await providerFor(ctx.cluster.provider).loadImage(ctx.cluster.name, image, container.imagePullPolicy);
   const r = await docker(['image', 'inspect', '--format', '{{.Id}}', image]);
   return { image, id: r.stdout.trim() };
 }

@@ -19,8 +19,11 @@ export const certsDir = (name: string): string => join(clusterDir(name), 'certs.
 /** kind config: containerd takes registry hosts from the mounted folder (its hosts.toml files are read at every pull). */
 export const containerdMirrorPatch = `[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${NODE_CERTS_DIR}"\n`;
 
-/** The kubelet pulls it again even when the node has it: no tag or :latest, unless pinned by digest. */
-export const pulledAlways = (image: string): boolean => !image.includes('@') && parseImage(image).tag === 'latest';
+/**
+ * The kubelet pulls it again even when the node has it: a container's `imagePullPolicy: Always`, or
+ * no policy and no tag or :latest (the API server's default), unless pinned by digest.
+ */
+export const pulledAlways = (image: string, policy?: string): boolean => !image.includes('@') && (policy ? policy === 'Always' : parseImage(image).tag === 'latest');
 
 /** The kind network's gateway: the host's address on it, which every node reaches. */
 export async function kindGateway(): Promise<string> {

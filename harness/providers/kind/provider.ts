@@ -80,11 +80,11 @@ export class KindProvider implements Provider {
     return kubeconfigOf(name);
   }
 
-  async loadImage(name: string, image: string): Promise<void> {
+  async loadImage(name: string, image: string, pullPolicy?: string): Promise<void> {
     const r = await run(kindBinary(), ['load', 'docker-image', image, '--name', kindName(name)], { timeout: 600_000 });
     if (!r.ok) throw new Error(`kind load docker-image ${image} failed: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);
-    // the kubelet pulls :latest again whatever the node holds: the cluster's registry serves it by its name
-    if (pulledAlways(image)) await mirrorImage(name, image);
+    // the kubelet pulls :latest (or with Always) again whatever the node holds: the cluster's registry serves it by its name
+    if (pulledAlways(image, pullPolicy)) await mirrorImage(name, image);
   }
 
   async exportLogs(name: string, dest: string): Promise<string[]> {
