@@ -6,9 +6,11 @@
 // models break SDK 0.35–0.38); resolution `latest` asks for today's. sdk.json is written last: its
 // presence is what makes an installed SDK. A version that cannot install or import on this Python
 // leaves failed.json, so the next call says why at once instead of spending minutes in pip again.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { loadCatalog, withRole, type ComponentId } from '../../matrix/catalog/index.js';
 import { UserError } from '../../lib/errors.js';
@@ -20,7 +22,9 @@ import { sha256File } from '../toolchain/entry.js';
 import { withLock } from '../toolchain/lock.js';
 import { fileVersion, PIP, pypiFiles } from '../toolchain/pypi.js';
 import { choose, findInterpreters, howToGet, pinsOf, type Interpreter } from './python.js';
-import type { Provenance, Sdk } from './types.js';
+import type { Provenance, Sdk, Source } from './types.js';
+import type { Sources } from '../../matrix/config.js';
+import { pythonTree } from './pytree.js';
 
 /** The stack's Python client, as the catalog names it (`role: client`): its id and its PyPI package. */
 function client(): { id: ComponentId; package: string } {
@@ -109,7 +113,8 @@ for n in z.namelist():
         if m:
             keys |= set(re.findall(r'["\\'](3\\.\\d+)["\\']\\s*:', m.group(1)))
 meta = z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode()
-print(json.dumps({'metadata': meta, 'pythons': sorted(keys)}))
+record = z.read(next(n for n in z.namelist() if n.endswith('.dist-info/RECORD'))).decode()
+print(json.dumps({'metadata': meta, 'pythons': sorted(keys), 'record': record}))
 `;
 
 /**
@@ -175,9 +180,16 @@ async function interpreterOf(python: string): Promise<Interpreter> {
  * for its exact pins) and that installs and imports it (0.14.0 installs on 3.11 and does not import:
  * the next older one is tried). `python` forces one interpreter.
  */
-export async function ensureSdk(version: string, opts: { log?: Log; python?: string; force?: boolean; resolution?: Resolution } = {}): Promise<Sdk> {
+export async function ensureSdk(version: string, opts: { log?: Log; python?: string; force?: boolean; resolution?: Resolution; sources?: Sources } = {}): Promise<Sdk> {
   const log = opts.log ?? (() => {});
   const { package: PACKAGE } = client();
+  if (version.startsWith('path:')) return fromTree(version, opts);
+  if (version === 'dev' || version.startsWith('ref:')) {
+    // PyPI has neither: the git repository the user named, at that branch or commit.
+    const tree = await pythonTree(client().id, version, opts.sources ?? {});
+    if (!tree) throw new UserError(`codeflare-sdk ${version}: PyPI publishes releases only`, PACKAGE, 'name a git repository of codeflare-sdk under sources: (the config, or ~/.config/codeflare-matrix/sources.yaml)');
+    return fromTree(version, opts, tree);
+  }
   const plain = version.replace(/^v/, '');
   if (!/^\d+\.\d+\.\d+([.-]?\w+)*$/.test(plain)) throw new UserError(`codeflare-sdk ${version}: not a version`, PACKAGE, 'use a tag like v0.14.0');
   const tag = `v${plain}`;
@@ -213,12 +225,69 @@ export async function ensureSdk(version: string, opts: { log?: Log; python?: str
   throw new Error('unreachable');
 }
 
+/**
+ * The SDK of a checkout (`path:<dir>`, a PR's) or of a git source's tree (dev, ref:): its wheel built
+ * here by its own build backend (`pip wheel`, PEP 517), then installed as a release is, its
+ * dependencies as PyPI served them the day after its commit (today's, outside git). Cached by the
+ * wheel's RECORD (every file's hash): the same tree is one virtualenv, an edit another. The
+ * provenance names the tree, its commit, and a checkout's uncommitted changes.
+ */
+async function fromTree(requested: string, opts: { log?: Log; python?: string; force?: boolean }, tree?: Source): Promise<Sdk> {
+  const log = opts.log ?? (() => {});
+  const { package: PACKAGE } = client();
+  const dir = tree?.dir ?? resolve(requested.slice('path:'.length));
+  if (!existsSync(join(dir, 'pyproject.toml')) && !existsSync(join(dir, 'setup.py'))) throw new UserError(`${PACKAGE} ${requested}: ${dir} has no pyproject.toml or setup.py`, dir, `point path: at the root of a ${PACKAGE} checkout`);
+  const found = opts.python ? [await interpreterOf(opts.python)] : await findInterpreters();
+  if (!found.length) throw new NoPython('no Python 3 found (PATH python3*, pyenv, uv)', PACKAGE, 'apt-get install -y python3 python3-venv, or pyenv install 3.11');
+  const git = async (args: string[]) => ((r) => (r.ok ? r.stdout.trim() : undefined))(await run('git', ['-C', tree?.git?.repository ?? dir, ...args]));
+  const commit = tree ? tree.commit : await git(['rev-parse', 'HEAD']);
+  const dirty = !tree && (commit === undefined || !!(await git(['status', '--porcelain'])));
+  // Its dependencies as PyPI served them the day after its commit, as a release's the day after its upload.
+  const committed = commit ? await git(['log', '-1', '--format=%cI', commit]) : undefined;
+  const build = await mkdtemp(join(tmpdir(), 'cfm-sdk-wheel-'));
+  try {
+    // Built from a copy: a backend writes into the tree it builds (build/, *.egg-info), and the checkout is the user's.
+    const copy = join(build, 'tree');
+    cpSync(dir, copy, { recursive: true, filter: (f) => relative(dir, f).split(sep)[0] !== '.git' });
+    log(`${PACKAGE} ${requested}: building its wheel (pip wheel, its own build backend)`);
+    const r = await run(found[0]!.path, ['-m', 'pip', 'wheel', '--no-deps', '--wheel-dir', build, copy], { env: { PIP_NO_INPUT: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' }, timeout: 900_000 });
+    const file = readdirSync(build).find((f) => f.endsWith('.whl'));
+    if (!r.ok || !file) throw new UserError(`${PACKAGE} ${requested}: building its wheel failed: ${pipFailure(r.all) || r.all.trim().split('\n').pop()}`, dir, 'fix the checkout so `pip wheel` builds it');
+    const read = await run(found[0]!.path, ['-c', READ_WHEEL, join(build, file)]);
+    if (!read.ok) throw new Error(`${PACKAGE} ${requested}: reading ${file}'s METADATA: ${read.all.trim().split('\n').pop()}`);
+    const meta = JSON.parse(read.stdout) as { metadata: string; pythons: string[]; record: string };
+    const plain = /^Version:\s*(\S+)/m.exec(meta.metadata)?.[1] ?? '0.0.0';
+    const key = createHash('sha256').update(meta.record).digest('hex').slice(0, 12);
+    const tag = `v${plain}`;
+    const label = `checkout-${key}`;
+    const sha256 = await sha256File(join(build, file));
+    const requiresPython = /^Requires-Python:\s*(.+)$/m.exec(meta.metadata)?.[1]?.trim();
+    const release: Release = { v: 2, defaultImagePythons: meta.pythons, wheel: { file, sha256, ...(committed ? { uploadTime: new Date(committed).toISOString() } : {}) }, ...(requiresPython ? { requiresPython } : {}), pins: await pinsOf(meta.metadata) };
+    mkdirSync(join(sdkDir(label), 'wheel'), { recursive: true });
+    copyFileSync(join(build, file), join(sdkDir(label), 'wheel', file));
+    const choice = choose(release, found, release.defaultImagePythons);
+    const fits = opts.python ? found : choice.fits;
+    if (!fits.length) throw new NoPython(`${PACKAGE} ${requested} (${plain}) needs ${choice.missing ? `Python ${choice.missing}` : 'a Python that fits'}, which this machine lacks`, PACKAGE, choice.missing ? howToGet(choice.missing, found) : undefined);
+    const sdk = await installOn(label, fits[0]!, release, { log, force: opts.force, resolution: committed ? 'release' : 'latest', version: plain });
+    const where = tree?.git
+      ? `built from ${tree.git.repository} at ${commit!.slice(0, 12)}`
+      : `built from the checkout ${dir}${commit ? ` at ${commit.slice(0, 12)}` : ' (not a git repository)'}${dirty ? ', with uncommitted changes' : ''}`;
+    return {
+      ...sdk,
+      version: tag,
+      provenance: { ...sdk.provenance, requested, resolved: tree?.git ? commit! : `path:${dir}`, origin: tree?.git ? 'git' : 'checkout', ...(tree?.git ? { git: { repository: tree.git.repository, tree: tree.git.tree } } : {}), ...(commit ? { commit } : {}), differences: [...sdk.provenance.differences, `${PACKAGE} ${plain} ${where}, not a release from PyPI`] },
+    };
+  } finally {
+    await rm(build, { recursive: true, force: true });
+  }
+}
+
 /** The SDK on one interpreter: its virtualenv at sdk/<tag>/py<version>/ (cached by SDK version and Python version). */
-async function installOn(tag: string, py: Interpreter, release: Release, opts: { log: Log; force?: boolean; resolution?: Resolution }): Promise<Sdk> {
+async function installOn(tag: string, py: Interpreter, release: Release, opts: { log: Log; force?: boolean; resolution?: Resolution; version?: string }): Promise<Sdk> {
   const { log } = opts;
   const resolution = opts.resolution ?? 'release';
   const { id: CLIENT, package: PACKAGE } = client();
-  const plain = tag.slice(1);
+  const plain = opts.version ?? tag.slice(1);
   const interpreter = py.path;
   const dir = join(sdkDir(tag), `py${py.version}`);
   // The wheel beside the virtualenv too: the kind provider's SDK image reads it from there.

@@ -173,7 +173,7 @@ const steps: Step[] = [
         // On a provider that loads images the SDK's image installs its wheels on Debian's Python
         // (3.11), so there it stays on the host's python3; elsewhere the newest Python it runs on.
         const images = g.provider.images;
-        made.sdk = await ensureSdk(version, { log: g.log, ...(images ? { python: 'python3' } : {}) }).catch((e: Error) => {
+        made.sdk = await ensureSdk(version, { log: g.log, sources: g.sources, ...(images ? { python: 'python3' } : {}) }).catch((e: Error) => {
           if (!(e instanceof NoPython) && !/does not (install|import) on Python/.test(e.message)) throw e;
           made.sdkError = e.message;
           g.log(`${id} ${version}: ${e.message}`);

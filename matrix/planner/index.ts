@@ -116,9 +116,9 @@ export function completer(catalog: Catalog, axisIds: string[] = [], sources: Sou
     // What the registries here refuse comes from the component's git source, where one is named.
     const unavailable = (Object.entries(versions) as [ComponentId, string][]).flatMap(([id, v]) => {
       const refused = v === 'dev' ? goBranchRefused(catalog, id) : catalog.availability?.versions.find((x) => x.component === id && x.tag === v && x.status === 'missing')?.detail;
-      // a PyPI component's git source holds its tests, not what installs
-      if (!refused || (sources[id] && component(catalog, id).source.kind !== 'pypi')) return [];
-      if (component(catalog, id).source.kind === 'pypi') return [`${id} ${v}: ${refused}; fix: pin it (components.${id}: a release)`];
+      // a PyPI component's dev is built from its git source's tree, as a Go component's
+      if (!refused || sources[id]) return [];
+      if (component(catalog, id).source.kind === 'pypi') return [`${id} ${v}: ${refused}; fix: pin it (components.${id}: a release), or name a git repository of ${component(catalog, id).repo} under sources: to build it from`];
       return [`${id} ${v}: ${refused}; fix: name a git repository of ${component(catalog, id).repo} under sources: (~/.config/codeflare-matrix/sources.yaml or the config)`];
     });
     // An upgrade's starting stack: what the proposal names, the earlier operator's own bundles, else the cell's.

@@ -126,13 +126,15 @@ async function ray(tag: string, version: string, log: Log): Promise<void> {
  * kind network): the exact set of packages of its virtualenv here (`pip freeze`), as wheels built
  * on this host, installed with no network on Debian's Python.
  */
-export async function sdkImage(sdk: { version: string; python: string; venv: string }, log: Log): Promise<string> {
-  const tag = `codeflare-matrix/codeflare-sdk:${sdk.version}`;
+export async function sdkImage(sdk: { version: string; python: string; venv: string; provenance?: { origin?: string; wheel?: { sha256: string } } }, log: Log): Promise<string> {
+  // A checkout's wheel is not the release of the same version: its own tag, its hash in the inputs.
+  const checkout = sdk.provenance?.origin === 'checkout' ? `-checkout.${sdk.provenance.wheel?.sha256.slice(0, 12)}` : '';
+  const tag = `codeflare-matrix/codeflare-sdk:${sdk.version}${checkout}`;
   await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
   const base = (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', PYTHON_BASE])).trim();
   // The SDK itself was installed from its wheel file (freeze says `codeflare-sdk @ file://…`): pinned by version here, the wheel copied below.
   const frozen = [...(await step('pip freeze', sdk.python, ['-m', 'pip', 'freeze'])).split('\n').filter((l) => /^[A-Za-z0-9_.-]+==\S+$/.test(l.trim())), `codeflare-sdk==${sdk.version.replace(/^v/, '')}`].join('\n') + '\n';
-  await cachedImage(tag, hashOf(base, frozen, 'sdk-2'), async () => {
+  await cachedImage(tag, hashOf(base, frozen, 'sdk-2', ...(checkout ? [checkout] : [])), async () => {
     const dir = workDir('sdk', sdk.version);
     const wheels = join(dir, 'wheels');
     rmSync(dir, { recursive: true, force: true });
@@ -150,7 +152,7 @@ export async function sdkImage(sdk: { version: string; python: string; venv: str
           'python3 -m venv /opt/sdk && /opt/sdk/bin/pip install -q --no-index --no-deps --find-links /wheels -r /wheels/requirements.txt && /opt/sdk/bin/python -c "import codeflare_sdk"'],
         { timeout: 1_800_000 },
       );
-      const labels = { 'org.opencontainers.image.source': `pypi:codeflare-sdk==${sdk.version.replace(/^v/, '')}`, [INPUTS_LABEL]: hashOf(base, frozen, 'sdk-2'), [HARNESS_LABEL]: 'codeflare-matrix' };
+      const labels = { 'org.opencontainers.image.source': `pypi:codeflare-sdk==${sdk.version.replace(/^v/, '')}`, [INPUTS_LABEL]: hashOf(base, frozen, 'sdk-2', ...(checkout ? [checkout] : [])), [HARNESS_LABEL]: 'codeflare-matrix' };
       await dockerOk(['commit', ...['ENV PATH=/opt/sdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["sleep", "infinity"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]), name, tag]);
     } finally {
       await docker(['rm', '-f', name]);
