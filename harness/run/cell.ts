@@ -166,7 +166,7 @@ const steps: Step[] = [
         const version = g.cell.versions[id]!;
         const kind = component(g.catalog, id).source.kind;
         if (kind !== 'pypi') throw new Error(`${id}: no client installer for source kind ${kind}`);
-        g.progress(`install ${id} ${version} (PyPI)`);
+        g.progress(`install ${id} ${version}${/^v?\d/.test(version) ? ' (PyPI)' : ' (built from its tree)'}`);
         // A client no Python of this machine installs or imports (none its pins have wheels for, or
         // each breaks it) blocks the tests that use it, with the reason and the Python to get; the
         // rest of the stack is still tested. It says nothing of the stack, only of this machine.
