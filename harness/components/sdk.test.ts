@@ -45,7 +45,7 @@ test.describe('the SDK from a checkout (path:)', () => {
       // dev: the git repository named as the SDK's source, at its HEAD (the commit, not the edit)
       const sources = parseSources(`sources:\n  codeflare-sdk: ${dir}\n`, join(dir, 'sources.yaml'));
       const dev = await ensureSdk('dev', { sources });
-      expect(dev.provenance).toMatchObject({ requested: 'dev', resolved: git('rev-parse', 'HEAD'), origin: 'git', git: { repository: dir } });
+      expect(dev.provenance).toMatchObject({ requested: 'dev', resolved: `v0.0.1+g${git('rev-parse', 'HEAD').slice(0, 12)}`, commit: git('rev-parse', 'HEAD'), origin: 'git', git: { repository: dir } });
       expect(dev.venv).toBe(first.venv);
       await expect(ensureSdk('dev')).rejects.toThrow(/PyPI publishes releases only/);
     } finally {

@@ -257,7 +257,8 @@ async function fromTree(requested: string, opts: { log?: Log; python?: string; f
     if (!read.ok) throw new Error(`${PACKAGE} ${requested}: reading ${file}'s METADATA: ${read.all.trim().split('\n').pop()}`);
     const meta = JSON.parse(read.stdout) as { metadata: string; pythons: string[]; record: string };
     const plain = /^Version:\s*(\S+)/m.exec(meta.metadata)?.[1] ?? '0.0.0';
-    const key = createHash('sha256').update(meta.record).digest('hex').slice(0, 12);
+    // the files and the day its dependencies are taken as of: the same tree committed later resolves them later
+    const key = createHash('sha256').update(meta.record).update(committed ?? '').digest('hex').slice(0, 12);
     const tag = `v${plain}`;
     const label = `checkout-${key}`;
     const sha256 = await sha256File(join(build, file));
@@ -275,7 +276,7 @@ async function fromTree(requested: string, opts: { log?: Log; python?: string; f
     return {
       ...sdk,
       version: tag,
-      provenance: { ...sdk.provenance, requested, resolved: tree?.git ? commit! : `path:${dir}`, origin: tree?.git ? 'git' : 'checkout', ...(tree?.git ? { git: { repository: tree.git.repository, tree: tree.git.tree } } : {}), ...(commit ? { commit } : {}), differences: [...sdk.provenance.differences, `${PACKAGE} ${plain} ${where}, not a release from PyPI`] },
+      provenance: { ...sdk.provenance, requested, resolved: tree?.git ? `v${plain}+g${commit!.slice(0, 12)}` : `path:${dir}`, origin: tree?.git ? 'git' : 'checkout', ...(tree?.git ? { git: { repository: tree.git.repository, tree: tree.git.tree } } : {}), ...(commit ? { commit } : {}), differences: [...sdk.provenance.differences, `${PACKAGE} ${plain} ${where}, not a release from PyPI`] },
     };
   } finally {
     await rm(build, { recursive: true, force: true });
