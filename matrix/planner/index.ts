@@ -214,7 +214,7 @@ function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Pla
   const axes = resolveAxes(config, catalog);
   const sources = override.sources ?? {};
   const complete = completer(catalog, Object.keys(axes), sources);
-  const out = strategies[config.strategy]({ config, catalog, axes, complete });
+  const out = strategies[config.strategy]({ config, catalog, axes, complete, sources });
   const suites = runSuites(config, catalog);
   const cells = new Map<string, Cell>();
   const excluded = new Map<string, Exclusion>();

@@ -176,6 +176,12 @@ components:
     const sdk = plan(cfg('strategy: chain\nkubernetes: ["1.31"]\nchain: {component: codeflare-sdk, ref: {path: ../codeflare-sdk}}\ncomponents: {codeflare-operator: v1.4.1, kuberay: v1.1.0}'), catalog);
     expect(sdk.cells[0]!.versions['codeflare-sdk']).toBe('path:../codeflare-sdk');
     expect(sdk.cells[0]!.era).toBe('C'); // era C has no MCAD or InstaScale: nothing above to take at dev
+    // an operator PR: the SDK is above it; PyPI has no dev, so it stays pinned unless a git repository of it is named
+    const op = (sources = {}) => plan(cfg('strategy: chain\nkubernetes: ["1.31"]\nchain: {component: codeflare-operator, ref: {ref: "refs/pull/9/head"}}\ncomponents: {codeflare-sdk: v0.29.0, kuberay: v1.3.2, kueue: v0.11.6}'), catalog, { sources }).cells[0]!;
+    expect(op().versions['codeflare-sdk']).toBe('v0.29.0');
+    const withGit = op({ 'codeflare-sdk': { git: '/src/codeflare-sdk', at: 'sources.yaml' } });
+    expect(withGit.versions['codeflare-sdk']).toBe('dev');
+    expect(withGit.origin['codeflare-sdk']).toBe('chain-dev');
   });
 
   test('release: candidate, previous published row, and the upgrade between them', () => {

@@ -2,7 +2,7 @@
 // strategies share (planner/index.ts completes proposals, strategies.ts makes them).
 import type { Catalog, ComponentId } from '../catalog/index.js';
 import type { Cell, Origin, Versions, Violation } from '../cell.js';
-import type { MatrixConfig } from '../config.js';
+import type { MatrixConfig, Sources } from '../config.js';
 
 export type Exclusion = { title: string; versions: Versions; reasons: Violation[] };
 
@@ -19,7 +19,7 @@ export type Proposal = {
 
 export type Axes = Partial<Record<ComponentId, string[]>>;
 
-export type StrategyInput = { config: MatrixConfig; catalog: Catalog; axes: Axes; complete: (p: Proposal, partial?: boolean) => Cell | Exclusion };
+export type StrategyInput = { config: MatrixConfig; catalog: Catalog; axes: Axes; complete: (p: Proposal, partial?: boolean) => Cell | Exclusion; sources?: Sources };
 export type StrategyOutput = { proposals: Iterable<Proposal>; uncoverable?: string[] };
 
 export function isCell(x: Cell | Exclusion): x is Cell {

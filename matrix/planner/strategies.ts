@@ -70,8 +70,9 @@ function chain(input: StrategyInput): StrategyOutput {
   }
   const under = config.chain.component;
   const [ref] = resolveSelector(catalog, under, config.chain.ref, 'chain.ref');
-  // `dev` of everything above; PyPI has no dev of the SDK, so an SDK the config pins stays pinned.
-  const upstream = above(input, under).filter((id) => !(component(catalog, id).source.kind === 'pypi' && axes[id]));
+  // `dev` of everything above; PyPI has no dev of the SDK: one the config pins stays pinned, unless
+  // a git repository of it is named to build dev from.
+  const upstream = above(input, under).filter((id) => !(component(catalog, id).source.kind === 'pypi' && axes[id] && !input.sources?.[id]));
   const pinned: Axes = { ...axes, [under]: [ref!] };
   for (const id of upstream) pinned[id] = ['dev'];
   const origin = Object.fromEntries([[under, 'under-test'], ...upstream.map((id) => [id, 'chain-dev'])]);
