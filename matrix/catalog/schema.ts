@@ -172,6 +172,14 @@ export const Component = z.object({
       tagPrefix: z.string().default(''),
       /** Image mode: environment set on the controller's container where the shipped one names an image no registry here serves. */
       env: z.record(z.string(), z.string()).default({}),
+      /**
+       * Where the release image holds the binary (its Dockerfile's COPY), whether that is its
+       * ENTRYPOINT, and its USER: how an image made here from the binary built at a version stands
+       * in for that release image, where another controller deploys it by name (era A's operator).
+       */
+      binary: z.string().optional(),
+      entrypoint: z.boolean().default(false),
+      user: z.string().optional(),
       note: z.string().optional(),
     })
     .optional(),

@@ -11,6 +11,7 @@ import { docker } from '../../docker.js';
 import { writeAtomic } from '../../../lib/files.js';
 import { providerFor } from '../../providers/index.js';
 import { filesImage } from '../../providers/kind/images.js';
+import { setupObjects, startPlayer } from './player.js';
 import type { Built, Provenance } from '../types.js';
 import { applyOwned, prepare, type Installed, type Obj } from './common.js';
 import type { InstallContext } from './context.js';
@@ -89,7 +90,10 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     settings,
     provenance: loaded ? { ...built.provenance, imageDigest: loaded.id } : pulledProvenance(built, image),
   };
+  // An operator of operators: the Deployments it makes run the images it names, made here (player.ts).
+  if (loads && mode.plays.length) installed.player = startPlayer(ctx, dir, mode.plays);
   writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
+  if (mode.setup.length) await setupObjects(ctx, installed, mode, namespace);
   log(`${id} ${version}: ready (Deployment ${namespace}/${deployment.metadata.name})`);
   return installed;
 }

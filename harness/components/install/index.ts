@@ -13,6 +13,7 @@ import { COMPONENT_LABEL } from './pod.js';
 import { apply, kubectlIn, render, type Installed, type Obj } from './common.js';
 import type { InstallContext } from './context.js';
 import { installImage } from './image.js';
+import { stopPlayer } from './player.js';
 import { installProcess, stopProcess, uninstallProcess } from './process.js';
 
 export { apply, render, type Installed, type Obj } from './common.js';
@@ -77,7 +78,7 @@ export async function upgradeComponent(ctx: InstallContext, from: Installed, bui
 const modes: Record<Installed['mode'], { install: typeof installProcess; uninstall: (ctx: InstallContext, installed: Installed) => Promise<void>; upgrade: (ctx: InstallContext, from: Installed) => Promise<void> }> = {
   process: { install: installProcess, uninstall: uninstallProcess, upgrade: stopProcess },
   // The Deployment goes with the objects; on upgrade, the new one rolls out over the old.
-  image: { install: installImage, uninstall: async () => {}, upgrade: async () => {} },
+  image: { install: installImage, uninstall: async (_ctx, installed) => (installed.player ? stopPlayer(installed.player) : undefined), upgrade: async () => {} },
 };
 
 /**

@@ -8,17 +8,22 @@
 // namespace, in a network of its own linked to the cell's (podnet.ts), as a pod has. One watcher per
 // controller whose catalog process mode `plays` components; it is a process of its own (it outlives
 // the setup that starts it), stopped with the controller, and writes what it played to a state file.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCatalog, type ComponentId } from '../../../matrix/catalog/index.js';
+import { component, loadCatalog, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
 import { run } from '../../../lib/exec.js';
 import { writeAtomic } from '../../../lib/files.js';
 import { compiled, repoRoot } from '../../../lib/paths.js';
-import { startProcess, stopProcesses, processesUnder } from '../../processes.js';
+import { startProcess, stopProcesses, processesUnder, tail } from '../../processes.js';
+import { apply, type Installed, type Obj } from './common.js';
 import { buildComponent } from '../build.js';
 import { resolveSource } from '../source.js';
-import type { Provenance } from '../types.js';
+import type { Built, Provenance } from '../types.js';
+import { docker } from '../../docker.js';
+import { providerFor } from '../../providers/index.js';
+import { filesImage } from '../../providers/kind/images.js';
 import { clusterHost } from '../../providers/provider.js';
 import { processMode, type InstallContext } from './context.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
@@ -99,7 +104,7 @@ export async function stopPlayer(p: Player): Promise<void> {
   if (p.network) await removePodNetworksUnder(p.network, p.dir);
 }
 
-type DeploymentObj = { metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> }; spec: { template: { spec: PodSpec & { containers: { image: string }[] } } } };
+type DeploymentObj = { metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> }; spec: { selector: { matchLabels: Record<string, string> }; template: { spec: PodSpec & { containers: { image: string; imagePullPolicy?: string }[] } } } };
 
 async function main(argsFile: string): Promise<void> {
   const { ctx, plays, home } = JSON.parse(readFileSync(argsFile, 'utf8')) as { ctx: InstallContext; plays: string[]; home: string };
@@ -152,10 +157,13 @@ async function main(argsFile: string): Promise<void> {
 /** Builds the component the Deployment's image names and runs it as the Deployment's pod would. */
 async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: string, kubectl: (a: string[]) => ReturnType<typeof run>): Promise<Provenance> {
   const { component: id, version } = entry;
+  const images = !!providerFor(ctx.cluster.provider).images;
   const mode = processMode(id, version);
-  if (!mode) throw new Error(`${id} ${version} (image ${entry.image}): the catalog does not say how it runs as a process`);
+  if (!mode && !images) throw new Error(`${id} ${version} (image ${entry.image}): the catalog does not say how it runs as a process`);
   ctx.log?.(`${entry.deployment}: image ${entry.image} is ${id} ${version}: building`);
   const built = await buildComponent(await resolveSource(id, version, ctx.sources ?? {}), { sources: ctx.sources ?? {}, log: (l) => ctx.log?.(l) });
+  if (images) return servedImage(ctx, d, entry, built, kubectl);
+  if (!mode) throw new Error('unreachable');
   const namespace = d.metadata.namespace;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // The pod's environment from ConfigMaps (envFrom), as the kubelet would give it.
@@ -189,9 +197,74 @@ async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: s
   return { ...built.provenance, differences: [...built.provenance.differences, `played for Deployment ${entry.deployment} (image ${entry.image}) by the binary built here, as a host process${where}`] };
 }
 
+/**
+ * Where pods run (kind): the image the Deployment names, made here from the binary built at the
+ * version it names, laid out as the release image's Dockerfile has it (the catalog's image.binary),
+ * loaded into the nodes under that name (served by the cluster's registry where it is pulled with
+ * Always); its pods are replaced so the kubelet takes it at once rather than after a pull backoff.
+ */
+async function servedImage(ctx: InstallContext, d: DeploymentObj, entry: Played, built: Built, kubectl: (a: string[]) => ReturnType<typeof run>): Promise<Provenance> {
+  const image = component(loadCatalog(), entry.component).image;
+  if (!image?.binary) throw new Error(`${entry.component} ${entry.version} (image ${entry.image}): the catalog does not say where its release image holds the binary (image.binary)`);
+  const container = d.spec.template.spec.containers[0]!;
+  const labels = { 'org.opencontainers.image.source': `${built.source.module}@${built.source.resolved}`, 'org.opencontainers.image.version': built.source.requested };
+  await filesImage(
+    entry.image,
+    { [image.binary.slice(1)]: built.binary },
+    { ...(image.entrypoint ? { entrypoint: [image.binary] } : {}), env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, ...(image.user ? { user: image.user } : {}), labels },
+    [built.provenance.binarySha256 ?? built.binary],
+    (l) => ctx.log?.(l),
+  );
+  await providerFor(ctx.cluster.provider).loadImage(ctx.cluster.name, entry.image, container.imagePullPolicy);
+  const { namespace, name } = d.metadata;
+  const selector = Object.entries(d.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+  await kubectl(['delete', 'pods', '-n', namespace, '-l', selector, '--wait=false']);
+  const r = await run(ctx.kubectl, ['--kubeconfig', ctx.cluster.kubeconfig, '-n', namespace, 'rollout', 'status', `deployment/${name}`, `--timeout=${READY_MS / 1000}s`], { timeout: READY_MS + 30_000 });
+  if (!r.ok) {
+    const pods = await kubectl(['describe', 'pods', '-n', namespace, '-l', selector]);
+    throw new Error(`Deployment ${namespace}/${name} (${entry.image}) not available in ${READY_MS / 1000}s: ${pods.stdout.split('Events:').pop()?.trim().split('\n').slice(-4).join(' | ')}`);
+  }
+  const id = (await docker(['image', 'inspect', '--format', '{{.Id}}', entry.image])).stdout.trim();
+  ctx.log?.(`${entry.deployment}: ${entry.component} ${entry.version} running in its pod (image ${entry.image}, ${id.slice(7, 19)})`);
+  return {
+    ...built.provenance,
+    imageDigest: id,
+    differences: [...built.provenance.differences, `image ${entry.image}, deployed by Deployment ${entry.deployment}, made here from the binary built at ${built.source.resolved} (a stand-in for the release image under its name), loaded into the nodes`],
+  };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && existsSync(process.argv[2] ?? '')) {
   main(process.argv[2]!).catch((e) => {
     console.error(e);
     process.exit(1);
   });
+}
+
+/** What the component's e2e setup applies once it runs; with a player, waited until the controllers those objects make run. */
+export async function setupObjects(ctx: InstallContext, installed: Installed, mode: ProcessMode, namespace: string): Promise<void> {
+  const cluster = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'];
+  const objs = mode.setup.map((o) => ({ ...o, metadata: { ...o.metadata, ...(cluster.includes(o.kind) ? {} : { namespace: o.metadata.namespace ?? namespace }), labels: { [COMPONENT_LABEL]: installed.component } } }) as Obj);
+  const dir = join(ctx.cluster.dir, 'components', installed.component);
+  await apply(ctx, dir, objs, `${installed.component}-setup`);
+  installed.settings.setup = objs.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`).join(', ');
+  // uninstalled with everything else the install made
+  writeFileSync(installed.manifest, [readFileSync(installed.manifest, 'utf8'), ...objs.filter((o) => o.kind !== 'Namespace' || !o.metadata.namespace).map((o) => stringify(o))].join('---\n'));
+  const player = installed.player;
+  const expected = objs.filter((o) => !cluster.includes(o.kind) && o.apiVersion !== 'v1').length;
+  if (!player) return;
+  const t0 = Date.now();
+  const deadline = t0 + (ctx.timeoutMs ?? 600_000);
+  for (;;) {
+    const played = readPlayed(player);
+    const settled = played.filter((p) => p.phase !== 'building');
+    if (settled.length >= expected && settled.length === played.length) {
+      const failed = played.filter((p) => p.phase === 'failed');
+      if (failed.length) throw new Error(`${installed.component} ${installed.version} deployed ${failed.map((p) => `${p.component} ${p.version} (${p.deployment})`).join(', ')}, which did not run: ${failed[0]!.error?.split('\n')[0]}`);
+      ctx.waited?.(Date.now() - t0);
+      ctx.log?.(`${installed.component} ${installed.version}: its controllers run: ${played.map((p) => `${p.component} ${p.version} (${p.deployment}, pid ${p.pid})`).join(', ')}`);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`${installed.component} ${installed.version}: the controllers its ${installed.settings.setup} deploy did not run in time (player log ${player.log}: ${tail(player.log, 3)})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }

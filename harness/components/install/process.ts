@@ -4,17 +4,17 @@
 // Deployment's ServiceAccount (impersonated), so the component's shipped RBAC is what is tested.
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseDocument, stringify } from 'yaml';
-import { type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
-import { stopOwned, tail } from '../../processes.js';
+import { parseDocument } from 'yaml';
+import { type ComponentId } from '../../../matrix/catalog/index.js';
+import { stopOwned } from '../../processes.js';
 import { makePki } from '../../net/pki.js';
 import { portTaken } from '../../net/ports.js';
 import { writeAtomic } from '../../../lib/files.js';
 import type { Built } from '../types.js';
 import { clusterHost } from '../../providers/provider.js';
-import { readPlayed, startPlayer, stopPlayer } from './player.js';
+import { setupObjects, startPlayer, stopPlayer } from './player.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
-import { apply, applyOwned, kubectlIn, prepare, type Installed, type Obj } from './common.js';
+import { applyOwned, kubectlIn, prepare, type Installed, type Obj } from './common.js';
 import { processMode, type InstallContext } from './context.js';
 
 
@@ -168,31 +168,3 @@ export async function uninstallProcess(ctx: InstallContext, installed: Installed
   }
 }
 
-/** What the component's e2e setup applies once it runs; with a player, waited until the controllers those objects make run. */
-async function setupObjects(ctx: InstallContext, installed: Installed, mode: ProcessMode, namespace: string): Promise<void> {
-  const cluster = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition'];
-  const objs = mode.setup.map((o) => ({ ...o, metadata: { ...o.metadata, ...(cluster.includes(o.kind) ? {} : { namespace: o.metadata.namespace ?? namespace }), labels: { [COMPONENT_LABEL]: installed.component } } }) as Obj);
-  const dir = join(ctx.cluster.dir, 'components', installed.component);
-  await apply(ctx, dir, objs, `${installed.component}-setup`);
-  installed.settings.setup = objs.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`).join(', ');
-  // uninstalled with everything else the install made
-  writeFileSync(installed.manifest, [readFileSync(installed.manifest, 'utf8'), ...objs.filter((o) => o.kind !== 'Namespace' || !o.metadata.namespace).map((o) => stringify(o))].join('---\n'));
-  const player = installed.player;
-  const expected = objs.filter((o) => !cluster.includes(o.kind) && o.apiVersion !== 'v1').length;
-  if (!player) return;
-  const t0 = Date.now();
-  const deadline = t0 + (ctx.timeoutMs ?? 600_000);
-  for (;;) {
-    const played = readPlayed(player);
-    const settled = played.filter((p) => p.phase !== 'building');
-    if (settled.length >= expected && settled.length === played.length) {
-      const failed = played.filter((p) => p.phase === 'failed');
-      if (failed.length) throw new Error(`${installed.component} ${installed.version} deployed ${failed.map((p) => `${p.component} ${p.version} (${p.deployment})`).join(', ')}, which did not run: ${failed[0]!.error?.split('\n')[0]}`);
-      ctx.waited?.(Date.now() - t0);
-      ctx.log?.(`${installed.component} ${installed.version}: its controllers run: ${played.map((p) => `${p.component} ${p.version} (${p.deployment}, pid ${p.pid})`).join(', ')}`);
-      return;
-    }
-    if (Date.now() > deadline) throw new Error(`${installed.component} ${installed.version}: the controllers its ${installed.settings.setup} deploy did not run in time (player log ${player.log}: ${tail(player.log, 3)})`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}

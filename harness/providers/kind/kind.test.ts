@@ -78,6 +78,15 @@ test('the node image built offline boots, reports its Kubernetes version and run
     });
     await until('pod pulled with Always succeeded', async () => (await core.readNamespacedPod({ name: 'always', namespace: 'real' })).status?.phase === 'Succeeded', 180_000);
     expect(await core.readNamespacedPodLog({ name: 'always', namespace: 'real' })).toContain('pulled-from-the-mirror');
+    // A version tag pulled with Always (era A's operator deploys MCAD so): served the same way when the load says so.
+    const pinned = 'quay.io/codeflare-matrix-test/tiny:v0.0.1';
+    await docker(['tag', workloadImages.busybox, pinned]);
+    await kind.loadImage(name, pinned, 'Always');
+    await core.createNamespacedPod({
+      namespace: 'real',
+      body: { metadata: { name: 'always-pinned' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: pinned, imagePullPolicy: 'Always', command: ['sh', '-c', 'echo pinned-from-the-mirror'] }] } },
+    });
+    await until('pod of a version tag pulled with Always succeeded', async () => (await core.readNamespacedPod({ name: 'always-pinned', namespace: 'real' })).status?.phase === 'Succeeded', 180_000);
     const registry = processesUnder(clusterDir(name)).map((p) => p.pid);
     expect(registry.length).toBeGreaterThan(0);
     // Logs come out with kind's own exporter: the node's journal, kubelet and containerd.
@@ -92,7 +101,7 @@ test('the node image built offline boots, reports its Kubernetes version and run
   expect(clusterNames()).not.toContain(name);
   // the cluster's registry went with it
   expect(processesUnder(clustersDir()).filter((p) => p.owner.startsWith(clusterDir(name)))).toEqual([]);
-  await docker(['rmi', 'quay.io/codeflare-matrix-test/tiny:latest']);
+  await docker(['rmi', 'quay.io/codeflare-matrix-test/tiny:latest', 'quay.io/codeflare-matrix-test/tiny:v0.0.1']);
 });
 
 test('the janitor removes a kind cluster whose run was killed, with or without its folder', async () => {
