@@ -203,7 +203,8 @@ export const CellResult = z.object({
   suites: z.array(SuiteResult),
   phases: z.partialRecord(Phase, z.number().min(0)).default({}),
   /** The cluster the cell ran on, and whether it was reused from an earlier cell of the run. */
-  cluster: z.object({ name: z.string(), reused: z.boolean() }).optional(),
+  /** The cluster the cell ran on; `workers` beside its control plane where the selected suites' own clusters have them (`why`). */
+  cluster: z.object({ name: z.string(), reused: z.boolean(), workers: z.int().optional(), why: z.array(z.string()).optional() }).optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   /** Folder of this cell's artifacts (logs, failure attachments), relative to the results file. */

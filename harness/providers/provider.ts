@@ -17,6 +17,8 @@ export type ClusterSpec = {
   /** Kubernetes version, e.g. v1.31.14 (local and kind build or pick the matching binaries or node image). */
   kubernetes: string;
   nodes?: NodeSpec[];
+  /** kind: worker nodes beside the control plane (an upstream suite's own cluster has them); none: one node. */
+  workers?: number;
   /** The pid of the run that owns the cluster (default: this process); the janitor removes it once that process is gone. */
   owner?: number;
   /** Made by hand (`cluster up`): once ready it belongs to no process and stays until `cluster down`. */
@@ -80,6 +82,8 @@ export interface Provider {
   kubeconfig(name: string): string;
   /** Makes a locally built image available to the cluster's nodes, pulled as `pullPolicy` (a container's imagePullPolicy) says. */
   loadImage(name: string, image: string, pullPolicy?: string): Promise<void>;
+  /** Gives a cluster of a control plane and worker nodes where a spec asks for them (ClusterSpec.workers): kind. */
+  readonly workers?: boolean;
   /**
    * A provider whose pods run images made here (kind): it makes them, and runs the cell's client
    * beside the cluster, where its users run it. Without it, clients run on the host.

@@ -79,7 +79,7 @@ const elapsed = (t0: number) => Date.now() - t0;
  * test objects. `beforeUpgrade` makes what an upgrade cell's stack must keep; `images`, what the
  * suites' pods run, made where the provider loads images.
  */
-export type CellHooks = { beforeUpgrade?: (cluster: Cluster, from: Versions) => Promise<CellState['preUpgrade']>; images?: string[] };
+export type CellHooks = { beforeUpgrade?: (cluster: Cluster, from: Versions) => Promise<CellState['preUpgrade']>; images?: string[]; workers?: { workers: number; why: string[] } };
 
 /** What every setup step is given: the cell and its run, resolved once by the runner. */
 type Given = {
@@ -328,9 +328,11 @@ function installContext(cluster: Cluster, log: (l: string) => void, timeoutMs?: 
   return { cluster, kubectl: kubectlFor(cluster.kubernetes), log, sources, ...(timeoutMs ? { timeoutMs } : {}) };
 }
 
-async function acquireCluster({ run, plan, cell, opts, provider, progress, log }: Given): Promise<Saved['cluster']> {
+async function acquireCluster({ run, plan, cell, opts, provider, progress, log, hooks }: Given): Promise<Saved['cluster']> {
   const kubernetes = cell.versions.kubernetes!;
-  const key = poolKey(plan.provider, kubernetes, cell.era);
+  // the shape the selected suites' own clusters have, where the provider gives nodes
+  const workers = provider.workers ? (hooks.workers?.workers ?? 0) : 0;
+  const key = poolKey(plan.provider, kubernetes, cell.era) + (workers ? `-w${workers}` : '');
   if (opts.reuseClusters) {
     for (let c = take(run, key, cell.id); c; c = take(run, key, cell.id)) {
       const healthy = (await provider.list()).find((s) => s.name === c!.name)?.healthy;
@@ -343,12 +345,12 @@ async function acquireCluster({ run, plan, cell, opts, provider, progress, log }
     }
   }
   const name = `cm-${cell.id.slice(-8)}-${Date.now().toString(36).slice(-5)}`;
-  progress(`provision ${plan.provider} cluster ${name} (Kubernetes ${kubernetes})`);
+  progress(`provision ${plan.provider} cluster ${name} (Kubernetes ${kubernetes}${workers ? `, ${workers} workers: ${hooks.workers!.why.join('; ')}` : ''})`);
   const cluster = await provider.create(
-    { name, kubernetes, owner: opts.owner, ...(plan.run.nodes ? { nodes: plan.run.nodes } : {}), ...(plan.run.context ? { context: plan.run.context } : {}) },
+    { name, kubernetes, owner: opts.owner, ...(plan.run.nodes ? { nodes: plan.run.nodes } : {}), ...(plan.run.context ? { context: plan.run.context } : {}), ...(workers ? { workers } : {}) },
     log,
   );
-  return { ...cluster, reused: false, poolKey: key };
+  return { ...cluster, reused: false, poolKey: key, ...(workers ? { workers, workersWhy: hooks.workers!.why } : {}) };
 }
 
 /**

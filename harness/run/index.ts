@@ -316,7 +316,7 @@ export function cellResult(dir: string, p: Plan, cell: Cell, startedAt: Date, in
     ...(status === 'blocked' && blockedAhead(cell) ? { ahead: true } : {}),
     suites,
     phases: { ...(state?.phases ?? {}), suites: suites.reduce((n, s) => n + s.tests.reduce((m, t) => m + t.durationMs, 0), 0) },
-    ...(state?.cluster ? { cluster: { name: state.cluster.name, reused: state.cluster.reused } } : {}),
+    ...(state?.cluster ? { cluster: { name: state.cluster.name, reused: state.cluster.reused, ...(state.cluster.workers ? { workers: state.cluster.workers, why: state.cluster.workersWhy ?? [] } : {}) } } : {}),
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     artifacts: relative(dir, cellDir(dir, cell.id)),

@@ -22,7 +22,7 @@ export type Phase = 'build' | 'provision' | 'install' | 'ready' | 'suites' | 'te
 /** What a cell's setup made, for its tests and its teardown. Written as each step completes. */
 export type CellState = {
   cell: string;
-  cluster?: Cluster & { reused: boolean; poolKey: string };
+  cluster?: Cluster & { reused: boolean; poolKey: string; /** worker nodes beside the control plane, and the suites that asked */ workers?: number; workersWhy?: string[] };
   installed: Installed[];
   sdk?: Sdk;
   /** This machine cannot run the cell's SDK (its Python): the tests that use it are blocked with this. */

@@ -29,6 +29,20 @@ export function standInOf(image: string): string | undefined {
   return loadCatalog().upstream.map((u) => u.standIns[image]).find((x) => x !== undefined);
 }
 
+/** The worker nodes the selected upstream suites' own clusters have (the most of them), and which suites ask. */
+export function workersFor(versions: Partial<Record<ComponentId, string>>, components: string[]): { workers: number; why: string[] } {
+  let workers = 0;
+  const why: string[] = [];
+  for (const id of components as ComponentId[]) {
+    const v = versions[id];
+    const n = (v ? upstreamSuite(id, v) : undefined)?.needs.workers;
+    if (!n) continue;
+    workers = Math.max(workers, n);
+    why.push(`${id} ${v}'s own e2e cluster has ${n}`);
+  }
+  return { workers, why };
+}
+
 /** Stand-ins the selected upstream suites (by component) need in a cell of these versions: name → the image made here for it. */
 export function standInsFor(versions: Partial<Record<ComponentId, string>>, components: string[]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -178,6 +178,8 @@ export const Component = z.object({
        * in for that release image, where another controller deploys it by name (era A's operator).
        */
       binary: z.string().optional(),
+      /** Paths of the source tree the release image copies beside the binary, at the same path under / (where the tree has them). */
+      files: z.array(z.string()).default([]),
       entrypoint: z.boolean().default(false),
       user: z.string().optional(),
       note: z.string().optional(),
@@ -318,6 +320,8 @@ const RegExpText = z.string().refine((s) => {
 export const UpstreamNeeds = z.strictObject({
   capabilities: z.array(z.enum(capabilities)).default([]),
   images: z.array(z.string()).default([]),
+  /** Worker nodes beside the control plane, as the suite's own kind cluster has them (a provider with real nodes gives them). */
+  workers: z.int().min(0).optional(),
 });
 
 /**

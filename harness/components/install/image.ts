@@ -4,6 +4,7 @@
 // loaded into the nodes — no registry is asked for anything, and the image id in provenance is that
 // of the binary built. On one that pulls (existing) the cluster pulls the release image; provenance
 // then carries the image id the node reports, and says that the binary built here is not what ran.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
 import { run } from '../../../lib/exec.js';
@@ -25,7 +26,9 @@ async function controllerImage(ctx: InstallContext, id: ComponentId, built: Buil
   const command = container.command?.[0];
   const at = command?.startsWith('/') ? command.slice(1) : 'manager';
   const labels = { 'org.opencontainers.image.source': `${built.source.module}@${built.source.resolved}`, 'org.opencontainers.image.version': built.source.requested };
-  await filesImage(image, { [at]: built.binary }, { ...(command ? {} : { entrypoint: [`/${at}`] }), user: '65532:65532', labels }, [built.provenance.binarySha256 ?? built.binary], ctx.log ?? (() => {}));
+  // what the release image copies from the tree beside the binary (the catalog's image.files)
+  const tree = Object.fromEntries((component(loadCatalog(), id).image?.files ?? []).filter((f) => existsSync(join(built.source.dir, f))).map((f) => [f, join(built.source.dir, f)]));
+  await filesImage(image, { [at]: built.binary, ...tree }, { ...(command ? {} : { entrypoint: [`/${at}`] }), user: '65532:65532', labels }, [built.provenance.binarySha256 ?? built.binary], ctx.log ?? (() => {}));
   await providerFor(ctx.cluster.provider).loadImage(ctx.cluster.name, image, container.imagePullPolicy);
   const r = await docker(['image', 'inspect', '--format', '{{.Id}}', image]);
   return { image, id: r.stdout.trim() };

@@ -3,7 +3,7 @@
 // Each carries a label with the hash of its inputs, so a changed input makes a new image and an
 // unchanged one is reused.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from '../../../lib/exec.js';
 import { home } from '../../../lib/paths.js';
@@ -104,6 +104,12 @@ export async function filesImage(tag: string, files: Record<string, string>, con
     try {
       for (const [dest, src] of Object.entries(files)) {
         mkdirSync(dirname(join(dir, dest)), { recursive: true });
+        if (statSync(src).isDirectory()) {
+          // a folder of the source tree (templates, data): readable by the image's user
+          cpSync(src, join(dir, dest), { recursive: true });
+          await run('chmod', ['-R', 'a+rX,u+w', join(dir, dest)]);
+          continue;
+        }
         copyFileSync(src, join(dir, dest));
         chmodSync(join(dir, dest), 0o755);
       }

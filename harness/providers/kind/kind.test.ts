@@ -34,7 +34,7 @@ test.beforeAll(async () => {
   test.skip(!e.ok, `kind needs a Docker engine and none answers here (${e.ok ? '' : e.why}); start one with bin/docker-up`);
 });
 
-test('the node image built offline boots, reports its Kubernetes version and runs a real container', async () => {
+test('the node image built offline boots as a control plane and a worker, reports its Kubernetes version, runs real containers that reach each other across nodes', async () => {
   const log: string[] = [];
   const image = await buildNodeImage(KUBERNETES, (l) => log.push(l));
   expect(image.tag).toBe(`codeflare-matrix/kind-node:${KUBERNETES}`);
@@ -42,17 +42,21 @@ test('the node image built offline boots, reports its Kubernetes version and run
   const kind = new KindProvider();
   const name = `kt-${process.pid}`;
   try {
-    const cluster = await kind.create({ name, kubernetes: KUBERNETES, nodes: [{ name: 'n', cpu: '2', memory: '8Gi', gpu: 0, labels: { 'codeflare-matrix.io/pool': 'test' } }] });
+    // a worker beside the control plane, as an upstream suite's own kind cluster has (AppWrapper's: 2)
+    const cluster = await kind.create({ name, kubernetes: KUBERNETES, workers: 1, nodes: [{ name: 'n', cpu: '2', memory: '8Gi', gpu: 0, labels: { 'codeflare-matrix.io/pool': 'test' } }] });
     expect(readFileSync(cluster.kubeconfig, 'utf8')).toMatch(/server: https:\/\/127\.0\.0\.1:\d+/);
     const kc = new KubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
     expect((await kc.makeApiClient(VersionApi).getCode()).gitVersion).toBe(KUBERNETES);
     const core = kc.makeApiClient(CoreV1Api);
-    const node = (await core.listNode()).items[0]!;
-    expect(node.status?.nodeInfo?.kubeletVersion).toBe(KUBERNETES);
-    expect(node.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^containerd:\/\/1\./);
-    expect(node.metadata?.labels?.['codeflare-matrix.io/pool']).toBe('test');
-    await until('node Ready', async () => (await core.readNode({ name: node.metadata!.name! })).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True', 120_000);
+    const nodes = (await core.listNode()).items;
+    expect(nodes).toHaveLength(2);
+    for (const node of nodes) {
+      expect(node.status?.nodeInfo?.kubeletVersion).toBe(KUBERNETES);
+      expect(node.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^containerd:\/\/1\./);
+      expect(node.metadata?.labels?.['codeflare-matrix.io/pool']).toBe('test');
+      await until('node Ready', async () => (await core.readNode({ name: node.metadata!.name! })).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True', 120_000);
+    }
     // A container that really runs: busybox (Debian's busybox-static) loaded, a Job that must echo and exit 0.
     await workloadImage(workloadImages.busybox, () => {});
     await kind.loadImage(name, workloadImages.busybox);
@@ -66,6 +70,16 @@ test('the node image built offline boots, reports its Kubernetes version and run
     await until('Job complete', async () => (await batch.readNamespacedJob({ name: 'echo', namespace: 'real' })).status?.succeeded === 1, 180_000);
     const pod = (await core.listNamespacedPod({ namespace: 'real', labelSelector: 'job-name=echo' })).items[0]!;
     expect(await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: 'real' })).toContain('ran-in-a-real-container');
+    // Across nodes: a server on the control plane, a client on the worker, by pod address (each node
+    // has its own pod subnet, routed through the other's address on kind's network).
+    const [cp, worker] = [nodes.find((n) => n.metadata?.labels?.['node-role.kubernetes.io/control-plane'] !== undefined)!, nodes.find((n) => n.metadata?.labels?.['node-role.kubernetes.io/control-plane'] === undefined)!];
+    const tolerate = [{ operator: 'Exists' }];
+    await core.createNamespacedPod({ namespace: 'real', body: { metadata: { name: 'srv' }, spec: { nodeName: cp.metadata!.name!, tolerations: tolerate, containers: [{ name: 'c', image: workloadImages.busybox, command: ['sh', '-c', 'mkdir -p /w && echo served-across-nodes > /w/index.html && httpd -f -p 8080 -h /w'] }] } } });
+    await until('server Running', async () => (await core.readNamespacedPod({ name: 'srv', namespace: 'real' })).status?.phase === 'Running', 120_000);
+    const srvIp = (await core.readNamespacedPod({ name: 'srv', namespace: 'real' })).status!.podIP!;
+    await core.createNamespacedPod({ namespace: 'real', body: { metadata: { name: 'client' }, spec: { nodeName: worker.metadata!.name!, restartPolicy: 'Never', containers: [{ name: 'c', image: workloadImages.busybox, command: ['sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 10 ${srvIp} 8080`] }] } } });
+    await until('client done', async () => ['Succeeded', 'Failed'].includes((await core.readNamespacedPod({ name: 'client', namespace: 'real' })).status?.phase ?? ''), 120_000);
+    expect(await core.readNamespacedPodLog({ name: 'client', namespace: 'real' })).toContain('served-across-nodes');
     // An image pulled with Always (:latest) cannot be satisfied by a loaded image: the cluster's own
     // registry serves it by its name, through the node's containerd mirror (hosts.toml in certs.d).
     const latest = 'quay.io/codeflare-matrix-test/tiny:latest';

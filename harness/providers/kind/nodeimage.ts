@@ -22,6 +22,15 @@ const BASE_PACKAGES = [
 /** What kube-proxy's image needs beside the binary (upstream: distroless-iptables). */
 const PROXY_PACKAGES = ['iptables', 'nftables', 'conntrack', 'ipset', 'kmod'];
 
+/** Where the node's CNI configuration is: baked into the image for one node, mounted per node for several. */
+export const CNI_FILE = '/etc/cni/net.d/10-codeflare-matrix-ptp.conflist';
+
+/** Node `i`'s pod subnet (10.244.i.0/24): several nodes reach each other's by routes the provisioner adds. */
+export const podSubnet = (i: number): string => `10.244.${i}.0/24`;
+
+/** Node `i`'s CNI configuration: the image's, with its own subnet. */
+export const cniConfig = (i: number): string => JSON.stringify(CNI_CONFIG, null, 2).replace(podSubnet(0), podSubnet(i)) + '\n';
+
 /** One node, one subnet: the pod network is a static ptp configuration (kind's own kindnetd is not on a registry here). */
 const CNI_CONFIG = {
   cniVersion: '0.4.0',
@@ -203,7 +212,7 @@ async function assemble(
     await dockerOk(['cp', p.kube.bin.kubectl!, `${name}:/usr/bin/kubectl`]);
     const put = (path: string, text: string) => dockerOk(['exec', '-i', name, 'sh', '-c', 'cat > "$1"', 'sh', path], { input: text });
     await put('/kind/version', `${p.kube.version}\n`);
-    await put('/etc/cni/net.d/10-codeflare-matrix-ptp.conflist', JSON.stringify(CNI_CONFIG, null, 2) + '\n');
+    await put(CNI_FILE, JSON.stringify(CNI_CONFIG, null, 2) + '\n');
     // containerd's sandbox image is the pause built above (kind's config names its own pause tag).
     // restrict_oom_score_adj: pods never get a lower OOM score than containerd's own. Lowering one
     // needs CAP_SYS_RESOURCE, which a node on a machine that drops it from the bounding set lacks

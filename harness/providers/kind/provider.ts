@@ -20,6 +20,7 @@ export class KindProvider implements Provider {
   readonly installMode = 'image' as const;
   /** Pods have networks of their own. */
   readonly ownNetwork = true;
+  readonly workers = true;
   readonly images = {
     workload: (image: string, log: Log) => workloadImage(image, log),
     client: (sdk: ClientEnv, log: Log) => sdkImage(sdk, log),

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { run } from '../../../lib/exec.js';
 import { home } from '../../../lib/paths.js';
-import { imageLabel } from '../../docker.js';
+import { dockerOk, imageLabel } from '../../docker.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import { defaultNodes, type ClusterSpec, type Log } from '../provider.js';
-import { buildNodeImage, KUBEADM_PATCH_LABEL } from './nodeimage.js';
+import { buildNodeImage, CNI_FILE, cniConfig, KUBEADM_PATCH_LABEL, podSubnet } from './nodeimage.js';
 import { certsDir, containerdMirrorPatch, NODE_CERTS_DIR } from './mirror.js';
 
 /**
@@ -22,6 +22,25 @@ export const kindName = (name: string): string => `${kindPrefix()}${name}`;
 
 export function kindBinary(): string {
   return toolchainEntry('kind', defaultVersions().kind).bin.kind!;
+}
+
+/**
+ * Several nodes: each reaches the others' pod subnets through their addresses on kind's network
+ * (a static route per subnet in each node, as kindnetd would add), node i holding podSubnet(i) in
+ * the config's order (kind names them <name>-control-plane, -worker, -worker2 …).
+ */
+async function routePods(name: string): Promise<void> {
+  const r = await run(kindBinary(), ['get', 'nodes', '--name', kindName(name)]);
+  if (!r.ok) throw new Error(`kind get nodes ${kindName(name)} failed: ${r.all.trim()}`);
+  const order = (n: string) => (n.endsWith('-control-plane') ? 0 : Number(/-worker(\d*)$/.exec(n)?.[1] || 1));
+  const nodes = r.stdout.trim().split('\n').filter(Boolean).sort((a, b) => order(a) - order(b));
+  const ips = await Promise.all(nodes.map(async (n) => (await dockerOk(['inspect', '-f', '{{.NetworkSettings.Networks.kind.IPAddress}}', n])).trim()));
+  for (const [i, n] of nodes.entries()) {
+    for (const [j, ip] of ips.entries()) {
+      if (i === j) continue;
+      await dockerOk(['exec', n, 'ip', 'route', 'replace', podSubnet(order(nodes[j]!)), 'via', ip]);
+    }
+  }
 }
 
 /** A kubeconfig that reaches the cluster from a container on kind's network (the API server by its in-cluster name). */
@@ -41,19 +60,24 @@ export async function nodeImageFor(kubernetes: string, log: Log): Promise<{ imag
 }
 
 /**
- * The kind config: one node per spec'd node, apiserver on 127.0.0.1, the image's own pod network;
- * with `certs`, containerd's registry hosts from that folder of the cluster's (its local registry's mirrors).
+ * The kind config: apiserver on 127.0.0.1, the image's own pod network; with `certs`, containerd's
+ * registry hosts from that folder of the cluster's (its local registry's mirrors). One node, or a
+ * control plane and `spec.workers` workers (as an upstream suite's own kind config has it), each
+ * with its own pod subnet (its CNI configuration mounted from `dir`).
  */
-export function kindConfig(spec: ClusterSpec, patch: object | undefined, certs?: string): string {
-  // The offline image's pod network is one static subnet, so it runs one node: its labels are
-  // every spec'd node's labels (the suites select on labels, not node names).
+export function kindConfig(spec: ClusterSpec, patch: object | undefined, certs?: string, dir?: string): string {
+  // The suites select nodes on labels, not names: every node carries every spec'd node's labels.
   const labels = Object.assign({}, ...(spec.nodes ?? defaultNodes).map((n) => n.labels)) as Record<string, string>;
-  const node = { role: 'control-plane', ...(Object.keys(labels).length ? { labels } : {}), ...(certs ? { extraMounts: [{ hostPath: certs, containerPath: NODE_CERTS_DIR, readOnly: true }] } : {}) };
+  const workers = dir ? (spec.workers ?? 0) : 0;
+  const nodes = [...Array(workers + 1).keys()].map((i) => {
+    const mounts = [...(certs ? [{ hostPath: certs, containerPath: NODE_CERTS_DIR, readOnly: true }] : []), ...(workers ? [{ hostPath: join(dir!, `cni-${i}.conflist`), containerPath: CNI_FILE, readOnly: true }] : [])];
+    return { role: i ? 'worker' : 'control-plane', ...(Object.keys(labels).length ? { labels } : {}), ...(mounts.length ? { extraMounts: mounts } : {}) };
+  });
   const config = {
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
     networking: { apiServerAddress: '127.0.0.1', ...(patch ? { disableDefaultCNI: true } : {}) },
-    nodes: [node],
+    nodes,
     ...(patch ? { kubeadmConfigPatches: [stringify({ kind: 'ClusterConfiguration', ...patch })] } : {}),
     ...(certs ? { containerdConfigPatches: [containerdMirrorPatch] } : {}),
   };
@@ -65,7 +89,8 @@ export async function provision(spec: ClusterSpec, dir: string, log: Log, timeou
   const configFile = join(dir, 'kind-config.yaml');
   // the registry mirrors' folder exists from the start: containerd reads it at each pull, the mirrors come later
   mkdirSync(certsDir(spec.name), { recursive: true });
-  writeFileSync(configFile, kindConfig(spec, patch, certsDir(spec.name)));
+  for (let i = 0; i <= (spec.workers ?? 0); i++) if (spec.workers) writeFileSync(join(dir, `cni-${i}.conflist`), cniConfig(i));
+  writeFileSync(configFile, kindConfig(spec, patch, certsDir(spec.name), dir));
   const kubeconfig = join(dir, 'kubeconfig');
   log(`kind create cluster --name ${kindName(spec.name)} --image ${image}`);
   const r = await run(kindBinary(), ['create', 'cluster', '--name', kindName(spec.name), '--image', image, '--config', configFile, '--kubeconfig', kubeconfig, '--wait', `${Math.round(timeoutMs / 1000)}s`, '--retain'], {
@@ -78,5 +103,6 @@ export async function provision(spec: ClusterSpec, dir: string, log: Log, timeou
     throw new Error(`kind create cluster ${kindName(spec.name)} failed: ${(why.length ? why : lines.slice(-4)).join(' | ')}`);
   }
   chmodSync(kubeconfig, 0o600);
+  if (spec.workers) await routePods(spec.name);
   return { kubeconfig, image };
 }
