@@ -8,7 +8,7 @@
 // the pair is cfmp<slot>, the host's cfmc<slot>, the namespace cfm-cell-<slot>.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { run } from '../../lib/exec.js';
 
 /** What a cluster records of its network (in its state, so destroy and the janitor remove it). */
@@ -49,12 +49,21 @@ function probe(): { own: boolean; how: string } {
   return { own: true, how: 'a network namespace per cell (root: ip netns, a veth pair in 10.233.0.0/16)' };
 }
 
-/** This process is in a user namespace other than init's (root there is not root of the host). */
-function nestedUserNamespace(): boolean {
+/**
+ * This process is in a user namespace other than init's (root there is not root of the host): only
+ * the initial namespace maps every id (uid_map `0 0 4294967295`); a nested one maps a range, and
+ * cannot read init's namespace link either.
+ */
+export function nestedUserNamespace(uidMap = readText('/proc/self/uid_map')): boolean {
+  if (uidMap === undefined) return false; // no user namespaces in this kernel
+  return uidMap.trim().split(/\s+/).join(' ') !== '0 0 4294967295';
+}
+
+function readText(path: string): string | undefined {
   try {
-    return readlinkSync('/proc/self/ns/user') !== readlinkSync('/proc/1/ns/user');
+    return readFileSync(path, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
 }
 
