@@ -7,6 +7,7 @@ import { test, expect, requires, type Kube } from '../fixtures/index.js';
 import { apiOf, appWrapper, batchJob, deployment, rayApi, rayCluster, type Api } from '../fixtures/objects.js';
 import { dryRun, getObj, gone, rayPods } from '../fixtures/wait.js';
 import { until } from '../harness/kube.js';
+import { pendingForQuota } from '../fixtures/kueue.js';
 
 type AppWrapperObj = { spec: { suspend?: boolean }; status?: { phase?: string } };
 
@@ -62,7 +63,7 @@ test.describe('AppWrapper', { tag: '@appwrapper', annotation: requires({ compone
     await quota(4);
     const api = awApi(cell.versions.appwrapper!);
     await kube.custom.createNamespacedCustomObject({ ...api, namespace, body: queued(api, 'big', batchJob('big', { cpu: '3', parallelism: 2 })) });
-    await new Promise((r) => setTimeout(r, 8_000));
+    expect(await pendingForQuota(kube, cell.versions.kueue!, namespace, { kind: 'AppWrapper', name: 'big' })).toMatch(/quota/i);
     expect(((await getObj(kube, api, namespace, 'big')) as unknown as AppWrapperObj).spec.suspend).toBe(true);
     await expect(kube.batch.readNamespacedJob({ namespace, name: 'big' })).rejects.toMatchObject({ code: 404 });
     await kube.custom.deleteNamespacedCustomObject({ ...api, namespace, name: 'big' });

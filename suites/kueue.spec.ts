@@ -3,6 +3,7 @@
 import { test, expect, requires } from '../fixtures/index.js';
 import { apiOf, batchJob } from '../fixtures/objects.js';
 import { until } from '../harness/kube.js';
+import { pendingForQuota } from '../fixtures/kueue.js';
 
 test.describe('Kueue', { tag: '@kueue', annotation: requires({ components: ['kueue'] }) }, () => {
   test('a Job in a LocalQueue is suspended, admitted within quota and runs to completion', async ({ cell, kube, namespace, quota }) => {
@@ -18,7 +19,7 @@ test.describe('Kueue', { tag: '@kueue', annotation: requires({ components: ['kue
   test('a Job beyond the quota stays suspended while the quota is used', async ({ cell, kube, namespace, quota }) => {
     await quota(4);
     await kube.batch.createNamespacedJob({ namespace, body: batchJob('big', { queue: 'lq', cpu: '3', parallelism: 2 }) as never });
-    await new Promise((r) => setTimeout(r, 8_000));
+    expect(await pendingForQuota(kube, cell.versions.kueue!, namespace, { kind: 'Job', name: 'big' })).toMatch(/quota/i);
     expect((await kube.batch.readNamespacedJob({ namespace, name: 'big' })).spec?.suspend).toBe(true);
     expect((await kube.core.listNamespacedPod({ namespace, labelSelector: 'job-name=big' })).items).toHaveLength(0);
   });

@@ -37,7 +37,12 @@ test.describe('MCAD', { tag: '@mcad', annotation: requires({ components: ['mcad'
     const cpu = String(Math.ceil(biggest * 0.75)); // one such pod per node at most
     const job = batchJob('large', { cpu, parallelism: nodes.items.length + 1 });
     await kube.custom.createNamespacedCustomObject({ ...aw, namespace, body: appWrapper(aw, 'large', { ...job, metadata: { ...job.metadata, namespace } }, [{ replicas: nodes.items.length + 1, cpu }]) });
-    await new Promise((r) => setTimeout(r, 15_000));
+    // MCAD's own word that it looked and found no room (multi-cluster-app-dispatcher@v1.34.1
+    // queuejob_controller_ex.go: backoff with "Insufficient resources to dispatch AppWrapper.", the same v1.31–v1.40)
+    await until('MCAD backs off for want of resources', async () => {
+      const o = (await kube.custom.getNamespacedCustomObject({ ...aw, namespace, name: 'large' })) as { status?: { conditions?: { type: string; message?: string }[] } };
+      return (o.status?.conditions ?? []).some((c) => c.type === 'Backoff' && /Insufficient resources/.test(c.message ?? ''));
+    }, 120_000);
     expect(await state(kube, aw, namespace, 'large')).not.toMatch(/Running|Completed|Dispatched/);
     const extra = `extra-${namespace}`.slice(0, 63);
     await createNodes(cluster.kubeconfig, [{ name: extra, cpu: String(biggest), memory: '64Gi', gpu: 0, labels: {} }]);
