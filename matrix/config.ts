@@ -116,6 +116,12 @@ export const MatrixConfig = z.strictObject({
     )
     .optional()
     .describe('local provider: the fake nodes (default: one plain, one with 4 GPUs)'),
+  workers: z
+    .int()
+    .min(0)
+    .max(4)
+    .optional()
+    .describe("kind provider: worker nodes beside the control plane in each cell's cluster (each node offers the host's CPUs); default: as many as the selected upstream suites' own clusters have, else none"),
 });
 export type MatrixConfig = z.infer<typeof MatrixConfig>;
 export type SelectorSpec = z.infer<typeof Selector>;

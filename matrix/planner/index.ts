@@ -35,7 +35,7 @@ export type Plan = {
   excludedCount: Record<string, number>;
   /** pairwise: value pairs no valid cell can hold (each with the reason). */
   uncoverable: string[];
-  run: Pick<MatrixConfig, 'suites' | 'retries' | 'parallelism' | 'timeouts' | 'nodes' | 'context'> & {
+  run: Pick<MatrixConfig, 'suites' | 'retries' | 'parallelism' | 'timeouts' | 'nodes' | 'workers' | 'context'> & {
     /** run --repeat N: each test N times. */
     repeat?: number;
     /** run --rerun-failed: per cell, only these tests (titles as results.json has them); a cell not named runs whole. */
@@ -274,7 +274,7 @@ function planOf(loaded: LoadedConfig, catalog: Catalog, override: Override): Pla
     excluded: [...excluded.values()],
     excludedCount,
     uncoverable: out.uncoverable ?? [],
-    run: { suites: suites.suites, retries: config.retries, parallelism: config.parallelism, timeouts: config.timeouts, nodes: config.nodes, context: config.context },
+    run: { suites: suites.suites, retries: config.retries, parallelism: config.parallelism, timeouts: config.timeouts, nodes: config.nodes, ...(config.workers !== undefined ? { workers: config.workers } : {}), context: config.context },
     sources,
   };
 }
