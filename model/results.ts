@@ -89,6 +89,8 @@ export const TestCode = z.object({
   binarySha256: z.string().optional(),
   /** Images made here under the names the tests use: name → what stands in for it. */
   standIns: z.record(z.string(), z.string()).optional(),
+  /** Extended resources advertised on every node for the suite, with nothing behind them (virtual GPUs), as its own setup does. */
+  nodeCapacity: z.record(z.string(), z.string()).optional(),
   /** pytest: the requirements installed to run it (the tree's pins), the Python and pytest that ran it. */
   tools: z.array(z.string()).optional(),
   python: z.string().optional(),

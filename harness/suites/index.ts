@@ -13,7 +13,8 @@ import { pytest } from './pytest.js';
 import type { SuiteContext, SuiteKind, SuiteRun } from './kind.js';
 import type { UpstreamTest } from './test2json.js';
 import { allocated, causeIn, watchEnvironment, type EnvironmentEvent } from '../environment.js';
-import { clients } from '../kube.js';
+import { setHeaderOptions, PatchStrategy } from '@kubernetes/client-node';
+import { clients, until } from '../kube.js';
 
 export type { UpstreamTest, Step, Outcome } from './test2json.js';
 export type { PreparedSuite, SuiteContext, SuiteKind, SuiteRun, TestCode } from './kind.js';
@@ -59,6 +60,20 @@ export function testNotApplicable(suite: UpstreamSuite, name: string, ctx: Suite
 }
 
 /**
+ * Adds extended resources to every node's capacity, the API's way to advertise them (the kubelet
+ * keeps them and makes the allocatable follow); the allocatable too, for nodes no kubelet runs (fake ones).
+ */
+async function advertise(kubeconfig: string, capacity: Record<string, string>): Promise<void> {
+  const { core } = clients(kubeconfig);
+  const key = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
+  const patch = Object.entries(capacity).flatMap(([k, v]) => ['capacity', 'allocatable'].map((f) => ({ op: 'add', path: `/status/${f}/${key(k)}`, value: v })));
+  for (const n of (await core.listNode()).items) {
+    await core.patchNodeStatus({ name: n.metadata!.name!, body: patch }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+  }
+  await until('the nodes allocatable with it', async () => (await core.listNode()).items.every((n) => Object.keys(capacity).every((k) => n.status?.allocatable?.[k] !== undefined)), 60_000);
+}
+
+/**
  * Runs a component's upstream suite against a cell: prepares it from `source` (the tree of the
  * component the cell runs), lists its tests, runs those that apply, and returns one result per
  * listed test. A suite that cannot run at all here is one not-applicable result named by its package.
@@ -78,6 +93,11 @@ export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: Sui
         return undefined;
       })
     : undefined;
+  if (runnable.length && ctx.kubeconfig && Object.keys(suite.nodeCapacity).length) {
+    await advertise(ctx.kubeconfig, suite.nodeCapacity);
+    code.nodeCapacity = suite.nodeCapacity;
+    ctx.log?.(`${suite.component}: every node advertises ${Object.entries(suite.nodeCapacity).map(([k, v]) => `${k}: ${v}`).join(', ')} with nothing behind it, as its own e2e setup does`);
+  }
   const from = Date.now();
   let events: EnvironmentEvent[] = [];
   let ran: { tests: UpstreamTest[]; log: string };

@@ -23,6 +23,8 @@ export type TestCode = {
   binarySha256?: string;
   /** Images made here under the names the tests use (name → what stands in for it). */
   standIns?: Record<string, string>;
+  /** Extended resources advertised on every node for the suite (virtual: nothing behind them). */
+  nodeCapacity?: Record<string, string>;
   /** pytest: the requirements installed to run it (the tree's pins), and the versions that ran. */
   tools?: string[];
   python?: string;

@@ -12,6 +12,7 @@ import { satisfies } from '../../matrix/versions.js';
 import { parseSources } from '../components/git.js';
 import { resolveSource } from '../components/source.js';
 import { LocalProvider } from '../providers/local/provider.js';
+import { clients } from '../kube.js';
 import { capabilities as allCapabilities } from '../../matrix/ids.js';
 import { goEnv } from '../toolchain/gomod.js';
 import { testKubernetesVersions, toolchainEntry } from '../toolchain/index.js';
@@ -286,6 +287,8 @@ const ginkgoEntry = UpstreamSuite.parse({
   timeout: '5m',
   env: { KUBECONFIG: '{kubeconfig}', E2E_KUBECTL: '{kubectl}' },
   tests: [{ match: 'needs an image$', needs: { images: ['quay.io/example/tool:1.0'] } }],
+  // as AppWrapper's hack/e2e-util.sh add_virtual_GPUs: advertised on every node before it runs
+  nodeCapacity: { 'example.com/virtual-gpu': '8' },
 });
 
 const suite = UpstreamSuite.parse({
@@ -417,7 +420,9 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     const source = await resolveSource('appwrapper', 'v0.0.1', sources);
     const out = join(root, 'out-ginkgo');
     const t0 = Date.now();
-    const r = await runUpstream(source, ginkgoEntry, { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig, kubectl }, sources }, out);
+    const r = await runUpstream(source, ginkgoEntry, { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig, kubectl }, sources, kubeconfig }, out);
+    // the suite's own setup: every node advertises the resource, recorded with the test code
+    for (const n of (await clients(kubeconfig).core.listNode()).items) expect(n.status?.allocatable?.['example.com/virtual-gpu'], n.metadata?.name).toBe('8');
     const by = Object.fromEntries(r.tests.map((t) => [t.name, t]));
     expect(Object.keys(by)).toEqual(['AppWrapper reaches the cluster', 'AppWrapper fails', 'AppWrapper skips itself', 'AppWrapper needs an image', 'AppWrapper is filtered out by label']);
     // What Ginkgo itself reports of the same specs, run by `go test` with its own JUnit reporter.
@@ -435,7 +440,7 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     expect(by['AppWrapper skips itself']).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
     expect(by['AppWrapper needs an image']!.reason).toMatch(/quay\.io\/example\/tool:1\.0 by that exact name/);
     expect(by['AppWrapper is filtered out by label']).toMatchObject({ status: 'not-applicable', reason: "not selected by the catalog's label filter Kueue && !Metrics" });
-    expect(r.code).toMatchObject({ component: 'appwrapper', kind: 'ginkgo', module: GINKGO_MODULE, version: 'v0.0.1', origin: 'git' });
+    expect(r.code).toMatchObject({ component: 'appwrapper', kind: 'ginkgo', module: GINKGO_MODULE, version: 'v0.0.1', origin: 'git', nodeCapacity: { 'example.com/virtual-gpu': '8' } });
     console.log(`ginkgo suite: ${r.tests.length} specs; ${Date.now() - t0} ms (compile included)`);
   });
 });

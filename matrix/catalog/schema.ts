@@ -355,6 +355,8 @@ export const UpstreamSuite = z.strictObject({
    * (kind): name → the image made here that stands in for it (retagged, recorded in the results as a stand-in).
    */
   standIns: z.record(z.string(), z.string()).default({}),
+  /** Extended resources the suite's own setup advertises on every node with nothing behind them (AppWrapper's virtual GPUs): patched into each node's capacity before it runs, recorded with its code. */
+  nodeCapacity: z.record(z.string(), z.string()).default({}),
   /** The whole suite cannot run here (each of its tests, or the suite by its name when they cannot be listed, is reported with this). */
   reason: z.string().optional(),
   note: z.string().optional(),
