@@ -59,7 +59,15 @@ test.describe('KubeRay', { tag: '@kuberay', annotation: requires({ components: [
     const api = rayApi(cell.versions.kuberay!);
     await createObj(kube, api, namespace, rayCluster(api, 'rc', { workers: 0 }));
     await rayReady(kube, api, namespace, 'rc', 1, 600_000);
-    const r = await kube.kubectl(['get', '--raw', `/api/v1/namespaces/${namespace}/services/rc-head-svc:dashboard/proxy/api/version`]);
-    expect(r.ok, r.all).toBe(true);
+    // "ready" before KubeRay v1.1 means the pods Run (no readiness probe on the dashboard): it may
+    // still be starting, as a user would find and retry
+    let last = '';
+    await until('the dashboard answers', async () => {
+      const r = await kube.kubectl(['get', '--raw', `/api/v1/namespaces/${namespace}/services/rc-head-svc:dashboard/proxy/api/version`]);
+      last = r.all;
+      return r.ok;
+    }, 120_000).catch((e: Error) => {
+      throw new Error(`${e.message}: ${last.trim().split('\n').pop()}`);
+    });
   });
 });
