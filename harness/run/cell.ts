@@ -170,11 +170,16 @@ const steps: Step[] = [
         // A client no Python of this machine installs or imports (none its pins have wheels for, or
         // each breaks it) blocks the tests that use it, with the reason and the Python to get; the
         // rest of the stack is still tested. It says nothing of the stack, only of this machine.
-        // On a provider that loads images the SDK's image installs its wheels on Debian's Python
-        // (3.11), so there it stays on the host's python3; elsewhere the newest Python it runs on.
+        // On a provider that loads images the SDK's image is Debian's, so there it takes the host's
+        // python3 (Debian's 3.11) where the SDK runs on it, else the newest other Python it runs on
+        // (copied into its image); elsewhere the newest Python it runs on.
         const images = g.provider.images;
-        made.sdk = await ensureSdk(version, { log: g.log, sources: g.sources, ...(images ? { python: 'python3' } : {}) }).catch((e: Error) => {
-          if (!(e instanceof NoPython) && !/does not (install|import) on Python/.test(e.message)) throw e;
+        const unfit = (e: Error) => e instanceof NoPython || /does not (install|import) on Python/.test(e.message);
+        const on = (python?: string) => ensureSdk(version, { log: g.log, sources: g.sources, ...(python ? { python } : {}) });
+        let installed = on(images ? 'python3' : undefined);
+        if (images) installed = installed.catch((e: Error) => (unfit(e) ? on() : Promise.reject(e)));
+        made.sdk = await installed.catch((e: Error) => {
+          if (!unfit(e)) throw e;
           made.sdkError = e.message;
           g.log(`${id} ${version}: ${e.message}`);
           return undefined;

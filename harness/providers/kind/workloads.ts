@@ -129,12 +129,16 @@ async function ray(tag: string, version: string, log: Log): Promise<void> {
 export async function sdkImage(sdk: { version: string; python: string; venv: string; provenance?: { origin?: string; wheel?: { sha256: string } } }, log: Log): Promise<string> {
   // A checkout's wheel is not the release of the same version: its own tag, its hash in the inputs.
   const checkout = sdk.provenance?.origin === 'checkout' ? `-checkout.${sdk.provenance.wheel?.sha256.slice(0, 12)}` : '';
-  const tag = `codeflare-matrix/codeflare-sdk:${sdk.version}${checkout}`;
+  // The interpreter its virtualenv was made with: Debian's (the base image's own), or another of
+  // this Debian host's (pyenv, uv), copied into the image at its own path (an SDK that does not run on 3.11).
+  const prefix = (await step('the interpreter of the SDK', sdk.python, ['-c', 'import sys, platform; print(sys.base_prefix, platform.python_version())'])).trim().split(' ');
+  const own = prefix[0] !== '/usr' ? { dir: prefix[0]!, version: prefix[1]! } : undefined;
+  const tag = `codeflare-matrix/codeflare-sdk:${sdk.version}${checkout}${own ? `-py${own.version}` : ''}`;
   await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
   const base = (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', PYTHON_BASE])).trim();
   // The SDK itself was installed from its wheel file (freeze says `codeflare-sdk @ file://…`): pinned by version here, the wheel copied below.
   const frozen = [...(await step('pip freeze', sdk.python, ['-m', 'pip', 'freeze'])).split('\n').filter((l) => /^[A-Za-z0-9_.-]+==\S+$/.test(l.trim())), `codeflare-sdk==${sdk.version.replace(/^v/, '')}`].join('\n') + '\n';
-  await cachedImage(tag, hashOf(base, frozen, 'sdk-2', ...(checkout ? [checkout] : [])), async () => {
+  await cachedImage(tag, hashOf(base, frozen, 'sdk-2', ...(checkout ? [checkout] : []), ...(own ? [own] : [])), async () => {
     const dir = workDir('sdk', sdk.version);
     const wheels = join(dir, 'wheels');
     rmSync(dir, { recursive: true, force: true });
@@ -148,11 +152,13 @@ export async function sdkImage(sdk: { version: string; python: string; venv: str
       await step('pip wheel (the SDK virtualenv)', sdk.python, ['-m', 'pip', 'wheel', '-q', '--no-deps', '--prefer-binary', '--find-links', wheels, '--wheel-dir', wheels, '-r', join(wheels, 'requirements.txt')]);
       await docker(['rm', '-f', name]);
       await dockerOk(
-        ['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, PYTHON_BASE, 'sh', '-euc',
-          'python3 -m venv /opt/sdk && /opt/sdk/bin/pip install -q --no-index --no-deps --find-links /wheels -r /wheels/requirements.txt && /opt/sdk/bin/python -c "import codeflare_sdk"'],
+        ['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, ...(own ? ['-v', `${own.dir}:/host-python:ro`] : []), PYTHON_BASE, 'sh', '-euc',
+          // $1: the interpreter's own prefix (none: Debian's python3), an argument, not part of the script
+          'py=python3; if [ -n "$1" ]; then mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && py="$1/bin/python3"; fi; "$py" -m venv /opt/sdk && /opt/sdk/bin/pip install -q --no-index --no-deps --find-links /wheels -r /wheels/requirements.txt && /opt/sdk/bin/python -c "import codeflare_sdk"',
+          'sh', own?.dir ?? ''],
         { timeout: 1_800_000 },
       );
-      const labels = { 'org.opencontainers.image.source': `pypi:codeflare-sdk==${sdk.version.replace(/^v/, '')}`, [INPUTS_LABEL]: hashOf(base, frozen, 'sdk-2', ...(checkout ? [checkout] : [])), [HARNESS_LABEL]: 'codeflare-matrix' };
+      const labels = { 'org.opencontainers.image.source': `pypi:codeflare-sdk==${sdk.version.replace(/^v/, '')}`, [INPUTS_LABEL]: hashOf(base, frozen, 'sdk-2', ...(checkout ? [checkout] : []), ...(own ? [own] : [])), [HARNESS_LABEL]: 'codeflare-matrix' };
       await dockerOk(['commit', ...['ENV PATH=/opt/sdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["sleep", "infinity"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]), name, tag]);
     } finally {
       await docker(['rm', '-f', name]);
