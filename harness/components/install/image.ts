@@ -13,6 +13,7 @@ import { writeAtomic } from '../../../lib/files.js';
 import { providerFor } from '../../providers/index.js';
 import { filesImage } from '../../providers/kind/images.js';
 import { setupObjects, startPlayer } from './player.js';
+import { canMake } from '../../providers/kind/workloads.js';
 import type { Built, Provenance } from '../types.js';
 import { applyOwned, prepare, type Installed, type Obj } from './common.js';
 import type { InstallContext } from './context.js';
@@ -42,6 +43,16 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
   const container = (mode.container && containers.find((c) => c.name === mode.container)) || containers[0]!;
   const settings: Record<string, string> = {};
   const loads = !!providerFor(ctx.cluster.provider).images;
+  // A sidecar whose image no registry here serves and the harness does not make (kube-rbac-proxy
+  // in front of Kueue v0.6–v0.10's metrics, kueue@v0.6.2 config/default/manager_auth_proxy_patch.yaml)
+  // is left out, as on the local provider, which runs the controller alone; said in the settings.
+  if (loads) {
+    for (const c of containers.filter((x) => x !== container && !canMake(x.image))) {
+      settings[`container ${c.name}`] = `left out: its image ${c.image} is served by no registry here and not made here; the controller runs without it`;
+      log(`${id} ${version}: ${settings[`container ${c.name}`]}`);
+    }
+    deployment.spec.template.spec.containers = containers.filter((x) => x === container || canMake(x.image));
+  }
   // Manifests at a tag often leave the image to the release step (Kueue's config/default names a
   // staging image `release-0.11`, AppWrapper's `latest`; their Makefiles set it when they release):
   // a reference not at the exact version is set to the release's, the catalog's repository:version.
