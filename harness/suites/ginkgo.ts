@@ -58,6 +58,16 @@ export function parseGinkgoReport(text: string): { tests: UpstreamTest[]; suiteF
   return { tests, ...(suiteFailure ? { suiteFailure } : {}), ...(description ? { description } : {}) };
 }
 
+/**
+ * The results of the specs asked for: where a suite node failed and the report holds no entry for a
+ * spec (Ginkgo v2.23 reports only the failed BeforeSuite), the spec failed with it, not "never started".
+ */
+export function ranOf(asked: string[], report: { tests: UpstreamTest[]; suiteFailure?: string }): UpstreamTest[] {
+  const got = report.tests.filter((t) => asked.includes(t.name));
+  const kept = report.suiteFailure ? asked.filter((n) => !got.some((t) => t.name === n)) : [];
+  return [...got, ...kept.map((name): UpstreamTest => ({ name, status: 'failed', reason: report.suiteFailure!, durationMs: 0, steps: [], output: '' }))];
+}
+
 /** RE2 (Go regexp) escaping, as Ginkgo compiles --focus. */
 const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -92,7 +102,7 @@ export const ginkgo: SuiteKind = {
         const { r, report } = await ginkgoRun([focus, ...labels, `-ginkgo.timeout=${suite.timeout}`, `-test.timeout=${suite.timeout}`], join(outDir, 'ginkgo-report.json'), env, durationMs(suite.timeout) + 120_000);
         const log = join(outDir, 'ginkgo.log');
         await writeFile(log, r.all);
-        return { tests: report.tests.filter((t) => tests.includes(t.name)), log };
+        return { tests: ranOf(tests, report), log };
       },
     };
     return { code: { ...manifest.code, ...codeOf(source, suite), goVersion: manifest.code.goVersion, binarySha256: manifest.code.binarySha256 }, run: prepared };

@@ -18,7 +18,7 @@ import { goEnv } from '../toolchain/gomod.js';
 import { testKubernetesVersions, toolchainEntry } from '../toolchain/index.js';
 import { runUpstream, standInsFor, suiteNotApplicable, testNotApplicable, upstreamSuite, type SuiteContext } from './index.js';
 import { parseTestEvents } from './test2json.js';
-import { parseGinkgoReport } from './ginkgo.js';
+import { parseGinkgoReport, ranOf } from './ginkgo.js';
 import { pickSuites, suiteGrep } from '../../suites/index.js';
 import { canMake } from '../providers/kind/workloads.js';
 
@@ -95,6 +95,13 @@ test('a Ginkgo JSON report: one result per It under its full text, By steps, Ski
   expect(broken.tests.find((t) => t.name.endsWith('filtered'))).toMatchObject({ status: 'failed', reason: 'BeforeSuite failed: no kubeconfig' });
   expect(broken.tests.find((t) => t.name.endsWith('GPUs'))).toMatchObject({ status: 'not-applicable', reason: 'needs GPUs' });
   expect(broken.tests.find((t) => t.name.endsWith('later'))).toMatchObject({ status: 'not-applicable', reason: 'pending in the suite' });
+  // Ginkgo v2.23 (appwrapper main) reports only the failed BeforeSuite: the specs asked for failed with it
+  const only = parseGinkgoReport(JSON.stringify([{ SuiteSucceeded: false, SpecReports: [{ LeafNodeType: 'BeforeSuite', State: 'failed', Failure: { Message: 'no matches for kind "ResourceFlavor" in version "kueue.x-k8s.io/v1beta2"' } }] }]));
+  expect(ranOf(['A Pods', 'A Jobs'], only)).toEqual([
+    { name: 'A Pods', status: 'failed', reason: 'BeforeSuite failed: no matches for kind "ResourceFlavor" in version "kueue.x-k8s.io/v1beta2"', durationMs: 0, steps: [], output: '' },
+    { name: 'A Jobs', status: 'failed', reason: 'BeforeSuite failed: no matches for kind "ResourceFlavor" in version "kueue.x-k8s.io/v1beta2"', durationMs: 0, steps: [], output: '' },
+  ]);
+  expect(ranOf(['AppWrapper Creation Pods'], parseGinkgoReport(report())).map((t) => t.status)).toEqual(['passed']);
 });
 
 test('the catalog has a suite for the operator, KubeRay and AppWrapper at the versions the issue names, and says why the others cannot run', () => {
