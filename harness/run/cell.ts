@@ -79,7 +79,7 @@ const elapsed = (t0: number) => Date.now() - t0;
  * test objects. `beforeUpgrade` makes what an upgrade cell's stack must keep; `images`, what the
  * suites' pods run, made where the provider loads images.
  */
-export type CellHooks = { beforeUpgrade?: (cluster: Cluster, from: Versions) => Promise<CellState['preUpgrade']>; images?: string[]; workers?: { workers: number; why: string[] } };
+export type CellHooks = { beforeUpgrade?: (cluster: Cluster, from: Versions) => Promise<CellState['preUpgrade']>; images?: string[]; /** of those, the ones the stack's code pulls with Always */ pulledAlways?: readonly string[]; workers?: { workers: number; why: string[] } };
 
 /** What every setup step is given: the cell and its run, resolved once by the runner. */
 type Given = {
@@ -272,7 +272,7 @@ const steps: Step[] = [
     run: async (g, { cluster }) => {
       for (const image of g.provider.images ? (g.hooks.images ?? []) : []) {
         g.progress(`load image ${image}`);
-        await g.provider.loadImage(cluster.name, image);
+        await g.provider.loadImage(cluster.name, image, g.hooks.pulledAlways?.includes(image) ? 'Always' : undefined);
       }
     },
   }),
