@@ -149,9 +149,10 @@ test('--reuse-clusters: a cleanly uninstalled cluster goes to the next cell of i
 
 test('--keep-on-failure: a failed cell keeps its cluster, with how to remove it; its failed tests run again on its baseline stack, only those, and are labelled', async () => {
   const out = join(dir, 'keep');
-  // One second per test: the quota test (seconds of waiting) fails for sure, with the cluster made;
-  // on its baseline too, the same stack with the SDK the other tests install (no build of its own).
-  const r = await cli(['run', '-c', config('keep', ['kueue'], undefined, 'timeouts: { test: 1s }\nbaseline: { codeflare-sdk: v0.38.2 }\n'), '-o', out, '--keep-on-failure']);
+  // 200 ms per test: the quota tests (a ClusterQueue, a Job, Kueue's verdict: half a second at
+  // least) fail for sure, with the cluster made; on its baseline too, the same stack with the SDK the
+  // other tests install (no build of its own).
+  const r = await cli(['run', '-c', config('keep', ['kueue'], undefined, 'timeouts: { test: 200ms }\nbaseline: { codeflare-sdk: v0.38.2 }\n'), '-o', out, '--keep-on-failure']);
   const results = readResults(join(out, 'results.json'));
   const cell = results.cells[0]!;
   const stack = results.baselines?.[0];
