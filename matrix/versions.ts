@@ -78,10 +78,14 @@ export function nearestRelease(v: string, have: readonly string[], { sameMinor =
   return near.sort((a, b) => distance(a) - distance(b) || semver.rcompare(a, b))[0];
 }
 
-/** A checkout for PR gating, checked before anything builds: a folder whose go.mod is the component's module. */
+/** A checkout for PR gating, checked before anything builds: a folder whose go.mod is the component's module, or a Python project (the SDK's). */
 function checkoutPath(comp: ReturnType<typeof component>, path: string, where: string): string {
-  if (comp.source.kind !== 'go') return path; // the SDK's checkout is a Python project: checked where it is installed
   const dir = resolve(path);
+  if (comp.source.kind === 'pypi') {
+    if (!['pyproject.toml', 'setup.py'].some((f) => existsSync(join(dir, f)))) throw new UserError(`${comp.id} {path: ${path}}: ${dir} has no pyproject.toml or setup.py`, where, `point it at the root of a checkout of ${comp.source.package}`);
+    return dir;
+  }
+  if (comp.source.kind !== 'go') return path;
   if (!existsSync(dir)) throw new UserError(`${comp.id} {path: ${path}}: ${dir} does not exist`, where, `point it at a checkout of ${comp.source.module}`);
   let text = '';
   try {

@@ -173,8 +173,14 @@ components:
     expect(c.versions['codeflare-sdk']).toBe('v0.14.0'); // below: pinned
     expect(c.versions.kuberay).toBe('v1.0.0'); // external: pinned, never dev
     // the SDK has MCAD and InstaScale above it
-    const sdk = plan(cfg('strategy: chain\nkubernetes: ["1.31"]\nchain: {component: codeflare-sdk, ref: {path: ../codeflare-sdk}}\ncomponents: {codeflare-operator: v1.4.1, kuberay: v1.1.0}'), catalog);
-    expect(sdk.cells[0]!.versions['codeflare-sdk']).toBe('path:../codeflare-sdk');
+    const checkout = mkdtempSync(join(tmpdir(), 'cfm-sdk-checkout-'));
+    writeFileSync(join(checkout, 'pyproject.toml'), '[project]\nname = "codeflare-sdk"\n');
+    const sdkChain = (path: string) => plan(cfg(`strategy: chain\nkubernetes: ["1.31"]\nchain: {component: codeflare-sdk, ref: {path: ${path}}}\ncomponents: {codeflare-operator: v1.4.1, kuberay: v1.1.0}`), catalog);
+    const sdk = sdkChain(checkout);
+    expect(sdk.cells[0]!.versions['codeflare-sdk']).toBe(`path:${checkout}`);
+    // checked before anything builds: a folder that is no Python project is bad input
+    expect(() => sdkChain(tmpdir())).toThrow(/has no pyproject\.toml or setup\.py/);
+    rmSync(checkout, { recursive: true, force: true });
     expect(sdk.cells[0]!.era).toBe('C'); // era C has no MCAD or InstaScale: nothing above to take at dev
     // an operator PR: the SDK is above it; PyPI has no dev, so it stays pinned unless a git repository of it is named
     const op = (sources = {}) => plan(cfg('strategy: chain\nkubernetes: ["1.31"]\nchain: {component: codeflare-operator, ref: {ref: "refs/pull/9/head"}}\ncomponents: {codeflare-sdk: v0.29.0, kuberay: v1.3.2, kueue: v0.11.6}'), catalog, { sources }).cells[0]!;
