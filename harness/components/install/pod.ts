@@ -58,7 +58,7 @@ export type PodSpec = {
  */
 export async function playPod(
   ctx: InstallContext,
-  o: { id: ComponentId; version: string; binary: string; mode: ProcessMode; pod: PodSpec; namespace: string; dir: string; fill: (t: string) => Promise<string>; settings: Record<string, string>; cwd: string; envFrom?: Record<string, string>; network?: PodNetwork; hooks?: { urls: string[] } },
+  o: { id: ComponentId; version: string; binary: string; mode: ProcessMode; pod: PodSpec; namespace: string; dir: string; fill: (t: string) => Promise<string>; settings: Record<string, string>; cwd: string; envFrom?: Record<string, string>; network?: PodNetwork; /** webhook URLs that must answer (not 404) before it is ready */ hooks?: string[] },
 ): Promise<{ pid: number; log: string; args: string[]; serviceAccount: string }> {
   const { id, version, mode, pod, namespace, dir, fill, settings } = o;
   const sa = pod.serviceAccountName ?? 'default';
@@ -101,7 +101,7 @@ export async function playPod(
     // meets a 404. A POST of nothing gets 400 or a refusal from a registered path, 404 from another.
     const served = async () => {
       // (not the certificate's check: a rotator may have put its own CA in the configurations)
-      for (const u of o.hooks?.urls ?? []) if ([0, 404].includes((await get(u, { rejectUnauthorized: false }, {})).status)) return false;
+      for (const u of o.hooks ?? []) if ([0, 404].includes((await get(u, { rejectUnauthorized: false }, {})).status)) return false;
       return true;
     };
     const answers = async () => {
@@ -115,7 +115,7 @@ export async function playPod(
         intervalMs: net ? 1000 : 200,
         check: () => {
           if (started.exited() || restarted()) throw new Error(`${id} ${version} exited at start; last lines of ${logFile}:\n${tail(logFile)}`);
-          if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url}${webhook ? ` with its webhook server on port ${webhook} serving ${o.hooks?.urls.length ?? 0} webhook paths` : ''} in time; last lines of ${logFile}:\n${tail(logFile)}`);
+          if (Date.now() > deadline) throw new Error(`${id} ${version} not ready at ${url}${webhook ? ` with its webhook server on port ${webhook} serving ${o.hooks?.length ?? 0} webhook paths` : ''} in time; last lines of ${logFile}:\n${tail(logFile)}`);
         },
       });
     } catch (e) {

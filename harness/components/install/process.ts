@@ -46,7 +46,8 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
     if (mode.config.inCluster) cm!.data![mode.config.key] = doc.toString();
     else writeFileSync(paths.config, doc.toString(), { mode: 0o600 });
   }
-  let hooks: { urls: string[]; rules: Webhook['rules'][] } | undefined;
+  // each webhook's URL here and the resources it is for
+  let webhooks: { url: string; rules: Webhook['rules'] }[] | undefined;
   if (mode.webhooks) {
     // The apiserver calls the process: a serving certificate for its address and URL client configs.
     const services = objs.filter((o) => o.kind === 'Service').flatMap((o) => [`${o.metadata.name}.${o.metadata.namespace}.svc`, `${o.metadata.name}.${o.metadata.namespace}.svc.cluster.local`]);
@@ -78,12 +79,11 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
       }
     }
     const base = `https://${host}:${await fill('{port:webhook}')}`;
-    hooks = { urls: [], rules: [] };
+    webhooks = [];
     for (const o of objs.filter((x) => x.kind === 'MutatingWebhookConfiguration' || x.kind === 'ValidatingWebhookConfiguration')) {
       for (const w of (o as unknown as { webhooks?: Webhook[] }).webhooks ?? []) {
         w.clientConfig = { url: `${base}${w.clientConfig.service?.path ?? '/'}`, caBundle: Buffer.from(pki.ca).toString('base64') };
-        hooks.urls.push(w.clientConfig.url!);
-        hooks.rules.push(w.rules ?? []);
+        webhooks.push({ url: w.clientConfig.url!, rules: w.rules });
       }
     }
   }
@@ -107,10 +107,8 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   const pod = deployment.spec.template.spec as PodSpec;
   // Ready means every webhook for a resource this server has answers; one for a kind not installed
   // (Kueue's for MPIJob, without Kubeflow) its controller never registers.
-  if (hooks) {
-    const has = await resourcesServed(ctx);
-    hooks.urls = hooks.urls.filter((_, i) => forServed(hooks!.rules[i], has));
-  }
+  const has = webhooks && (await resourcesServed(ctx));
+  const hooks = webhooks?.filter((w) => forServed(w.rules, has!)).map((w) => w.url);
   const started = await playPod(ctx, { id, version, binary: built.binary, mode, pod, namespace, dir, fill, settings, cwd: mode.cwd === '{src}' ? built.source.dir : dir, hooks });
   const sa = started.serviceAccount;
   const installed: Installed = {
@@ -127,7 +125,7 @@ export async function installProcess(ctx: InstallContext, id: ComponentId, built
   if (mode.plays.length) installed.player = startPlayer(ctx, dir, mode.plays);
   writeAtomic(join(dir, 'installed.json'), JSON.stringify(installed, null, 2) + '\n');
   if (mode.setup.length) await setupObjects(ctx, installed, mode, namespace);
-  log(`${id} ${version}: ready (pid ${started.pid}${hooks ? `, ${hooks.urls.length} webhooks answering` : ''})`);
+  log(`${id} ${version}: ready (pid ${started.pid}${hooks ? `, ${hooks.length} webhooks answering` : ''})`);
   return installed;
 }
 
