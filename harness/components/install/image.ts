@@ -4,36 +4,17 @@
 // loaded into the nodes — no registry is asked for anything, and the image id in provenance is that
 // of the binary built. On one that pulls (existing) the cluster pulls the release image; provenance
 // then carries the image id the node reports, and says that the binary built here is not what ran.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCatalog, component, type ComponentId } from '../../../matrix/catalog/index.js';
 import { run } from '../../../lib/exec.js';
-import { docker } from '../../docker.js';
 import { writeAtomic } from '../../../lib/files.js';
 import { providerFor } from '../../providers/index.js';
-import { filesImage } from '../../providers/kind/images.js';
 import { setupObjects, startPlayer } from './player.js';
+import { standInImage, type Container } from './stand-in.js';
 import { canMake } from '../../providers/kind/workloads.js';
 import type { Built, Provenance } from '../types.js';
 import { applyOwned, prepare, type Installed, type Obj } from './common.js';
 import type { InstallContext } from './context.js';
-
-type Container = { name: string; image: string; command?: string[]; imagePullPolicy?: string };
-
-/** The image reference the shipped Deployment names, made from the built binary and loaded into the nodes. */
-async function controllerImage(ctx: InstallContext, id: ComponentId, built: Built, container: Container): Promise<{ image: string; id: string }> {
-  const image = container.image;
-  // The binary goes where the Deployment runs it (its command), else where the image's entrypoint is.
-  const command = container.command?.[0];
-  const at = command?.startsWith('/') ? command.slice(1) : 'manager';
-  const labels = { 'org.opencontainers.image.source': `${built.source.module}@${built.source.resolved}`, 'org.opencontainers.image.version': built.source.requested };
-  // what the release image copies from the tree beside the binary (the catalog's image.files)
-  const tree = Object.fromEntries((component(loadCatalog(), id).image?.files ?? []).filter((f) => existsSync(join(built.source.dir, f))).map((f) => [f, join(built.source.dir, f)]));
-  await filesImage(image, { [at]: built.binary, ...tree }, { ...(command ? {} : { entrypoint: [`/${at}`] }), user: '65532:65532', labels }, [built.provenance.binarySha256 ?? built.binary], ctx.log ?? (() => {}));
-  await providerFor(ctx.cluster.provider).loadImage(ctx.cluster.name, image, container.imagePullPolicy);
-  const r = await docker(['image', 'inspect', '--format', '{{.Id}}', image]);
-  return { image, id: r.stdout.trim() };
-}
 
 export async function installImage(ctx: InstallContext, id: ComponentId, built: Built): Promise<Installed> {
   const log = ctx.log ?? (() => {});
@@ -80,7 +61,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
   if (!loads && !component(catalog, id).versions.some((v) => v.tag === built.source.resolved)) {
     throw new Error(`${id} ${version}: the cluster pulls release images, and ${built.source.resolved} is not a release; build an image of it where your cluster can pull it`);
   }
-  const loaded = loads ? await controllerImage(ctx, id, built, container) : undefined;
+  const loaded = loads ? await standInImage(ctx, id, built, container) : undefined;
   if (loaded) log(`${id} ${version}: image ${loaded.image} (${loaded.id.slice(7, 19)}) loaded into ${ctx.cluster.name}`);
   else settings.image = `${container.image}, pulled by the cluster${settings.image ? `; ${settings.image}` : ''}`;
   const manifest = await applyOwned(ctx, dir, id, version, objs);

@@ -21,9 +21,8 @@ import { apply, type Installed, type Obj } from './common.js';
 import { buildComponent } from '../build.js';
 import { resolveSource } from '../source.js';
 import type { Built, Provenance } from '../types.js';
-import { docker } from '../../docker.js';
 import { providerFor } from '../../providers/index.js';
-import { filesImage } from '../../providers/kind/images.js';
+import { standInImage } from './stand-in.js';
 import { clusterHost } from '../../providers/provider.js';
 import { processMode, type InstallContext } from './context.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
@@ -204,18 +203,8 @@ async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: s
  * Always); its pods are replaced so the kubelet takes it at once rather than after a pull backoff.
  */
 async function servedImage(ctx: InstallContext, d: DeploymentObj, entry: Played, built: Built, kubectl: (a: string[]) => ReturnType<typeof run>): Promise<Provenance> {
-  const image = component(loadCatalog(), entry.component).image;
-  if (!image?.binary) throw new Error(`${entry.component} ${entry.version} (image ${entry.image}): the catalog does not say where its release image holds the binary (image.binary)`);
   const container = d.spec.template.spec.containers[0]!;
-  const labels = { 'org.opencontainers.image.source': `${built.source.module}@${built.source.resolved}`, 'org.opencontainers.image.version': built.source.requested };
-  await filesImage(
-    entry.image,
-    { [image.binary.slice(1)]: built.binary },
-    { ...(image.entrypoint ? { entrypoint: [image.binary] } : {}), env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, ...(image.user ? { user: image.user } : {}), labels },
-    [built.provenance.binarySha256 ?? built.binary],
-    (l) => ctx.log?.(l),
-  );
-  await providerFor(ctx.cluster.provider).loadImage(ctx.cluster.name, entry.image, container.imagePullPolicy);
+  const { id } = await standInImage(ctx, entry.component, built, { ...container, image: entry.image });
   const { namespace, name } = d.metadata;
   const selector = Object.entries(d.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
   await kubectl(['delete', 'pods', '-n', namespace, '-l', selector, '--wait=false']);
@@ -224,7 +213,6 @@ async function servedImage(ctx: InstallContext, d: DeploymentObj, entry: Played,
     const pods = await kubectl(['describe', 'pods', '-n', namespace, '-l', selector]);
     throw new Error(`Deployment ${namespace}/${name} (${entry.image}) not available in ${READY_MS / 1000}s: ${pods.stdout.split('Events:').pop()?.trim().split('\n').slice(-4).join(' | ')}`);
   }
-  const id = (await docker(['image', 'inspect', '--format', '{{.Id}}', entry.image])).stdout.trim();
   ctx.log?.(`${entry.deployment}: ${entry.component} ${entry.version} running in its pod (image ${entry.image}, ${id.slice(7, 19)})`);
   return {
     ...built.provenance,
