@@ -46,7 +46,10 @@ async function go(args: string[], cwd: string, logFile: string, log: Log, name: 
   const tail = (await readFile(logFile, 'utf8')).trimEnd().split('\n').slice(-30);
   log(`last ${tail.length} lines of ${logFile}:`);
   for (const l of tail) log(`  ${l}`);
-  throw new Error(`building ${name} failed: go ${args[0]} exited with ${r.exitCode ?? 'a signal'} (log: ${logFile})`);
+  // the usual cause here: a module the proxy does not serve (a Kubernetes patch whose staging modules it lacks)
+  const refused = tail.map((l) => /reading https?:\/\/\S+?\/([^@\s]+)\/@v\/(\S+?)\.(?:mod|zip|info): (?:403|404|410)/.exec(l)).find(Boolean);
+  const why = refused ? `the Go module proxy refuses ${refused[1]!.replace(/!([a-z])/g, (_, c: string) => c.toUpperCase())}@${refused[2]}; take a version whose modules it serves` : `go ${args[0]} exited with ${r.exitCode ?? 'a signal'}`;
+  throw new Error(`building ${name} failed: ${why} (log: ${logFile})`);
 }
 
 async function writeWrapper(spec: BuildSpec, work: string): Promise<void> {
