@@ -10,7 +10,6 @@ import { run } from '../../../lib/exec.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import type { Built, Provenance } from '../types.js';
 import { processMode, type InstallContext } from './context.js';
-import type { Player } from './player.js';
 import { COMPONENT_LABEL } from './pod.js';
 import { embedded } from '../../../model/results.js';
 import { resolveSource } from '../source.js';
@@ -37,6 +36,9 @@ export function hostPorts(versions: Partial<Record<string, string>>): Map<number
 }
 
 export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any };
+
+/** The pod player watching a controller's Deployments (player.ts); `network`: the cell's network namespace, where the played pods' own networks hang (stopPlayer removes them). */
+export type Player = { pid: number; log: string; state: string; dir: string; network?: string };
 
 export type Installed = {
   component: ComponentId;

@@ -17,7 +17,7 @@ import { run } from '../../../lib/exec.js';
 import { writeAtomic } from '../../../lib/files.js';
 import { compiled, repoRoot } from '../../../lib/paths.js';
 import { startProcess, stopProcesses, processesUnder, tail } from '../../processes.js';
-import { apply, type Installed, type Obj } from './common.js';
+import { apply, type Installed, type Obj, type Player } from './common.js';
 import { buildComponent } from '../build.js';
 import { resolveSource } from '../source.js';
 import type { Built, Provenance } from '../types.js';
@@ -28,8 +28,6 @@ import { processMode, type InstallContext } from './context.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
 import { makePodNetwork, removePodNetwork, removePodNetworksUnder, type PodNetwork } from '../../net/podnet.js';
 
-/** `network`: the cell's network namespace, where the played pods' own networks hang (stopPlayer removes them). */
-export type Player = { pid: number; log: string; state: string; dir: string; network?: string };
 
 /** One Deployment the player saw, and what it did with it. */
 /** How long a played pod may take to answer its readiness endpoint. */
