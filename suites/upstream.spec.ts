@@ -11,7 +11,7 @@ import { workloadImages } from '../fixtures/objects.js';
 import { component, loadCatalog, type ComponentId } from '../matrix/catalog/index.js';
 import { seconds } from '../matrix/config.js';
 import { resolveSource } from '../harness/components/source.js';
-import { readPlan, RUN_ENV } from '../harness/run/layout.js';
+import { readPlan, RUN_ENV, setStep } from '../harness/run/layout.js';
 import { pythonTree } from '../harness/suites/pytest.js';
 import { sdkEnv } from '../harness/components/sdk.js';
 import { kinds, runUpstream, standInsFor, UPSTREAM, upstreamSuite, type SuiteContext, type UpstreamTest } from '../harness/suites/index.js';
@@ -57,7 +57,11 @@ for (const id of planned()) {
       sources: plan.sources ?? {},
       // the cell's virtualenv of its Python client, for a pytest suite
       ...(cell.state.sdk ? { python: cell.state.sdk.python } : {}),
-      log: (line) => writeFileSync(log, `${line}\n`, { flag: 'a' }),
+      // the suite's log, and the run's progress line (a suite runs for minutes to an hour)
+      log: (line) => {
+        writeFileSync(log, `${line}\n`, { flag: 'a' });
+        setStep(process.env[RUN_ENV]!, cell.id, `${UPSTREAM}${id}: ${line}`);
+      },
       // its Warning events are watched while the suite runs: a failure the cluster puts down to the environment says so
       kubeconfig: cluster.kubeconfig,
     };

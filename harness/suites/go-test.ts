@@ -170,8 +170,15 @@ export const goTest: SuiteKind = {
         await mkdir(outDir, { recursive: true });
         const timeoutMs = durationMs(suite.timeout);
         const args = ['tool', 'test2json', '-t', '-p', suite.package, binary, '-test.v=test2json', '-test.run', `^(${tests.map(quote).join('|')})$`, '-test.timeout', suite.timeout];
-        ctx.log?.(`${suite.component} ${suite.package}: running ${tests.length} test(s)`);
-        const r = await run('go', args, { cwd, env: { ...goEnv(), ...env }, timeout: timeoutMs + 120_000, all: true });
+        // each top-level test as it ends, to the suite's log and the run's progress line
+        let done = 0;
+        const said = { pass: 'passed', fail: 'failed', skip: 'skipped' } as Record<string, string>;
+        const progress = function* (line: unknown) {
+          const e = eventOf(String(line));
+          if (e?.Test && !e.Test.includes('/') && said[e.Action ?? '']) ctx.log?.(`${e.Test} ${said[e.Action!]} (${++done} of ${tests.length})`);
+          yield line;
+        };
+        const r = await run('go', args, { cwd, env: { ...goEnv(), ...env }, timeout: timeoutMs + 120_000, all: true, stdout: [progress] });
         const log = join(outDir, 'test2json.jsonl');
         await writeFile(log, r.stdout);
         if (r.stderr.trim()) await writeFile(join(outDir, 'stderr.txt'), r.stderr);
@@ -182,3 +189,12 @@ export const goTest: SuiteKind = {
     return { code: { ...manifest.code, ...base, goVersion: manifest.code.goVersion, binarySha256: manifest.code.binarySha256 }, run: prepared };
   },
 };
+
+/** One test2json event, or nothing for a line that is not one. */
+function eventOf(line: string): { Action?: string; Test?: string } | undefined {
+  try {
+    return line.startsWith('{') ? (JSON.parse(line) as { Action?: string; Test?: string }) : undefined;
+  } catch {
+    return undefined;
+  }
+}

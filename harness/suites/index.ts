@@ -98,6 +98,7 @@ export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: Sui
     code.nodeCapacity = suite.nodeCapacity;
     ctx.log?.(`${suite.component}: every node advertises ${Object.entries(suite.nodeCapacity).map(([k, v]) => `${k}: ${v}`).join(', ')} with nothing behind it, as its own e2e setup does`);
   }
+  ctx.log?.(`running ${runnable.length} of ${listed.length} test(s)${listed.length > runnable.length ? ` (${listed.length - runnable.length} not applicable here)` : ''}, for up to ${suite.timeout}`);
   const from = Date.now();
   let events: EnvironmentEvent[] = [];
   let ran: { tests: UpstreamTest[]; log: string };

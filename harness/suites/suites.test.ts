@@ -357,7 +357,8 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     const source = await resolveSource('codeflare-operator', 'v0.0.1', sources);
 
     const out = join(root, 'out');
-    const ctx: SuiteContext = { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig: cluster.kubeconfig, kubectl, output: out }, sources, kubeconfig: cluster.kubeconfig };
+    const logged: string[] = [];
+    const ctx: SuiteContext = { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig: cluster.kubeconfig, kubectl, output: out }, sources, kubeconfig: cluster.kubeconfig, log: (l) => logged.push(l) };
     const t0 = Date.now();
     const r = await runUpstream(source, suite, ctx, out);
     const first = Date.now() - t0;
@@ -399,6 +400,14 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     expect(r.code).toMatchObject({ component: 'codeflare-operator', module: MODULE, version: 'v0.0.1', commit, origin: 'git', repository: repo, package: './test/e2e' });
     expect(r.code.goVersion).toMatch(/^go1\./);
     expect(readFileSync(r.log!, 'utf8')).toContain('"Action":"pass","Package":"./test/e2e","Test":"TestReachesCluster"');
+    // progress as it ran: how many apply, then each test as it ended, counted
+    const notRun = ['TestNeedsImage', 'TestGpuOnly']; // the catalog's: by image name, GPUs
+    const runnable = r.tests.length - notRun.length;
+    expect(logged).toContain(`running ${runnable} of ${r.tests.length} test(s) (2 not applicable here), for up to 5m`);
+    const ended = logged.filter((l) => / \(\d+ of \d+\)$/.test(l));
+    expect(ended.map((l) => l.split(' ')[0]).sort()).toEqual(r.tests.map((t) => t.name).filter((n) => !notRun.includes(n)).sort());
+    expect(ended.at(-1)).toMatch(new RegExp(` \\(${runnable} of ${runnable}\\)$`));
+    expect(ended).toContain(`TestFails failed (${ended.findIndex((l) => l.startsWith('TestFails ')) + 1} of ${runnable})`);
 
     // A second run takes the binary from the cache (tree + package + Go version).
     const t1 = Date.now();
