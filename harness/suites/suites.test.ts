@@ -111,6 +111,11 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(upstreamSuite('kuberay', 'v1.0.0')).toBeUndefined(); // no ray-operator/test/e2e before v1.1.0
   expect(upstreamSuite('appwrapper', 'v1.1.2')).toMatchObject({ kind: 'ginkgo', labels: 'Kueue,Webhook,Metrics' });
   expect(upstreamSuite('kueue', 'v0.11.6')?.reason).toMatch(/digest/);
+  // AppWrapper's specs whose AppWrappers wrap a PyTorchJob, by name or not (appwrapper@v1.1.2 test/e2e/appwrapper_test.go:274, :280, :312)
+  const aw = upstreamSuite('appwrapper', 'v1.1.2')!;
+  const all: SuiteContext = { capabilities: allCapabilities, images: ['quay.io/project-codeflare/busybox:1.36'], vars: {} };
+  for (const spec of ['Recognition of Child Jobs PyTorch Job', 'Recognition of Child Jobs Compound Workloads', 'Detection of Completion Status Deleting a Running Component yields a failed AppWrapper']) expect(testNotApplicable(aw, `AppWrapper E2E Test ${spec}`, all), spec).toMatch(/training-operator/);
+  expect(testNotApplicable(aw, 'AppWrapper E2E Test Recognition of Child Jobs Batch Job', all)).toBeUndefined();
   // ranges of one component never overlap: a version has one suite
   const catalog = loadCatalog();
   for (const c of catalog.components) for (const v of c.versions) expect(catalog.upstream.filter((u) => u.component === c.id && satisfies(catalog, c.id, v.tag, u.range)).length, `${c.id} ${v.tag}`).toBeLessThanOrEqual(1);
