@@ -15,6 +15,7 @@ import type { InstallContext } from './context.js';
 import { installImage } from './image.js';
 import { stopPlayer } from './player.js';
 import { installProcess, stopProcess, uninstallProcess } from './process.js';
+import { fieldsDropped } from './skew.js';
 
 export { apply, render, type Installed, type Obj } from './common.js';
 export { COMPONENT_LABEL } from './pod.js';
@@ -98,6 +99,14 @@ export async function installStack(ctx: InstallContext, builds: Partial<Record<C
   const order = loadCatalog().installOrder.filter((id) => builds[id]);
   const done: Installed[] = [];
   for (const id of order) done.push(await installComponent(ctx, id, builds[id]!));
+  // What a controller's webhook removes from another component's objects (skew.ts), in its provenance.
+  const dropped = await fieldsDropped(done, (id) => join(ctx.cluster.dir, 'components', id, `${id}-owned.yaml`), ctx.sources);
+  for (const i of done) {
+    for (const line of dropped.get(i.component) ?? []) {
+      i.provenance.differences.push(line);
+      ctx.log?.(line);
+    }
+  }
   return done;
 }
 

@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { stringify } from 'yaml';
+import type { ComponentId } from '../../../matrix/catalog/index.js';
+import { resolveSource } from '../source.js';
+import type { Installed } from './common.js';
+import { added, fieldsDropped } from './skew.js';
+
+test('the fields a schema added, each at its highest new level', () => {
+  const then = { properties: { spec: { properties: { entrypoint: {}, template: { properties: { a: {} } } } } } };
+  const now = { properties: { spec: { properties: { entrypoint: {}, mode: {}, deadline: { properties: { seconds: {} } }, template: { properties: { a: {}, b: {} } }, list: { items: { properties: { x: {} } } } } } } };
+  expect(added(now, then)).toEqual(['spec.mode', 'spec.deadline', 'spec.template.b', 'spec.list']);
+  expect(added(then, then)).toEqual([]);
+});
+
+test('a webhook built with controller-runtime before v0.20 and an older API of another component\'s kind: the fields it removes, named from both versions\' CRDs (KubeRay v1.1.0 beside Kueue v0.6.2\'s v1.1.0-alpha.0; v1.3.2 beside the operator v1.16.0\'s v1.2.1)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfm-skew-'));
+  try {
+    // KubeRay v1.1.0 as the Go module proxy serves it: its RayJob CRD is what the cell applies
+    const kuberay = await resolveSource('kuberay', 'v1.1.0');
+    const crd = readFileSync(join(kuberay.dir, 'config/crd/bases/ray.io_rayjobs.yaml'), 'utf8');
+    writeFileSync(join(dir, 'kuberay.yaml'), crd);
+    // Kueue's mutating webhook for RayJobs, as kueue@v0.6.2 config/components/webhook/manifests.yaml has it
+    const hook = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'kueue-mutating-webhook-configuration' }, webhooks: [{ name: 'mrayjob.kb.io', rules: [{ apiGroups: ['ray.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['rayjobs'] }] }] };
+    writeFileSync(join(dir, 'kueue.yaml'), stringify(hook));
+    const provenance = (component: string, module: string, resolved: string, deps: [string, string][]) => ({ component, requested: resolved, resolved, module, deps: deps.map(([path, version]) => ({ path, version })), differences: [] });
+    const stack = (cr: string, api: string) =>
+      [
+        { component: 'kuberay', version: 'v1.1.0', provenance: provenance('kuberay', 'github.com/ray-project/kuberay/ray-operator', 'v1.1.0', []) },
+        { component: 'kueue', version: 'v0.6.2', provenance: provenance('kueue', 'sigs.k8s.io/kueue', 'v0.6.2', [['sigs.k8s.io/controller-runtime', cr], ['github.com/ray-project/kuberay/ray-operator', api]]) },
+      ] as unknown as Installed[];
+    const owned = (id: ComponentId) => join(dir, `${id}.yaml`);
+    const lines = (await fieldsDropped(stack('v0.17.5', 'v1.1.0-alpha.0'), owned)).get('kueue');
+    expect(lines).toHaveLength(1);
+    expect(lines![0]).toMatch(/^kueue v0\.6\.2's mutating webhook mrayjob\.kb\.io re-encodes each RayJob it admits with kuberay's API at v1\.1\.0-alpha\.0 \(controller-runtime v0\.17\.5\): it removes what kuberay v1\.1\.0 added, /);
+    const fields = lines![0]!.split('added, ')[1]!.split(', ');
+    expect(fields.sort()).toEqual(['spec.activeDeadlineSeconds', 'spec.submissionMode']);
+    // controller-runtime v0.20 keeps unknown fields; the same API version drops nothing
+    expect((await fieldsDropped(stack('v0.20.3', 'v1.1.0-alpha.0'), owned)).size).toBe(0);
+    expect((await fieldsDropped(stack('v0.17.5', 'v1.1.0'), owned)).size).toBe(0);
+    // The operator v1.16.0 in its published row: its RayCluster webhook (controller-runtime replaced
+    // by v0.19.3, KubeRay's API by v1.2.1, codeflare-operator@v1.16.0 go.mod) beside KubeRay v1.3.2
+    const v132 = await resolveSource('kuberay', 'v1.3.2');
+    writeFileSync(join(dir, 'kuberay.yaml'), readFileSync(join(v132.dir, 'config/crd/bases/ray.io_rayclusters.yaml'), 'utf8'));
+    writeFileSync(join(dir, 'codeflare-operator.yaml'), stringify({ ...hook, webhooks: [{ name: 'mraycluster.ray.openshift.ai', rules: [{ apiGroups: ['ray.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['rayclusters'] }] }] }));
+    const row = [
+      { component: 'kuberay', version: 'v1.3.2', provenance: provenance('kuberay', 'github.com/ray-project/kuberay/ray-operator', 'v1.3.2', []) },
+      { component: 'codeflare-operator', version: 'v1.16.0', provenance: provenance('codeflare-operator', 'github.com/project-codeflare/codeflare-operator', 'v1.16.0', [['sigs.k8s.io/controller-runtime', 'v0.19.3'], ['github.com/ray-project/kuberay/ray-operator', 'v1.2.1']]) },
+    ] as unknown as Installed[];
+    const op = (await fieldsDropped(row, owned)).get('codeflare-operator')!;
+    expect(op[0]!.split('added, ')[1]!.split(', ').sort()).toEqual(['spec.gcsFaultToleranceOptions', 'spec.managedBy', 'spec.workerGroupSpecs.[].idleTimeoutSeconds', 'spec.workerGroupSpecs.[].suspend']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
