@@ -100,7 +100,10 @@ export async function installStack(ctx: InstallContext, builds: Partial<Record<C
   const done: Installed[] = [];
   for (const id of order) done.push(await installComponent(ctx, id, builds[id]!));
   // What a controller's webhook removes from another component's objects (skew.ts), in its provenance.
-  const dropped = await fieldsDropped(done, (id) => join(ctx.cluster.dir, 'components', id, `${id}-owned.yaml`), ctx.sources);
+  const dropped = await fieldsDropped(done, (id) => join(ctx.cluster.dir, 'components', id, `${id}-owned.yaml`), ctx.sources).catch((e: Error) => {
+    ctx.log?.(`the webhooks' client skew was not read: ${e.message}`);
+    return new Map<ComponentId, string[]>();
+  });
   for (const i of done) {
     for (const line of dropped.get(i.component) ?? []) {
       i.provenance.differences.push(line);
