@@ -144,10 +144,20 @@ export const Provenance = z.object({
   resolvedBefore: z.string().optional(),
   /** A client: the command-line tools it drives, as they ran ("oc: kubectl v1.27.16 standing in (apply, …)", "oc: /usr/bin/oc (on PATH)"). */
   tools: z.array(z.string()).optional(),
+  /**
+   * Fields this controller's mutating webhooks remove from another component's objects: the
+   * webhook, the kind, the API version it decodes them with, and the fields that version lacks.
+   */
+  drops: z.array(z.object({ webhook: z.string(), kind: z.string(), api: z.object({ component: ComponentId, version: z.string() }), controllerRuntime: z.string(), runs: z.string(), fields: z.array(z.string()) })).optional(),
   /** Where what ran differs from what was asked for, in words. */
   differences: z.array(z.string()),
 });
 export type Provenance = z.infer<typeof Provenance>;
+export type Drop = NonNullable<Provenance['drops']>[number];
+
+/** A drop in words. */
+export const dropLine = (p: { component: string; resolved: string }, d: Drop): string =>
+  `${p.component} ${p.resolved}'s mutating webhook ${d.webhook} re-encodes each ${d.kind} it admits with ${d.api.component}'s API at ${d.api.version} (controller-runtime ${d.controllerRuntime}): it removes what ${d.api.component} ${d.runs} added, ${d.fields.join(', ')}`;
 
 /** The version of `modulePath` compiled into the binary a provenance describes (the replacement's, when replaced). */
 export function embedded(p: Provenance, modulePath: string): string | undefined {

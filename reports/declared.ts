@@ -4,7 +4,7 @@
 // row; the API types it compiles to talk to a component (a client) at another version are skew, a note.
 import { component, withRole, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
 import type { CellResult } from '../model/results.js';
-import { embedded } from '../model/results.js';
+import { dropLine, embedded } from '../model/results.js';
 import { goModule, isReleaseTag } from './support-matrix.js';
 import { usesAt } from './uses.js';
 
@@ -51,5 +51,7 @@ export function checkCell(catalog: Catalog, cell: CellResult, declared: Declared
     } else if (cell.requested[id]) out.unverifiable.push(id);
     else out.missing.push(id);
   }
+  // A webhook that removes fields from another component's objects: the stack loses what users set.
+  for (const p of cell.provenance) for (const d of p.drops ?? []) out.notes.push(`client skew that loses fields: ${dropLine(p, d)}`);
   return out;
 }

@@ -72,6 +72,15 @@ test('passes with a note: the operator binary compiles another KubeRay API than 
   const bad = await cli(['gate', '--release', 'v1.0.0', file, '--at', AT]);
   expect(bad.exitCode, bad.all).toBe(1);
   expect(failures(bad.stdout)).toEqual([`  ✗ cell ${CELLS.mismatch}: the operator binary runs Multi-Cluster App Dispatcher v1.37.0 (github.com/project-codeflare/multi-cluster-app-dispatcher), the row declares v1.38.0`]);
+  // A webhook of the operator that removes fields of KubeRay's kind (install/skew.ts): passes, with the fields named
+  const results = JSON.parse(readFileSync(nightly, 'utf8'));
+  const op = results.cells.find((c: { id: string }) => c.id === CELLS.mismatch).provenance.find((p: { component: string }) => p.component === 'codeflare-operator');
+  op.drops = [{ webhook: 'mraycluster.ray.openshift.ai', kind: 'RayCluster', api: { component: 'kuberay', version: 'v1.0.0-rc.1' }, controllerRuntime: 'v0.14.6', runs: 'v0.5.0', fields: ['spec.x'] }];
+  const skewed = join(dir, 'skewed.json');
+  writeFileSync(skewed, JSON.stringify(results));
+  const s = await cli(['gate', '--release', 'v1.0.0', skewed, '--at', AT]);
+  expect(s.exitCode, s.all).toBe(0);
+  expect(s.stderr).toContain(`note: cell ${CELLS.mismatch}: client skew that loses fields: codeflare-operator ${op.resolved}'s mutating webhook mraycluster.ray.openshift.ai re-encodes each RayCluster it admits with kuberay's API at v1.0.0-rc.1 (controller-runtime v0.14.6): it removes what kuberay v0.5.0 added, spec.x`);
 });
 
 test('fails: no suite applied, nothing verified', async () => {

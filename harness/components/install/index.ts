@@ -16,6 +16,7 @@ import { installImage } from './image.js';
 import { stopPlayer } from './player.js';
 import { installProcess, stopProcess, uninstallProcess } from './process.js';
 import { fieldsDropped } from './skew.js';
+import { dropLine, type Drop } from '../../../model/results.js';
 
 export { apply, render, type Installed, type Obj } from './common.js';
 export { COMPONENT_LABEL } from './pod.js';
@@ -102,12 +103,15 @@ export async function installStack(ctx: InstallContext, builds: Partial<Record<C
   // What a controller's webhook removes from another component's objects (skew.ts), in its provenance.
   const dropped = await fieldsDropped(done, (id) => join(ctx.cluster.dir, 'components', id, `${id}-owned.yaml`), ctx.sources).catch((e: Error) => {
     ctx.log?.(`the webhooks' client skew was not read: ${e.message}`);
-    return new Map<ComponentId, string[]>();
+    return new Map<ComponentId, Drop[]>();
   });
   for (const i of done) {
-    for (const line of dropped.get(i.component) ?? []) {
-      i.provenance.differences.push(line);
-      ctx.log?.(line);
+    const drops = dropped.get(i.component);
+    if (!drops) continue;
+    i.provenance.drops = drops;
+    for (const d of drops) {
+      i.provenance.differences.push(dropLine(i.provenance, d));
+      ctx.log?.(dropLine(i.provenance, d));
     }
   }
   return done;

@@ -7,6 +7,7 @@ import type { ComponentId } from '../../../matrix/catalog/index.js';
 import { resolveSource } from '../source.js';
 import type { Installed } from './common.js';
 import { added, fieldsDropped } from './skew.js';
+import { dropLine } from '../../../model/results.js';
 
 test('the fields a schema added, each at its highest new level', () => {
   const then = { properties: { spec: { properties: { entrypoint: {}, template: { properties: { a: {} } } } } } };
@@ -32,11 +33,10 @@ test('a webhook built with controller-runtime before v0.20 and an older API of a
         { component: 'kueue', version: 'v0.6.2', provenance: provenance('kueue', 'sigs.k8s.io/kueue', 'v0.6.2', [['sigs.k8s.io/controller-runtime', cr], ['github.com/ray-project/kuberay/ray-operator', api]]) },
       ] as unknown as Installed[];
     const owned = (id: ComponentId) => join(dir, `${id}.yaml`);
-    const lines = (await fieldsDropped(stack('v0.17.5', 'v1.1.0-alpha.0'), owned)).get('kueue');
-    expect(lines).toHaveLength(1);
-    expect(lines![0]).toMatch(/^kueue v0\.6\.2's mutating webhook mrayjob\.kb\.io re-encodes each RayJob it admits with kuberay's API at v1\.1\.0-alpha\.0 \(controller-runtime v0\.17\.5\): it removes what kuberay v1\.1\.0 added, /);
-    const fields = lines![0]!.split('added, ')[1]!.split(', ');
-    expect(fields.sort()).toEqual(['spec.activeDeadlineSeconds', 'spec.submissionMode']);
+    const drops = (await fieldsDropped(stack('v0.17.5', 'v1.1.0-alpha.0'), owned)).get('kueue');
+    expect(drops).toEqual([{ webhook: 'mrayjob.kb.io', kind: 'RayJob', api: { component: 'kuberay', version: 'v1.1.0-alpha.0' }, controllerRuntime: 'v0.17.5', runs: 'v1.1.0', fields: expect.any(Array) }]);
+    expect(drops![0]!.fields.sort()).toEqual(['spec.activeDeadlineSeconds', 'spec.submissionMode']);
+    expect(dropLine({ component: 'kueue', resolved: 'v0.6.2' }, drops![0]!)).toBe("kueue v0.6.2's mutating webhook mrayjob.kb.io re-encodes each RayJob it admits with kuberay's API at v1.1.0-alpha.0 (controller-runtime v0.17.5): it removes what kuberay v1.1.0 added, spec.activeDeadlineSeconds, spec.submissionMode");
     // controller-runtime v0.20 keeps unknown fields; the same API version drops nothing
     expect((await fieldsDropped(stack('v0.20.3', 'v1.1.0-alpha.0'), owned)).size).toBe(0);
     expect((await fieldsDropped(stack('v0.17.5', 'v1.1.0'), owned)).size).toBe(0);
@@ -50,7 +50,7 @@ test('a webhook built with controller-runtime before v0.20 and an older API of a
       { component: 'codeflare-operator', version: 'v1.16.0', provenance: provenance('codeflare-operator', 'github.com/project-codeflare/codeflare-operator', 'v1.16.0', [['sigs.k8s.io/controller-runtime', 'v0.19.3'], ['github.com/ray-project/kuberay/ray-operator', 'v1.2.1']]) },
     ] as unknown as Installed[];
     const op = (await fieldsDropped(row, owned)).get('codeflare-operator')!;
-    expect(op[0]!.split('added, ')[1]!.split(', ').sort()).toEqual(['spec.gcsFaultToleranceOptions', 'spec.managedBy', 'spec.workerGroupSpecs.[].idleTimeoutSeconds', 'spec.workerGroupSpecs.[].suspend']);
+    expect(op[0]!.fields.sort()).toEqual(['spec.gcsFaultToleranceOptions', 'spec.managedBy', 'spec.workerGroupSpecs.[].idleTimeoutSeconds', 'spec.workerGroupSpecs.[].suspend']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

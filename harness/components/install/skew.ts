@@ -11,7 +11,7 @@ import semver from 'semver';
 import { parseAllDocuments } from 'yaml';
 import { component, loadCatalog, type ComponentId } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
-import { embedded } from '../../../model/results.js';
+import { embedded, type Drop } from '../../../model/results.js';
 import type { Sources } from '../../../matrix/config.js';
 import { resolveSource } from '../source.js';
 import type { Installed, Obj } from './common.js';
@@ -60,12 +60,12 @@ function treeCrds(id: ComponentId, version: string, dir: string): Crd[] {
 /**
  * For each installed controller with such a webhook (controller-runtime before v0.20) for a kind
  * another installed component serves, whose API it compiles at another version than the cell runs:
- * one line naming the fields that version lacks, which the webhook removes from every object it
- * admits. `owned(id)` is the file of the objects the install applied for a component.
+ * the fields that version lacks, which the webhook removes from every object it admits. `owned(id)`
+ * is the file of the objects the install applied for a component.
  */
-export async function fieldsDropped(stack: Installed[], owned: (id: ComponentId) => string, sources: Sources = {}): Promise<Map<ComponentId, string[]>> {
+export async function fieldsDropped(stack: Installed[], owned: (id: ComponentId) => string, sources: Sources = {}): Promise<Map<ComponentId, Drop[]>> {
   const catalog = loadCatalog();
-  const out = new Map<ComponentId, string[]>();
+  const out = new Map<ComponentId, Drop[]>();
   for (const a of stack) {
     const cr = embedded(a.provenance, 'sigs.k8s.io/controller-runtime')?.replace(/^v/, '');
     if (!cr || !semver.valid(cr) || semver.gte(cr, KEEPS_UNKNOWN)) continue;
@@ -89,7 +89,7 @@ export async function fieldsDropped(stack: Installed[], owned: (id: ComponentId)
             const gone = before ? added(schemaOf(crd, version), schemaOf(before, version)).filter(own) : [];
             if (!gone.length) continue;
             const list = out.get(a.component) ?? [];
-            list.push(`${a.component} ${a.version}'s mutating webhook ${hook.name} re-encodes each ${crd.spec.names.kind} it admits with ${b.component}'s API at ${compiled} (controller-runtime v${cr}): it removes what ${b.component} ${runs} added, ${gone.join(', ')}`);
+            list.push({ webhook: hook.name, kind: crd.spec.names.kind, api: { component: b.component, version: compiled }, controllerRuntime: `v${cr}`, runs, fields: gone });
             out.set(a.component, list);
           }
         }
