@@ -104,10 +104,11 @@ export async function auditHistory(repo: string, catalog: Catalog, results: Resu
     // What ran and passed, as `audit` judges this row against the results; without results, the record alone.
     const judged = results ? auditRow(declaredRow, results, catalog, o) : undefined;
     const record = recordProblems(declaredRow, catalog);
-    // The tag's own reading above says what the operator runs and compiles; the cells' say it again.
+    // The tag's own reading above says what the operator runs and compiles; the cells' say it again
+    // (their client skew notes), except what only a cell shows: fields a webhook removes.
     const fromCells = (judged?.contradictions ?? []).filter((c) => !/: the (operator binary runs|row declares .* neither runs)/.test(c));
     row.reasons.push(...new Set([...record.contradictions, ...contradictions, ...fromCells]));
-    row.notes.push(...(judged ? judged.notes.filter((n) => !n.includes('client skew')) : [...record.notes, ...forkNotes(declaredRow, catalog, undefined)]));
+    row.notes.push(...(judged ? judged.notes.filter((n) => !n.includes('client skew:')) : [...record.notes, ...forkNotes(declaredRow, catalog, undefined)]));
     row.notes = [...new Set(row.notes)];
     if (row.reasons.length) row.verdict = 'contradicted';
     else if (judged?.verdict === 'confirmed') row.verdict = 'confirmed';
