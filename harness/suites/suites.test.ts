@@ -22,7 +22,7 @@ import { parseGinkgoReport, ranOf } from './ginkgo.js';
 import { pickSuites, suiteGrep } from '../../suites/index.js';
 import { canMake } from '../providers/kind/workloads.js';
 
-test('test2json events: one result per top-level test, subtests as steps, t.Skip as not applicable with its message, an unfinished test failed', () => {
+test('test2json events: one result per top-level test, subtests as steps, t.Skip as not applicable with its message, an unfinished test failed, a failure said in the words that failed', () => {
   const ev = (o: object) => JSON.stringify({ Time: '2026-01-01T00:00:00Z', Package: './test/e2e', ...o });
   const lines = [
     ev({ Action: 'start' }),
@@ -33,6 +33,7 @@ test('test2json events: one result per top-level test, subtests as steps, t.Skip
     ev({ Action: 'pass', Test: 'TestA', Elapsed: 1.5, Time: '2026-01-01T00:00:02.5Z' }),
     ev({ Action: 'run', Test: 'TestB' }),
     ev({ Action: 'output', Test: 'TestB', Output: '=== RUN   TestB\n' }),
+    ev({ Action: 'output', Test: 'TestB', Output: '    b_test.go:8: Created RayCluster ns/ok successfully\n' }),
     ev({ Action: 'run', Test: 'TestB/one' }),
     ev({ Action: 'output', Test: 'TestB/one', Output: '    b_test.go:12: wanted 1, got 2\n' }),
     ev({ Action: 'fail', Test: 'TestB/one', Elapsed: 0.2 }),
@@ -44,6 +45,10 @@ test('test2json events: one result per top-level test, subtests as steps, t.Skip
     ev({ Action: 'output', Test: 'TestC', Output: '    c_test.go:4: needs a GPU node\n' }),
     ev({ Action: 'output', Test: 'TestC', Output: '--- SKIP: TestC (0.00s)\n' }),
     ev({ Action: 'skip', Test: 'TestC', Elapsed: 0 }),
+    ev({ Action: 'run', Test: 'TestE' }),
+    ev({ Action: 'output', Test: 'TestE', Output: '    e_test.go:3: Waiting for RayJob ns/a to complete\n' }),
+    ev({ Action: 'output', Test: 'TestE', Output: '    e_test.go:5: Timed out after 60.001s.\n' }),
+    ev({ Action: 'fail', Test: 'TestE', Elapsed: 60 }),
     ev({ Action: 'run', Test: 'TestD' }),
     ev({ Action: 'output', Test: 'TestD', Output: '=== RUN   TestD\n' }),
     ev({ Action: 'output', Output: 'panic: test timed out after 1s\n' }),
@@ -52,13 +57,15 @@ test('test2json events: one result per top-level test, subtests as steps, t.Skip
   const { tests, packageAction } = parseTestEvents(lines.join('\n'));
   expect(packageAction).toBe('fail');
   const by = Object.fromEntries(tests.map((t) => [t.name, t]));
-  expect(tests.map((t) => t.name)).toEqual(['TestA', 'TestB', 'TestC', 'TestD']);
+  expect(tests.map((t) => t.name)).toEqual(['TestA', 'TestB', 'TestC', 'TestE', 'TestD']);
   expect(by.TestA).toMatchObject({ status: 'passed', durationMs: 1500, steps: [], startedAt: '2026-01-01T00:00:01.000000001Z', finishedAt: '2026-01-01T00:00:02.5Z' });
   expect(by.TestA!.output).toContain('a_test.go:9: talking');
   expect(by.TestB).toMatchObject({ status: 'failed', reason: 'one: wanted 1, got 2', steps: [{ title: 'one', status: 'failed', reason: 'wanted 1, got 2', durationMs: 200 }, { title: 'two', status: 'passed', durationMs: 100 }] });
   // the subtests' output is the test's, in order
   expect(by.TestB!.output.indexOf('=== RUN   TestB')).toBeLessThan(by.TestB!.output.indexOf('wanted 1'));
   expect(by.TestC).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
+  // a failure's reason is what failed (its subtest; an assertion's words), not a progress line logged before it
+  expect(by.TestE).toMatchObject({ status: 'failed', reason: 'Timed out after 60.001s.' });
   expect(by.TestD).toMatchObject({ status: 'failed', reason: 'the test binary ended before the test did: panic: test timed out after 1s' });
   // never finished: no end of its own (the suite's end stands for it)
   expect(by.TestD!.finishedAt).toBeUndefined();

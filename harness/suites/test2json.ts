@@ -30,6 +30,9 @@ export function said(output: string): string[] {
 
 type Acc = { name: string; action?: string; elapsed?: number; start?: string; end?: string; output: string[]; /** A top-level test's and its subtests' output, in order. */ all: string[] };
 
+/** Words an assertion fails with (testify, gomega, t.Errorf), before a test's own progress lines. */
+const FAILURE_WORDS = /\b(expected|error|fail(s|ed|ure)?|timed out|unexpected|mismatch|not equal)\b/i;
+
 /** Parses test2json lines (non-JSON lines, such as a crash's stderr, count as the package's output). */
 export function parseTestEvents(text: string): { tests: UpstreamTest[]; packageOutput: string; packageAction?: string } {
   const acc = new Map<string, Acc>();
@@ -67,12 +70,14 @@ export function parseTestEvents(text: string): { tests: UpstreamTest[]; packageO
   const packageOutput = pkg.join('');
   const outcome = (a: Acc): { status: Outcome; reason?: string } => {
     const words = said(a.output.join(''));
-    // A test that failed because a subtest did says nothing itself: the first failed subtest says why.
-    const sub = a.action === 'fail' && !words.length ? [...acc.values()].find((s) => s.name.startsWith(`${a.name}/`) && s.action === 'fail') : undefined;
+    // A test that failed because a subtest did: the first failed subtest says why (what the test
+    // itself logged before it, "created … successfully", does not).
+    const sub = a.action === 'fail' ? [...acc.values()].find((s) => s.name.startsWith(`${a.name}/`) && s.action === 'fail') : undefined;
     if (sub) return { status: 'failed', reason: `${sub.name.slice(a.name.length + 1)}: ${outcome(sub).reason}` };
     if (a.action === 'pass') return { status: 'passed' };
     if (a.action === 'skip') return { status: 'not-applicable', reason: words.join(' ').slice(0, 500) || 'skipped by the test' };
-    if (a.action === 'fail') return { status: 'failed', reason: words.find((w) => !/^(panic|goroutine)/.test(w)) ?? words[0] ?? 'failed' };
+    const told = words.filter((w) => !/^(panic|goroutine)/.test(w));
+    if (a.action === 'fail') return { status: 'failed', reason: told.find((w) => FAILURE_WORDS.test(w)) ?? told[0] ?? words[0] ?? 'failed' };
     // No final event: the binary ended first (a panic elsewhere, -test.timeout): its last words say why.
     const end = said(packageOutput).filter((l) => /panic|timed out|fatal|signal|killed/i.test(l))[0] ?? said(packageOutput).pop();
     return { status: 'failed', reason: `the test binary ended before the test did${end ? `: ${end}` : ''}` };
