@@ -49,6 +49,13 @@ test('test2json events: one result per top-level test, subtests as steps, t.Skip
     ev({ Action: 'output', Test: 'TestE', Output: '    e_test.go:3: Waiting for RayJob ns/a to complete\n' }),
     ev({ Action: 'output', Test: 'TestE', Output: '    e_test.go:5: Timed out after 60.001s.\n' }),
     ev({ Action: 'fail', Test: 'TestE', Elapsed: 60 }),
+    ev({ Action: 'run', Test: 'TestF' }),
+    ev({ Action: 'output', Test: 'TestF', Output: '    f_test.go:34: Created RayCluster ns/ok successfully\n' }),
+    ev({ Action: 'run', Test: 'TestF/refused' }),
+    ev({ Action: 'output', Test: 'TestF', Output: '    f_test.go:75: \n' }),
+    ev({ Action: 'output', Test: 'TestF', Output: '        Expected an error to have occurred.  Got:\n' }),
+    ev({ Action: 'fail', Test: 'TestF/refused', Elapsed: 0.05 }),
+    ev({ Action: 'fail', Test: 'TestF', Elapsed: 0.4 }),
     ev({ Action: 'run', Test: 'TestD' }),
     ev({ Action: 'output', Test: 'TestD', Output: '=== RUN   TestD\n' }),
     ev({ Action: 'output', Output: 'panic: test timed out after 1s\n' }),
@@ -57,7 +64,7 @@ test('test2json events: one result per top-level test, subtests as steps, t.Skip
   const { tests, packageAction } = parseTestEvents(lines.join('\n'));
   expect(packageAction).toBe('fail');
   const by = Object.fromEntries(tests.map((t) => [t.name, t]));
-  expect(tests.map((t) => t.name)).toEqual(['TestA', 'TestB', 'TestC', 'TestE', 'TestD']);
+  expect(tests.map((t) => t.name)).toEqual(['TestA', 'TestB', 'TestC', 'TestE', 'TestF', 'TestD']);
   expect(by.TestA).toMatchObject({ status: 'passed', durationMs: 1500, steps: [], startedAt: '2026-01-01T00:00:01.000000001Z', finishedAt: '2026-01-01T00:00:02.5Z' });
   expect(by.TestA!.output).toContain('a_test.go:9: talking');
   expect(by.TestB).toMatchObject({ status: 'failed', reason: 'one: wanted 1, got 2', steps: [{ title: 'one', status: 'failed', reason: 'wanted 1, got 2', durationMs: 200 }, { title: 'two', status: 'passed', durationMs: 100 }] });
@@ -66,6 +73,8 @@ test('test2json events: one result per top-level test, subtests as steps, t.Skip
   expect(by.TestC).toMatchObject({ status: 'not-applicable', reason: 'needs a GPU node' });
   // a failure's reason is what failed (its subtest; an assertion's words), not a progress line logged before it
   expect(by.TestE).toMatchObject({ status: 'failed', reason: 'Timed out after 60.001s.' });
+  // an assertion on the parent's T inside a subtest is logged under the parent (kuberay@v1.3.2 raycluster_test.go:75)
+  expect(by.TestF).toMatchObject({ status: 'failed', reason: 'refused: Expected an error to have occurred.  Got:' });
   expect(by.TestD).toMatchObject({ status: 'failed', reason: 'the test binary ended before the test did: panic: test timed out after 1s' });
   // never finished: no end of its own (the suite's end stands for it)
   expect(by.TestD!.finishedAt).toBeUndefined();

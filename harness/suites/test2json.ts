@@ -72,11 +72,15 @@ export function parseTestEvents(text: string): { tests: UpstreamTest[]; packageO
     const words = said(a.output.join(''));
     // A test that failed because a subtest did: the first failed subtest says why (what the test
     // itself logged before it, "created … successfully", does not).
+    // An assertion on the parent's T inside a subtest logs under the parent: the parent's failure words then.
+    const told = words.filter((w) => !/^(panic|goroutine)/.test(w));
     const sub = a.action === 'fail' ? [...acc.values()].find((s) => s.name.startsWith(`${a.name}/`) && s.action === 'fail') : undefined;
-    if (sub) return { status: 'failed', reason: `${sub.name.slice(a.name.length + 1)}: ${outcome(sub).reason}` };
+    if (sub) {
+      const why = outcome(sub).reason;
+      return { status: 'failed', reason: `${sub.name.slice(a.name.length + 1)}: ${why === 'failed' ? (told.find((w) => FAILURE_WORDS.test(w)) ?? why) : why}` };
+    }
     if (a.action === 'pass') return { status: 'passed' };
     if (a.action === 'skip') return { status: 'not-applicable', reason: words.join(' ').slice(0, 500) || 'skipped by the test' };
-    const told = words.filter((w) => !/^(panic|goroutine)/.test(w));
     if (a.action === 'fail') return { status: 'failed', reason: told.find((w) => FAILURE_WORDS.test(w)) ?? told[0] ?? words[0] ?? 'failed' };
     // No final event: the binary ended first (a panic elsewhere, -test.timeout): its last words say why.
     const end = said(packageOutput).filter((l) => /panic|timed out|fatal|signal|killed/i.test(l))[0] ?? said(packageOutput).pop();
