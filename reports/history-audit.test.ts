@@ -16,6 +16,7 @@ const MCAD = 'github.com/project-codeflare/multi-cluster-app-dispatcher';
 const IS = 'github.com/project-codeflare/instascale';
 const AW = 'github.com/project-codeflare/appwrapper';
 const KQ = 'sigs.k8s.io/kueue';
+const CR = 'sigs.k8s.io/controller-runtime';
 /** A Go file of package `pkg` importing `imports`. */
 const go = (pkg: string, ...imports: string[]) => `// a file\npackage ${pkg}\n\nimport (\n\t"fmt"\n${imports.map((i, n) => `\tp${n} "${i}"\n`).join('')})\n\nvar _ = fmt.Sprint\n`;
 const row = (...entries: [string, string][]) => `# codeflare-operator\n\n<!-- Compatibility Matrix start -->\nCodeFlare Stack Compatibility Matrix\n\n| Component | Version |\n|---|---|\n${entries.map(([a, b]) => `| ${a} | ${b} |\n`).join('')}<!-- Compatibility Matrix end -->\n`;
@@ -62,11 +63,13 @@ async function history(): Promise<string> {
     'pkg/controllers/raycluster_controller.go': go('controllers', `${KR}/apis/ray/v1`),
     'test/e2e/mcad_test.go': go('e2e', `${MCAD}/pkg/apis/controller/v1beta1`),
   });
-  // v1.16.0 (era D): it runs AppWrapper v1.1.1 where the row says v1.1.2; Kueue only in a test; KubeRay's API replaced to v1.2.1
+  // v1.16.0 (era D): it runs AppWrapper v1.1.1 where the row says v1.1.2; Kueue only in a test; KubeRay's API replaced to v1.2.1,
+  // controller-runtime to v0.19.3, and a mutating webhook for RayClusters (as codeflare-operator@v1.16.0's go.mod and config/webhook)
   await tag('v1.16.0', {
     'README.md': row(['CodeFlare Operator', 'v1.16.0'], ['CodeFlare-SDK', 'v0.29.0'], ['AppWrapper', 'v1.1.2'], ['KubeRay', 'v1.3.2'], ['Kueue', 'v0.11.6']),
-    'go.mod': `${MOD}\nrequire (\n\t${AW} v1.1.1\n\t${KR} v1.3.2\n\t${KQ} v0.10.1\n)\n\nreplace ${KR} v1.3.2 => ${KR} v1.2.1\n`,
-    'main.go': go('main', `${AW}/pkg/controller`, `${KR}/apis/ray/v1`),
+    'go.mod': `${MOD}\nrequire (\n\t${AW} v1.1.1\n\t${KR} v1.3.2\n\t${KQ} v0.10.1\n\t${CR} v0.20.3\n)\n\nreplace ${KR} v1.3.2 => ${KR} v1.2.1\n\nreplace ${CR} v0.20.3 => ${CR} v0.19.3\n`,
+    'main.go': go('main', `${AW}/pkg/controller`, `${KR}/apis/ray/v1`, CR),
+    'config/webhook/manifests.yaml': 'apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: { name: mutating-webhook-configuration }\nwebhooks:\n- name: mraycluster.ray.openshift.ai\n  rules: [{ apiGroups: [ray.io], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [rayclusters] }]\n',
     'tools.go': `//go:build tools\n\npackage main\n\nimport _ "${KQ}/cmd/importer"\n`,
     'test/e2e/kueue_test.go': go('e2e', `${KQ}/apis/kueue/v1beta1`),
   });
@@ -102,7 +105,11 @@ test('every release tag: confirmed (with notes), contradicted by what it runs or
   ]);
   // v1.16.0: what it runs differs; Kueue is only a test's (no line at all); KubeRay's API replaced: a note.
   expect(row('v1.16.0')).toMatchObject({ verdict: 'contradicted', reasons: ["declares AppWrapper v1.1.2; the operator at v1.16.0 runs v1.1.1 (the packages v1.16.0's main package imports (non-test))"] });
-  expect(row('v1.16.0').notes).toEqual([expect.stringMatching(/^client skew: .*KubeRay's API at v1\.2\.1, the row declares v1\.3\.2/)]);
+  // and its webhook removes the RayCluster fields KubeRay's API v1.2.1 lacks (the CRDs of both from the Go module proxy)
+  expect(row('v1.16.0').notes).toEqual([
+    expect.stringMatching(/^client skew: .*KubeRay's API at v1\.2\.1, the row declares v1\.3\.2/),
+    "client skew that loses fields: the operator at v1.16.0's mutating webhook mraycluster.ray.openshift.ai re-encodes each RayCluster it admits with KubeRay's API at v1.2.1 (controller-runtime v0.19.3): it removes what KubeRay v1.3.2 added, spec.gcsFaultToleranceOptions, spec.managedBy, spec.workerGroupSpecs.[].idleTimeoutSeconds, spec.workerGroupSpecs.[].suspend",
+  ]);
   expect(row('v1.16.0').carried.kueue).toBeUndefined();
   expect(row('v0.0.4')).toMatchObject({ verdict: 'unverified', declared: { mcad: 'v1.31.0', kuberay: 'v0.5.0' } });
   expect(row('v0.0.4').reasons[0]).toMatch(/not-applicable/);

@@ -4,6 +4,8 @@
 // (the binary built from the tag, else the packages its main package imports), whether that version
 // exists, and what ran and passed (results), judged as `audit` judges a row. Each row is confirmed
 // (maybe with notes), contradicted (and by what), or unverified (and why).
+import { parseAllDocuments } from 'yaml';
+import { admits, dropsUnknown, webhookDrops, type Crd, type Hook } from '../lib/crd.js';
 import { run } from '../lib/exec.js';
 import { UserError } from '../lib/errors.js';
 import { component, normalizeDeclared, withRole, type Catalog, type ComponentId } from '../matrix/catalog/index.js';
@@ -48,7 +50,10 @@ async function show(repo: string, rev: string, path: string): Promise<string | u
   return r.ok ? r.stdout : undefined;
 }
 
-export async function auditHistory(repo: string, catalog: Catalog, results: Results | undefined, o: { allowFlaky: boolean }): Promise<HistoryRow[]> {
+/** A component's CRDs at a version (its tree, as a build takes it); given by the caller, which can fetch trees. */
+export type CrdsAt = (id: ComponentId, version: string) => Promise<Crd[]>;
+
+export async function auditHistory(repo: string, catalog: Catalog, results: Results | undefined, o: { allowFlaky: boolean; crdsAt?: CrdsAt }): Promise<HistoryRow[]> {
   const tags = await run('git', ['-C', repo, 'tag', '--list']);
   if (!tags.ok) throw new UserError('not a git repository', repo, 'name a clone or mirror of project-codeflare/codeflare-operator (--git, or sources: codeflare-operator)');
   const have = new Set(tags.stdout.split('\n').map((t) => t.trim()));
@@ -100,6 +105,7 @@ export async function auditHistory(repo: string, catalog: Catalog, results: Resu
       else if (carried && carried.version !== want && carried.use !== 'client') contradictions.push(`declares ${title} ${text}; the operator at ${v.tag} ${carried.use === 'runs' ? 'runs' : 'deploys'} ${carried.version} (${carried.from})`);
       else if (carried && carried.version !== want) row.notes.push(`client skew: the operator at ${v.tag} compiles ${title}'s API at ${carried.version}, the row declares ${text} (${carried.from})`);
     }
+    if (o.crdsAt) row.notes.push(...(await lostFields(repo, v.tag, compiled?.modules.get('sigs.k8s.io/controller-runtime'), row, catalog, o.crdsAt)));
 
     // What ran and passed, as `audit` judges this row against the results; without results, the record alone.
     const judged = results ? auditRow(declaredRow, results, catalog, o) : undefined;
@@ -115,4 +121,33 @@ export async function auditHistory(repo: string, catalog: Catalog, results: Resu
     else row.reasons.push(...(judged ? judged.unverified : ['no results given']));
   }
   return rows.reverse(); // newest first
+}
+
+/**
+ * Client skew that loses fields, read from the tag alone: its mutating webhooks (kubebuilder's
+ * config/webhook/manifests.yaml) for a kind of a component whose API it compiles at another version
+ * than the row declares, with controller-runtime before v0.20, remove the fields that version lacks
+ * (lib/crd.ts); a cell of the row says the same from what it installed.
+ */
+async function lostFields(repo: string, tag: string, controllerRuntime: string | undefined, row: HistoryRow, catalog: Catalog, crdsAt: CrdsAt): Promise<string[]> {
+  const cr = controllerRuntime?.split(' ').pop();
+  if (!dropsUnknown(cr)) return [];
+  const manifests = await show(repo, tag, 'config/webhook/manifests.yaml');
+  if (!manifests) return [];
+  const hooks = parseAllDocuments(manifests).map((d) => d.toJS() as { kind?: string; webhooks?: Hook[] }).filter((x) => x?.kind === 'MutatingWebhookConfiguration').flatMap((x) => x.webhooks ?? []);
+  const out: string[] = [];
+  for (const [key, carried] of Object.entries(row.carried)) {
+    const id = key as ComponentId;
+    const declared = row.declared[id];
+    const want = declared && normalizeDeclared(declared);
+    // a fork's module (a path beside the version) is no tree of the component's own
+    if (!want || carried.use !== 'client' || carried.version === want || carried.version.includes(' ')) continue;
+    const now = await crdsAt(id, want).catch(() => []);
+    if (!admits(hooks, now)) continue;
+    const title = component(catalog, id).title;
+    for (const d of webhookDrops(hooks, now, await crdsAt(id, carried.version).catch(() => []))) {
+      out.push(`client skew that loses fields: the operator at ${tag}'s mutating webhook ${d.webhook} re-encodes each ${d.kind} it admits with ${title}'s API at ${carried.version} (controller-runtime ${cr}): it removes what ${title} ${declared} added, ${d.fields.join(', ')}`);
+    }
+  }
+  return out;
 }

@@ -6,6 +6,7 @@ import { UserError } from '../../lib/errors.js';
 import { checkOutput, writeAtomic } from '../../lib/files.js';
 import { table } from '../table.js';
 import type { HistoryRow } from '../../reports/history-audit.js';
+import type { ComponentId } from '../../matrix/catalog/index.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -36,10 +37,14 @@ export function auditHistoryCommand(): Command {
       if (o.html) checkOutput(o.html, '--html');
       const loaded = o.config ? loadConfig(o.config) : undefined;
       const catalog = loadCatalog();
-      const repo = o.git ?? loadSources(loaded?.text, loaded?.path)[withRole(catalog, 'operator').id]?.git;
+      const sources = loadSources(loaded?.text, loaded?.path);
+      const repo = o.git ?? sources[withRole(catalog, 'operator').id]?.git;
       if (!repo) throw new UserError("no git repository of the operator", '--git', 'pass --git PATH (a clone or mirror of project-codeflare/codeflare-operator), or name codeflare-operator in the sources file');
       const results = resultsPath ? readResults(resultsPath) : undefined;
-      const rows = await auditHistory(repo, catalog, results, { allowFlaky: o.allowFlaky ?? false });
+      // a component's CRDs at a version, from its tree as a build takes it: what a webhook built with an older API removes
+      const [{ resolveSource }, { treeCrds }] = await Promise.all([import('../components/source.js'), import('../components/install/skew.js')]);
+      const crdsAt = async (id: ComponentId, version: string) => treeCrds(id, version, (await resolveSource(id, version, sources)).dir);
+      const rows = await auditHistory(repo, catalog, results, { allowFlaky: o.allowFlaky ?? false, crdsAt });
       if (rows.some((r) => r.verdict === 'contradicted')) process.exitCode = 1;
       if (o.html) writeAtomic(o.html, html(rows, repo, resultsPath));
       if (o.json) return console.log(JSON.stringify({ repository: repo, results: resultsPath, rows }, null, 2));

@@ -6,7 +6,8 @@ import { stringify } from 'yaml';
 import type { ComponentId } from '../../../matrix/catalog/index.js';
 import { resolveSource } from '../source.js';
 import type { Installed } from './common.js';
-import { added, fieldsDropped } from './skew.js';
+import { fieldsDropped } from './skew.js';
+import { added } from '../../../lib/crd.js';
 import { dropLine } from '../../../model/results.js';
 
 test('the fields a schema added, each at its highest new level', () => {
