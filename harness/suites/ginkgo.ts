@@ -68,6 +68,31 @@ export function ranOf(asked: string[], report: { tests: UpstreamTest[]; suiteFai
   return [...got, ...kept.map((name): UpstreamTest => ({ name, status: 'failed', reason: report.suiteFailure!, durationMs: 0, steps: [], output: '' }))];
 }
 
+/**
+ * Each spec as it ends, from Ginkgo's own marks on its output (a • per spec run, `[FAILED]`,
+ * `[PANICKED]` or `[TIMEDOUT]` right after a failed one's; an S, a spec that skipped itself or that
+ * the focus left out, is not counted), to the suite's log and the run's progress line.
+ */
+function progress(specs: number, log: ((line: string) => void) | undefined) {
+  const text = new TextDecoder();
+  let carry = '';
+  let [done, failed] = [0, 0];
+  return {
+    binary: true,
+    *transform(chunk: unknown) {
+      const now = text.decode(chunk as Uint8Array, { stream: true });
+      const seen = carry + now;
+      // a mark split across chunks is counted once: where it ends in this one
+      const marks = (re: RegExp) => [...seen.matchAll(re)].filter((m) => m.index! + m[0].length > carry.length).length;
+      const ran = (now.match(/•/g) ?? []).length;
+      failed += marks(/• \[(FAILED|PANICKED|TIMEDOUT|INTERRUPTED)\]/g);
+      carry = seen.slice(-20);
+      if (ran) log?.(`${(done += ran)} of ${specs} specs run${failed ? ` (${failed} failed)` : ''}`);
+      yield chunk;
+    },
+  };
+}
+
 /** RE2 (Go regexp) escaping, as Ginkgo compiles --focus. */
 const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -76,8 +101,8 @@ export const ginkgo: SuiteKind = {
     const { binary, manifest } = await compileSuite(source, suite, codeOf(source, suite), { ...(ctx.sources ? { sources: ctx.sources } : {}), ...(ctx.log ? { log: ctx.log } : {}) });
     const cwd = join(source.dir, suite.package);
     const labels = suite.labels ? [`-ginkgo.label-filter=${suite.labels}`] : [];
-    const ginkgoRun = async (args: string[], report: string, env: Record<string, string> = {}, timeoutMs = 600_000) => {
-      const r = await run(binary, ['-test.v', '-ginkgo.no-color', `-ginkgo.json-report=${report}`, ...args], { cwd, env: { ...goEnv(), ...env }, timeout: timeoutMs, all: true });
+    const ginkgoRun = async (args: string[], report: string, env: Record<string, string> = {}, timeoutMs = 600_000, specs = 0) => {
+      const r = await run(binary, ['-test.v', '-ginkgo.no-color', `-ginkgo.json-report=${report}`, ...args], { cwd, env: { ...goEnv(), ...env }, timeout: timeoutMs, all: true, ...(specs ? { stdout: [progress(specs, ctx.log)] } : {}) });
       if (!existsSync(report)) throw new Error(`${suite.component} ${suite.package}: the ginkgo binary wrote no report (exit ${r.exitCode}): ${r.all.trim().split('\n').slice(-5).join(' | ')}`);
       return { r, report: parseGinkgoReport(readFileSync(report, 'utf8')) };
     };
@@ -99,7 +124,7 @@ export const ginkgo: SuiteKind = {
         await mkdir(outDir, { recursive: true });
         if (description === undefined) await prepared.list();
         const focus = `-ginkgo.focus=^${description ? `${quote(description!)} ` : ''}(${tests.map(quote).join('|')})$`;
-        const { r, report } = await ginkgoRun([focus, ...labels, `-ginkgo.timeout=${suite.timeout}`, `-test.timeout=${suite.timeout}`], join(outDir, 'ginkgo-report.json'), env, durationMs(suite.timeout) + 120_000);
+        const { r, report } = await ginkgoRun([focus, ...labels, `-ginkgo.timeout=${suite.timeout}`, `-test.timeout=${suite.timeout}`], join(outDir, 'ginkgo-report.json'), env, durationMs(suite.timeout) + 120_000, tests.length);
         const log = join(outDir, 'ginkgo.log');
         await writeFile(log, r.all);
         return { tests: ranOf(tests, report), log };

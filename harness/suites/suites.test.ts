@@ -457,7 +457,10 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     const source = await resolveSource('appwrapper', 'v0.0.1', sources);
     const out = join(root, 'out-ginkgo');
     const t0 = Date.now();
-    const r = await runUpstream(source, ginkgoEntry, { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig, kubectl }, sources, kubeconfig }, out);
+    const logged: string[] = [];
+    const r = await runUpstream(source, ginkgoEntry, { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig, kubectl }, sources, kubeconfig, log: (l) => logged.push(l) }, out);
+    // progress as it ran, from Ginkgo's marks: of the three specs that apply, two ran (one failed); one skipped itself
+    expect(logged.filter((l) => / specs run/.test(l)), logged.join('\n')).toEqual(['1 of 3 specs run', '2 of 3 specs run (1 failed)']);
     // the suite's own setup: every node advertises the resource, recorded with the test code
     for (const n of (await clients(kubeconfig).core.listNode()).items) expect(n.status?.allocatable?.['example.com/virtual-gpu'], n.metadata?.name).toBe('8');
     const by = Object.fromEntries(r.tests.map((t) => [t.name, t]));
