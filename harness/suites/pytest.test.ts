@@ -125,9 +125,14 @@ test.describe('an upstream pytest suite against a cluster of its own', () => {
     const python = join(venv, 'bin', 'python');
 
     const out = join(root, 'out');
-    const ctx: SuiteContext = { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig: cluster.kubeconfig, kubectl, output: out }, python };
+    const logged: string[] = [];
+    const ctx: SuiteContext = { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig: cluster.kubeconfig, kubectl, output: out }, python, log: (l) => logged.push(l) };
     const r = await runUpstream(source, suite, ctx, out);
     const by = Object.fromEntries(r.tests.map((t) => [t.name.replace('tests/e2e/e2e_test.py::', ''), t]));
+    // progress as it ran: each test that ran, as pytest -v said it, counted
+    const ended = logged.filter((l) => / \(\d+ of \d+\)$/.test(l));
+    expect(ended.map((l) => l.split(' ')[0]).sort(), logged.join('\n')).toEqual(r.tests.filter((t) => !/_gpu$|not_marked/.test(t.name)).map((t) => t.name).sort());
+    expect(ended).toContain(`tests/e2e/e2e_test.py::test_fails failed (${ended.findIndex((l) => l.includes('::test_fails ')) + 1} of ${ended.length})`);
     expect(Object.keys(by).sort()).toEqual(['TestCluster::test_gpu', 'TestCluster::test_reaches_cluster', 'test_fails', 'test_not_marked', 'test_param[1]', 'test_param[2]', 'test_passes', 'test_skips_itself']);
 
     // what pytest itself writes for the tests that ran, in the same tree and environment

@@ -153,8 +153,14 @@ export const pytest: SuiteKind = {
         await mkdir(outDir, { recursive: true });
         const junit = join(outDir, 'junit.xml');
         const log = join(outDir, 'pytest.log');
-        ctx.log?.(`${suite.component} ${suite.package}: running ${tests.length} test(s)`);
-        const r = await run(python, [...base, '-v', '-rA', '-o', 'junit_family=xunit1', '-o', 'junit_logging=all', `--junitxml=${junit}`, ...tests], { cwd: source.dir, env: { ...baseEnv, ...env }, timeout: durationMs(suite.timeout), all: true });
+        // each test as it ends, from pytest -v's own lines (`node::id PASSED [ 50%]`), to the suite's log and the run's progress line
+        let done = 0;
+        const progress = function* (line: unknown) {
+          const m = /^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b/.exec(String(line));
+          if (m) ctx.log?.(`${m[1]} ${m[2]!.toLowerCase()} (${++done} of ${tests.length})`);
+          yield line;
+        };
+        const r = await run(python, [...base, '-v', '-rA', '-o', 'junit_family=xunit1', '-o', 'junit_logging=all', `--junitxml=${junit}`, ...tests], { cwd: source.dir, env: { ...baseEnv, ...env }, timeout: durationMs(suite.timeout), all: true, stdout: [progress] });
         await writeFile(log, r.all);
         if (!existsSync(junit)) return { tests: [], log };
         const parsed = await run(python, ['-c', JUNIT, junit]);
