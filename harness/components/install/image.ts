@@ -73,7 +73,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     const events = pods.stdout.split('Events:').pop()?.trim().split('\n').slice(-4).join(' | ');
     throw new Error(`${id} ${version}: Deployment ${namespace}/${deployment.metadata.name} not available in ${timeout}: ${r.all.trim().split('\n').pop()}; pod events: ${events}`);
   }
-  const image = loaded ?? (await pulled(ctx, namespace, deployment, container.image));
+  const image = loaded ? { image: loaded.image, id: loaded.id } : await pulled(ctx, namespace, deployment, container.image);
   const installed: Installed = {
     component: id,
     version,
@@ -83,7 +83,7 @@ export async function installImage(ctx: InstallContext, id: ComponentId, built: 
     manifest,
     image,
     settings,
-    provenance: loaded ? { ...built.provenance, imageDigest: loaded.id } : pulledProvenance(built, image),
+    provenance: loaded ? { ...built.provenance, imageDigest: loaded.id, differences: [...built.provenance.differences, loaded.standIn] } : pulledProvenance(built, image),
   };
   // An operator of operators: the Deployments it makes run the images it names, made here (player.ts).
   if (loads && mode.plays.length) installed.player = startPlayer(ctx, dir, mode.plays);

@@ -28,7 +28,6 @@ import { processMode, type InstallContext } from './context.js';
 import { COMPONENT_LABEL, placeholders, playPod, type PodSpec } from './pod.js';
 import { makePodNetwork, removePodNetwork, removePodNetworksUnder, type PodNetwork } from '../../net/podnet.js';
 
-
 /** One Deployment the player saw, and what it did with it. */
 /** How long a played pod may take to answer its readiness endpoint. */
 const READY_MS = 120_000;
@@ -202,7 +201,7 @@ async function play(ctx: InstallContext, d: DeploymentObj, entry: Played, dir: s
  */
 async function servedImage(ctx: InstallContext, d: DeploymentObj, entry: Played, built: Built, kubectl: (a: string[]) => ReturnType<typeof run>): Promise<Provenance> {
   const container = d.spec.template.spec.containers[0]!;
-  const { id } = await standInImage(ctx, entry.component, built, { ...container, image: entry.image });
+  const { id, standIn } = await standInImage(ctx, entry.component, built, { ...container, image: entry.image }, `Deployment ${entry.deployment}`);
   const { namespace, name } = d.metadata;
   const selector = Object.entries(d.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
   await kubectl(['delete', 'pods', '-n', namespace, '-l', selector, '--wait=false']);
@@ -215,7 +214,7 @@ async function servedImage(ctx: InstallContext, d: DeploymentObj, entry: Played,
   return {
     ...built.provenance,
     imageDigest: id,
-    differences: [...built.provenance.differences, `image ${entry.image}, deployed by Deployment ${entry.deployment}, made here from the binary built at ${built.source.resolved} (a stand-in for the release image under its name), loaded into the nodes`],
+    differences: [...built.provenance.differences, standIn],
   };
 }
 

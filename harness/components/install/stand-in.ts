@@ -27,8 +27,11 @@ export function layoutOf(id: ComponentId, container: Container): { binary: strin
   return { binary, entrypoint, user: image?.user ?? '65532:65532', files: image?.files ?? [] };
 }
 
-/** The image `container` names, made from the binary built here, laid out as the release's and loaded into the cell's nodes. */
-export async function standInImage(ctx: InstallContext, id: ComponentId, built: Built, container: Container): Promise<{ image: string; id: string }> {
+/**
+ * The image `container` names, made from the binary built here, laid out as the release's and loaded
+ * into the cell's nodes; `standIn` says so, for the provenance (`by`: who deploys it, where not the shipped manifests).
+ */
+export async function standInImage(ctx: InstallContext, id: ComponentId, built: Built, container: Container, by = ''): Promise<{ image: string; id: string; standIn: string }> {
   const layout = layoutOf(id, container);
   const labels = { 'org.opencontainers.image.source': `${built.source.module}@${built.source.resolved}`, 'org.opencontainers.image.version': built.source.requested };
   const tree = Object.fromEntries(layout.files.filter((f) => existsSync(join(built.source.dir, f))).map((f) => [f, join(built.source.dir, f)]));
@@ -41,5 +44,6 @@ export async function standInImage(ctx: InstallContext, id: ComponentId, built: 
   );
   await providerFor(ctx.cluster.provider).loadImage(ctx.cluster.name, container.image, container.imagePullPolicy);
   const r = await docker(['image', 'inspect', '--format', '{{.Id}}', container.image]);
-  return { image: container.image, id: r.stdout.trim() };
+  const standIn = `image ${container.image}${by ? `, deployed by ${by},` : ''} made here from the binary built at ${built.source.resolved} (a stand-in for the release image under its name), loaded into the nodes`;
+  return { image: container.image, id: r.stdout.trim(), standIn };
 }

@@ -167,7 +167,12 @@ test('one matrix cell end to end on kind: controllers and Ray in real pods, the 
   expect(cell.status).toBe('passed');
   expect(cell.serverVersion).toBe(KUBERNETES);
   // The controllers ran from images made of the binaries built at their versions.
-  for (const id of ['kuberay', 'kueue']) expect(cell.provenance.find((p) => p.component === id)?.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  for (const id of ['kuberay', 'kueue']) {
+    const p = cell.provenance.find((x) => x.component === id)!;
+    expect(p.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // the image under the release's name, made here: said to be a stand-in
+    expect(p.differences.join('\n')).toMatch(/ made here from the binary built at v\S+ \(a stand-in for the release image under its name\)/);
+  }
   const kuberay = cell.suites.find((s) => s.name === 'kuberay')!;
   // On kind the real-pods test applies and passes: Ray started in the head pod and its dashboard answered.
   expect(kuberay.tests.find((t) => t.tags.includes('@real-pods'))?.status).toBe('passed');
