@@ -76,18 +76,18 @@ export default runFolder
       globalSetup: './harness/global-setup.ts',
       projects: [
         {
+          // Real pods in kind nodes. Listed first so its one long serial file starts at once on one
+          // worker while the other takes the unit files: the longest job first packs two workers best.
+          name: 'kind',
+          testDir: '.',
+          testMatch: ['harness/providers/kind/**/*.test.ts'],
+        },
+        {
           // The harness itself: planner, catalog, config, CLI, toolchain, providers (real processes).
           name: 'unit',
           testDir: '.',
           testMatch: ['{matrix,harness,reports,fixtures}/**/*.test.ts'],
           testIgnore: ['harness/providers/kind/**'],
-        },
-        {
-          // Real pods in kind nodes: after the rest, alone, so two cores are not shared with other clusters.
-          name: 'kind',
-          testDir: '.',
-          testMatch: ['harness/providers/kind/**/*.test.ts'],
-          dependencies: ['unit'],
         },
       ],
     });

@@ -14,7 +14,8 @@ import { readResults } from '../../model/results.js';
 import { until } from '../testing.js';
 import { readCellState } from './layout.js';
 
-test.describe.configure({ timeout: 20 * 60_000 });
+// its tests share nothing but the worker's folder: they spread over both workers
+test.describe.configure({ mode: 'parallel', timeout: 20 * 60_000 });
 
 // made per worker in beforeAll (the runner also loads this file to list the tests), removed after
 let dir: string;
