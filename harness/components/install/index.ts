@@ -3,9 +3,8 @@
 // built binary in an image the cluster runs, kind; release images it pulls, existing). Both prepare
 // and apply the manifests the same way (common.ts); uninstall and upgrade are one each, with the
 // mode's own part from the table of modes.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { readObjects, writeObjects } from '../../../lib/objects.js';
 import { loadCatalog, type ComponentId } from '../../../matrix/catalog/index.js';
 import { providerFor } from '../../providers/index.js';
 import type { Built } from '../types.js';
@@ -30,7 +29,7 @@ export { installProcess } from './process.js';
  */
 export async function uninstall(ctx: InstallContext, installed: Installed): Promise<void> {
   const dir = join(ctx.cluster.dir, 'components', installed.component);
-  const owned = parseAllDocuments(readFileSync(join(dir, `${installed.component}-owned.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter((o) => o?.kind);
+  const owned = readObjects<Obj>(join(dir, `${installed.component}-owned.yaml`));
   const step = async (what: string, args: string[]) => {
     const r = await kubectlIn(ctx, ['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', ...args]);
     if (!r.ok) throw new Error(`uninstalling ${installed.component} ${installed.version}: ${what} left behind: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
@@ -54,17 +53,17 @@ const key = (o: Obj) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.na
 export async function upgradeComponent(ctx: InstallContext, from: Installed, built: Built): Promise<Installed> {
   const id = from.component;
   const dir = join(ctx.cluster.dir, 'components', id);
-  const old = parseAllDocuments(readFileSync(join(dir, `${id}-owned.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter((o) => o?.kind);
+  const old = readObjects<Obj>(join(dir, `${id}-owned.yaml`));
   const crds = (await render(ctx, id, built)).filter((o) => o.kind === 'CustomResourceDefinition');
   ctx.log?.(`${id}: upgrading ${from.version} → ${built.source.requested}, CRDs first`);
   await apply(ctx, dir, crds.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [COMPONENT_LABEL]: id } } })), `${id}-upgrade`);
   await modes[from.mode].upgrade(ctx, from);
   const next = await modes[from.mode].install(ctx, id, built);
-  const now = new Set(parseAllDocuments(readFileSync(join(dir, `${id}-owned.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter((o) => o?.kind).map(key));
+  const now = new Set(readObjects<Obj>(join(dir, `${id}-owned.yaml`)).map(key));
   const stale = old.filter((o) => !now.has(key(o)) && o.kind !== 'CustomResourceDefinition');
   if (stale.length) {
     const file = join(dir, `${id}-stale.yaml`);
-    writeFileSync(file, stale.map((o) => stringify(o)).join('---\n'));
+    writeObjects(file, stale);
     ctx.log?.(`${id}: removing ${stale.length} objects ${from.version} shipped and ${built.source.requested} does not`);
     await kubectlIn(ctx, ['delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', file]);
   }

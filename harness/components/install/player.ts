@@ -9,12 +9,12 @@
 // controller whose catalog process mode `plays` components; it is a process of its own (it outlives
 // the setup that starts it), stopped with the controller, and writes what it played to a state file.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { component, loadCatalog, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
 import { run } from '../../../lib/exec.js';
 import { writeAtomic } from '../../../lib/files.js';
+import { readObjects, writeObjects } from '../../../lib/objects.js';
 import { compiled, repoRoot } from '../../../lib/paths.js';
 import { startProcess, stopProcesses, processesUnder, tail } from '../../processes.js';
 import { apply, type Installed, type Obj, type Player } from './common.js';
@@ -233,7 +233,7 @@ export async function setupObjects(ctx: InstallContext, installed: Installed, mo
   await apply(ctx, dir, objs, `${installed.component}-setup`);
   installed.settings.setup = objs.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`).join(', ');
   // uninstalled with everything else the install made
-  writeFileSync(installed.manifest, [readFileSync(installed.manifest, 'utf8'), ...objs.filter((o) => o.kind !== 'Namespace' || !o.metadata.namespace).map((o) => stringify(o))].join('---\n'));
+  writeObjects(installed.manifest, [...readObjects<Obj>(installed.manifest), ...objs.filter((o) => o.kind !== 'Namespace' || !o.metadata.namespace)]);
   const player = installed.player;
   const expected = objs.filter((o) => !cluster.includes(o.kind) && o.apiVersion !== 'v1').length;
   if (!player) return;
