@@ -73,7 +73,7 @@ export function ranOf(asked: string[], report: { tests: UpstreamTest[]; suiteFai
  * `[PANICKED]` or `[TIMEDOUT]` right after a failed one's; an S, a spec that skipped itself or that
  * the focus left out, is not counted), to the suite's log and the run's progress line.
  */
-function progress(specs: number, log: ((line: string) => void) | undefined) {
+export function progress(specs: number, log: ((line: string) => void) | undefined) {
   const text = new TextDecoder();
   let carry = '';
   let [done, failed] = [0, 0];
@@ -82,12 +82,18 @@ function progress(specs: number, log: ((line: string) => void) | undefined) {
     *transform(chunk: unknown) {
       const now = text.decode(chunk as Uint8Array, { stream: true });
       const seen = carry + now;
-      // a mark split across chunks is counted once: where it ends in this one
-      const marks = (re: RegExp) => [...seen.matchAll(re)].filter((m) => m.index! + m[0].length > carry.length).length;
-      const ran = (now.match(/•/g) ?? []).length;
-      failed += marks(/• \[(FAILED|PANICKED|TIMEDOUT|INTERRUPTED)\]/g);
+      const from = carry.length;
+      // a failure mark split across chunks is counted once: in the chunk where it ends
+      const fails = [...seen.matchAll(/• \[(FAILED|PANICKED|TIMEDOUT|INTERRUPTED)\]/g)].filter((m) => m.index! + m[0].length > from);
+      failed += fails.filter((m) => m.index! < from).length;
+      const failedAt = new Set(fails.map((m) => m.index! - from));
       carry = seen.slice(-20);
-      if (ran) log?.(`${(done += ran)} of ${specs} specs run${failed ? ` (${failed} failed)` : ''}`);
+      // a line per spec, however many one chunk brings
+      for (const m of now.matchAll(/•/g)) {
+        done += 1;
+        if (failedAt.has(m.index!)) failed += 1;
+        log?.(`${done} of ${specs} specs run${failed ? ` (${failed} failed)` : ''}`);
+      }
       yield chunk;
     },
   };

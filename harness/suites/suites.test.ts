@@ -18,7 +18,7 @@ import { goEnv } from '../toolchain/gomod.js';
 import { testKubernetesVersions, toolchainEntry } from '../toolchain/index.js';
 import { runUpstream, standInsFor, suiteNotApplicable, testNotApplicable, upstreamSuite, type SuiteContext } from './index.js';
 import { parseTestEvents } from './test2json.js';
-import { parseGinkgoReport, ranOf } from './ginkgo.js';
+import { parseGinkgoReport, progress, ranOf } from './ginkgo.js';
 import { pickSuites, suiteGrep } from '../../suites/index.js';
 import { canMake } from '../providers/kind/workloads.js';
 
@@ -118,6 +118,20 @@ test('a Ginkgo JSON report: one result per It under its full text, By steps, Ski
     { name: 'A Jobs', status: 'failed', reason: 'BeforeSuite failed: no matches for kind "ResourceFlavor" in version "kueue.x-k8s.io/v1beta2"', durationMs: 0, steps: [], output: '' },
   ]);
   expect(ranOf(['AppWrapper Creation Pods'], parseGinkgoReport(report())).map((t) => t.status)).toEqual(['passed']);
+});
+
+test("Ginkgo's marks as they come: a line per spec however the output is cut, a failure counted once where its mark ends", () => {
+  const lines = (chunks: string[]) => {
+    const got: string[] = [];
+    const p = progress(3, (l) => got.push(l));
+    for (const c of chunks) [...p.transform(new TextEncoder().encode(c))];
+    return got;
+  };
+  // two specs in one read (a loaded machine), the second failed
+  expect(lines(['•\n• [FAILED] [0.2 seconds]\n'])).toEqual(['1 of 3 specs run', '2 of 3 specs run (1 failed)']);
+  expect(lines(['•\n', '• [FAILED] [0.2 seconds]\n'])).toEqual(['1 of 3 specs run', '2 of 3 specs run (1 failed)']);
+  // a failure's mark cut in two: counted once, on the next line
+  expect(lines(['•\n• [FAI', 'LED] [0.2 seconds]\nSS', '•\n'])).toEqual(['1 of 3 specs run', '2 of 3 specs run', '3 of 3 specs run (1 failed)']);
 });
 
 test('the catalog has a suite for the operator, KubeRay and AppWrapper at the versions the issue names, and says why the others cannot run', () => {
