@@ -100,7 +100,7 @@ test('report --baseline: a Regressions section first, the labels in JUnit and JS
   expect(plain.stdout).not.toMatch(/## Regressions/);
 });
 
-test('the gate: a regression in any cell fails it; already-failing and flaky are listed with their evidence; --strict fails on any failure', async () => {
+test('the gate: a regression in a cell of the release or of no other published row fails it; another row\'s is listed, as are already-failing and flaky tests, with their evidence; --strict fails on any failure', async () => {
   // nightly.json's v0.2.3 cell fails "an AppWrapper larger than the fake nodes…"; the gate is v1.2.0's.
   const dir = scratch();
   const nightly = data('nightly.json');
@@ -110,10 +110,22 @@ test('the gate: a regression in any cell fails it; already-failing and flaky are
   const failedTest = r.cells.find((c) => c.id === 'a-k1.27-op0.2.3-6a8a7a3a')!.suites.find((s) => s.name === 'mcad')!.tests.find((t) => t.status === 'failed')!;
   failedTest.status = 'passed';
   writeFileSync(passing, JSON.stringify(r));
-  // Its baseline passed it: a regression, so the gate fails though v1.2.0's own cell passed.
-  const reg = await cli(['gate', '--release', 'v1.2.0', nightly, '--at', AT, '--baseline', passing]);
+  // Its baseline passed it: a regression of v0.2.3's row, listed; v1.2.0's own cell passed, so its gate passes.
+  const other = await cli(['gate', '--release', 'v1.2.0', nightly, '--at', AT, '--baseline', passing]);
+  expect(other.exitCode, other.all).toBe(0);
+  expect(other.stderr).toMatch(/· regression: cell a-k1\.27-op0\.2\.3-6a8a7a3a: mcad › an AppWrapper larger than the fake nodes .* — passes on the baseline/);
+  // A regression in a cell of no published row (era E: no operator) fails v1.2.0's gate.
+  const eraE = JSON.parse(text) as Results;
+  const cellE = eraE.cells.find((c) => c.id === 'e-k1.31-opnone-508fc819')!;
+  const broken = cellE.suites.flatMap((s) => s.tests.map((t) => ({ s, t }))).find(({ t }) => t.status === 'passed')!;
+  broken.t.status = 'failed';
+  broken.t.errors = ['Error: it broke'];
+  cellE.status = 'failed';
+  const brokenFile = join(dir, 'era-e-broken.json');
+  writeFileSync(brokenFile, JSON.stringify(eraE));
+  const reg = await cli(['gate', '--release', 'v1.2.0', brokenFile, '--at', AT, '--baseline', nightly]);
   expect(reg.exitCode, reg.all).toBe(1);
-  expect(reg.stdout).toMatch(/✗ regression: cell a-k1\.27-op0\.2\.3-6a8a7a3a: mcad › an AppWrapper larger than the fake nodes .* — passes on the baseline/);
+  expect(reg.stdout).toMatch(new RegExp(`✗ regression: cell e-k1\\.31-opnone-508fc819: ${broken.s.name} › .* — passes on the baseline`));
   // Failing on the baseline too: listed, not failing; the flaky v1.1.0 test is listed with its retry.
   const same = await cli(['gate', '--release', 'v1.2.0', nightly, '--at', AT, '--baseline', nightly]);
   expect(same.exitCode, same.all).toBe(0);

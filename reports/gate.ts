@@ -91,15 +91,18 @@ export function gate(all: Results, where: string, catalog: Catalog, o: GateOptio
     for (const id of check.missing) failures.push(`cell ${c.id}: the row declares ${component(catalog, id).title} ${declared[id]}, the cell does not install it`);
   }
 
-  // The other cells of the file (the previous row, upgrades): a regression fails the gate, what
-  // already failed on the baseline or flakes is listed with its evidence; --strict fails on any failure.
+  // The other cells of the file: a regression fails the gate, what already failed on the baseline
+  // or flakes is listed with its evidence; --strict fails on any failure. A cell of another published
+  // row (a history or nightly file holds them all) is that release's own: its regression is listed,
+  // as the audit says of this row only what this row's cells did.
   const listed: string[] = [];
+  const otherRow = (c: CellResult) => c.requested[operator] !== undefined && c.requested[operator] !== release && catalog.published.some((r) => r.operator === c.requested[operator]);
   for (const c of results.cells) {
     const own = cells.includes(c);
     for (const s of c.suites) {
       for (const t of s.tests) {
         if (t.status === 'passed' || t.status === 'not-applicable') continue;
-        if (!own && t.label?.kind === 'regression') failures.push(labelLine(c, s.name, t));
+        if (!own && !otherRow(c) && t.label?.kind === 'regression') failures.push(labelLine(c, s.name, t));
         else if (!own && o.strict) failures.push(`cell ${c.id}: ${s.name} › ${t.title} ${t.status} (--strict)`);
         else if (t.label && (!own || t.label.kind !== 'regression')) listed.push(labelLine(c, s.name, t));
       }
