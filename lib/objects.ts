@@ -2,12 +2,18 @@
 // List in JSON, which kubectl flattens as it does a YAML stream. KubeRay's CRDs alone are 3 MB of
 // YAML, and the yaml library takes over a second to write and read them again on every install;
 // JSON takes milliseconds. A file in YAML (a stream of documents) still reads.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { writeAtomic } from './files.js';
+import { home } from './paths.js';
+
+const list = (objs: readonly object[]) => ({ apiVersion: 'v1', kind: 'List', items: objs });
 
 /** Writes objects as one v1 List, indented to stay readable. */
 export function writeObjects(file: string, objs: readonly object[], mode = 0o644): void {
-  writeFileSync(file, `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }, null, 1)}\n`, { mode });
+  writeFileSync(file, `${JSON.stringify(list(objs), null, 1)}\n`, { mode });
 }
 
 /** The objects of a file written by writeObjects, or of a YAML stream (documents without a kind left out). */
@@ -24,4 +30,21 @@ export function parseObjects<T extends { kind?: unknown }>(text: string): T[] {
   return parseAllDocuments(text)
     .map((d) => d.toJS() as T)
     .filter((o) => o?.kind);
+}
+
+/**
+ * Objects made once for what `parts` names, for what cannot change (a tree at a fixed version), and
+ * kept as JSON under the harness's home: rendered/<group>/<hash of parts>.json. A kept file that
+ * does not read is made again.
+ */
+export async function kept<T extends { kind?: unknown }>(group: string, parts: unknown[], make: () => Promise<T[]> | T[]): Promise<T[]> {
+  const file = join(home(), 'rendered', group, `${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16)}.json`);
+  try {
+    return readObjects<T>(file);
+  } catch {
+    // not kept yet, or not readable: made again
+  }
+  const objs = await make();
+  writeAtomic(file, `${JSON.stringify(list(objs))}\n`);
+  return objs;
 }

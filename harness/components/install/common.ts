@@ -1,16 +1,13 @@
 // What every install mode shares: the install's context and record, and preparing the manifests —
 // the component's own, at its version, rendered (kustomize or helm) and applied server-side, CRDs
 // first. The modes (process.ts, image.ts) differ only in how the controller's Deployment runs.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadCatalog, component, withRole, type ComponentId, type ProcessMode } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { run } from '../../../lib/exec.js';
-import { writeAtomic } from '../../../lib/files.js';
-import { parseObjects, readObjects, writeObjects } from '../../../lib/objects.js';
-import { home } from '../../../lib/paths.js';
+import { kept, parseObjects, writeObjects } from '../../../lib/objects.js';
 import { defaultVersions, toolchainEntry } from '../../toolchain/index.js';
 import type { Built, Provenance } from '../types.js';
 import { processMode, type InstallContext } from './context.js';
@@ -70,23 +67,22 @@ export async function render(ctx: InstallContext, id: ComponentId, built: Built)
   const c = component(catalog, id);
   const layout = c.layouts.find((l) => satisfies(catalog, id, built.source.requested, l.range));
   if (!layout?.install) throw new Error(`the catalog has no install layout for ${id} ${built.source.requested}`);
+  const install = layout.install;
   const renderer = layout.renderer === 'helm' ? toolchainEntry('helm', defaultVersions().helm).bin.helm! : ctx.kubectl;
   // A tree at a fixed version (a module zip, a commit) renders alike every time with the same tool:
   // kept, since rendering and parsing KubeRay's 3 MB of CRDs takes seconds of every install.
   // A tree that vendors another component's manifests is copied and rewritten per install: not kept.
   const fixed = !built.source.dirty && (built.source.sum || built.source.commit) && !Object.keys(layout.vendor).length;
-  const key = createHash('sha256').update(JSON.stringify([id, built.source.resolved, built.source.sum, built.source.commit, built.source.dir, layout.install, layout.namespace, renderer])).digest('hex').slice(0, 16);
-  const kept = join(home(), 'rendered', id, `${key}.json`);
-  if (fixed && existsSync(kept)) return readObjects<Obj>(kept);
-  const chart = join(await vendored(ctx, id, built, layout.vendor), layout.install);
-  const r =
-    layout.renderer === 'helm'
-      ? await run(renderer, ['template', id, chart, '--include-crds', '--namespace', layout.namespace ?? 'default'])
-      : await run(renderer, ['kustomize', ...(Object.keys(layout.vendor).length ? ['--load-restrictor', 'LoadRestrictionsNone'] : []), chart]);
-  if (!r.ok) throw new Error(`rendering ${id} ${built.source.requested} (${layout.install}) failed: ${r.stderr.split('\n').filter((l) => !l.startsWith('# Warning')).slice(-5).join(' | ')}`);
-  const objs = parseObjects<Obj>(r.stdout);
-  if (fixed) writeAtomic(kept, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }) + '\n');
-  return objs;
+  const make = async () => {
+    const chart = join(await vendored(ctx, id, built, layout.vendor), install);
+    const r =
+      layout.renderer === 'helm'
+        ? await run(renderer, ['template', id, chart, '--include-crds', '--namespace', layout.namespace ?? 'default'])
+        : await run(renderer, ['kustomize', ...(Object.keys(layout.vendor).length ? ['--load-restrictor', 'LoadRestrictionsNone'] : []), chart]);
+    if (!r.ok) throw new Error(`rendering ${id} ${built.source.requested} (${layout.install}) failed: ${r.stderr.split('\n').filter((l) => !l.startsWith('# Warning')).slice(-5).join(' | ')}`);
+    return parseObjects<Obj>(r.stdout);
+  };
+  return fixed ? kept(id, [built.source.resolved, built.source.sum, built.source.commit, built.source.dir, layout.install, layout.namespace, renderer], make) : make();
 }
 
 /**

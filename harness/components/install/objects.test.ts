@@ -30,7 +30,7 @@ test('objects written as one v1 List read back the same; a YAML stream and a sin
   }
 });
 
-test("a tree's CRDs at a version are read once: kept as JSON, they come back the same with the YAML gone", () => {
+test("a tree's CRDs at a version are read once: kept as JSON, they come back the same with the YAML gone", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfm-kept-'));
   const before = process.env.CODEFLARE_MATRIX_HOME;
   process.env.CODEFLARE_MATRIX_HOME = join(dir, 'home');
@@ -40,12 +40,12 @@ test("a tree's CRDs at a version are read once: kept as JSON, they come back the
     const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'rayjobs.ray.io' }, spec: { group: 'ray.io', names: { kind: 'RayJob', plural: 'rayjobs' }, versions: [{ name: 'v1', storage: true, schema: { openAPIV3Schema: { properties: { spec: { properties: { entrypoint: { type: 'string' } } } } } } }] } };
     writeFileSync(join(tree, 'config/crd/bases/ray.io_rayjobs.yaml'), stringify(crd));
     writeFileSync(join(tree, 'config/crd/bases/kustomization.yaml'), stringify({ resources: ['ray.io_rayjobs.yaml'] }));
-    const first = treeCrds('kuberay', 'v1.1.0', tree);
+    const first = await treeCrds('kuberay', 'v1.1.0', tree);
     expect(first).toEqual([crd]);
     rmSync(join(tree, 'config'), { recursive: true });
-    expect(treeCrds('kuberay', 'v1.1.0', tree)).toEqual(first);
+    expect(await treeCrds('kuberay', 'v1.1.0', tree)).toEqual(first);
     // another version of the same folder is another tree: nothing kept for it
-    expect(treeCrds('kuberay', 'v1.2.2', tree)).toEqual([]);
+    expect(await treeCrds('kuberay', 'v1.2.2', tree)).toEqual([]);
   } finally {
     if (before === undefined) delete process.env.CODEFLARE_MATRIX_HOME;
     else process.env.CODEFLARE_MATRIX_HOME = before;
@@ -66,6 +66,9 @@ test("a component's manifests at a fixed version are rendered once and kept; a c
     expect(first.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name).sort()).toEqual(['rayclusters.ray.io', 'rayjobs.ray.io', 'rayservices.ray.io']);
     const kept = readdirSync(join(dir, 'home/rendered/kuberay'));
     expect(kept).toHaveLength(1);
+    expect(await render(ctx, 'kuberay', built)).toEqual(first);
+    // a kept file that does not read (cut short, edited) is rendered again
+    writeFileSync(join(dir, 'home/rendered/kuberay', kept[0]!), '{"kind": "List", "items": [');
     expect(await render(ctx, 'kuberay', built)).toEqual(first);
     await render(ctx, 'kuberay', { source: { ...source, dirty: true }, binary: '', provenance: {} } as never);
     expect(readdirSync(join(dir, 'home/rendered/kuberay'))).toEqual(kept);

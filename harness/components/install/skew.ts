@@ -5,12 +5,9 @@
 // keeps them unless DefaulterRemoveUnknownOrOmitableFields). Seen on a cell: Kueue v0.6.2, built with
 // KubeRay's API at v1.1.0-alpha.0, removes spec.submissionMode and spec.activeDeadlineSeconds from
 // every RayJob, so KubeRay v1.1.0's own RayJob tests fail beside it.
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../../../lib/files.js';
-import { readObjects } from '../../../lib/objects.js';
-import { home } from '../../../lib/paths.js';
+import { kept, readObjects } from '../../../lib/objects.js';
 import { component, loadCatalog, type ComponentId } from '../../../matrix/catalog/index.js';
 import { satisfies } from '../../../matrix/versions.js';
 import { embedded, type Drop } from '../../../model/results.js';
@@ -19,21 +16,17 @@ import { resolveSource } from '../source.js';
 import type { Installed, Obj } from './common.js';
 import { admits, dropsUnknown, webhookDrops, type Crd, type Hook } from '../../../lib/crd.js';
 
-const docs = (file: string): Obj[] => readObjects<Obj>(file);
-
 /**
  * The CRDs of a component's tree at a version, where its catalog layout keeps them. A tree at a
  * version does not change: its CRDs are kept as JSON (reading them as YAML takes most of a second).
  */
-export function treeCrds(id: ComponentId, version: string, dir: string): Crd[] {
+export function treeCrds(id: ComponentId, version: string, dir: string): Promise<Crd[]> {
   const catalog = loadCatalog();
   const layout = component(catalog, id).layouts.find((l) => satisfies(catalog, id, version, l.range));
-  const kept = join(home(), 'rendered', id, `crds-${createHash('sha256').update(JSON.stringify([version, dir, layout?.crds])).digest('hex').slice(0, 16)}.json`);
-  if (existsSync(kept)) return readObjects<Crd>(kept);
-  const files = (layout?.crds ?? []).map((p) => join(dir, p)).filter((p) => existsSync(p)).flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(p, f)) : [p]));
-  const crds = files.flatMap(docs).filter((o) => o.kind === 'CustomResourceDefinition') as unknown as Crd[];
-  writeAtomic(kept, `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds })}\n`);
-  return crds;
+  return kept<Crd>(id, ['crds', version, dir, layout?.crds], () => {
+    const files = (layout?.crds ?? []).map((p) => join(dir, p)).filter((p) => existsSync(p)).flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(p, f)) : [p]));
+    return files.flatMap((f) => readObjects<Crd>(f)).filter((o) => o.kind === 'CustomResourceDefinition');
+  });
 }
 
 /**
@@ -48,14 +41,14 @@ export async function fieldsDropped(stack: Installed[], owned: (id: ComponentId)
   for (const a of stack) {
     const cr = embedded(a.provenance, 'sigs.k8s.io/controller-runtime');
     if (!dropsUnknown(cr)) continue;
-    const hooks = docs(owned(a.component)).filter((o) => o.kind === 'MutatingWebhookConfiguration').flatMap((o) => ((o as Obj & { webhooks?: Hook[] }).webhooks ?? []));
+    const hooks = readObjects<Obj>(owned(a.component)).filter((o) => o.kind === 'MutatingWebhookConfiguration').flatMap((o) => ((o as Obj & { webhooks?: Hook[] }).webhooks ?? []));
     for (const b of stack) {
       const src = component(catalog, b.component).source;
       if (b === a || src.kind !== 'go' || !hooks.length) continue;
       const compiled = embedded(a.provenance, src.module);
       const runs = embedded(b.provenance, src.module);
       if (!compiled || !runs || compiled === runs) continue;
-      const now = docs(owned(b.component)).filter((o) => o.kind === 'CustomResourceDefinition') as unknown as Crd[];
+      const now = readObjects<Obj>(owned(b.component)).filter((o) => o.kind === 'CustomResourceDefinition') as unknown as Crd[];
       if (!admits(hooks, now)) continue;
       // that version's tree, as a build takes it (a fork's version no source has: nothing to compare)
       const then = await resolveSource(b.component, compiled, sources).then((t) => treeCrds(b.component, compiled, t.dir), () => []);
