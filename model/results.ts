@@ -71,6 +71,16 @@ export const TestResult = z.object({
 });
 export type TestResult = z.infer<typeof TestResult>;
 
+/** A data set a cell's tests read, served by the harness: a stand-in says what it stands in for and what it is. */
+export const Dataset = z.object({
+  name: z.string(),
+  /** Why and what: a stand-in is never the real data set (e.g. a synthetic MNIST). */
+  standIn: z.string().optional(),
+  url: z.string(),
+  files: z.array(z.object({ file: z.string(), sha256: z.string() })),
+});
+export type Dataset = z.infer<typeof Dataset>;
+
 /**
  * Where an upstream suite's test code came from: the tree of the component the cell ran (module
  * version or commit, proxy or git), the package, and what ran it (harness/suites TestCode).
@@ -95,6 +105,10 @@ export const TestCode = z.object({
   tools: z.array(z.string()).optional(),
   python: z.string().optional(),
   pytest: z.string().optional(),
+  /** The package index its pods pip-installed from: the pin sets served (wheelhouses.yaml), by content key. */
+  wheelhouses: z.array(z.object({ id: z.string(), key: z.string(), python: z.string(), requirements: z.array(z.string()), files: z.number(), bytes: z.number() })).optional(),
+  /** Data sets served to its pods (stand-ins said so). */
+  datasets: z.array(Dataset).optional(),
 });
 
 export const SuiteResult = z.object({
@@ -169,15 +183,6 @@ export function embedded(p: Provenance, modulePath: string): string | undefined 
   return d.replacedBy && !p.fromGit?.[`${d.path}@${d.version}`] ? d.replacedBy.version : d.version;
 }
 
-/** A data set a cell's tests read, served by the harness: a stand-in says what it stands in for and what it is. */
-export const Dataset = z.object({
-  name: z.string(),
-  /** Why and what: a stand-in is never the real data set (e.g. a synthetic MNIST). */
-  standIn: z.string().optional(),
-  url: z.string(),
-  files: z.array(z.object({ file: z.string(), sha256: z.string() })),
-});
-export type Dataset = z.infer<typeof Dataset>;
 
 export const CellStatus = z.enum(['passed', 'failed', 'flaky', 'blocked', 'not-applicable']);
 export type CellStatus = z.infer<typeof CellStatus>;

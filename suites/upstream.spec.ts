@@ -18,6 +18,7 @@ import { kinds, runUpstream, standInsFor, UPSTREAM, upstreamSuite, type SuiteCon
 import { kubectlFor } from '../harness/toolchain/index.js';
 import { UPSTREAM_ATTACHMENT, type UpstreamAttachment } from '../harness/run/upstream-results.js';
 import { providerFor } from '../harness/providers/index.js';
+import { serveToPods } from '../harness/suites/served.js';
 
 /** Components of the plan's cells that the catalog has an upstream suite for (known when the file is collected). */
 function planned(): ComponentId[] {
@@ -65,6 +66,12 @@ for (const id of planned()) {
       // its Warning events are watched while the suite runs: a failure the cluster puts down to the environment says so
       kubeconfig: cluster.kubeconfig,
     };
+    // Tests whose pods pip install and download MNIST: the package index and the data, served where the pods reach the host.
+    const provider = providerFor(cluster.provider);
+    const served = source && provider.images && cluster.capabilities.includes('real-pods') && suite!.tests.some((t) => t.needs?.packageIndex && !t.reason)
+      ? await serveToPods(id, source?.resolved ?? requested!, await provider.images.hostAddress(cluster.name), ctx.log!)
+      : undefined;
+    if (served) ctx.packageIndex = served.env;
     // Compiling a suite takes minutes (the operator's: ~10 on 2 busy cores), then the suite's own limit.
     if (kinds[suite!.kind]) test.setTimeout(testInfo.timeout + 1000 * (seconds(suite!.timeout) + 45 * 60));
     const r = source
@@ -74,12 +81,15 @@ for (const id of planned()) {
             if (/resolving the test dependencies failed/.test(e.message)) blocked(`${e.message.split('\n')[0]!.replace(/:$/, '')} — a requirement no registry here serves? name its git repository under sources:`);
             throw e;
           })
-          .finally(() => rmSync(home, { recursive: true, force: true }))
+          .finally(async () => {
+            rmSync(home, { recursive: true, force: true });
+            await served?.close();
+          })
       : { code: undefined, wallMs: 0, tests: [{ name: suite!.package, status: 'not-applicable', reason: suite!.reason ?? `${id}'s tests are not in what installs it (its PyPI wheel has none): name its git repository under sources: (~/.config/codeflare-matrix/sources.yaml)`, durationMs: 0, steps: [], output: '' }] as UpstreamTest[] };
     rmSync(home, { recursive: true, force: true });
     const attachment: UpstreamAttachment = {
       suite: `${UPSTREAM}${id}`,
-      ...(r.code ? { code: { ...r.code, ...(Object.keys(standIns).length ? { standIns } : {}) } } : {}),
+      ...(r.code ? { code: { ...r.code, ...(Object.keys(standIns).length ? { standIns } : {}), ...(served ? { wheelhouses: served.wheelhouses, datasets: served.datasets } : {}) } } : {}),
       wallMs: r.wallMs,
       tests: r.tests.map((t) => {
         if (!t.output) return t;

@@ -68,6 +68,28 @@ test('a pin set downloaded once, served as a simple index, installed by pip from
   }
 });
 
+test('a project PyPI has only as source: served as its sdist, which pip builds from the index as the pods’ pip does', async () => {
+  // future, a requirement of pytorch_lightning 1.5.10 (the operator's MNIST pin set), ships no wheel
+  const pinSet = { id: 'source-only', python: '3.11', platforms: ['manylinux2014_x86_64'], before: '2024-01-01', requirements: ['future==0.18.3'], sdists: ['future'] };
+  const house = await ensureWheelhouse(pinSet, { log: (l) => console.log(l) });
+  // the wheel built here only to resolve is not served; what pip's isolated build fetches is
+  expect(house.manifest.files.map((f) => f.file.split('-')[0])).toEqual(['future', 'setuptools', 'wheel']);
+  expect(house.manifest.files[0]!.file).toBe('future-0.18.3.tar.gz');
+  expect(house.manifest.pinSet.sdists).toEqual(['future']);
+  expect(house.manifest.key).not.toBe(wheelhouseKey({ ...pinSet, sdists: [] }));
+  const index = await servePackageIndex({ wheelhouses: [house] });
+  try {
+    const venv = join(scratchDir('cfm-index-venv'), 'venv');
+    expect((await run('python3', ['-m', 'venv', venv])).ok).toBe(true);
+    // built in pip's isolated environment, of what the index serves
+    const ok = await run(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--index-url', index.indexUrl, '--trusted-host', index.trustedHost, 'future==0.18.3'], { env: pipEnv, timeout: 300_000 });
+    expect(ok.ok, ok.all).toBe(true);
+    expect((await run(join(venv, 'bin', 'python'), ['-c', 'import future; print(future.__version__)'])).stdout.trim()).toBe('0.18.3');
+  } finally {
+    await index.close();
+  }
+});
+
 test('the synthetic MNIST: idx files with MNIST’s magic numbers and counts, served raw and gzipped by name', async () => {
   const { dir, manifest } = await ensureMnist();
   const parse = (file: string) => {

@@ -95,6 +95,8 @@ export interface Provider {
     client(sdk: ClientEnv, log: Log): Promise<string>;
     /** The client running in a container on the cluster's network. */
     clientContainer(sdk: ClientEnv, cluster: string, extras?: ClientExtras): Promise<ClientContainer>;
+    /** The host's address the cluster's pods reach (a server the harness runs for them: the package index), never beyond the host. */
+    hostAddress(cluster: string): Promise<string>;
     /** Serves an image of the local engine to the cluster's nodes by its name from a registry of the cluster's (for pulls with Always); where it is served from. */
     mirror(cluster: string, image: string, log: Log): Promise<{ registry: string; repository: string; tag: string; digest: string }>;
   };

@@ -310,6 +310,7 @@ export function cellResult(dir: string, p: Plan, cell: Cell, startedAt: Date, in
     ...(cell.upgradeFrom ? { upgradeFrom: cell.upgradeFrom as Record<string, string> } : {}),
     provenance,
     ...(state?.serverVersion ? { serverVersion: state.serverVersion } : {}),
+    ...(suites.some((s) => s.code?.datasets?.length) ? { datasets: suites.flatMap((s) => s.code?.datasets ?? []) } : {}),
     differences: [...provenance.flatMap((x) => x.differences), ...provenance.flatMap((x) => carried(x, cell.versions)), ...(state?.sdkError ? [state.sdkError] : []), ...(cell.notes ?? [])],
     status,
     ...(reason ? { reason } : {}),

@@ -18,10 +18,19 @@ export function upstreamSuites(): SuiteInfo[] {
   return [...seen.values()];
 }
 
-/** The catalog's suite of a component at a version (a tag or a module version), if any. */
+/**
+ * The catalog's suite of a component at a version (a tag or a module version), if any: its test
+ * entries for that version, and the stand-ins those (or the suite) still name.
+ */
 export function upstreamSuite(component: ComponentId, version: string): UpstreamSuite | undefined {
   const catalog = loadCatalog();
-  return catalog.upstream.find((u) => u.component === component && satisfies(catalog, component, version, u.range));
+  const suite = catalog.upstream.find((u) => u.component === component && satisfies(catalog, component, version, u.range));
+  if (!suite) return undefined;
+  const tests = suite.tests.filter((t) => !t.range || satisfies(catalog, component, version, t.range));
+  if (tests.length === suite.tests.length) return suite;
+  const named = new Set([...suite.needs.images, ...tests.flatMap((t) => t.needs?.images ?? [])]);
+  const only = new Set(suite.tests.filter((t) => !tests.includes(t)).flatMap((t) => t.needs?.images ?? []).filter((i) => !named.has(i)));
+  return { ...suite, tests, standIns: Object.fromEntries(Object.entries(suite.standIns).filter(([name]) => !only.has(name))) };
 }
 
 /** The image the catalog makes stand in for an image name an upstream suite's code uses, if any. */

@@ -54,6 +54,7 @@ export function testNotApplicable(suite: UpstreamSuite, name: string, ctx: Suite
   const caps = [...suite.needs.capabilities, ...(entry?.needs?.capabilities ?? [])].filter((c) => !(entry?.objectLevel && c === 'real-pods'));
   const missing = caps.filter((c) => !ctx.capabilities.includes(c));
   if (missing.length) return `needs a provider with ${[...new Set(missing)].join(', ')}`;
+  if ((suite.needs.packageIndex || entry?.needs?.packageIndex) && !ctx.packageIndex) return 'its pods pip install and download MNIST at run time: needs the package index the harness serves to pods (a provider whose pods reach the host: kind)';
   const images = [...suite.needs.images, ...(entry?.needs?.images ?? [])].filter((i) => !ctx.images.includes(i));
   if (images.length) return `needs the image ${images.join(', ')} by that exact name (its code names it), which no registry here serves and the harness does not make for this cell`;
   return undefined;
@@ -103,7 +104,7 @@ export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: Sui
   let events: EnvironmentEvent[] = [];
   let ran: { tests: UpstreamTest[]; log: string };
   try {
-    ran = runnable.length ? await run.run(runnable, fillEnv(suite.env, ctx.vars), outDir) : { tests: [], log: '' };
+    ran = runnable.length ? await run.run(runnable, { ...fillEnv(suite.env, ctx.vars), ...(ctx.packageIndex ?? {}) }, outDir) : { tests: [], log: '' };
   } finally {
     events = watch?.stop() ?? [];
   }

@@ -5,6 +5,8 @@ import type { Sources } from '../../matrix/config.js';
 import type { Source } from '../components/types.js';
 import type { Log } from '../toolchain/build.js';
 import type { UpstreamTest } from './test2json.js';
+import type { ServedWheelhouse } from './served.js';
+import type { Dataset } from '../../model/results.js';
 
 /** Where the test code came from: the tree of the component the cell runs. Kept in the results. */
 export type TestCode = {
@@ -29,6 +31,8 @@ export type TestCode = {
   tools?: string[];
   python?: string;
   pytest?: string;
+  wheelhouses?: ServedWheelhouse[];
+  datasets?: Dataset[];
 };
 
 /** What a cell offers a suite: its provider's capabilities, the images its nodes have by name, the values of env placeholders. */
@@ -43,6 +47,8 @@ export type SuiteContext = {
   log?: Log;
   /** The cell's cluster: its Warning events are watched while the suite runs (harness/environment.ts). */
   kubeconfig?: string;
+  /** Where the harness serves its pods a package index and data (tests that `needs: packageIndex`): the environment that says so. */
+  packageIndex?: Record<string, string>;
 };
 
 export type SuiteRun = { code: TestCode; tests: UpstreamTest[]; wallMs: number; log?: string };

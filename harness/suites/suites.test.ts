@@ -160,6 +160,18 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['codeflare-operator'])).toEqual({ 'quay.io/project-codeflare/busybox:1.36': 'busybox:1.35.0' });
   expect(standInsFor({ 'codeflare-operator': 'v1.10.0' }, ['codeflare-operator'])).toEqual({});
   expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['kuberay'])).toEqual({});
+  // a test entry with a range applies to those versions only, and the stand-ins only it names go with it:
+  // v1.2.0's PyTorch Job takes the package index from the test's env; v1.1.0's has no such knob
+  const v120 = upstreamSuite('codeflare-operator', 'v1.2.0')!;
+  expect(testNotApplicable(v120, 'TestMNISTPyTorchMCAD', kind)).toMatch(/package index/);
+  const served = { ...kind, packageIndex: { PIP_INDEX_URL: 'http://192.0.2.1:1/simple/' } };
+  expect(testNotApplicable(v120, 'TestMNISTPyTorchMCAD', served)).toMatch(/pytorch\/pytorch:1\.11\.0-cuda11\.3-cudnn8-runtime by that exact name/);
+  expect(testNotApplicable(v120, 'TestMNISTPyTorchMCAD', { ...served, images: ['pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime'] })).toBeUndefined();
+  expect(testNotApplicable(v120, 'TestMNISTRayJobMCADRayCluster', served)).toMatch(/internet/);
+  expect(standInsFor({ 'codeflare-operator': 'v1.2.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9' });
+  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.1.0')!, 'TestMNISTPyTorchMCAD', served)).toMatch(/internet/);
+  expect(standInsFor({ 'codeflare-operator': 'v1.1.0' }, ['codeflare-operator'])).toEqual({});
+  expect(canMake('pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime')).toBe(true);
   expect(canMake('quay.io/project-codeflare/busybox:1.36')).toBe(true);
   expect(canMake('quay.io/example/unknown:1.0')).toBe(false);
   // where no process runs in a pod, only what the catalog marks object-level runs (and it has run there and passed)

@@ -4,6 +4,17 @@
 /** pip that knows --uploaded-prior-to (added in pip 25.x), pinned for repeatable resolution. */
 export const PIP = 'pip==26.3';
 
+/**
+ * The pinned pip that knows --uploaded-prior-to and runs on Python `minor` (3.9): pip 26.1 and
+ * later need 3.10, 26.0.1 is the last for 3.9; pip 25.0.1, the last for 3.8, predates the option.
+ */
+export function pipFor(minor: string): string {
+  const m = Number(minor.split('.')[1] ?? 0);
+  if (m >= 10) return PIP;
+  if (m === 9) return 'pip==26.0.1';
+  throw new Error(`no pip that resolves as of a date runs on Python ${minor} (pip's --uploaded-prior-to needs Python 3.9 or later)`);
+}
+
 /** When PyPI received a file (argv: project, file name), from its simple JSON API, with the interpreter's own TLS setup. */
 export const UPLOAD_TIME = `
 import json, sys, urllib.request

@@ -322,6 +322,12 @@ export const UpstreamNeeds = z.strictObject({
   images: z.array(z.string()).default([]),
   /** Worker nodes beside the control plane, as the suite's own kind cluster has them (a provider with real nodes gives them). */
   workers: z.int().min(0).optional(),
+  /**
+   * Its pods `pip install` and download MNIST at run time: the harness serves the component's pin
+   * sets (wheelhouses.yaml) and the synthetic MNIST to them, through the knobs the test reads
+   * (PIP_INDEX_URL, PIP_TRUSTED_HOST, MNIST_DATASET_URL).
+   */
+  packageIndex: z.boolean().optional(),
 });
 
 /**
@@ -349,7 +355,7 @@ export const UpstreamSuite = z.strictObject({
    * (GPU, OpenShift, internet, a digest-pinned image); `needs`, more than the suite's; `objectLevel`,
    * they check API objects only, so they apply where no process runs in a pod. First match wins.
    */
-  tests: z.array(z.strictObject({ match: RegExpText, reason: z.string().optional(), needs: UpstreamNeeds.optional(), objectLevel: z.boolean().default(false) })).default([]),
+  tests: z.array(z.strictObject({ match: RegExpText, reason: z.string().optional(), needs: UpstreamNeeds.optional(), objectLevel: z.boolean().default(false), /** Only the suite's versions in this range (others pass it over). */ range: Range.optional() })).default([]),
   /**
    * Images the harness makes under the names the suite's code uses, where it makes its pods' images
    * (kind): name → the image made here that stands in for it (retagged, recorded in the results as a stand-in).
@@ -379,7 +385,15 @@ export const PinSet = z.strictObject({
   /** Unpinned dependencies resolve as PyPI served them before this date. */
   before: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   requirements: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!-]+$/, 'an exact pin: name==version')).min(1),
-});
+  /**
+   * Pins (of `requirements`) whose metadata today's pip refuses (pip ≥ 24.1: `torch (>=1.7.*)`), as
+   * the older pip in the test's image does not: fetched alone by pip 24.0, their dependencies
+   * resolved with the rest.
+   */
+  legacyMetadata: z.array(z.string()).default([]),
+  /** Projects PyPI serves as source only (future): served as their sdist, which the test's pip builds as it did from PyPI. */
+  sdists: z.array(z.string()).default([]),
+}).refine((p) => p.legacyMetadata.every((r) => p.requirements.includes(r)), { message: 'legacyMetadata names pins of requirements', path: ['legacyMetadata'] });
 export type PinSet = z.infer<typeof PinSet>;
 
 export const Catalog = z.object({

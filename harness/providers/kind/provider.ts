@@ -13,6 +13,7 @@ import { sdkImage, workloadImage } from './workloads.js';
 import { exportLogs } from './logs.js';
 import { mirrorImage, pulledAlways, stopMirror } from './mirror.js';
 import { kindBinary, kindName, kindPrefix, provision } from './provision.js';
+import { kindHostAddress } from './host-address.js';
 
 export class KindProvider implements Provider {
   readonly name = 'kind' as const;
@@ -26,6 +27,8 @@ export class KindProvider implements Provider {
     client: (sdk: ClientEnv, log: Log) => sdkImage(sdk, log),
     clientContainer: (sdk: ClientEnv, cluster: string, extras?: ClientExtras) => sdkContainer(sdk, cluster, extras),
     mirror: (cluster: string, image: string, log: Log) => mirrorImage(cluster, image, log),
+    // every kind cluster of ours is on docker's `kind` network
+    hostAddress: () => kindHostAddress(),
   };
   async orphans() {
     return (await strayKindClusters()).map((kind) => ({ name: kind, why: 'no cluster folder of ours names it', remove: () => deleteKindCluster(kind) }));

@@ -8,6 +8,7 @@ import { buildLabels, docker, dockerOk, HARNESS_LABEL } from '../../docker.js';
 import { PIP, UPLOAD_TIME } from '../../toolchain/pypi.js';
 import type { Log } from '../provider.js';
 import { standInOf } from '../../suites/catalog.js';
+import { findInterpreters, howToGet, minor } from '../../components/python.js';
 import { cachedImage, debianImage, filesImage, hashOf, INPUTS_LABEL, workDir } from './images.js';
 
 const PYTHON_BASE = 'codeflare-matrix/debian-python:bookworm';
@@ -21,6 +22,7 @@ const PYTHON_PACKAGES = ['python3', 'python3-venv', 'bash', 'wget', 'ca-certific
 const makers: { match: RegExp; make: (tag: string, version: string, log: Log) => Promise<void> }[] = [
   { match: /^(?:docker\.io\/)?(?:library\/)?busybox:(.+)$/, make: busybox },
   { match: /^(?:docker\.io\/)?rayproject\/ray:(\d+\.\d+\.\d+)$/, make: ray },
+  { match: /^codeflare-matrix\/pytorch:(\d+\.\d+\.\d+-py3\.\d+)$/, make: pytorch },
 ];
 
 export function canMake(image: string): boolean {
@@ -40,7 +42,7 @@ export async function workloadImage(image: string, log: Log): Promise<void> {
     log(`${image}: stand-in, tagged from ${from}`);
     return;
   }
-  throw new Error(`no recipe for image ${image} (known: busybox, rayproject/ray, and the catalog's upstream stand-ins)`);
+  throw new Error(`no recipe for image ${image} (known: busybox, rayproject/ray, codeflare-matrix/pytorch, and the catalog's upstream stand-ins)`);
 }
 
 async function step(what: string, cmd: string, args: string[], cwd?: string): Promise<string> {
@@ -111,6 +113,63 @@ async function ray(tag: string, version: string, log: Log): Promise<void> {
       await dockerOk([
         'commit',
         ...['ENV PATH=/opt/ray/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /home/ray', 'CMD ["bash"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]),
+        name,
+        tag,
+      ]);
+    } finally {
+      await docker(['rm', '-f', name]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, log);
+}
+
+/**
+ * PyTorch at `torch` (`<torch>-py<minor>`) in a virtualenv of this host's Python of that minor
+ * (pyenv, uv: Debian's is 3.11, which old torch has no wheels for), copied into the image at its own
+ * path: what stands in for pytorch/pytorch:<torch>-cuda…-runtime, whose `pip` and `torchrun` the
+ * operator's PyTorch Job runs. PyPI's torch wheel (its CUDA build; the pods run it on CPU), with its
+ * dependencies as PyPI served them the day after it was uploaded; the conda packages of the real
+ * image (numpy among them) are not there: the test's pip takes them from the package index.
+ */
+async function pytorch(tag: string, spec: string, log: Log): Promise<void> {
+  const [torch, minorVersion] = spec.split('-py') as [string, string];
+  const interpreter = (await findInterpreters()).find((i) => minor(i.version) === minorVersion && i.venv);
+  if (!interpreter) throw new Error(`${tag}: needs Python ${minorVersion} on this machine (${howToGet(minorVersion, await findInterpreters())})`);
+  const prefix = (await step('the interpreter\'s prefix', interpreter.path, ['-c', 'import sys; print(sys.base_prefix)'])).trim();
+  await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
+  const base = (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', PYTHON_BASE])).trim();
+  const inputs = hashOf(base, torch, interpreter.version, PIP, 'pytorch-1');
+  await cachedImage(tag, inputs, async () => {
+    const dir = workDir('pytorch', spec);
+    const wheels = join(dir, 'wheels');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(wheels, { recursive: true });
+    const name = `cfm-pytorchbuild-${process.pid}`;
+    try {
+      const venv = join(dir, 'pip');
+      await step('creating a virtualenv for pip', 'python3', ['-m', 'venv', venv]);
+      const python = join(venv, 'bin', 'python');
+      await step(`installing ${PIP}`, python, ['-m', 'pip', 'install', '-q', PIP]);
+      const target = ['--only-binary=:all:', '--python-version', minorVersion, '--implementation', 'cp', '--platform', 'manylinux2014_x86_64'];
+      await step('pip download torch', python, ['-m', 'pip', 'download', '-q', '--no-deps', ...target, '--dest', join(dir, 'torch'), `torch==${torch}`]);
+      const wheel = readdirSync(join(dir, 'torch'))[0]!;
+      const uploaded = (await step('asking PyPI when torch was uploaded', python, ['-c', UPLOAD_TIME, 'torch', wheel])).trim();
+      const cutoff = new Date(Date.parse(uploaded) + 24 * 3600_000).toISOString();
+      log(`${tag}: downloading torch==${torch} (${wheel}) and its dependencies as PyPI served them before ${cutoff.slice(0, 10)}`);
+      await step('pip download torch and its dependencies', python, ['-m', 'pip', 'download', '-q', ...target, '--uploaded-prior-to', cutoff, '--dest', wheels, `torch==${torch}`]);
+      log(`${tag}: installing into a virtualenv of Python ${interpreter.version} in the image (no network)`);
+      await docker(['rm', '-f', name]);
+      await dockerOk(
+        ['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, '-v', `${prefix}:/host-python:ro`, PYTHON_BASE, 'sh', '-euc',
+          // $1: the interpreter's prefix, where it is copied to (its own path: it finds its libraries there)
+          'mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && "$1/bin/python3" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$2" && /opt/pytorch/bin/python -c "import torch; print(torch.__version__)" && test -x /opt/pytorch/bin/torchrun',
+          'sh', prefix, torch],
+        { timeout: 1_800_000 },
+      );
+      const labels = { 'org.opencontainers.image.source': `pypi:torch==${torch}`, 'codeflare-matrix.io/python': interpreter.version, 'codeflare-matrix.io/resolved-before': cutoff, [INPUTS_LABEL]: inputs, [HARNESS_LABEL]: 'codeflare-matrix' };
+      await dockerOk([
+        'commit',
+        ...['ENV PATH=/opt/pytorch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /workspace', 'CMD ["bash"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]),
         name,
         tag,
       ]);

@@ -1,0 +1,31 @@
+// What the harness serves a suite's pods in place of the internet: the component's pin sets
+// (wheelhouses.yaml) as a simple package index and the synthetic MNIST beside it, on the address the
+// provider's pods reach the host by, and the environment that tells the test where (the knobs
+// codeflare-common reads: PIP_INDEX_URL, PIP_TRUSTED_HOST, MNIST_DATASET_URL). What was served goes
+// into the suite's provenance.
+import type { ComponentId } from '../../matrix/catalog/index.js';
+import type { Dataset } from '../../model/results.js';
+import { indexEnv, servePackageIndex } from '../net/package-index.js';
+import { ensureWheelhouse, pinSetsFor } from '../toolchain/wheelhouse.js';
+import { ensureMnist, mnistRecord } from './mnist.js';
+import type { Log } from '../toolchain/build.js';
+
+/** A wheelhouse as the results keep it: the pin set, its content key, how much. */
+export type ServedWheelhouse = { id: string; key: string; python: string; requirements: string[]; files: number; bytes: number };
+export type Served = { env: Record<string, string>; wheelhouses: ServedWheelhouse[]; datasets: Dataset[]; close: () => Promise<void> };
+
+export async function serveToPods(component: ComponentId, version: string, host: string, log: Log): Promise<Served> {
+  const pinSets = pinSetsFor(component, version);
+  if (!pinSets.length) throw new Error(`the catalog has no pin set for ${component} ${version} (matrix/catalog/wheelhouses.yaml), and its tests pip install at run time`);
+  const houses = [];
+  for (const p of pinSets) houses.push(await ensureWheelhouse(p, { log }));
+  const mnist = await ensureMnist();
+  const index = await servePackageIndex({ wheelhouses: houses, mnist: { dir: mnist.dir, files: mnist.manifest.files.map((f) => f.file) }, host });
+  log(`serving ${houses.length} pin set(s) (${houses.map((h) => h.manifest.pinSet.id).join(', ')}) and the synthetic MNIST to the pods at ${index.url}`);
+  return {
+    env: indexEnv(index),
+    wheelhouses: houses.map((h) => ({ id: h.manifest.pinSet.id, key: h.manifest.key, python: h.manifest.pinSet.python, requirements: h.manifest.pinSet.requirements, files: h.manifest.files.length, bytes: h.manifest.files.reduce((n, f) => n + f.size, 0) })),
+    datasets: [mnistRecord(mnist.manifest, index.mnistUrl!)],
+    close: index.close,
+  };
+}
