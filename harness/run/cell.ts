@@ -15,7 +15,7 @@ import { ensureSdk, NoPython } from '../components/sdk.js';
 import { clientTools, withTools } from '../components/tools.js';
 import { resolveSource } from '../components/source.js';
 import type { Sources } from '../../matrix/config.js';
-import { installStack, uninstallStack, upgradeComponent, type InstallContext } from '../components/install/index.js';
+import { installStack, noteDrops, uninstallStack, upgradeComponent, type InstallContext } from '../components/install/index.js';
 import { readPlayed } from '../components/install/player.js';
 import type { Built } from '../components/types.js';
 import { providerFor } from '../providers/index.js';
@@ -250,6 +250,8 @@ const steps: Step[] = [
         installed[i] = await upgradeComponent(ctx, installed[i]!, builds[id]!);
         g.keep({ installed });
       }
+      await noteDrops(ctx, installed);
+      g.keep({ installed });
       return { installed, preUpgrade };
     },
     // Only to give the cluster to the next cell: otherwise it goes whole.

@@ -15,7 +15,7 @@ import { installImage } from './image.js';
 import { stopPlayer } from './player.js';
 import { installProcess, stopProcess, uninstallProcess } from './process.js';
 import { fieldsDropped } from './skew.js';
-import { dropLine, type Drop } from '../../../model/results.js';
+import { dropLine } from '../../../model/results.js';
 
 export { apply, render, type Installed, type Obj } from './common.js';
 export { COMPONENT_LABEL } from './pod.js';
@@ -99,12 +99,25 @@ export async function installStack(ctx: InstallContext, builds: Partial<Record<C
   const order = loadCatalog().installOrder.filter((id) => builds[id]);
   const done: Installed[] = [];
   for (const id of order) done.push(await installComponent(ctx, id, builds[id]!));
-  // What a controller's webhook removes from another component's objects (skew.ts), in its provenance.
-  const dropped = await fieldsDropped(done, (id) => join(ctx.cluster.dir, 'components', id, `${id}-owned.yaml`), ctx.sources).catch((e: Error) => {
+  await noteDrops(ctx, done);
+  return done;
+}
+
+/**
+ * What a controller's webhook removes from another component's objects (skew.ts), in its
+ * provenance: read for a stack once installed, and again once a component of it is upgraded (the
+ * other side of a skew may be the one that changed), replacing what was read before.
+ */
+export async function noteDrops(ctx: InstallContext, stack: Installed[]): Promise<void> {
+  const dropped = await fieldsDropped(stack, (id) => join(ctx.cluster.dir, 'components', id, `${id}-owned.yaml`), ctx.sources).catch((e: Error) => {
     ctx.log?.(`the webhooks' client skew was not read: ${e.message}`);
-    return new Map<ComponentId, Drop[]>();
+    return undefined;
   });
-  for (const i of done) {
+  if (!dropped) return;
+  for (const i of stack) {
+    const before = new Set((i.provenance.drops ?? []).map((d) => dropLine(i.provenance, d)));
+    i.provenance.differences = i.provenance.differences.filter((l) => !before.has(l));
+    delete i.provenance.drops;
     const drops = dropped.get(i.component);
     if (!drops) continue;
     i.provenance.drops = drops;
@@ -113,7 +126,6 @@ export async function installStack(ctx: InstallContext, builds: Partial<Record<C
       ctx.log?.(dropLine(i.provenance, d));
     }
   }
-  return done;
 }
 
 /** Uninstalls a stack in reverse install order. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -7,6 +7,7 @@ import type { ComponentId } from '../../../matrix/catalog/index.js';
 import { resolveSource } from '../source.js';
 import type { Installed } from './common.js';
 import { fieldsDropped } from './skew.js';
+import { noteDrops, type InstallContext } from './index.js';
 import { added } from '../../../lib/crd.js';
 import { dropLine } from '../../../model/results.js';
 
@@ -52,6 +53,35 @@ test('a webhook built with controller-runtime before v0.20 and an older API of a
     ] as unknown as Installed[];
     const op = (await fieldsDropped(row, owned)).get('codeflare-operator')!;
     expect(op[0]!.fields.sort()).toEqual(['spec.gcsFaultToleranceOptions', 'spec.managedBy', 'spec.workerGroupSpecs.[].idleTimeoutSeconds', 'spec.workerGroupSpecs.[].suspend']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the skew read again after an upgrade: the drop of the stack as installed goes from the provenance when the upgraded component no longer drops', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfm-skew-'));
+  try {
+    const kuberay = await resolveSource('kuberay', 'v1.1.0');
+    const file = (id: string, body: string) => {
+      mkdirSync(join(dir, 'components', id), { recursive: true });
+      writeFileSync(join(dir, 'components', id, `${id}-owned.yaml`), body);
+    };
+    file('kuberay', readFileSync(join(kuberay.dir, 'config/crd/bases/ray.io_rayjobs.yaml'), 'utf8'));
+    file('kueue', stringify({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'kueue-mutating-webhook-configuration' }, webhooks: [{ name: 'mrayjob.kb.io', rules: [{ apiGroups: ['ray.io'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['rayjobs'] }] }] }));
+    const kueue = (cr: string) => ({ component: 'kueue', version: 'v0.6.2', provenance: { component: 'kueue', requested: 'v0.6.2', resolved: 'v0.6.2', module: 'sigs.k8s.io/kueue', deps: [{ path: 'sigs.k8s.io/controller-runtime', version: cr }, { path: 'github.com/ray-project/kuberay/ray-operator', version: 'v1.1.0-alpha.0' }], differences: ['a difference of its own'] } });
+    const stack = [{ component: 'kuberay', version: 'v1.1.0', provenance: { component: 'kuberay', requested: 'v1.1.0', resolved: 'v1.1.0', module: 'github.com/ray-project/kuberay/ray-operator', deps: [], differences: [] } }, kueue('v0.17.5')] as unknown as Installed[];
+    const ctx = { cluster: { dir } } as unknown as InstallContext;
+    await noteDrops(ctx, stack);
+    expect(stack[1]!.provenance.drops).toHaveLength(1);
+    expect(stack[1]!.provenance.differences).toEqual(['a difference of its own', expect.stringContaining('removes what kuberay v1.1.0 added')]);
+    // the same stack read again: the line once, not twice
+    await noteDrops(ctx, stack);
+    expect(stack[1]!.provenance.differences).toHaveLength(2);
+    // Kueue upgraded in place to a build whose controller-runtime keeps unknown fields
+    stack[1] = { ...kueue('v0.20.3'), provenance: { ...kueue('v0.20.3').provenance, drops: stack[1]!.provenance.drops!, differences: stack[1]!.provenance.differences } } as unknown as Installed;
+    await noteDrops(ctx, stack);
+    expect(stack[1]!.provenance.drops).toBeUndefined();
+    expect(stack[1]!.provenance.differences).toEqual(['a difference of its own']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
