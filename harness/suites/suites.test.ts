@@ -158,7 +158,7 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(testNotApplicable(op, 'TestRayClusterImagePullSecret', kind)).toBeUndefined();
   // images by the names the tests use, made here as stand-ins where the provider makes its pods' images
   expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['codeflare-operator'])).toEqual({ 'quay.io/project-codeflare/busybox:1.36': 'busybox:1.35.0' });
-  expect(standInsFor({ 'codeflare-operator': 'v1.10.0' }, ['codeflare-operator'])).toEqual({});
+  expect(standInsFor({ 'codeflare-operator': 'v1.10.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9' });
   expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['kuberay'])).toEqual({});
   // a test entry with a range applies to those versions only, and the stand-ins only it names go with it:
   // v1.2.0's PyTorch Job takes the package index from the test's env; v1.1.0's has no such knob
@@ -171,6 +171,10 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(standInsFor({ 'codeflare-operator': 'v1.2.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9' });
   expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.1.0')!, 'TestMNISTPyTorchMCAD', served)).toMatch(/internet/);
   expect(standInsFor({ 'codeflare-operator': 'v1.1.0' }, ['codeflare-operator'])).toEqual({});
+  // the same Job in an AppWrapper, v1.5.0–v1.12.0; v1.13.0 moved to torch 2.4's image
+  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.10.0')!, 'TestMnistPyTorchAppWrapperCpu', { ...served, images: ['pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime'] })).toBeUndefined();
+  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.10.0')!, 'TestMnistPyTorchAppWrapperGpu', served)).toMatch(/GPUs/);
+  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.13.0')!, 'TestMnistPyTorchAppWrapperCpu', served)).toMatch(/internet/);
   expect(canMake('pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime')).toBe(true);
   expect(canMake('quay.io/project-codeflare/busybox:1.36')).toBe(true);
   expect(canMake('quay.io/example/unknown:1.0')).toBe(false);
