@@ -44,10 +44,18 @@ export function workersFor(versions: Partial<Record<ComponentId, string>>, compo
   const why: string[] = [];
   for (const id of components as ComponentId[]) {
     const v = versions[id];
-    const n = (v ? upstreamSuite(id, v) : undefined)?.needs.workers;
-    if (!n) continue;
-    workers = Math.max(workers, n);
-    why.push(`${id} ${v}'s own e2e cluster has ${n}`);
+    const suite = v ? upstreamSuite(id, v) : undefined;
+    const n = suite?.needs.workers;
+    if (n) {
+      workers = Math.max(workers, n);
+      why.push(`${id} ${v}'s own e2e cluster has ${n}`);
+    }
+    // a test that runs here and needs more of the cluster than its node (the CPUs of upstream's runner)
+    for (const t of suite?.tests ?? []) {
+      if (t.reason || !t.needs?.workers) continue;
+      workers = Math.max(workers, t.needs.workers);
+      why.push(`${id} ${v}'s tests ${t.match} need ${t.needs.workers} beside the control plane (upstream.yaml)`);
+    }
   }
   return { workers, why };
 }

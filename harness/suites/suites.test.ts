@@ -17,6 +17,7 @@ import { capabilities as allCapabilities } from '../../matrix/ids.js';
 import { goEnv } from '../toolchain/gomod.js';
 import { testKubernetesVersions, toolchainEntry } from '../toolchain/index.js';
 import { runUpstream, standInsFor, suiteNotApplicable, testNotApplicable, upstreamSuite, type SuiteContext } from './index.js';
+import { workersFor } from './catalog.js';
 import { parseTestEvents } from './test2json.js';
 import { parseGinkgoReport, progress, ranOf } from './ginkgo.js';
 import { pickSuites, suiteGrep } from '../../suites/index.js';
@@ -171,6 +172,10 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(standInsFor({ 'codeflare-operator': 'v1.2.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9' });
   expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.1.0')!, 'TestMNISTPyTorchMCAD', served)).toMatch(/internet/);
   expect(standInsFor({ 'codeflare-operator': 'v1.1.0' }, ['codeflare-operator'])).toEqual({});
+  // upstream ran it on a 4-core runner: a worker node beside the control plane, for v1.2.0 only
+  expect(workersFor({ 'codeflare-operator': 'v1.2.0' }, ['codeflare-operator'])).toEqual({ workers: 1, why: [expect.stringContaining('TestMNISTPyTorchMCAD')] });
+  expect(workersFor({ 'codeflare-operator': 'v1.1.0' }, ['codeflare-operator']).workers).toBe(0);
+  expect(workersFor({ 'codeflare-operator': 'v1.2.0' }, ['kuberay']).workers).toBe(0);
   // the same Job in an AppWrapper, v1.5.0–v1.12.0; v1.13.0 moved to torch 2.4's image
   expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.10.0')!, 'TestMnistPyTorchAppWrapperCpu', { ...served, images: ['pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime'] })).toBeUndefined();
   expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.10.0')!, 'TestMnistPyTorchAppWrapperGpu', served)).toMatch(/GPUs/);
