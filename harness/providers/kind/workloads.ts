@@ -72,54 +72,72 @@ async function busybox(tag: string, version: string, log: Log): Promise<void> {
 }
 
 /**
- * Ray at `version` from PyPI, with its dependencies as PyPI served them the day after the ray wheel
- * was uploaded (as the SDK is installed), in a virtualenv on Debian's Python 3.11. The wheels are
- * downloaded on the host and installed in a container with no network (`--no-index`).
+ * An image of packages from PyPI on the Python base: `download` fills a folder of wheels on the host
+ * (with a pip of its own that resolves as of a date) and returns the image's labels; `script` installs
+ * them in a container with no network (`--no-index`, the wheels at /wheels; `mounts` beside them);
+ * the container is committed with `config`. Made once per `inputs` (with the base image's id).
  */
-async function ray(tag: string, version: string, log: Log): Promise<void> {
+async function pypiImage(
+  tag: string,
+  o: { what: string; inputs: unknown[]; download: (pip: string, wheels: string, dir: string) => Promise<Record<string, string>>; script: string; args?: string[]; mounts?: string[]; config: string[] },
+  log: Log,
+): Promise<void> {
   await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
   const base = (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', PYTHON_BASE])).trim();
-  const inputs = hashOf(base, version, PIP, 'ray-3');
+  const inputs = hashOf(base, ...o.inputs);
   await cachedImage(tag, inputs, async () => {
-    const dir = workDir('ray', version);
+    const dir = workDir(o.what, tag.split(':')[1]!);
     const wheels = join(dir, 'wheels');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(wheels, { recursive: true });
-    const name = `cfm-raybuild-${process.pid}`;
+    const name = `cfm-${o.what}build-${process.pid}`;
     try {
       const venv = join(dir, 'pip');
       await step('creating a virtualenv for pip', 'python3', ['-m', 'venv', venv]);
       const python = join(venv, 'bin', 'python');
       await step(`installing ${PIP}`, python, ['-m', 'pip', 'install', '-q', PIP]);
-      log(`${tag}: downloading ray==${version} from PyPI`);
-      await step('pip download ray', python, ['-m', 'pip', 'download', '-q', '--no-deps', '--only-binary=:all:', '--dest', join(dir, 'ray'), `ray==${version}`]);
-      const wheel = readdirSync(join(dir, 'ray'))[0]!;
-      const uploaded = (await step('asking PyPI when ray was uploaded', python, ['-c', UPLOAD_TIME, 'ray', wheel])).trim();
-      const cutoff = new Date(Date.parse(uploaded) + 24 * 3600_000).toISOString();
-      log(`${tag}: downloading ray[default]==${version} and its dependencies as PyPI served them before ${cutoff.slice(0, 10)}`);
-      // pip wheel, not download: a few dependencies (gpustat) are sdists only, built here into wheels
-      // so the image's install needs no network and no build tools.
-      await step('pip wheel ray[default]', python, ['-m', 'pip', 'wheel', '-q', '--prefer-binary', '--uploaded-prior-to', cutoff, '--wheel-dir', wheels, `ray[default]==${version}`]);
+      const labels = await o.download(python, wheels, dir);
       log(`${tag}: installing into a virtualenv in the image (no network)`);
       await docker(['rm', '-f', name]);
-      await dockerOk(
-        ['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, PYTHON_BASE, 'sh', '-euc',
-          `python3 -m venv /opt/ray && /opt/ray/bin/pip install -q --no-index --find-links /wheels 'ray[default]==${version}' && mkdir -p /home/ray && /opt/ray/bin/ray --version`
-          // KubeRay starts Ray through a login shell (bash -lc), and Debian's /etc/profile resets PATH.
-          + ` && echo 'export PATH=/opt/ray/bin:$PATH' > /etc/profile.d/ray.sh`],
-        { timeout: 1_800_000 },
-      );
-      const labels = { 'org.opencontainers.image.source': `pypi:ray[default]==${version}`, 'codeflare-matrix.io/resolved-before': cutoff, [INPUTS_LABEL]: inputs, [HARNESS_LABEL]: 'codeflare-matrix' };
-      await dockerOk([
-        'commit',
-        ...['ENV PATH=/opt/ray/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /home/ray', 'CMD ["bash"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]),
-        name,
-        tag,
-      ]);
+      await dockerOk(['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, ...(o.mounts ?? []).flatMap((m) => ['-v', m]), PYTHON_BASE, 'sh', '-euc', o.script, 'sh', ...(o.args ?? [])], { timeout: 1_800_000 });
+      const all = { ...labels, [INPUTS_LABEL]: inputs, [HARNESS_LABEL]: 'codeflare-matrix' };
+      await dockerOk(['commit', ...[...o.config, ...Object.entries(all).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]), name, tag]);
     } finally {
       await docker(['rm', '-f', name]);
       rmSync(dir, { recursive: true, force: true });
     }
+  }, log);
+}
+
+/** The day after PyPI received `wheel` of `project` (a file in `dir`): what "as PyPI served it then" resolves before. */
+async function dayAfterUpload(python: string, project: string, dir: string): Promise<string> {
+  const wheel = readdirSync(dir)[0]!;
+  const uploaded = (await step(`asking PyPI when ${project} was uploaded`, python, ['-c', UPLOAD_TIME, project, wheel])).trim();
+  return new Date(Date.parse(uploaded) + 24 * 3600_000).toISOString();
+}
+
+/**
+ * Ray at `version` from PyPI, with its dependencies as PyPI served them the day after the ray wheel
+ * was uploaded (as the SDK is installed), in a virtualenv on Debian's Python 3.11.
+ */
+function ray(tag: string, version: string, log: Log): Promise<void> {
+  return pypiImage(tag, {
+    what: 'ray',
+    inputs: [version, PIP, 'ray-3'],
+    download: async (python, wheels, dir) => {
+      log(`${tag}: downloading ray==${version} from PyPI`);
+      await step('pip download ray', python, ['-m', 'pip', 'download', '-q', '--no-deps', '--only-binary=:all:', '--dest', join(dir, 'ray'), `ray==${version}`]);
+      const cutoff = await dayAfterUpload(python, 'ray', join(dir, 'ray'));
+      log(`${tag}: downloading ray[default]==${version} and its dependencies as PyPI served them before ${cutoff.slice(0, 10)}`);
+      // pip wheel, not download: a few dependencies (gpustat) are sdists only, built here into wheels
+      // so the image's install needs no network and no build tools.
+      await step('pip wheel ray[default]', python, ['-m', 'pip', 'wheel', '-q', '--prefer-binary', '--uploaded-prior-to', cutoff, '--wheel-dir', wheels, `ray[default]==${version}`]);
+      return { 'org.opencontainers.image.source': `pypi:ray[default]==${version}`, 'codeflare-matrix.io/resolved-before': cutoff };
+    },
+    script: `python3 -m venv /opt/ray && /opt/ray/bin/pip install -q --no-index --find-links /wheels 'ray[default]==${version}' && mkdir -p /home/ray && /opt/ray/bin/ray --version`
+      // KubeRay starts Ray through a login shell (bash -lc), and Debian's /etc/profile resets PATH.
+      + ` && echo 'export PATH=/opt/ray/bin:$PATH' > /etc/profile.d/ray.sh`,
+    config: ['ENV PATH=/opt/ray/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /home/ray', 'CMD ["bash"]'],
   }, log);
 }
 
@@ -136,47 +154,22 @@ async function pytorch(tag: string, spec: string, log: Log): Promise<void> {
   const interpreter = (await findInterpreters()).find((i) => minor(i.version) === minorVersion && i.venv);
   if (!interpreter) throw new Error(`${tag}: needs Python ${minorVersion} on this machine (${howToGet(minorVersion, await findInterpreters())})`);
   const prefix = (await step('the interpreter\'s prefix', interpreter.path, ['-c', 'import sys; print(sys.base_prefix)'])).trim();
-  await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
-  const base = (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', PYTHON_BASE])).trim();
-  const inputs = hashOf(base, torch, interpreter.version, PIP, 'pytorch-1');
-  await cachedImage(tag, inputs, async () => {
-    const dir = workDir('pytorch', spec);
-    const wheels = join(dir, 'wheels');
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(wheels, { recursive: true });
-    const name = `cfm-pytorchbuild-${process.pid}`;
-    try {
-      const venv = join(dir, 'pip');
-      await step('creating a virtualenv for pip', 'python3', ['-m', 'venv', venv]);
-      const python = join(venv, 'bin', 'python');
-      await step(`installing ${PIP}`, python, ['-m', 'pip', 'install', '-q', PIP]);
+  return pypiImage(tag, {
+    what: 'pytorch',
+    inputs: [torch, interpreter.version, PIP, 'pytorch-1'],
+    download: async (python, wheels, dir) => {
       const target = ['--only-binary=:all:', '--python-version', minorVersion, '--implementation', 'cp', '--platform', 'manylinux2014_x86_64'];
       await step('pip download torch', python, ['-m', 'pip', 'download', '-q', '--no-deps', ...target, '--dest', join(dir, 'torch'), `torch==${torch}`]);
-      const wheel = readdirSync(join(dir, 'torch'))[0]!;
-      const uploaded = (await step('asking PyPI when torch was uploaded', python, ['-c', UPLOAD_TIME, 'torch', wheel])).trim();
-      const cutoff = new Date(Date.parse(uploaded) + 24 * 3600_000).toISOString();
-      log(`${tag}: downloading torch==${torch} (${wheel}) and its dependencies as PyPI served them before ${cutoff.slice(0, 10)}`);
+      const cutoff = await dayAfterUpload(python, 'torch', join(dir, 'torch'));
+      log(`${tag}: downloading torch==${torch} and its dependencies as PyPI served them before ${cutoff.slice(0, 10)}, for Python ${interpreter.version}`);
       await step('pip download torch and its dependencies', python, ['-m', 'pip', 'download', '-q', ...target, '--uploaded-prior-to', cutoff, '--dest', wheels, `torch==${torch}`]);
-      log(`${tag}: installing into a virtualenv of Python ${interpreter.version} in the image (no network)`);
-      await docker(['rm', '-f', name]);
-      await dockerOk(
-        ['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, '-v', `${prefix}:/host-python:ro`, PYTHON_BASE, 'sh', '-euc',
-          // $1: the interpreter's prefix, where it is copied to (its own path: it finds its libraries there)
-          'mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && "$1/bin/python3" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$2" && /opt/pytorch/bin/python -c "import torch; print(torch.__version__)" && test -x /opt/pytorch/bin/torchrun',
-          'sh', prefix, torch],
-        { timeout: 1_800_000 },
-      );
-      const labels = { 'org.opencontainers.image.source': `pypi:torch==${torch}`, 'codeflare-matrix.io/python': interpreter.version, 'codeflare-matrix.io/resolved-before': cutoff, [INPUTS_LABEL]: inputs, [HARNESS_LABEL]: 'codeflare-matrix' };
-      await dockerOk([
-        'commit',
-        ...['ENV PATH=/opt/pytorch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /workspace', 'CMD ["bash"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]),
-        name,
-        tag,
-      ]);
-    } finally {
-      await docker(['rm', '-f', name]);
-      rmSync(dir, { recursive: true, force: true });
-    }
+      return { 'org.opencontainers.image.source': `pypi:torch==${torch}`, 'codeflare-matrix.io/python': interpreter.version, 'codeflare-matrix.io/resolved-before': cutoff };
+    },
+    // $1: the interpreter's prefix, where it is copied to (its own path: it finds its libraries there)
+    script: 'mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && "$1/bin/python3" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$2" && /opt/pytorch/bin/python -c "import torch; print(torch.__version__)" && test -x /opt/pytorch/bin/torchrun',
+    args: [prefix, torch],
+    mounts: [`${prefix}:/host-python:ro`],
+    config: ['ENV PATH=/opt/pytorch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /workspace', 'CMD ["bash"]'],
   }, log);
 }
 
