@@ -145,9 +145,10 @@ function ray(tag: string, version: string, log: Log): Promise<void> {
  * PyTorch at `torch` (`<torch>-py<minor>`) in a virtualenv of this host's Python of that minor
  * (pyenv, uv: Debian's is 3.11, which old torch has no wheels for), copied into the image at its own
  * path: what stands in for pytorch/pytorch:<torch>-cuda…-runtime, whose `pip` and `torchrun` the
- * operator's PyTorch Job runs. PyPI's torch wheel (its CUDA build; the pods run it on CPU), with its
- * dependencies as PyPI served them the day after it was uploaded; the conda packages of the real
- * image (numpy among them) are not there: the test's pip takes them from the package index.
+ * operator's PyTorch Job runs. PyPI's torch wheel (its CUDA build; the pods run it on CPU) and numpy,
+ * with their dependencies as PyPI served them the day after torch was uploaded: the real image's
+ * conda has a numpy of its time, which the test's pip then leaves alone (a pin set resolved later,
+ * v1.5.0's, brings numpy 2, which torch 1.11 cannot use). Its other conda packages are not there.
  */
 async function pytorch(tag: string, spec: string, log: Log): Promise<void> {
   const [torch, minorVersion] = spec.split('-py') as [string, string];
@@ -156,17 +157,17 @@ async function pytorch(tag: string, spec: string, log: Log): Promise<void> {
   const prefix = (await step('the interpreter\'s prefix', interpreter.path, ['-c', 'import sys; print(sys.base_prefix)'])).trim();
   return pypiImage(tag, {
     what: 'pytorch',
-    inputs: [torch, interpreter.version, PIP, 'pytorch-1'],
+    inputs: [torch, interpreter.version, PIP, 'pytorch-2'],
     download: async (python, wheels, dir) => {
       const target = ['--only-binary=:all:', '--python-version', minorVersion, '--implementation', 'cp', '--platform', 'manylinux2014_x86_64'];
       await step('pip download torch', python, ['-m', 'pip', 'download', '-q', '--no-deps', ...target, '--dest', join(dir, 'torch'), `torch==${torch}`]);
       const cutoff = await dayAfterUpload(python, 'torch', join(dir, 'torch'));
-      log(`${tag}: downloading torch==${torch} and its dependencies as PyPI served them before ${cutoff.slice(0, 10)}, for Python ${interpreter.version}`);
-      await step('pip download torch and its dependencies', python, ['-m', 'pip', 'download', '-q', ...target, '--uploaded-prior-to', cutoff, '--dest', wheels, `torch==${torch}`]);
-      return { 'org.opencontainers.image.source': `pypi:torch==${torch}`, 'codeflare-matrix.io/python': interpreter.version, 'codeflare-matrix.io/resolved-before': cutoff };
+      log(`${tag}: downloading torch==${torch}, numpy and their dependencies as PyPI served them before ${cutoff.slice(0, 10)}, for Python ${interpreter.version}`);
+      await step('pip download torch, numpy and their dependencies', python, ['-m', 'pip', 'download', '-q', ...target, '--uploaded-prior-to', cutoff, '--dest', wheels, `torch==${torch}`, 'numpy']);
+      return { 'org.opencontainers.image.source': `pypi:torch==${torch} numpy`, 'codeflare-matrix.io/python': interpreter.version, 'codeflare-matrix.io/resolved-before': cutoff };
     },
     // $1: the interpreter's prefix, where it is copied to (its own path: it finds its libraries there)
-    script: 'mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && "$1/bin/python3" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$2" && /opt/pytorch/bin/python -c "import torch; print(torch.__version__)" && test -x /opt/pytorch/bin/torchrun',
+    script: 'mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && "$1/bin/python3" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$2" numpy && /opt/pytorch/bin/python -c "import numpy, torch; torch.from_numpy(numpy.zeros(1)); print(torch.__version__, numpy.__version__)" && test -x /opt/pytorch/bin/torchrun',
     args: [prefix, torch],
     mounts: [`${prefix}:/host-python:ro`],
     config: ['ENV PATH=/opt/pytorch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /workspace', 'CMD ["bash"]'],
