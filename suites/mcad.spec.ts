@@ -15,7 +15,9 @@ test.describe('MCAD', { tag: '@mcad', annotation: requires({ components: ['mcad'
   test('an AppWrapper wrapping a RayCluster is dispatched and KubeRay runs its pods', { annotation: requires({ components: ['kuberay'] }) }, async ({ cell, kube, namespace }) => {
     const aw = apiOf('mcad', cell.versions.mcad!, 'AppWrapper')!;
     const rc = rayCluster(rayApi(cell.versions.kuberay!), 'wrapped', { workers: 1 });
-    await kube.custom.createNamespacedCustomObject({ ...aw, namespace, body: appWrapper(aw, 'wrapped', { ...rc, metadata: { ...rc.metadata, namespace } }, [{ replicas: 2, cpu: '1' }]) });
+    // Declared as its pods request (50m each): MCAD dispatches on what is declared, and a 2-core kind
+    // node beside its control plane has no 2 CPUs to spare ("Insufficient resources to dispatch AppWrapper").
+    await kube.custom.createNamespacedCustomObject({ ...aw, namespace, body: appWrapper(aw, 'wrapped', { ...rc, metadata: { ...rc.metadata, namespace } }, [{ replicas: 2, cpu: '50m' }]) });
     await until('AppWrapper dispatched', async () => /Running|Dispatched/.test(await state(kube, aw, namespace, 'wrapped')), 120_000);
     await until('RayCluster pods Running', async () => (await rayPods(kube, namespace, 'wrapped')) === 2, 120_000);
   });
