@@ -69,7 +69,7 @@ for (const id of planned()) {
     // Tests whose pods pip install and download MNIST: the package index and the data, served where the pods reach the host.
     const provider = providerFor(cluster.provider);
     const served = source && provider.images && cluster.capabilities.includes('real-pods') && suite!.tests.some((t) => t.needs?.packageIndex && !t.reason)
-      ? await serveToPods(id, source?.resolved ?? requested!, await provider.images.hostAddress(cluster.name), ctx.log!)
+      ? await serveToPods(id, source.resolved ?? requested!, await provider.images.hostAddress(cluster.name), ctx.log!)
       : undefined;
     if (served) ctx.packageIndex = served.env;
     // Compiling a suite takes minutes (the operator's: ~10 on 2 busy cores), then the suite's own limit.

@@ -17,9 +17,7 @@ import { sha256File } from './entry.js';
 import { withLock } from './lock.js';
 import { pipFor } from './pypi.js';
 import { findInterpreters, howToGet, minor } from '../components/python.js';
-
-/** PEP 503 normalized name (also of a file's leading name). */
-const normalize = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, '-');
+import { normalize } from '../net/package-index.js';
 
 export type { PinSet };
 
@@ -43,7 +41,7 @@ export function pinSetsFor(component: ComponentId, version: string): PinSet[] {
 /** What makes two wheelhouses the same: the pins, the Python, the platforms, the date, and the pip that resolved them (not the id, a name). */
 export function wheelhouseKey(p: Pick<PinSet, 'python' | 'platforms' | 'before' | 'requirements'> & { legacyMetadata?: string[]; sdists?: string[] }): string {
   const legacy = { ...(p.legacyMetadata?.length ? { legacyMetadata: [...p.legacyMetadata].sort(), legacyPip: LEGACY_PIP } : {}), ...(p.sdists?.length ? { sdists: [...p.sdists].sort() } : {}) };
-  const what = { python: p.python, platforms: [...p.platforms].sort(), before: p.before ?? null, requirements: [...p.requirements].map((r) => r.toLowerCase()).sort(), pip: pipFor(p.python), ...legacy, resolvedOn: 'its own Python' };
+  const what = { python: p.python, platforms: [...p.platforms].sort(), before: p.before ?? null, requirements: [...p.requirements].map((r) => r.toLowerCase()).sort(), pip: pipFor(p.python), ...legacy, resolvedOn: 'its own Python' }; // resolvedOn: those resolved on the host's Python before are not these
   return createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16);
 }
 
