@@ -11,7 +11,6 @@ import { parse } from 'yaml';
 import { execa } from 'execa';
 import { ownerOf } from './processes.js';
 import { mirrorHosts, parseImage, pushSaved, startRegistry, stopRegistry } from './registry.js';
-import { ensureToolchain } from './toolchain/index.js';
 import { kindConfig } from './providers/kind/provision.js';
 import { containerdMirrorPatch, pulledAlways } from './providers/kind/mirror.js';
 
@@ -47,8 +46,6 @@ test.describe('a registry of the harness', () => {
   test.afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   test('started on 127.0.0.1 with its data under the folder it is given; an image pushed and pulled back byte for byte; stopped with no process left', async () => {
-    // built once into the toolchain cache (a kind run builds it with the kind tools)
-    await ensureToolchain({ kubernetes: [], tools: ['registry'], log: (l) => console.log(l) });
     dir = mkdtempSync(join(tmpdir(), 'cfm-registry-'));
     // a tiny image as `docker save` writes it: manifest.json, the config, one uncompressed layer tar
     const saved = join(dir, 'saved');
@@ -61,7 +58,7 @@ test.describe('a registry of the harness', () => {
     writeFileSync(join(saved, 'config.json'), config);
     writeFileSync(join(saved, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: ['quay.io/example/tiny:latest'], Layers: ['layer/layer.tar'] }]));
 
-    const r = await startRegistry(join(dir, 'registry'));
+    const r = await startRegistry(join(dir, 'registry'), { log: (l) => console.log(l) }); // builds distribution on first need
     try {
       expect(r.host).toBe('127.0.0.1');
       expect(ownerOf(r.pid)).toBe(join(dir, 'registry'));

@@ -11,15 +11,17 @@ import { Readable } from 'node:stream';
 import { stringify } from 'yaml';
 import { startProcess, stopProcesses, tail } from './processes.js';
 import { freePort } from './net/ports.js';
-import { defaultVersions, toolchainEntry } from './toolchain/index.js';
+import { defaultVersions, ensureToolchain, toolchainEntry } from './toolchain/index.js';
 
 export type Registry = { host: string; port: number; /** host:port */ address: string; dir: string; pid: number; owner: string; version: string };
 
 /** Starts the registry on `host` (127.0.0.1, or an address of a network the harness's clusters sit on), data under `dir`. */
-export async function startRegistry(dir: string, o: { host?: string; owner?: string } = {}): Promise<Registry> {
+export async function startRegistry(dir: string, o: { host?: string; owner?: string; log?: (line: string) => void } = {}): Promise<Registry> {
   const host = o.host ?? '127.0.0.1';
   const owner = o.owner ?? dir;
   const version = defaultVersions().registry;
+  // built on first need: a fresh machine's first cell whose pods pull Always has none yet
+  await ensureToolchain({ kubernetes: [], tools: ['registry'], ...(o.log ? { log: o.log } : {}) });
   const bin = toolchainEntry('registry', version).bin.registry!;
   mkdirSync(join(dir, 'data'), { recursive: true, mode: 0o700 });
   // A free port on 127.0.0.1 is almost always free on another address too; a clash shows as an early exit, and the next port is tried.

@@ -36,21 +36,21 @@ export async function kindGateway(): Promise<string> {
 const stateFile = (name: string) => join(clusterDir(name), 'registry', 'registry.json');
 
 /** The cluster's registry: the running one its folder records, else one started now. */
-async function registryOf(name: string): Promise<Registry> {
+async function registryOf(name: string, log: Log): Promise<Registry> {
   const file = stateFile(name);
   if (existsSync(file)) {
     const r = JSON.parse(readFileSync(file, 'utf8')) as Registry;
     if (alive(r.pid, r.owner)) return r;
   }
   // owned by the cluster's folder, as its other processes: destroy and the janitor stop it by that marker
-  const r = await startRegistry(join(clusterDir(name), 'registry'), { host: await kindGateway(), owner: clusterDir(name) });
+  const r = await startRegistry(join(clusterDir(name), 'registry'), { host: await kindGateway(), owner: clusterDir(name), log });
   writeFileSync(file, JSON.stringify(r, null, 2));
   return r;
 }
 
 /** Serves `image` (in the local Docker engine) to the cluster's node by its name: pushed to the cluster's registry, its registry host mirrored. */
 export async function mirrorImage(name: string, image: string, log: Log = () => {}): Promise<{ repository: string; tag: string; digest: string; registry: string }> {
-  const r = await registryOf(name);
+  const r = await registryOf(name, log);
   const tmp = mkdtempSync(join(r.dir, 'save-'));
   try {
     const tar = join(tmp, 'image.tar');
