@@ -85,7 +85,11 @@ export class KindProvider implements Provider {
   }
 
   async loadImage(name: string, image: string, pullPolicy?: string): Promise<void> {
-    const r = await run(kindBinary(), ['load', 'docker-image', image, '--name', kindName(name)], { timeout: 600_000 });
+    // kind writes the image's tar (as large as the image) under $TMPDIR and leaves it when stopped
+    // midway: in the cluster's folder, it goes with the cluster
+    const tmp = join(clusterDir(name), 'tmp');
+    mkdirSync(tmp, { recursive: true, mode: 0o700 });
+    const r = await run(kindBinary(), ['load', 'docker-image', image, '--name', kindName(name)], { timeout: 600_000, env: { TMPDIR: tmp } });
     if (!r.ok) throw new Error(`kind load docker-image ${image} failed: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);
     // the kubelet pulls :latest (or with Always) again whatever the node holds: the cluster's registry serves it by its name
     if (pulledAlways(image, pullPolicy)) await mirrorImage(name, image);
