@@ -68,8 +68,9 @@ for (const id of planned()) {
     };
     // Tests whose pods pip install and download MNIST: the package index and the data, served where the pods reach the host.
     const provider = providerFor(cluster.provider);
-    const served = source && provider.images && cluster.capabilities.includes('real-pods') && suite!.tests.some((t) => t.needs?.packageIndex && !t.reason)
-      ? await serveToPods(id, source.resolved ?? requested!, await provider.images.hostAddress(cluster.name), ctx.log!)
+    const wants = suite!.tests.filter((t) => !t.reason).map((t) => t.needs?.packageIndex);
+    const served = source && provider.images && cluster.capabilities.includes('real-pods') && wants.some(Boolean)
+      ? await serveToPods(id, source.resolved ?? requested!, wants, await provider.images.hostAddress(cluster.name), ctx.log!)
       : undefined;
     if (served) ctx.packageIndex = served.env;
     // Compiling a suite takes minutes (the operator's: ~10 on 2 busy cores), then the suite's own limit.

@@ -10,6 +10,8 @@ import { scratchDir } from '../../lib/testing.js';
 import { sha256File } from '../toolchain/entry.js';
 import { ensureWheelhouse, pinSetsFor, wheelhouseKey } from '../toolchain/wheelhouse.js';
 import { COUNTS, ensureMnist, MNIST_FILES, mnistRecord } from '../suites/mnist.js';
+import { pinSetsToServe } from '../suites/served.js';
+import { upstreamSuite } from '../suites/catalog.js';
 import { indexEnv, servePackageIndex } from './package-index.js';
 
 test.describe.configure({ mode: 'serial', timeout: 10 * 60_000 });
@@ -31,6 +33,13 @@ test('the catalog’s pin sets: the operator’s MNIST e2e at each era’s tags'
   expect(pinSetsFor('codeflare-operator', 'v1.10.0').map((p) => p.python)).toEqual(['3.9']);
   expect(pinSetsFor('codeflare-operator', 'v1.16.0').map((p) => p.requirements.find((r) => r.startsWith('torchvision')))).toEqual(['torchvision==0.20.1', 'torchvision==0.19.1']);
   expect(pinSetsFor('kuberay', 'v1.3.2')).toEqual([]);
+  // what the tests that run install: v1.16.0's PyTorch Job the 2.4 set alone, not the RayJob's (as large)
+  const op116 = upstreamSuite('codeflare-operator', 'v1.16.0')!;
+  const wants = op116.tests.filter((t) => !t.reason).map((t) => t.needs?.packageIndex);
+  expect(pinSetsToServe('codeflare-operator', 'v1.16.0', wants).map((p) => p.id)).toEqual(['operator-mnist-pl2.4']);
+  expect(pinSetsToServe('codeflare-operator', 'v1.16.0', [true]).map((p) => p.id)).toEqual(['operator-mnist-pl2.4', 'operator-mnist-rayjob-tv0.19']);
+  expect(() => pinSetsToServe('codeflare-operator', 'v1.10.0', [['operator-mnist-pl2.4']])).toThrow(/names pin set operator-mnist-pl2\.4 for codeflare-operator v1\.10\.0.*operator-mnist-pl1\.9/);
+  expect(() => pinSetsToServe('kuberay', 'v1.3.2', [true])).toThrow(/no pin set/);
   // The key is the pin set's content, not its name or order.
   const a = { python: '3.9', platforms: ['manylinux2014_x86_64'], requirements: ['six==1.16.0', 'idna==3.4'] };
   expect(wheelhouseKey(a)).toBe(wheelhouseKey({ ...a, requirements: ['idna==3.4', 'six==1.16.0'] }));

@@ -3,7 +3,7 @@
 // provider's pods reach the host by, and the environment that tells the test where (the knobs
 // codeflare-common reads: PIP_INDEX_URL, PIP_TRUSTED_HOST, MNIST_DATASET_URL). What was served goes
 // into the suite's provenance.
-import type { ComponentId } from '../../matrix/catalog/index.js';
+import type { ComponentId, PinSet } from '../../matrix/catalog/index.js';
 import type { Dataset } from '../../model/results.js';
 import { indexEnv, servePackageIndex } from '../net/package-index.js';
 import { ensureWheelhouse, pinSetsFor } from '../toolchain/wheelhouse.js';
@@ -14,9 +14,21 @@ import type { Log } from '../toolchain/build.js';
 export type ServedWheelhouse = { id: string; key: string; python: string; requirements: string[]; files: number; bytes: number };
 export type Served = { env: Record<string, string>; wheelhouses: ServedWheelhouse[]; datasets: Dataset[]; close: () => Promise<void> };
 
-export async function serveToPods(component: ComponentId, version: string, host: string, log: Log): Promise<Served> {
-  const pinSets = pinSetsFor(component, version);
-  if (!pinSets.length) throw new Error(`the catalog has no pin set for ${component} ${version} (matrix/catalog/wheelhouses.yaml), and its tests pip install at run time`);
+/**
+ * The pin sets the tests that will run install: each test entry's `needs.packageIndex` (true: all of
+ * the component's at that version; else the ids it names).
+ */
+export function pinSetsToServe(component: ComponentId, version: string, wants: (boolean | string[] | undefined)[]): PinSet[] {
+  const all = pinSetsFor(component, version);
+  if (!all.length) throw new Error(`the catalog has no pin set for ${component} ${version} (matrix/catalog/wheelhouses.yaml), and its tests pip install at run time`);
+  if (wants.includes(true)) return all;
+  const ids = new Set(wants.flatMap((w) => (Array.isArray(w) ? w : [])));
+  for (const id of ids) if (!all.some((p) => p.id === id)) throw new Error(`upstream.yaml names pin set ${id} for ${component} ${version}, which wheelhouses.yaml has not for that version (it has ${all.map((p) => p.id).join(', ')})`);
+  return all.filter((p) => ids.has(p.id));
+}
+
+export async function serveToPods(component: ComponentId, version: string, wants: (boolean | string[] | undefined)[], host: string, log: Log): Promise<Served> {
+  const pinSets = pinSetsToServe(component, version, wants);
   const houses = [];
   for (const p of pinSets) houses.push(await ensureWheelhouse(p, { log }));
   const mnist = await ensureMnist();

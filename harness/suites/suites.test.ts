@@ -158,7 +158,7 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(testNotApplicable(op, 'TestDeploymentAppWrapper', { ...kind, images: ['quay.io/project-codeflare/busybox:1.36'] })).toBeUndefined();
   expect(testNotApplicable(op, 'TestRayClusterImagePullSecret', kind)).toBeUndefined();
   // images by the names the tests use, made here as stand-ins where the provider makes its pods' images
-  expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['codeflare-operator'])).toEqual({ 'quay.io/project-codeflare/busybox:1.36': 'busybox:1.35.0' });
+  expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['codeflare-operator'])).toEqual({ 'quay.io/project-codeflare/busybox:1.36': 'busybox:1.35.0', 'pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime': 'codeflare-matrix/pytorch:2.4.1-py3.11' });
   expect(standInsFor({ 'codeflare-operator': 'v1.10.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9' });
   expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['kuberay'])).toEqual({});
   // a test entry with a range applies to those versions only, and the stand-ins only it names go with it:
@@ -179,7 +179,17 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   // the same Job in an AppWrapper, v1.5.0–v1.12.0; v1.13.0 moved to torch 2.4's image
   expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.10.0')!, 'TestMnistPyTorchAppWrapperCpu', { ...served, images: ['pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime'] })).toBeUndefined();
   expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.10.0')!, 'TestMnistPyTorchAppWrapperGpu', served)).toMatch(/GPUs/);
-  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.13.0')!, 'TestMnistPyTorchAppWrapperCpu', served)).toMatch(/internet/);
+  // v1.13.0 and later: torch 2.4.1's image, and the 1.11 stand-in goes with the tests that name it
+  const torch2 = { ...served, images: ['pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime'] };
+  for (const v of ['v1.13.0', 'v1.16.0']) {
+    const suite = upstreamSuite('codeflare-operator', v)!;
+    expect(testNotApplicable(suite, 'TestMnistPyTorchAppWrapperCpu', served), v).toMatch(/pytorch\/pytorch:2\.4\.1-cuda11\.8-cudnn9-runtime by that exact name/);
+    expect(testNotApplicable(suite, 'TestMnistPyTorchAppWrapperCpu', torch2), v).toBeUndefined();
+    expect(testNotApplicable(suite, 'TestMnistPyTorchAppWrapperCpu', { ...kind, images: torch2.images }), v).toMatch(/package index/);
+    expect(testNotApplicable(suite, 'TestMnistRayJobRayClusterCpu', torch2), v).toMatch(/internet/);
+  }
+  expect(standInsFor({ 'codeflare-operator': 'v1.13.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime': 'codeflare-matrix/pytorch:2.4.1-py3.11' });
+  expect(standInsFor({ 'codeflare-operator': 'v1.12.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9' });
   expect(canMake('pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime')).toBe(true);
   expect(canMake('quay.io/project-codeflare/busybox:1.36')).toBe(true);
   expect(canMake('quay.io/example/unknown:1.0')).toBe(false);

@@ -325,9 +325,10 @@ export const UpstreamNeeds = z.strictObject({
   /**
    * Its pods `pip install` and download MNIST at run time: the harness serves the component's pin
    * sets (wheelhouses.yaml) and the synthetic MNIST to them, through the knobs the test reads
-   * (PIP_INDEX_URL, PIP_TRUSTED_HOST, MNIST_DATASET_URL).
+   * (PIP_INDEX_URL, PIP_TRUSTED_HOST, MNIST_DATASET_URL). `true`: every pin set of the component at
+   * that version; a list of pin set ids: those alone (a torch 2 set is about 3 GB to fetch).
    */
-  packageIndex: z.boolean().optional(),
+  packageIndex: z.union([z.boolean(), z.array(z.string()).min(1)]).optional(),
 });
 
 /**

@@ -8,7 +8,7 @@ import { buildLabels, docker, dockerOk, HARNESS_LABEL } from '../../docker.js';
 import { PIP, UPLOAD_TIME } from '../../toolchain/pypi.js';
 import type { Log } from '../provider.js';
 import { standInOf } from '../../suites/catalog.js';
-import { findInterpreters, howToGet, minor } from '../../components/python.js';
+import { findInterpreters, howToGet, minor, type Interpreter } from '../../components/python.js';
 import { cachedImage, debianImage, filesImage, hashOf, INPUTS_LABEL, workDir } from './images.js';
 
 const PYTHON_BASE = 'codeflare-matrix/debian-python:bookworm';
@@ -148,26 +148,31 @@ function ray(tag: string, version: string, log: Log): Promise<void> {
  * operator's PyTorch Job runs. PyPI's torch wheel (its CUDA build; the pods run it on CPU) and numpy,
  * with their dependencies as PyPI served them the day after torch was uploaded: the real image's
  * conda has a numpy of its time, which the test's pip then leaves alone (a pin set resolved later,
- * v1.5.0's, brings numpy 2, which torch 1.11 cannot use). Its other conda packages are not there.
+ * v1.5.0's, brings numpy 2, which torch 1.11 cannot use), and requests (conda's own dependency, which
+ * mnist.py imports from codeflare-operator@v1.13.0). Its other conda packages are not there.
  */
 async function pytorch(tag: string, spec: string, log: Log): Promise<void> {
   const [torch, minorVersion] = spec.split('-py') as [string, string];
-  const interpreter = (await findInterpreters()).find((i) => minor(i.version) === minorVersion && i.venv);
-  if (!interpreter) throw new Error(`${tag}: needs Python ${minorVersion} on this machine (${howToGet(minorVersion, await findInterpreters())})`);
-  const prefix = (await step('the interpreter\'s prefix', interpreter.path, ['-c', 'import sys; print(sys.base_prefix)'])).trim();
+  // One installed in a folder of its own (pyenv, uv): a system Python's prefix is /usr, not something to copy.
+  let interpreter: Interpreter | undefined, prefix = '';
+  for (const i of (await findInterpreters()).filter((i) => minor(i.version) === minorVersion && i.venv)) {
+    prefix = (await step('the interpreter\'s prefix', i.path, ['-c', 'import sys; print(sys.base_prefix)'])).trim();
+    if (!['/usr', '/usr/local', '/'].includes(prefix)) { interpreter = i; break; }
+  }
+  if (!interpreter) throw new Error(`${tag}: needs Python ${minorVersion} installed in a folder of its own on this machine (${howToGet(minorVersion, await findInterpreters())})`);
   return pypiImage(tag, {
     what: 'pytorch',
-    inputs: [torch, interpreter.version, PIP, 'pytorch-2'],
+    inputs: [torch, interpreter.version, PIP, 'pytorch-3'],
     download: async (python, wheels, dir) => {
       const target = ['--only-binary=:all:', '--python-version', minorVersion, '--implementation', 'cp', '--platform', 'manylinux2014_x86_64'];
       await step('pip download torch', python, ['-m', 'pip', 'download', '-q', '--no-deps', ...target, '--dest', join(dir, 'torch'), `torch==${torch}`]);
       const cutoff = await dayAfterUpload(python, 'torch', join(dir, 'torch'));
-      log(`${tag}: downloading torch==${torch}, numpy and their dependencies as PyPI served them before ${cutoff.slice(0, 10)}, for Python ${interpreter.version}`);
-      await step('pip download torch, numpy and their dependencies', python, ['-m', 'pip', 'download', '-q', ...target, '--uploaded-prior-to', cutoff, '--dest', wheels, `torch==${torch}`, 'numpy']);
-      return { 'org.opencontainers.image.source': `pypi:torch==${torch} numpy`, 'codeflare-matrix.io/python': interpreter.version, 'codeflare-matrix.io/resolved-before': cutoff };
+      log(`${tag}: downloading torch==${torch}, numpy, requests and their dependencies as PyPI served them before ${cutoff.slice(0, 10)}, for Python ${interpreter!.version}`);
+      await step('pip download torch, numpy, requests and their dependencies', python, ['-m', 'pip', 'download', '-q', ...target, '--uploaded-prior-to', cutoff, '--dest', wheels, `torch==${torch}`, 'numpy', 'requests']);
+      return { 'org.opencontainers.image.source': `pypi:torch==${torch} numpy requests`, 'codeflare-matrix.io/python': interpreter!.version, 'codeflare-matrix.io/resolved-before': cutoff };
     },
     // $1: the interpreter's prefix, where it is copied to (its own path: it finds its libraries there)
-    script: 'mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && "$1/bin/python3" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$2" numpy && /opt/pytorch/bin/python -c "import numpy, torch; torch.from_numpy(numpy.zeros(1)); print(torch.__version__, numpy.__version__)" && test -x /opt/pytorch/bin/torchrun',
+    script: 'mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && "$1/bin/python3" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$2" numpy requests && /opt/pytorch/bin/python -c "import numpy, requests, torch; torch.from_numpy(numpy.zeros(1)); print(torch.__version__, numpy.__version__)" && test -x /opt/pytorch/bin/torchrun',
     args: [prefix, torch],
     mounts: [`${prefix}:/host-python:ro`],
     config: ['ENV PATH=/opt/pytorch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /workspace', 'CMD ["bash"]'],
