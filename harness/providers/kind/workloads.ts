@@ -154,12 +154,13 @@ function ray(tag: string, version: string, log: Log): Promise<void> {
 async function pytorch(tag: string, spec: string, log: Log): Promise<void> {
   const [torch, minorVersion] = spec.split('-py') as [string, string];
   // One installed in a folder of its own (pyenv, uv): a system Python's prefix is /usr, not something to copy.
-  let interpreter: Interpreter | undefined, prefix = '';
+  let own: { interpreter: Interpreter; prefix: string } | undefined;
   for (const i of (await findInterpreters()).filter((i) => minor(i.version) === minorVersion && i.venv)) {
-    prefix = (await step('the interpreter\'s prefix', i.path, ['-c', 'import sys; print(sys.base_prefix)'])).trim();
-    if (!['/usr', '/usr/local', '/'].includes(prefix)) { interpreter = i; break; }
+    const prefix = (await step('the interpreter\'s prefix', i.path, ['-c', 'import sys; print(sys.base_prefix)'])).trim();
+    if (!['/usr', '/usr/local', '/'].includes(prefix)) { own = { interpreter: i, prefix }; break; }
   }
-  if (!interpreter) throw new Error(`${tag}: needs Python ${minorVersion} installed in a folder of its own on this machine (${howToGet(minorVersion, await findInterpreters())})`);
+  if (!own) throw new Error(`${tag}: needs Python ${minorVersion} installed in a folder of its own on this machine (${howToGet(minorVersion, await findInterpreters())})`);
+  const { interpreter, prefix } = own;
   return pypiImage(tag, {
     what: 'pytorch',
     inputs: [torch, interpreter.version, PIP, 'pytorch-3'],
@@ -167,9 +168,9 @@ async function pytorch(tag: string, spec: string, log: Log): Promise<void> {
       const target = ['--only-binary=:all:', '--python-version', minorVersion, '--implementation', 'cp', '--platform', 'manylinux2014_x86_64'];
       await step('pip download torch', python, ['-m', 'pip', 'download', '-q', '--no-deps', ...target, '--dest', join(dir, 'torch'), `torch==${torch}`]);
       const cutoff = await dayAfterUpload(python, 'torch', join(dir, 'torch'));
-      log(`${tag}: downloading torch==${torch}, numpy, requests and their dependencies as PyPI served them before ${cutoff.slice(0, 10)}, for Python ${interpreter!.version}`);
+      log(`${tag}: downloading torch==${torch}, numpy, requests and their dependencies as PyPI served them before ${cutoff.slice(0, 10)}, for Python ${interpreter.version}`);
       await step('pip download torch, numpy, requests and their dependencies', python, ['-m', 'pip', 'download', '-q', ...target, '--uploaded-prior-to', cutoff, '--dest', wheels, `torch==${torch}`, 'numpy', 'requests']);
-      return { 'org.opencontainers.image.source': `pypi:torch==${torch} numpy requests`, 'codeflare-matrix.io/python': interpreter!.version, 'codeflare-matrix.io/resolved-before': cutoff };
+      return { 'org.opencontainers.image.source': `pypi:torch==${torch} numpy requests`, 'codeflare-matrix.io/python': interpreter.version, 'codeflare-matrix.io/resolved-before': cutoff };
     },
     // $1: the interpreter's prefix, where it is copied to (its own path: it finds its libraries there)
     script: 'mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && "$1/bin/python3" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$2" numpy requests && /opt/pytorch/bin/python -c "import numpy, requests, torch; torch.from_numpy(numpy.zeros(1)); print(torch.__version__, numpy.__version__)" && test -x /opt/pytorch/bin/torchrun',
