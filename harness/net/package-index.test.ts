@@ -2,13 +2,15 @@
 // set downloaded from PyPI, served as a simple index and installed with pip into a fresh virtualenv;
 // the MNIST files parsed back as idx. No torch here: the real pin sets are gigabytes.
 import { test, expect } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { loadCatalog, pinSetsOf } from '../../matrix/catalog/index.js';
 import { run } from '../../lib/exec.js';
+import { repoRoot } from '../../lib/paths.js';
 import { scratchDir } from '../../lib/testing.js';
 import { sha256File } from '../toolchain/entry.js';
-import { ensureWheelhouse, pinSetsFor, wheelhouseKey } from '../toolchain/wheelhouse.js';
+import { ensureWheelhouse, wheelhouseKey } from '../toolchain/wheelhouse.js';
 import { COUNTS, ensureMnist, MNIST_FILES, mnistRecord } from '../suites/mnist.js';
 import { pinSetsToServe } from '../suites/served.js';
 import { upstreamSuite } from '../suites/catalog.js';
@@ -29,10 +31,11 @@ test.afterAll(() => {
 const pipEnv = { PIP_CONFIG_FILE: '/dev/null', PIP_FIND_LINKS: '', PIP_NO_CACHE_DIR: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PIP_INDEX_URL: '', PIP_EXTRA_INDEX_URL: '' };
 
 test('the catalog’s pin sets: the operator’s MNIST e2e at each era’s tags', () => {
-  expect(pinSetsFor('codeflare-operator', 'v0.2.3').map((p) => p.requirements)).toEqual([['pytorch_lightning==1.5.10', 'torchmetrics==0.9.1', 'torchvision==0.12.0']]);
-  expect(pinSetsFor('codeflare-operator', 'v1.10.0').map((p) => p.python)).toEqual(['3.9']);
-  expect(pinSetsFor('codeflare-operator', 'v1.16.0').map((p) => p.requirements.find((r) => r.startsWith('torchvision')))).toEqual(['torchvision==0.20.1', 'torchvision==0.19.1']);
-  expect(pinSetsFor('kuberay', 'v1.3.2')).toEqual([]);
+  const catalog = loadCatalog();
+  expect(pinSetsOf(catalog, 'codeflare-operator', 'v0.2.3').map((p) => p.requirements)).toEqual([['pytorch_lightning==1.5.10', 'torchmetrics==0.9.1', 'torchvision==0.12.0']]);
+  expect(pinSetsOf(catalog, 'codeflare-operator', 'v1.10.0').map((p) => p.python)).toEqual(['3.9']);
+  expect(pinSetsOf(catalog, 'codeflare-operator', 'v1.16.0').map((p) => p.requirements.find((r) => r.startsWith('torchvision')))).toEqual(['torchvision==0.20.1', 'torchvision==0.19.1']);
+  expect(pinSetsOf(catalog, 'kuberay', 'v1.3.2')).toEqual([]);
   // what the tests that run install: v1.16.0's PyTorch Job the 2.4 set alone, not the RayJob's (as large)
   const op116 = upstreamSuite('codeflare-operator', 'v1.16.0')!;
   const wants = op116.tests.filter((t) => !t.reason).map((t) => t.needs?.packageIndex);
@@ -40,6 +43,13 @@ test('the catalog’s pin sets: the operator’s MNIST e2e at each era’s tags'
   expect(pinSetsToServe('codeflare-operator', 'v1.16.0', [true]).map((p) => p.id)).toEqual(['operator-mnist-pl2.4', 'operator-mnist-rayjob-tv0.19']);
   expect(() => pinSetsToServe('codeflare-operator', 'v1.10.0', [['operator-mnist-pl2.4']])).toThrow(/names pin set operator-mnist-pl2\.4 for codeflare-operator v1\.10\.0.*operator-mnist-pl1\.9/);
   expect(() => pinSetsToServe('kuberay', 'v1.3.2', [true])).toThrow(/no pin set/);
+  // A test entry naming a pin set its versions lack is an error in the catalog itself, at load.
+  const dir = scratchDir('catalog-');
+  cpSync(join(repoRoot, 'matrix', 'catalog'), dir, { recursive: true });
+  const upstream = readFileSync(join(dir, 'upstream.yaml'), 'utf8');
+  writeFileSync(join(dir, 'upstream.yaml'), upstream.replace('range: ">=1.5.0 <1.13.0"\n        needs: { images: [pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime], packageIndex: true }', 'range: ">=1.5.0 <1.13.0"\n        needs: { images: [pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime], packageIndex: [operator-mnist-pl2.4] }'));
+  expect(readFileSync(join(dir, 'upstream.yaml'), 'utf8')).not.toBe(upstream);
+  expect(() => loadCatalog(dir)).toThrow(/codeflare-operator v1\.5\.0's test entry .*needs pin set operator-mnist-pl2\.4, which wheelhouses\.yaml has not for that version \(it has operator-mnist-pl1\.9\)/);
   // The key is the pin set's content, not its name or order.
   const a = { python: '3.9', platforms: ['manylinux2014_x86_64'], requirements: ['six==1.16.0', 'idna==3.4'] };
   expect(wheelhouseKey(a)).toBe(wheelhouseKey({ ...a, requirements: ['idna==3.4', 'six==1.16.0'] }));

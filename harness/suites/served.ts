@@ -3,10 +3,10 @@
 // provider's pods reach the host by, and the environment that tells the test where (the knobs
 // codeflare-common reads: PIP_INDEX_URL, PIP_TRUSTED_HOST, MNIST_DATASET_URL). What was served goes
 // into the suite's provenance.
-import type { ComponentId, PinSet } from '../../matrix/catalog/index.js';
+import { loadCatalog, pinSetsOf, type ComponentId, type PinSet } from '../../matrix/catalog/index.js';
 import type { Dataset } from '../../model/results.js';
 import { indexEnv, servePackageIndex } from '../net/package-index.js';
-import { ensureWheelhouse, pinSetsFor } from '../toolchain/wheelhouse.js';
+import { ensureWheelhouse } from '../toolchain/wheelhouse.js';
 import { ensureMnist, mnistRecord } from './mnist.js';
 import type { Log } from '../toolchain/build.js';
 
@@ -16,10 +16,11 @@ export type Served = { env: Record<string, string>; wheelhouses: ServedWheelhous
 
 /**
  * The pin sets the tests that will run install: each test entry's `needs.packageIndex` (true: all of
- * the component's at that version; else the ids it names).
+ * the component's at that version; else the ids it names). The catalog's loader checks its own
+ * versions against wheelhouses.yaml; this says so for one outside it (`dev`, a checkout's).
  */
 export function pinSetsToServe(component: ComponentId, version: string, wants: (boolean | string[] | undefined)[]): PinSet[] {
-  const all = pinSetsFor(component, version);
+  const all = pinSetsOf(loadCatalog(), component, version);
   if (!all.length) throw new Error(`the catalog has no pin set for ${component} ${version} (matrix/catalog/wheelhouses.yaml), and its tests pip install at run time`);
   if (wants.includes(true)) return all;
   const ids = new Set(wants.flatMap((w) => (Array.isArray(w) ? w : [])));

@@ -6,9 +6,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import semver from 'semver';
 import { z } from 'zod';
-import { loadCatalog, type ComponentId, type PinSet } from '../../matrix/catalog/index.js';
+import type { PinSet } from '../../matrix/catalog/index.js';
 import { run } from '../../lib/exec.js';
 import { publishDir } from '../../lib/files.js';
 import { home } from '../../lib/paths.js';
@@ -33,11 +32,6 @@ export type WheelhouseManifest = z.infer<typeof WheelhouseManifest>;
 export type Wheelhouse = { dir: string; manifest: WheelhouseManifest };
 
 /** The pin sets the tests of `component` at `version` install (wheelhouses.yaml ranges). */
-export function pinSetsFor(component: ComponentId, version: string): PinSet[] {
-  const v = semver.coerce(version, { includePrerelease: false })?.version;
-  return loadCatalog().wheelhouses.filter((p) => p.component === component && !!v && semver.satisfies(v, p.range));
-}
-
 /** What makes two wheelhouses the same: the pins, the Python, the platforms, the date, and the pip that resolved them (not the id, a name). */
 export function wheelhouseKey(p: Pick<PinSet, 'python' | 'platforms' | 'before' | 'requirements'> & { legacyMetadata?: string[]; sdists?: string[] }): string {
   const legacy = { ...(p.legacyMetadata?.length ? { legacyMetadata: [...p.legacyMetadata].sort(), legacyPip: LEGACY_PIP } : {}), ...(p.sdists?.length ? { sdists: [...p.sdists].sort() } : {}) };

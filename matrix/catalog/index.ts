@@ -1,11 +1,12 @@
 // Loads the catalog: every YAML file in this folder, merged, then validated against schema.ts.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import semver from 'semver';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../../lib/errors.js';
 import { home, repoRoot } from '../../lib/paths.js';
-import { Availability, Catalog, type Component, type ComponentId } from './schema.js';
+import { Availability, Catalog, type Component, type ComponentId, type PinSet } from './schema.js';
 
 export * from './schema.js';
 
@@ -60,9 +61,41 @@ export function loadCatalog(dir = here): Catalog {
   if (!parsed.success) {
     throw new UserError(`invalid catalog: ${z.prettifyError(parsed.error).split('\n').join(' ')}`, dir);
   }
+  const unserved = pinSetsUnserved(parsed.data);
+  if (unserved) throw new UserError(`invalid catalog: ${unserved}`, join(dir, 'upstream.yaml'), 'name pin sets wheelhouses.yaml has for those versions, or narrow the test entry\'s range');
   if (dir !== here) return parsed.data;
   cached = parsed.data;
   return withAvailability(cached);
+}
+
+/** The pin sets (wheelhouses.yaml) of a component's version: those whose range it falls in. */
+export function pinSetsOf(catalog: Catalog, component: ComponentId, version: string): PinSet[] {
+  const v = semver.coerce(version, { includePrerelease: false })?.version;
+  return catalog.wheelhouses.filter((p) => p.component === component && !!v && semver.satisfies(v, p.range));
+}
+
+/**
+ * An upstream suite's `needs.packageIndex` against wheelhouses.yaml, for every catalog version the
+ * suite or test entry covers: `true` needs a pin set there, a list names only pin sets there. The
+ * first mismatch, or undefined.
+ */
+function pinSetsUnserved(catalog: Catalog): string | undefined {
+  for (const suite of catalog.upstream) {
+    const versions = catalog.components.find((c) => c.id === suite.component)?.versions.map((v) => v.tag) ?? [];
+    const entries = [{ match: '(the suite)', range: undefined, needs: suite.needs }, ...suite.tests];
+    for (const entry of entries) {
+      const want = entry.needs?.packageIndex;
+      if (!want) continue;
+      for (const tag of versions) {
+        const v = semver.coerce(tag)?.version;
+        if (!v || !semver.satisfies(v, suite.range) || (entry.range && !semver.satisfies(v, entry.range))) continue;
+        const have = pinSetsOf(catalog, suite.component, tag).map((p) => p.id);
+        const missing = want === true ? (have.length ? [] : ['any']) : want.filter((id) => !have.includes(id));
+        if (missing.length) return `${suite.component} ${tag}'s test entry ${entry.match} needs pin set ${missing.join(', ')}, which wheelhouses.yaml has not for that version (it has ${have.join(', ') || 'none'})`;
+      }
+    }
+  }
+  return undefined;
 }
 
 let joined: { base: Catalog; availability: Availability | undefined; catalog: Catalog } | undefined;
