@@ -23,6 +23,8 @@ export const capabilities = [
   'fake-nodes',
   /** Pods run their containers. */
   'real-pods',
+  /** An ingress controller gives Ingresses with no class an address and routes their hosts, which the suites reach through HTTP_PROXY (kind: Traefik, on first need). */
+  'ingress',
   /** OpenShift's Machine API with machines behind it (InstaScale scales them). */
   'openshift-machine-api',
   /** OpenShift's router, which gives Routes their hosts. */

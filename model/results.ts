@@ -109,6 +109,8 @@ export const TestCode = z.object({
   wheelhouses: z.array(z.object({ id: z.string(), key: z.string(), python: z.string(), requirements: z.array(z.string()), files: z.number(), bytes: z.number() })).optional(),
   /** Data sets served to its pods (stand-ins said so). */
   datasets: z.array(Dataset).optional(),
+  /** The ingress controller its tests reached Ingress hosts through (built here from its module). */
+  ingress: z.object({ name: z.string(), module: z.string(), version: z.string(), image: z.string(), digest: z.string() }).optional(),
 });
 
 export const SuiteResult = z.object({

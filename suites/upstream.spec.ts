@@ -66,8 +66,10 @@ for (const id of planned()) {
       // its Warning events are watched while the suite runs: a failure the cluster puts down to the environment says so
       kubeconfig: cluster.kubeconfig,
     };
-    // Tests whose pods pip install and download MNIST: the package index and the data, served where the pods reach the host.
     const provider = providerFor(cluster.provider);
+    // the cell's ingress controller, if a test that runs reaches an Ingress by its host
+    if (provider.ingress) ctx.ingress = () => provider.ingress!(cluster.name, ctx.log!);
+    // Tests whose pods pip install and download MNIST: the package index and the data, served where the pods reach the host.
     const wants = suite!.tests.filter((t) => !t.reason).map((t) => t.needs?.packageIndex);
     const served = source && provider.images && cluster.capabilities.includes('real-pods') && wants.some(Boolean)
       ? await serveToPods(id, source.resolved ?? requested!, wants, await provider.images.hostAddress(cluster.name), ctx.log!)

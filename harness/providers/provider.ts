@@ -59,6 +59,8 @@ export type Log = (line: string) => void;
 export type ClientEnv = { version: string; python: string; venv: string };
 /** What a client's container gets beside its image: environment, and host files copied in (a stand-in's binary). */
 export type ClientExtras = { env?: Record<string, string>; files?: { source: string; target: string }[] };
+/** A cluster's ingress controller as its tests reach it: the HTTP proxy that reaches Ingress hosts, and what runs it (provenance). */
+export type ClusterIngress = { proxy: string; controller: { name: string; module: string; version: string; image: string; digest: string } };
 export type ClientContainer = { python: (script: string, args?: string[]) => Promise<{ ok: boolean; exitCode?: number; stdout: string; stderr: string; all: string }>; stop: () => Promise<void> };
 
 export interface Provider {
@@ -100,6 +102,8 @@ export interface Provider {
     /** Serves an image of the local engine to the cluster's nodes by its name from a registry of the cluster's (for pulls with Always); where it is served from. */
     mirror(cluster: string, image: string, log: Log): Promise<{ registry: string; repository: string; tag: string; digest: string }>;
   };
+  /** The cluster's ingress controller, started on first need (capability `ingress`): what reaches Ingress hosts from the host. */
+  ingress?(cluster: string, log: Log): Promise<ClusterIngress>;
   /** Copies every component's logs of the cluster into `dir`; returns the files written. */
   exportLogs(name: string, dir: string): Promise<string[]>;
   /** Idempotent; tolerates a half-built cluster. */

@@ -99,12 +99,18 @@ export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: Sui
     code.nodeCapacity = suite.nodeCapacity;
     ctx.log?.(`${suite.component}: every node advertises ${Object.entries(suite.nodeCapacity).map(([k, v]) => `${k}: ${v}`).join(', ')} with nothing behind it, as its own e2e setup does`);
   }
+  // Tests that reach an Ingress by its host: the cell's ingress controller, and HTTP to it as to a
+  // proxy (Go sends loopback, the API server's address, direct).
+  const entryOf = (name: string) => suite.tests.find((t) => new RegExp(t.match).test(name));
+  const ingress = runnable.some((n) => [...suite.needs.capabilities, ...(entryOf(n)?.needs?.capabilities ?? [])].includes('ingress')) ? await ctx.ingress?.() : undefined;
+  if (ingress) code.ingress = ingress.controller;
+  const proxyEnv: Record<string, string> = ingress ? { HTTP_PROXY: ingress.proxy, NO_PROXY: '127.0.0.1,localhost' } : {};
   ctx.log?.(`running ${runnable.length} of ${listed.length} test(s)${listed.length > runnable.length ? ` (${listed.length - runnable.length} not applicable here)` : ''}, for up to ${suite.timeout}`);
   const from = Date.now();
   let events: EnvironmentEvent[] = [];
   let ran: { tests: UpstreamTest[]; log: string };
   try {
-    ran = runnable.length ? await run.run(runnable, { ...fillEnv(suite.env, ctx.vars), ...(ctx.packageIndex ?? {}) }, outDir) : { tests: [], log: '' };
+    ran = runnable.length ? await run.run(runnable, { ...fillEnv(suite.env, ctx.vars), ...(ctx.packageIndex ?? {}), ...proxyEnv }, outDir) : { tests: [], log: '' };
   } finally {
     events = watch?.stop() ?? [];
   }

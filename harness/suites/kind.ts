@@ -7,6 +7,7 @@ import type { Log } from '../toolchain/build.js';
 import type { UpstreamTest } from './test2json.js';
 import type { ServedWheelhouse } from './served.js';
 import type { Dataset } from '../../model/results.js';
+import type { ClusterIngress } from '../providers/provider.js';
 
 /** Where the test code came from: the tree of the component the cell runs. Kept in the results. */
 export type TestCode = {
@@ -33,6 +34,8 @@ export type TestCode = {
   pytest?: string;
   wheelhouses?: ServedWheelhouse[];
   datasets?: Dataset[];
+  /** The ingress controller its tests reached Ingress hosts through. */
+  ingress?: ClusterIngress['controller'];
 };
 
 /** What a cell offers a suite: its provider's capabilities, the images its nodes have by name, the values of env placeholders. */
@@ -49,6 +52,8 @@ export type SuiteContext = {
   kubeconfig?: string;
   /** Where the harness serves its pods a package index and data (tests that `needs: packageIndex`): the environment that says so. */
   packageIndex?: Record<string, string>;
+  /** The cell's ingress controller, started when a test that runs needs capability `ingress`. */
+  ingress?: () => Promise<ClusterIngress>;
 };
 
 export type SuiteRun = { code: TestCode; tests: UpstreamTest[]; wallMs: number; log?: string };

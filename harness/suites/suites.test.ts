@@ -153,7 +153,14 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   const kind: SuiteContext = { capabilities: allCapabilities, images: [], vars: {} };
   const op = upstreamSuite('codeflare-operator', 'v1.16.0')!;
   expect(testNotApplicable(op, 'TestMnistRayJobRayClusterCudaGpu', kind)).toMatch(/GPU/);
-  expect(testNotApplicable(op, 'TestMnistRayJobRayClusterCpu', kind)).toMatch(/internet/);
+  // the RayJob tests: the package index and an ingress controller for the dashboard's Ingress
+  expect(testNotApplicable(op, 'TestMnistRayJobRayClusterCpu', kind)).toMatch(/package index/);
+  const withIndex = { ...kind, packageIndex: { PIP_INDEX_URL: 'http://192.0.2.1:1/simple/' } };
+  expect(testNotApplicable(op, 'TestMnistRayJobRayClusterAppWrapperCpu', withIndex)).toBeUndefined();
+  expect(testNotApplicable(op, 'TestMnistRayJobRayClusterCpu', { ...withIndex, capabilities: allCapabilities.filter((c) => c !== 'ingress') })).toBe('needs a provider with ingress');
+  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.13.0')!, 'TestMnistRayJobRayClusterCpu', withIndex)).toMatch(/internet/);
+  expect(op.tests.find((t) => new RegExp(t.match).test('TestMnistRayJobRayClusterCpu'))?.needs?.packageIndex).toEqual(['operator-mnist-rayjob-tv0.19']);
+  expect(upstreamSuite('codeflare-operator', 'v1.14.0')!.tests.find((t) => new RegExp(t.match).test('TestMnistRayJobRayClusterCpu'))?.needs?.packageIndex).toEqual(['operator-mnist-pl2.4']);
   expect(testNotApplicable(op, 'TestDeploymentAppWrapper', kind)).toMatch(/quay\.io\/project-codeflare\/busybox:1\.36 by that exact name/);
   expect(testNotApplicable(op, 'TestDeploymentAppWrapper', { ...kind, images: ['quay.io/project-codeflare/busybox:1.36'] })).toBeUndefined();
   expect(testNotApplicable(op, 'TestRayClusterImagePullSecret', kind)).toBeUndefined();
@@ -186,7 +193,10 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
     expect(testNotApplicable(suite, 'TestMnistPyTorchAppWrapperCpu', served), v).toMatch(/pytorch\/pytorch:2\.4\.1-cuda11\.8-cudnn9-runtime by that exact name/);
     expect(testNotApplicable(suite, 'TestMnistPyTorchAppWrapperCpu', torch2), v).toBeUndefined();
     expect(testNotApplicable(suite, 'TestMnistPyTorchAppWrapperCpu', { ...kind, images: torch2.images }), v).toMatch(/package index/);
-    expect(testNotApplicable(suite, 'TestMnistRayJobRayClusterCpu', torch2), v).toMatch(/internet/);
+    // the RayJob's: v1.13.0 still needs the internet; v1.14.0 on, the index and an ingress controller
+    const rayJob = testNotApplicable(suite, 'TestMnistRayJobRayClusterCpu', torch2);
+    if (v === 'v1.13.0') expect(rayJob, v).toMatch(/internet/);
+    else expect(rayJob, v).toBeUndefined();
   }
   expect(standInsFor({ 'codeflare-operator': 'v1.13.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime': 'codeflare-matrix/pytorch:2.4.1-py3.11' });
   expect(standInsFor({ 'codeflare-operator': 'v1.12.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9' });
@@ -315,6 +325,11 @@ func TestNeedsImage(t *testing.T) {
 func TestGpuOnly(t *testing.T) {
 	t.Fatal("ran although the catalog says it needs GPUs")
 }
+
+// Reaches an Ingress by its host (the catalog entry says so): a cell without an ingress controller never runs it.
+func TestNeedsIngress(t *testing.T) {
+	t.Fatal("ran although this cell has no ingress controller")
+}
 `;
 
 const GINKGO_MODULE = 'github.com/project-codeflare/appwrapper';
@@ -373,6 +388,7 @@ const suite = UpstreamSuite.parse({
   env: { KUBECONFIG: '{kubeconfig}', E2E_KUBECTL: '{kubectl}', E2E_OUTPUT: '{output}' },
   tests: [
     { match: '^TestNeedsImage$', needs: { images: ['quay.io/example/tool:1.0'] } },
+    { match: '^TestNeedsIngress$', needs: { capabilities: ['ingress'] } },
     { match: 'Gpu', reason: 'needs GPUs' },
   ],
 });
@@ -424,7 +440,20 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
 
     const out = join(root, 'out');
     const logged: string[] = [];
-    const ctx: SuiteContext = { capabilities: ['fake-nodes'], images: [], vars: { kubeconfig: cluster.kubeconfig, kubectl, output: out }, sources, kubeconfig: cluster.kubeconfig, log: (l) => logged.push(l) };
+    let ingressAsked = false;
+    const ctx: SuiteContext = {
+      capabilities: ['fake-nodes'],
+      images: [],
+      vars: { kubeconfig: cluster.kubeconfig, kubectl, output: out },
+      sources,
+      kubeconfig: cluster.kubeconfig,
+      log: (l) => logged.push(l),
+      // started only for a test that runs and needs it: none here
+      ingress: () => {
+        ingressAsked = true;
+        throw new Error('no ingress controller on the local provider');
+      },
+    };
     const t0 = Date.now();
     const r = await runUpstream(source, suite, ctx, out);
     const first = Date.now() - t0;
@@ -462,14 +491,17 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     expect(by.TestNeedsImage).toMatchObject({ status: 'not-applicable', output: '' });
     expect(by.TestNeedsImage!.reason).toMatch(/quay\.io\/example\/tool:1\.0 by that exact name/);
     expect(by.TestGpuOnly).toMatchObject({ status: 'not-applicable', reason: 'needs GPUs' });
+    expect(by.TestNeedsIngress).toMatchObject({ status: 'not-applicable', reason: 'needs a provider with ingress', output: '' });
+    expect(ingressAsked).toBe(false);
+    expect(r.code.ingress).toBeUndefined();
     // provenance: the test code is the component's tree at the tag's commit, from git
     expect(r.code).toMatchObject({ component: 'codeflare-operator', module: MODULE, version: 'v0.0.1', commit, origin: 'git', repository: repo, package: './test/e2e' });
     expect(r.code.goVersion).toMatch(/^go1\./);
     expect(readFileSync(r.log!, 'utf8')).toContain('"Action":"pass","Package":"./test/e2e","Test":"TestReachesCluster"');
     // progress as it ran: how many apply, then each test as it ended, counted
-    const notRun = ['TestNeedsImage', 'TestGpuOnly']; // the catalog's: by image name, GPUs
+    const notRun = ['TestNeedsImage', 'TestGpuOnly', 'TestNeedsIngress']; // the catalog's: by image name, GPUs, an ingress controller
     const runnable = r.tests.length - notRun.length;
-    expect(logged).toContain(`running ${runnable} of ${r.tests.length} test(s) (2 not applicable here), for up to 5m`);
+    expect(logged).toContain(`running ${runnable} of ${r.tests.length} test(s) (3 not applicable here), for up to 5m`);
     const ended = logged.filter((l) => / \(\d+ of \d+\)$/.test(l));
     expect(ended.map((l) => l.split(' ')[0]).sort()).toEqual(r.tests.map((t) => t.name).filter((n) => !notRun.includes(n)).sort());
     expect(ended.at(-1)).toMatch(new RegExp(` \\(${runnable} of ${runnable}\\)$`));

@@ -46,6 +46,7 @@ const title: Record<Component, string> = {
   crictl: 'crictl',
   coredns: 'CoreDNS',
   registry: 'the OCI registry (distribution)',
+  traefik: 'the ingress controller (Traefik)',
 };
 
 /** The `toolchain build` command that (re)builds one entry. */

@@ -97,11 +97,13 @@ export interface GoMod {
   godebug: string[];
   /** `replace` directives as written: left and right side. */
   replaces: { from: string; to: string }[];
+  /** `exclude` directives (module version). */
+  excludes: string[];
 }
 
 /** Just enough of a go.mod parser for the directives the wrapper copies. */
 export function parseGoMod(text: string): GoMod {
-  const out: GoMod = { godebug: [], replaces: [] };
+  const out: GoMod = { godebug: [], replaces: [], excludes: [] };
   let block: string | undefined;
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\/\/.*$/, '').trim();
@@ -122,6 +124,7 @@ export function parseGoMod(text: string): GoMod {
   function add(verb: string, rest: string): void {
     if (verb === 'go') out.go = rest;
     else if (verb === 'godebug') out.godebug.push(rest.replace(/\s+/g, ''));
+    else if (verb === 'exclude') out.excludes.push(rest.replace(/\s+/g, ' '));
     else if (verb === 'replace') {
       const [from, to] = rest.split('=>').map((s) => s.trim());
       if (from && to) out.replaces.push({ from, to });
@@ -140,14 +143,15 @@ export function stagingModules(upstream: string): string[] {
 
 /**
  * A wrapper main module requiring `require`, with the upstream go directive and godebug settings,
- * and `replaces` (already in `from => to` form).
+ * and `replaces` (already in `from => to` form) and `excludes` (module version) where its build needs them.
  */
-export function wrapperGoMod(name: string, require: { path: string; version: string }, upstream: string, replaces: string[] = []): string {
+export function wrapperGoMod(name: string, require: { path: string; version: string }, upstream: string, replaces: string[] = [], excludes: string[] = []): string {
   const up = parseGoMod(upstream);
   const lines = [`module ${name}`, '', `go ${up.go ?? '1.22'}`, ''];
   if (up.godebug.length) lines.push(...up.godebug.map((g) => `godebug ${g}`), '');
   lines.push(`require ${require.path} ${require.version}`, '');
   if (replaces.length) lines.push('replace (', ...replaces.map((r) => `\t${r}`), ')', '');
+  if (excludes.length) lines.push('exclude (', ...excludes.map((r) => `\t${r}`), ')', '');
   return lines.join('\n');
 }
 

@@ -3,12 +3,12 @@
 import { home } from '../../lib/paths.js';
 import { join } from 'node:path';
 
-export const components = ['kubernetes', 'kubernetes-node', 'etcd', 'kwok', 'helm', 'kind', 'crictl', 'coredns', 'registry'] as const;
+export const components = ['kubernetes', 'kubernetes-node', 'etcd', 'kwok', 'helm', 'kind', 'crictl', 'coredns', 'registry', 'traefik'] as const;
 export type Component = (typeof components)[number];
 /** The single-version tools every run needs (the pinned version of versions.yaml); Kubernetes has several versions. */
 export const tools = ['etcd', 'kwok', 'helm'] as const;
-/** The single-version tools only the kind provider needs (kind itself, what its node image holds, the registry its nodes mirror). */
-export const kindTools = ['kind', 'crictl', 'coredns', 'registry'] as const;
+/** The single-version tools only the kind provider needs (kind itself, what its node image holds, the registry its nodes mirror, the ingress controller). */
+export const kindTools = ['kind', 'crictl', 'coredns', 'registry', 'traefik'] as const;
 export type Tool = (typeof tools)[number] | (typeof kindTools)[number];
 /** Components with one entry per Kubernetes version: the control plane, and the node binaries (kind). */
 export const perKubernetes = ['kubernetes', 'kubernetes-node'] as const;

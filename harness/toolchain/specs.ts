@@ -2,7 +2,7 @@
 // version check. Versions come from versions.yaml; this file knows the layout of each project.
 import { readFile } from 'node:fs/promises';
 import type { Component } from './home.js';
-import { kubernetesGoMod, moduleInfo, wrapperGoMod, type ModuleInfo } from './gomod.js';
+import { kubernetesGoMod, moduleInfo, parseGoMod, wrapperGoMod, type ModuleInfo } from './gomod.js';
 
 export interface BuildSpec {
   component: Component;
@@ -34,6 +34,7 @@ const modulePaths: Record<Component, string> = {
   kwok: 'sigs.k8s.io/kwok',
   helm: 'helm.sh/helm/v3',
   registry: 'github.com/distribution/distribution/v3',
+  traefik: 'github.com/traefik/traefik/v3',
 };
 
 /** The Go modules the pinned toolchain is built from (Kubernetes' node binaries come from the same module). */
@@ -151,6 +152,19 @@ export async function buildSpec(component: Component, version: string): Promise<
         ldflags: [`-X github.com/distribution/distribution/v3/version.version=${version}`, ...(module.gitCommit ? [`-X github.com/distribution/distribution/v3/version.revision=${module.gitCommit}`] : [])],
         check: { binary: 'registry', args: ['--version'], expect: new RegExp(`github\\.com/distribution/distribution/v3 ${version.replace(/\./g, '\\.')}\\b`) },
       };
+    case 'traefik': {
+      // Its go.mod replaces three modules with Containous forks and excludes a tencentcloud version
+      // (an ambiguous import otherwise): the wrapper keeps both, or the build is not Traefik's.
+      const up = parseGoMod(upstream);
+      return {
+        ...base,
+        goMod: wrapperGoMod(`local/traefik-${version}`, require, upstream, up.replaces.map((r) => `${r.from} => ${r.to}`), up.excludes),
+        binaries: { traefik: 'github.com/traefik/traefik/v3/cmd/traefik' },
+        // The Makefile's -X flags (-s -w are every build's); its web UI is not in the module, so the dashboard, which we never serve, is empty.
+        ldflags: [`-X github.com/traefik/traefik/v3/pkg/version.Version=${version}`, `-X github.com/traefik/traefik/v3/pkg/version.BuildDate=${module.time}`],
+        check: { binary: 'traefik', args: ['version'], expect: new RegExp(`^Version:\\s+${version.replace(/\./g, '\\.')}$`, 'm') },
+      };
+    }
     case 'coredns':
       return {
         ...base,

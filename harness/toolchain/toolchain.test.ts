@@ -261,7 +261,7 @@ test('real binaries: etcd and the first default Kubernetes (real cache; slow onl
 
 test('the Go release versions.yaml names is the newest go line of the pinned modules\' go.mod files, and every place that tells users says it', async () => {
   const lines = await goLines(pinnedModules(defaultVersions()));
-  expect(lines.length).toBe(7 + defaultVersions().kubernetes.length);
+  expect(lines.length).toBe(8 + defaultVersions().kubernetes.length);
   const minor = (go: string) => go.split('.').slice(0, 2).join('.');
   const newest = lines.map((l) => minor(l.go)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1])).at(-1)!;
   expect(newest, JSON.stringify(lines)).toBe(requiredGo());

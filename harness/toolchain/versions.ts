@@ -13,7 +13,7 @@ import { toolchainEntry } from './entry.js';
 import { toolchainHome } from './home.js';
 
 const tag = z.string().regex(/^v\d+\.\d+\.\d+$/, 'a version like v1.2.3');
-const Tools = z.object({ etcd: tag, kwok: tag, helm: tag, kind: tag, crictl: tag, coredns: tag, registry: tag }).strict();
+const Tools = z.object({ etcd: tag, kwok: tag, helm: tag, kind: tag, crictl: tag, coredns: tag, registry: tag, traefik: tag }).strict();
 export type Pinned = z.infer<typeof Tools> & { kubernetes: string[] };
 const File = Tools.extend({ go: z.string().regex(/^1\.\d+$/, 'a Go release like 1.26') }).strict();
 

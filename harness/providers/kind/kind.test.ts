@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchV1Api, CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, VersionApi } from '@kubernetes/client-node';
+import { get } from 'node:http';
 import { run } from '../../../lib/exec.js';
 import { BUILDER_LABEL, docker, dockerOk, engine, strayBuildContainers } from '../../docker.js';
 import { repoRoot } from '../../../lib/paths.js';
@@ -74,12 +75,38 @@ test('the node image built offline boots as a control plane and a worker, report
     // has its own pod subnet, routed through the other's address on kind's network).
     const [cp, worker] = [nodes.find((n) => n.metadata?.labels?.['node-role.kubernetes.io/control-plane'] !== undefined)!, nodes.find((n) => n.metadata?.labels?.['node-role.kubernetes.io/control-plane'] === undefined)!];
     const tolerate = [{ operator: 'Exists' }];
-    await core.createNamespacedPod({ namespace: 'real', body: { metadata: { name: 'srv' }, spec: { nodeName: cp.metadata!.name!, tolerations: tolerate, containers: [{ name: 'c', image: workloadImages.busybox, command: ['sh', '-c', 'mkdir -p /w && echo served-across-nodes > /w/index.html && httpd -f -p 8080 -h /w'] }] } } });
+    await core.createNamespacedPod({ namespace: 'real', body: { metadata: { name: 'srv', labels: { app: 'srv' } }, spec: { nodeName: cp.metadata!.name!, tolerations: tolerate, containers: [{ name: 'c', image: workloadImages.busybox, command: ['sh', '-c', 'mkdir -p /w && echo served-across-nodes > /w/index.html && httpd -f -p 8080 -h /w'] }] } } });
     await until('server Running', async () => (await core.readNamespacedPod({ name: 'srv', namespace: 'real' })).status?.phase === 'Running', 120_000);
     const srvIp = (await core.readNamespacedPod({ name: 'srv', namespace: 'real' })).status!.podIP!;
     await core.createNamespacedPod({ namespace: 'real', body: { metadata: { name: 'client' }, spec: { nodeName: worker.metadata!.name!, restartPolicy: 'Never', containers: [{ name: 'c', image: workloadImages.busybox, command: ['sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 10 ${srvIp} 8080`] }] } } });
     await until('client done', async () => ['Succeeded', 'Failed'].includes((await core.readNamespacedPod({ name: 'client', namespace: 'real' })).status?.phase ?? ''), 120_000);
     expect(await core.readNamespacedPodLog({ name: 'client', namespace: 'real' })).toContain('served-across-nodes');
+    // An Ingress with no class, as the operator makes its Ray dashboard's: the cluster's ingress
+    // controller (Traefik, built here) gives it the node's address and routes its host, which the host
+    // reaches with the controller as its HTTP proxy (what a suite gets as HTTP_PROXY).
+    await core.createNamespacedService({ namespace: 'real', body: { metadata: { name: 'srv' }, spec: { selector: { app: 'srv' }, ports: [{ port: 80, targetPort: 8080 }] } } });
+    const networking = kc.makeApiClient(NetworkingV1Api);
+    await networking.createNamespacedIngress({ namespace: 'real', body: { metadata: { name: 'srv' }, spec: { rules: [{ host: 'srv-real.kind', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'srv', port: { number: 80 } } } }] } }] } } });
+    const ingress = await kind.ingress(name, (l) => log.push(l));
+    expect(ingress.controller).toMatchObject({ name: 'traefik', module: 'github.com/traefik/traefik/v3', image: expect.stringMatching(/^codeflare-matrix\/traefik:v\d+\.\d+\.\d+$/), digest: expect.stringMatching(/^sha256:/) });
+    const proxy = new URL(ingress.proxy);
+    const cpAddress = cp.status!.addresses!.find((a) => a.type === 'InternalIP')!.address;
+    expect(proxy.hostname).toBe(cpAddress);
+    await until('the Ingress has the node\'s address', async () => (await networking.readNamespacedIngress({ name: 'srv', namespace: 'real' })).status?.loadBalancer?.ingress?.[0]?.ip === cpAddress, 60_000);
+    // absolute-form, as Go's http.Client sends through HTTP_PROXY
+    const viaProxy = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        get({ host: proxy.hostname, port: Number(proxy.port), path: `http://${host}/`, headers: { host }, timeout: 10_000 }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+    expect((await until('the Ingress host answers through the proxy', async () => { const r = await viaProxy('srv-real.kind').catch(() => undefined); return r?.status === 200 && r; }, 60_000)).body).toContain('served-across-nodes');
+    // a host no Ingress names is not routed
+    expect((await viaProxy('nothing-here.kind')).status).toBe(404);
+    // asked again, the same controller (not a second install)
+    expect((await kind.ingress(name)).proxy).toBe(ingress.proxy);
     // An image pulled with Always (:latest) cannot be satisfied by a loaded image: the cluster's own
     // registry serves it by its name, through the node's containerd mirror (hosts.toml in certs.d).
     const latest = 'quay.io/codeflare-matrix-test/tiny:latest';

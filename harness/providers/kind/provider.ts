@@ -14,10 +14,11 @@ import { exportLogs } from './logs.js';
 import { mirrorImage, pulledAlways, stopMirror } from './mirror.js';
 import { kindBinary, kindName, kindPrefix, provision } from './provision.js';
 import { kindHostAddress } from './host-address.js';
+import { clusterIngress } from './ingress.js';
 
 export class KindProvider implements Provider {
   readonly name = 'kind' as const;
-  readonly capabilities = ['real-pods'] as const;
+  readonly capabilities = ['real-pods', 'ingress'] as const;
   readonly installMode = 'image' as const;
   /** Pods have networks of their own. */
   readonly ownNetwork = true;
@@ -93,6 +94,10 @@ export class KindProvider implements Provider {
     if (!r.ok) throw new Error(`kind load docker-image ${image} failed: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);
     // the kubelet pulls :latest (or with Always) again whatever the node holds: the cluster's registry serves it by its name
     if (pulledAlways(image, pullPolicy)) await mirrorImage(name, image);
+  }
+
+  ingress(name: string, log: Log = () => {}) {
+    return clusterIngress(name, (image) => this.loadImage(name, image), log);
   }
 
   async exportLogs(name: string, dest: string): Promise<string[]> {
