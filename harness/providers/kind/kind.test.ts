@@ -40,6 +40,8 @@ test('the node image built offline boots as a control plane and a worker, report
   const image = await buildNodeImage(KUBERNETES, (l) => log.push(l));
   expect(image.tag).toBe(`codeflare-matrix/kind-node:${KUBERNETES}`);
   expect(image.images).toContain(`registry.k8s.io/kube-apiserver:${KUBERNETES}`);
+  // pause under the name containerd's sandbox_image says (the engine keeps one per Kubernetes version): pods below run only if it is there
+  expect(image.images.filter((i) => i.includes('pause'))).toEqual([expect.stringMatching(/^registry\.k8s\.io\/pause:\d+\.\d+$/)]);
   const kind = new KindProvider();
   const name = `kt-${process.pid}`;
   try {

@@ -145,8 +145,12 @@ export async function buildNodeImage(kubernetes: string, log: Log = () => {}): P
   images[`registry.k8s.io/etcd:${etcdTag}`] = () => filesImage(`registry.k8s.io/etcd:${etcdTag}`, { 'usr/local/bin/etcd': p.etcd.bin.etcd! }, { env: binPath, labels: source(p.etcd) }, [sums(p.etcd)], log);
   images[`registry.k8s.io/coredns/coredns:${pinned.coredns}`] = () =>
     filesImage(`registry.k8s.io/coredns/coredns:${pinned.coredns}`, { coredns: p.coredns.bin.coredns! }, { entrypoint: ['/coredns'], labels: source(p.coredns) }, [sums(p.coredns)], log);
-  images[`registry.k8s.io/pause:${pause.tag}`] = () =>
-    filesImage(`registry.k8s.io/pause:${pause.tag}`, { pause: pause.path }, { entrypoint: ['/pause'], labels: source(p.kube) }, [pause.tag, p.kube.version], log);
+  // pause's tag (3.9) is the same for several Kubernetes versions, each compiled from its own source:
+  // the engine keeps one image per version (one tag for all made each version's node image replace the
+  // other's, and so be built again), and the node gets it under the name kubeadm and containerd use.
+  const pauseLocal = `codeflare-matrix/pause:${pause.tag}-${version}`;
+  images[pauseLocal] = () => filesImage(pauseLocal, { pause: pause.path }, { entrypoint: ['/pause'], labels: source(p.kube) }, [pause.tag, p.kube.version], log);
+  const inNode: Record<string, string> = { [pauseLocal]: `registry.k8s.io/pause:${pause.tag}` };
   images[`registry.k8s.io/kube-proxy:${version}`] = async () => {
     // Debian keeps iptables in /usr/sbin.
     await debianImage('codeflare-matrix/debian-iptables:bookworm', PROXY_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
@@ -156,10 +160,10 @@ export async function buildNodeImage(kubernetes: string, log: Log = () => {}): P
 
   const patch = { etcd: { local: { imageRepository: 'registry.k8s.io', imageTag: etcdTag } }, dns: { imageRepository: 'registry.k8s.io/coredns', imageTag: pinned.coredns } };
   const imageIds = await Promise.all(Object.keys(images).map(async (t) => (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', t])).trim()));
-  const inputs = hashOf(base, await imageIdOf(base), sums(p.node), sums(p.kube), imageIds, pause.tag, CNI_CONFIG, 'node-2');
+  const inputs = hashOf(base, await imageIdOf(base), sums(p.node), sums(p.kube), imageIds, pause.tag, CNI_CONFIG, inNode, 'node-3');
   const tag = `${NODE_REPO}:${version}`;
-  const built = await cachedImage(tag, inputs, () => assemble(tag, base, p, Object.keys(images), pause.tag, patch, inputs, log), log);
-  return { tag, built, images: Object.keys(images), seconds: (Date.now() - start) / 1000 };
+  const built = await cachedImage(tag, inputs, () => assemble(tag, base, p, Object.keys(images), inNode, pause.tag, patch, inputs, log), log);
+  return { tag, built, images: Object.keys(images).map((i) => inNode[i] ?? i), seconds: (Date.now() - start) / 1000 };
 }
 
 async function imageIdOf(tag: string): Promise<string> {
@@ -198,6 +202,8 @@ async function assemble(
   base: string,
   p: ReturnType<typeof pieces>,
   images: string[],
+  /** An image's name in the node where it differs from its tag in the engine. */
+  inNode: Record<string, string>,
   pauseTag: string,
   patch: object,
   inputs: string,
@@ -229,6 +235,12 @@ async function assemble(
     for (const image of images) {
       log(`${tag}: importing ${image}`);
       await pipeToDocker(['docker', ['save', image]], ['exec', '-i', name, 'ctr', '--namespace=k8s.io', 'images', 'import', '--all-platforms', '--no-unpack', '--digests', '-']);
+      const as = inNode[image];
+      if (!as) continue;
+      // ctr names an image of docker's default registry in full
+      const imported = image.split('/')[0]!.includes('.') ? image : `docker.io/${image}`;
+      await dockerOk(['exec', name, 'ctr', '--namespace=k8s.io', 'images', 'tag', '--force', imported, as]);
+      await dockerOk(['exec', name, 'ctr', '--namespace=k8s.io', 'images', 'rm', imported]);
     }
     await docker(['exec', name, 'pkill', 'containerd']);
     for (let i = 0; (await docker(['exec', name, 'pgrep', 'containerd'])).ok && i < 50; i++) await new Promise((r) => setTimeout(r, 200));
