@@ -45,11 +45,14 @@ export function suiteNotApplicable(suite: UpstreamSuite, ctx: SuiteContext): str
   return undefined;
 }
 
+/** The catalog's entry for a test: the first whose pattern matches its name. */
+const entryFor = (suite: UpstreamSuite, name: string) => suite.tests.find((t) => new RegExp(t.match).test(name));
+
 /** Why one test cannot run in this cell, or undefined: the catalog's reason, a capability, an image by the name its code uses. */
 export function testNotApplicable(suite: UpstreamSuite, name: string, ctx: SuiteContext): string | undefined {
   if (suite.run && !new RegExp(suite.run).test(name)) return `not selected by the catalog's run pattern ${suite.run}`;
   if (suite.skip && new RegExp(suite.skip).test(name)) return `skipped by the catalog's skip pattern ${suite.skip}`;
-  const entry = suite.tests.find((t) => new RegExp(t.match).test(name));
+  const entry = entryFor(suite, name);
   if (entry?.reason) return entry.reason;
   const caps = [...suite.needs.capabilities, ...(entry?.needs?.capabilities ?? [])].filter((c) => !(entry?.objectLevel && c === 'real-pods'));
   const missing = caps.filter((c) => !ctx.capabilities.includes(c));
@@ -101,8 +104,7 @@ export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: Sui
   }
   // Tests that reach an Ingress by its host: the cell's ingress controller, and HTTP to it as to a
   // proxy (Go sends loopback, the API server's address, direct).
-  const entryOf = (name: string) => suite.tests.find((t) => new RegExp(t.match).test(name));
-  const ingress = runnable.some((n) => [...suite.needs.capabilities, ...(entryOf(n)?.needs?.capabilities ?? [])].includes('ingress')) ? await ctx.ingress?.() : undefined;
+  const ingress = runnable.some((n) => [...suite.needs.capabilities, ...(entryFor(suite, n)?.needs?.capabilities ?? [])].includes('ingress')) ? await ctx.ingress?.() : undefined;
   if (ingress) code.ingress = ingress.controller;
   const proxyEnv: Record<string, string> = ingress ? { HTTP_PROXY: ingress.proxy, NO_PROXY: '127.0.0.1,localhost' } : {};
   ctx.log?.(`running ${runnable.length} of ${listed.length} test(s)${listed.length > runnable.length ? ` (${listed.length - runnable.length} not applicable here)` : ''}, for up to ${suite.timeout}`);
