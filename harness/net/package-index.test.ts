@@ -36,10 +36,10 @@ test('the catalog’s pin sets: the operator’s MNIST e2e at each era’s tags'
   expect(pinSetsOf(catalog, 'codeflare-operator', 'v1.10.0').map((p) => p.python)).toEqual(['3.9']);
   expect(pinSetsOf(catalog, 'codeflare-operator', 'v1.16.0').map((p) => p.requirements.find((r) => r.startsWith('torchvision')))).toEqual(['torchvision==0.20.1', 'torchvision==0.19.1']);
   expect(pinSetsOf(catalog, 'kuberay', 'v1.3.2')).toEqual([]);
-  // what the tests that run install: v1.16.0's PyTorch Job the 2.4 set alone, not the RayJob's (as large)
-  const op116 = upstreamSuite('codeflare-operator', 'v1.16.0')!;
-  const wants = op116.tests.filter((t) => !t.reason).map((t) => t.needs?.packageIndex);
-  expect(pinSetsToServe('codeflare-operator', 'v1.16.0', wants).map((p) => p.id)).toEqual(['operator-mnist-pl2.4']);
+  // what the tests that run install: v1.16.0's PyTorch Job the 2.4 set, its RayJobs their own; v1.14.0's RayJobs the PyTorch Job's (the same pins)
+  const wants = (v: string) => upstreamSuite('codeflare-operator', v)!.tests.filter((t) => !t.reason).map((t) => t.needs?.packageIndex);
+  expect(pinSetsToServe('codeflare-operator', 'v1.16.0', wants('v1.16.0')).map((p) => p.id)).toEqual(['operator-mnist-pl2.4', 'operator-mnist-rayjob-tv0.19']);
+  expect(pinSetsToServe('codeflare-operator', 'v1.14.0', wants('v1.14.0')).map((p) => p.id)).toEqual(['operator-mnist-pl2.4']);
   expect(pinSetsToServe('codeflare-operator', 'v1.16.0', [true]).map((p) => p.id)).toEqual(['operator-mnist-pl2.4', 'operator-mnist-rayjob-tv0.19']);
   expect(() => pinSetsToServe('codeflare-operator', 'v1.10.0', [['operator-mnist-pl2.4']])).toThrow(/names pin set operator-mnist-pl2\.4 for codeflare-operator v1\.10\.0.*operator-mnist-pl1\.9/);
   expect(() => pinSetsToServe('kuberay', 'v1.3.2', [true])).toThrow(/no pin set/);

@@ -83,14 +83,13 @@ function pinSetsUnserved(catalog: Catalog): string | undefined {
   for (const suite of catalog.upstream) {
     const versions = catalog.components.find((c) => c.id === suite.component)?.versions.map((v) => v.tag) ?? [];
     const entries = [{ match: '(the suite)', range: undefined, needs: suite.needs }, ...suite.tests];
-    const covers = (e: { range?: string | undefined }, v: string) => semver.satisfies(v, suite.range) && (!e.range || semver.satisfies(v, e.range));
-    for (const [i, entry] of entries.entries()) {
+    for (const entry of entries) {
       const want = entry.needs?.packageIndex;
       if (!want) continue;
+      // every entry a version takes (the runner serves what each asks, as the tests that run may match any)
       for (const tag of versions) {
         const v = semver.coerce(tag)?.version;
-        // the first entry that matches a test wins: one with the same pattern before it takes these versions
-        if (!v || !covers(entry, v) || entries.slice(0, i).some((e) => e.match === entry.match && covers(e, v))) continue;
+        if (!v || !semver.satisfies(v, suite.range) || (entry.range && !semver.satisfies(v, entry.range))) continue;
         const have = pinSetsOf(catalog, suite.component, tag).map((p) => p.id);
         const missing = want === true ? (have.length ? [] : ['any']) : want.filter((id) => !have.includes(id));
         if (missing.length) return `${suite.component} ${tag}'s test entry ${entry.match} needs pin set ${missing.join(', ')}, which wheelhouses.yaml has not for that version (it has ${have.join(', ') || 'none'})`;
