@@ -19,7 +19,6 @@ import { filesImage } from './images.js';
 
 export const INGRESS_NAMESPACE = 'codeflare-matrix-ingress';
 
-
 /**
  * RBAC as Traefik's own docs give it for the provider (docs/content/reference/routing-configuration/kubernetes/ingress.md,
  * v3.6.12), with nodes, which its client watches unless cluster-scope resources are off (pkg/provider/kubernetes/ingress/client.go:222).
@@ -61,7 +60,8 @@ function objects(image: string): object[] {
                 image,
                 imagePullPolicy: 'IfNotPresent',
                 env: [{ name: 'NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
-                args: ['--entryPoints.web.address=:80', '--providers.kubernetesIngress=true', '--providers.kubernetesIngress.ingressEndpoint.ip=$(NODE_IP)', '--log.level=INFO'],
+                // no version check or usage report: nothing leaves the cluster for Traefik's own servers
+                args: ['--entryPoints.web.address=:80', '--providers.kubernetesIngress=true', '--providers.kubernetesIngress.ingressEndpoint.ip=$(NODE_IP)', '--global.checkNewVersion=false', '--global.sendAnonymousUsage=false', '--log.level=INFO'],
                 ports: [{ name: 'web', containerPort: 80 }],
                 readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: 2 },
                 resources: { requests: { cpu: '50m', memory: '64Mi' } },
