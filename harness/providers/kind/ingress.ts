@@ -95,5 +95,7 @@ export async function clusterIngress(name: string, load: (image: string) => Prom
     log(`ingress: Traefik ${version} on the control-plane node's network`);
   }
   const proxy = `http://${pod.status!.hostIP}:80`;
-  return { proxy, controller: { name: 'traefik', module: 'github.com/traefik/traefik/v3', version, image, digest: (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', image])).trim() } };
+  // what was built, as the toolchain's manifest says it
+  const module = toolchainEntry('traefik', version).manifest.module.path;
+  return { proxy, controller: { name: 'traefik', module, version, image, digest: (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', image])).trim() } };
 }
