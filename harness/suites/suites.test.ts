@@ -158,7 +158,16 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   const withIndex = { ...kind, packageIndex: { PIP_INDEX_URL: 'http://192.0.2.1:1/simple/' } };
   expect(testNotApplicable(op, 'TestMnistRayJobRayClusterAppWrapperCpu', withIndex)).toBeUndefined();
   expect(testNotApplicable(op, 'TestMnistRayJobRayClusterCpu', { ...withIndex, capabilities: allCapabilities.filter((c) => c !== 'ingress') })).toBe('needs a provider with ingress');
-  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.13.0')!, 'TestMnistRayJobRayClusterCpu', withIndex)).toMatch(/internet/);
+  // before v1.14.0 they run codeflare-common's default Ray image (no CODEFLARE_TEST_RAY_IMAGE), a stand-in on the tag's Python
+  const v113 = upstreamSuite('codeflare-operator', 'v1.13.0')!;
+  expect(v113.env).not.toHaveProperty('CODEFLARE_TEST_RAY_IMAGE');
+  expect(testNotApplicable(v113, 'TestMnistRayJobRayClusterCpu', withIndex)).toMatch(/quay\.io\/modh\/ray:2\.35\.0-py311-cu121 by that exact name/);
+  expect(testNotApplicable(v113, 'TestMnistRayJobRayClusterCpu', { ...withIndex, images: ['quay.io/modh/ray:2.35.0-py311-cu121'] })).toBeUndefined();
+  const rayJob = (v: string, name: string) => upstreamSuite('codeflare-operator', v)!.tests.find((t) => new RegExp(t.match).test(name));
+  expect(rayJob('v1.4.1', 'TestMNISTRayJobRayCluster')?.needs).toEqual({ capabilities: ['ingress'], images: ['quay.io/project-codeflare/ray:latest-py39-cu118'], packageIndex: ['operator-mnist-pl1.5'] });
+  expect(rayJob('v1.10.0', 'TestMnistRayJobRayClusterCpu')?.needs).toEqual({ capabilities: ['ingress'], images: ['quay.io/modh/ray:2.35.0-py39-cu121'], packageIndex: ['operator-mnist-pl1.9'] });
+  // v1.3.x reach the dashboard by an Ingress of their own, with nginx's rewrite annotations
+  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.3.1')!, 'TestMNISTRayJobRayCluster', withIndex)).toMatch(/internet/);
   expect(op.tests.find((t) => new RegExp(t.match).test('TestMnistRayJobRayClusterCpu'))?.needs?.packageIndex).toEqual(['operator-mnist-rayjob-tv0.19']);
   expect(upstreamSuite('codeflare-operator', 'v1.14.0')!.tests.find((t) => new RegExp(t.match).test('TestMnistRayJobRayClusterCpu'))?.needs?.packageIndex).toEqual(['operator-mnist-pl2.4']);
   expect(testNotApplicable(op, 'TestDeploymentAppWrapper', kind)).toMatch(/quay\.io\/project-codeflare\/busybox:1\.36 by that exact name/);
@@ -166,7 +175,8 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(testNotApplicable(op, 'TestRayClusterImagePullSecret', kind)).toBeUndefined();
   // images by the names the tests use, made here as stand-ins where the provider makes its pods' images
   expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['codeflare-operator'])).toEqual({ 'quay.io/project-codeflare/busybox:1.36': 'busybox:1.35.0', 'pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime': 'codeflare-matrix/pytorch:2.4.1-py3.11' });
-  expect(standInsFor({ 'codeflare-operator': 'v1.10.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9' });
+  expect(standInsFor({ 'codeflare-operator': 'v1.10.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9', 'quay.io/modh/ray:2.35.0-py39-cu121': 'codeflare-matrix/ray:2.35.0-py3.9' });
+  expect(standInsFor({ 'codeflare-operator': 'v1.4.1' }, ['codeflare-operator'])).toEqual({ 'quay.io/project-codeflare/ray:latest-py39-cu118': 'codeflare-matrix/ray:2.5.0-py3.9' });
   expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['kuberay'])).toEqual({});
   // a test entry with a range applies to those versions only, and the stand-ins only it names go with it:
   // v1.2.0's PyTorch Job takes the package index from the test's env; v1.1.0's has no such knob
@@ -193,14 +203,16 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
     expect(testNotApplicable(suite, 'TestMnistPyTorchAppWrapperCpu', served), v).toMatch(/pytorch\/pytorch:2\.4\.1-cuda11\.8-cudnn9-runtime by that exact name/);
     expect(testNotApplicable(suite, 'TestMnistPyTorchAppWrapperCpu', torch2), v).toBeUndefined();
     expect(testNotApplicable(suite, 'TestMnistPyTorchAppWrapperCpu', { ...kind, images: torch2.images }), v).toMatch(/package index/);
-    // the RayJob's: v1.13.0 still needs the internet; v1.14.0 on, the index and an ingress controller
+    // the RayJob's: the index and an ingress controller; v1.13.0 in its default Ray image, v1.14.0 on in the harness's
     const rayJob = testNotApplicable(suite, 'TestMnistRayJobRayClusterCpu', torch2);
-    if (v === 'v1.13.0') expect(rayJob, v).toMatch(/internet/);
+    if (v === 'v1.13.0') expect(rayJob, v).toMatch(/ray:2\.35\.0-py311-cu121 by that exact name/);
     else expect(rayJob, v).toBeUndefined();
   }
-  expect(standInsFor({ 'codeflare-operator': 'v1.13.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime': 'codeflare-matrix/pytorch:2.4.1-py3.11' });
-  expect(standInsFor({ 'codeflare-operator': 'v1.12.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9' });
+  expect(standInsFor({ 'codeflare-operator': 'v1.13.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime': 'codeflare-matrix/pytorch:2.4.1-py3.11', 'quay.io/modh/ray:2.35.0-py311-cu121': 'codeflare-matrix/ray:2.35.0-py3.11' });
+  expect(standInsFor({ 'codeflare-operator': 'v1.12.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9', 'quay.io/modh/ray:2.35.0-py39-cu121': 'codeflare-matrix/ray:2.35.0-py3.9' });
   expect(canMake('pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime')).toBe(true);
+  expect(canMake('quay.io/rhoai/ray:2.23.0-py39-cu121')).toBe(true);
+  expect(canMake('codeflare-matrix/ray:2.5.0-py3.9')).toBe(true);
   expect(canMake('quay.io/project-codeflare/busybox:1.36')).toBe(true);
   expect(canMake('quay.io/example/unknown:1.0')).toBe(false);
   // where no process runs in a pod, only what the catalog marks object-level runs (and it has run there and passed)

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { run } from '../../../lib/exec.js';
 import { buildLabels, docker, dockerOk, HARNESS_LABEL } from '../../docker.js';
-import { PIP, UPLOAD_TIME } from '../../toolchain/pypi.js';
+import { PIP, pipFor, UPLOAD_TIME } from '../../toolchain/pypi.js';
 import type { Log } from '../provider.js';
 import { standInOf } from '../../suites/catalog.js';
 import { findInterpreters, howToGet, minor, type Interpreter } from '../../components/python.js';
@@ -21,7 +21,9 @@ const PYTHON_PACKAGES = ['python3', 'python3-venv', 'bash', 'wget', 'ca-certific
 /** Images this file knows how to make, by repository. */
 const makers: { match: RegExp; make: (tag: string, version: string, log: Log) => Promise<void> }[] = [
   { match: /^(?:docker\.io\/)?(?:library\/)?busybox:(.+)$/, make: busybox },
-  { match: /^(?:docker\.io\/)?rayproject\/ray:(\d+\.\d+\.\d+)$/, make: ray },
+  { match: /^(?:docker\.io\/)?rayproject\/ray:(\d+\.\d+\.\d+)$/, make: (tag, version, log) => ray(tag, version, log) },
+  // Ray on another Python of this host (`<ray>-py<minor>`): what stands in for upstream's py39 Ray images
+  { match: /^codeflare-matrix\/ray:(\d+\.\d+\.\d+-py3\.\d+)$/, make: (tag, spec, log) => ray(tag, spec.split('-py')[0]!, log, spec.split('-py')[1]) },
   { match: /^codeflare-matrix\/pytorch:(\d+\.\d+\.\d+-py3\.\d+)$/, make: pytorch },
 ];
 
@@ -42,7 +44,7 @@ export async function workloadImage(image: string, log: Log): Promise<void> {
     log(`${image}: stand-in, tagged from ${from}`);
     return;
   }
-  throw new Error(`no recipe for image ${image} (known: busybox, rayproject/ray, codeflare-matrix/pytorch, and the catalog's upstream stand-ins)`);
+  throw new Error(`no recipe for image ${image} (known: busybox, rayproject/ray, codeflare-matrix/ray, codeflare-matrix/pytorch, and the catalog's upstream stand-ins)`);
 }
 
 async function step(what: string, cmd: string, args: string[], cwd?: string): Promise<string> {
@@ -71,15 +73,32 @@ async function busybox(tag: string, version: string, log: Log): Promise<void> {
   }
 }
 
+/** A Python of this host installed in a folder of its own (pyenv, uv), and that folder. */
+type OwnPython = { interpreter: Interpreter; prefix: string };
+
+/**
+ * The host's Python of `minorVersion` in a folder of its own, which an image takes at the same path
+ * (it finds its libraries there): Debian's is 3.11, which old torch and Ray have no wheels for.
+ */
+async function ownPython(tag: string, minorVersion: string): Promise<OwnPython> {
+  // a system Python's prefix is /usr, not something to copy
+  for (const i of (await findInterpreters()).filter((i) => minor(i.version) === minorVersion && i.venv)) {
+    const prefix = (await step('the interpreter\'s prefix', i.path, ['-c', 'import sys; print(sys.base_prefix)'])).trim();
+    if (!['/usr', '/usr/local', '/'].includes(prefix)) return { interpreter: i, prefix };
+  }
+  throw new Error(`${tag}: needs Python ${minorVersion} installed in a folder of its own on this machine (${howToGet(minorVersion, await findInterpreters())})`);
+}
+
 /**
  * An image of packages from PyPI on the Python base: `download` fills a folder of wheels on the host
- * (with a pip of its own that resolves as of a date) and returns the image's labels; `script` installs
- * them in a container with no network (`--no-index`, the wheels at /wheels; `mounts` beside them);
+ * (with a pip of its own that resolves as of a date, on `python` where given) and returns the image's
+ * labels; `script` installs them in a container with no network (`--no-index`, the wheels at
+ * /wheels; `mounts` beside them) with "$py": Debian's python3, or `python` copied to its own path;
  * the container is committed with `config`. Made once per `inputs` (with the base image's id).
  */
 async function pypiImage(
   tag: string,
-  o: { what: string; inputs: unknown[]; download: (pip: string, wheels: string, dir: string) => Promise<Record<string, string>>; script: string; args?: string[]; mounts?: string[]; config: string[] },
+  o: { what: string; inputs: unknown[]; python?: OwnPython; download: (pip: string, wheels: string, dir: string) => Promise<Record<string, string>>; script: string; args?: string[]; config: string[] },
   log: Log,
 ): Promise<void> {
   await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
@@ -93,13 +112,17 @@ async function pypiImage(
     const name = `cfm-${o.what}build-${process.pid}`;
     try {
       const venv = join(dir, 'pip');
-      await step('creating a virtualenv for pip', 'python3', ['-m', 'venv', venv]);
+      await step('creating a virtualenv for pip', o.python?.interpreter.path ?? 'python3', ['-m', 'venv', venv]);
       const python = join(venv, 'bin', 'python');
-      await step(`installing ${PIP}`, python, ['-m', 'pip', 'install', '-q', PIP]);
+      const pip = o.python ? pipFor(minor(o.python.interpreter.version)) : PIP;
+      await step(`installing ${pip}`, python, ['-m', 'pip', 'install', '-q', pip]);
       const labels = await o.download(python, wheels, dir);
       log(`${tag}: installing into a virtualenv in the image (no network)`);
       await docker(['rm', '-f', name]);
-      await dockerOk(['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, ...(o.mounts ?? []).flatMap((m) => ['-v', m]), PYTHON_BASE, 'sh', '-euc', o.script, 'sh', ...(o.args ?? [])], { timeout: 1_800_000 });
+      // $1: the interpreter's prefix, where it is copied to (none: Debian's python3); the script's own arguments after it
+      const py = 'py=python3; if [ -n "$1" ]; then mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && py="$1/bin/python3"; fi; shift; ';
+      const mount = o.python ? ['-v', `${o.python.prefix}:/host-python:ro`] : [];
+      await dockerOk(['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, ...mount, PYTHON_BASE, 'sh', '-euc', py + o.script, 'sh', o.python?.prefix ?? '', ...(o.args ?? [])], { timeout: 1_800_000 });
       const all = { ...labels, [INPUTS_LABEL]: inputs, [HARNESS_LABEL]: 'codeflare-matrix' };
       await dockerOk(['commit', ...[...o.config, ...Object.entries(all).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]), name, tag]);
     } finally {
@@ -118,23 +141,28 @@ async function dayAfterUpload(python: string, project: string, dir: string): Pro
 
 /**
  * Ray at `version` from PyPI, with its dependencies as PyPI served them the day after the ray wheel
- * was uploaded (as the SDK is installed), in a virtualenv on Debian's Python 3.11.
+ * was uploaded (as the SDK is installed), in a virtualenv on Debian's Python 3.11, or on this host's
+ * Python of `minorVersion` copied into the image (upstream's py39 Ray images: Ray's runtime_env pip
+ * installs the MNIST stack, torch 1.11, which has no wheels for 3.11).
  */
-function ray(tag: string, version: string, log: Log): Promise<void> {
+async function ray(tag: string, version: string, log: Log, minorVersion?: string): Promise<void> {
+  const python = minorVersion ? await ownPython(tag, minorVersion) : undefined;
   return pypiImage(tag, {
     what: 'ray',
-    inputs: [version, PIP, 'ray-3'],
-    download: async (python, wheels, dir) => {
+    // Debian's Python: the inputs as before this option, so no machine rebuilds its image
+    inputs: [version, PIP, 'ray-3', ...(python ? [python.interpreter.version] : [])],
+    ...(python ? { python } : {}),
+    download: async (pip, wheels, dir) => {
       log(`${tag}: downloading ray==${version} from PyPI`);
-      await step('pip download ray', python, ['-m', 'pip', 'download', '-q', '--no-deps', '--only-binary=:all:', '--dest', join(dir, 'ray'), `ray==${version}`]);
-      const cutoff = await dayAfterUpload(python, 'ray', join(dir, 'ray'));
-      log(`${tag}: downloading ray[default]==${version} and its dependencies as PyPI served them before ${cutoff.slice(0, 10)}`);
+      await step('pip download ray', pip, ['-m', 'pip', 'download', '-q', '--no-deps', '--only-binary=:all:', '--dest', join(dir, 'ray'), `ray==${version}`]);
+      const cutoff = await dayAfterUpload(pip, 'ray', join(dir, 'ray'));
+      log(`${tag}: downloading ray[default]==${version} and its dependencies as PyPI served them before ${cutoff.slice(0, 10)}${python ? `, for Python ${python.interpreter.version}` : ''}`);
       // pip wheel, not download: a few dependencies (gpustat) are sdists only, built here into wheels
       // so the image's install needs no network and no build tools.
-      await step('pip wheel ray[default]', python, ['-m', 'pip', 'wheel', '-q', '--prefer-binary', '--uploaded-prior-to', cutoff, '--wheel-dir', wheels, `ray[default]==${version}`]);
-      return { 'org.opencontainers.image.source': `pypi:ray[default]==${version}`, 'codeflare-matrix.io/resolved-before': cutoff };
+      await step('pip wheel ray[default]', pip, ['-m', 'pip', 'wheel', '-q', '--prefer-binary', '--uploaded-prior-to', cutoff, '--wheel-dir', wheels, `ray[default]==${version}`]);
+      return { 'org.opencontainers.image.source': `pypi:ray[default]==${version}`, 'codeflare-matrix.io/resolved-before': cutoff, ...(python ? { 'codeflare-matrix.io/python': python.interpreter.version } : {}) };
     },
-    script: `python3 -m venv /opt/ray && /opt/ray/bin/pip install -q --no-index --find-links /wheels 'ray[default]==${version}' && mkdir -p /home/ray && /opt/ray/bin/ray --version`
+    script: `"$py" -m venv /opt/ray && /opt/ray/bin/pip install -q --no-index --find-links /wheels 'ray[default]==${version}' && mkdir -p /home/ray && /opt/ray/bin/ray --version`
       // KubeRay starts Ray through a login shell (bash -lc), and Debian's /etc/profile resets PATH.
       + ` && echo 'export PATH=/opt/ray/bin:$PATH' > /etc/profile.d/ray.sh`,
     config: ['ENV PATH=/opt/ray/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /home/ray', 'CMD ["bash"]'],
@@ -153,29 +181,21 @@ function ray(tag: string, version: string, log: Log): Promise<void> {
  */
 async function pytorch(tag: string, spec: string, log: Log): Promise<void> {
   const [torch, minorVersion] = spec.split('-py') as [string, string];
-  // One installed in a folder of its own (pyenv, uv): a system Python's prefix is /usr, not something to copy.
-  let own: { interpreter: Interpreter; prefix: string } | undefined;
-  for (const i of (await findInterpreters()).filter((i) => minor(i.version) === minorVersion && i.venv)) {
-    const prefix = (await step('the interpreter\'s prefix', i.path, ['-c', 'import sys; print(sys.base_prefix)'])).trim();
-    if (!['/usr', '/usr/local', '/'].includes(prefix)) { own = { interpreter: i, prefix }; break; }
-  }
-  if (!own) throw new Error(`${tag}: needs Python ${minorVersion} installed in a folder of its own on this machine (${howToGet(minorVersion, await findInterpreters())})`);
-  const { interpreter, prefix } = own;
+  const python = await ownPython(tag, minorVersion);
   return pypiImage(tag, {
     what: 'pytorch',
-    inputs: [torch, interpreter.version, PIP, 'pytorch-3'],
-    download: async (python, wheels, dir) => {
+    inputs: [torch, python.interpreter.version, PIP, 'pytorch-3'],
+    python,
+    download: async (pip, wheels, dir) => {
       const target = ['--only-binary=:all:', '--python-version', minorVersion, '--implementation', 'cp', '--platform', 'manylinux2014_x86_64'];
-      await step('pip download torch', python, ['-m', 'pip', 'download', '-q', '--no-deps', ...target, '--dest', join(dir, 'torch'), `torch==${torch}`]);
-      const cutoff = await dayAfterUpload(python, 'torch', join(dir, 'torch'));
-      log(`${tag}: downloading torch==${torch}, numpy, requests and their dependencies as PyPI served them before ${cutoff.slice(0, 10)}, for Python ${interpreter.version}`);
-      await step('pip download torch, numpy, requests and their dependencies', python, ['-m', 'pip', 'download', '-q', ...target, '--uploaded-prior-to', cutoff, '--dest', wheels, `torch==${torch}`, 'numpy', 'requests']);
-      return { 'org.opencontainers.image.source': `pypi:torch==${torch} numpy requests`, 'codeflare-matrix.io/python': interpreter.version, 'codeflare-matrix.io/resolved-before': cutoff };
+      await step('pip download torch', pip, ['-m', 'pip', 'download', '-q', '--no-deps', ...target, '--dest', join(dir, 'torch'), `torch==${torch}`]);
+      const cutoff = await dayAfterUpload(pip, 'torch', join(dir, 'torch'));
+      log(`${tag}: downloading torch==${torch}, numpy, requests and their dependencies as PyPI served them before ${cutoff.slice(0, 10)}, for Python ${python.interpreter.version}`);
+      await step('pip download torch, numpy, requests and their dependencies', pip, ['-m', 'pip', 'download', '-q', ...target, '--uploaded-prior-to', cutoff, '--dest', wheels, `torch==${torch}`, 'numpy', 'requests']);
+      return { 'org.opencontainers.image.source': `pypi:torch==${torch} numpy requests`, 'codeflare-matrix.io/python': python.interpreter.version, 'codeflare-matrix.io/resolved-before': cutoff };
     },
-    // $1: the interpreter's prefix, where it is copied to (its own path: it finds its libraries there)
-    script: 'mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && "$1/bin/python3" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$2" numpy requests && /opt/pytorch/bin/python -c "import numpy, requests, torch; torch.from_numpy(numpy.zeros(1)); print(torch.__version__, numpy.__version__)" && test -x /opt/pytorch/bin/torchrun',
-    args: [prefix, torch],
-    mounts: [`${prefix}:/host-python:ro`],
+    script: '"$py" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$1" numpy requests && /opt/pytorch/bin/python -c "import numpy, requests, torch; torch.from_numpy(numpy.zeros(1)); print(torch.__version__, numpy.__version__)" && test -x /opt/pytorch/bin/torchrun',
+    args: [torch],
     config: ['ENV PATH=/opt/pytorch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /workspace', 'CMD ["bash"]'],
   }, log);
 }
