@@ -1,6 +1,6 @@
 // The CodeFlare SDK run beside a kind cluster, as its users run it: in a container (testcontainers)
 // on the kind network, talking to the API server by its in-cluster name — not from the host.
-import { GenericContainer, type StartedTestContainer } from 'testcontainers';
+import type { StartedTestContainer } from 'testcontainers';
 import type { RunResult } from '../../../lib/exec.js';
 import type { ClientExtras } from '../provider.js';
 import { BUILDER_LABEL, HARNESS_LABEL } from '../../docker.js';
@@ -16,6 +16,8 @@ export async function sdkContainer(sdk: { version: string; python: string; venv:
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   const image = await sdkImage(sdk, () => {});
   const kubeconfig = await internalKubeconfig(cluster);
+  // loaded when a container is made: every cell process and worker imports this file, few run the SDK in a container (~1 s of module loading each)
+  const { GenericContainer } = await import('testcontainers');
   const container: StartedTestContainer = await new GenericContainer(image)
     .withNetworkMode('kind')
     .withLabels({ [HARNESS_LABEL]: 'codeflare-matrix', [BUILDER_LABEL]: `${process.pid}:${startTime(process.pid) ?? ''}` })
