@@ -1,5 +1,9 @@
 import { test, expect } from '@playwright/test';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import semver from 'semver';
+import { home, repoRoot } from '../../lib/paths.js';
+import { scratchDir } from '../../harness/testing.js';
 import { loadCatalog, component, ComponentId, type Catalog } from './index.js';
 
 // Checks the catalog data against itself: the published rows against the component versions, the
@@ -207,4 +211,24 @@ test("a client release's command-line tools are catalog data, each stand-in with
   // releases not read have none; from v0.6.0 the SDK drives no tool
   expect(toolsOf('v0.4.3').map((t) => [t.tool, t.standIn])).toEqual([['oc', undefined]]);
   expect(toolsOf('v0.6.1')).toEqual([]);
+});
+
+test('the catalog is kept validated by the hash of its files: loaded again from JSON, an edit validated again', () => {
+  const dir = scratchDir('catalog-kept-');
+  cpSync(join(repoRoot, 'matrix', 'catalog'), dir, { recursive: true });
+  // a copy of the same files is the same catalog, kept once: this one differs by a comment
+  writeFileSync(join(dir, 'eras.yaml'), `# ${dir}\n${readFileSync(join(dir, 'eras.yaml'), 'utf8')}`);
+  const kept = () => (existsSync(join(home(), 'catalog')) ? readdirSync(join(home(), 'catalog')) : []);
+  const before = new Set(kept());
+  const first = loadCatalog(dir);
+  const added = kept().filter((f) => !before.has(f));
+  expect(added).toHaveLength(1);
+  // the kept copy is what validation gave, and a second load is that copy
+  expect(JSON.parse(readFileSync(join(home(), 'catalog', added[0]!), 'utf8'))).toEqual(first);
+  expect(loadCatalog(dir)).toEqual(first);
+  // an edit makes another key: validated again, its error said, nothing kept for it
+  writeFileSync(join(dir, 'eras.yaml'), `${readFileSync(join(dir, 'eras.yaml'), 'utf8')}\nbogus: [\n`);
+  expect(() => loadCatalog(dir)).toThrow(/malformed catalog YAML/);
+  expect(kept().filter((f) => !before.has(f))).toEqual(added);
+  rmSync(join(home(), 'catalog', added[0]!));
 });
