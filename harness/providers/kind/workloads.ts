@@ -162,7 +162,10 @@ async function ray(tag: string, version: string, log: Log, minorVersion?: string
       await step('pip wheel ray[default]', pip, ['-m', 'pip', 'wheel', '-q', '--prefer-binary', '--uploaded-prior-to', cutoff, '--wheel-dir', wheels, `ray[default]==${version}`]);
       return { 'org.opencontainers.image.source': `pypi:ray[default]==${version}`, 'codeflare-matrix.io/resolved-before': cutoff, ...(python ? { 'codeflare-matrix.io/python': python.interpreter.version } : {}) };
     },
-    script: `"$py" -m venv /opt/ray && /opt/ray/bin/pip install -q --no-index --find-links /wheels 'ray[default]==${version}' && mkdir -p /home/ray && /opt/ray/bin/ray --version`
+    // --pre: /wheels holds exactly what the host's pip resolved, which may be a pre-release where a
+    // requirement names one (google-api-core's `proto-plus<2.0.0dev` took 1.24.1rc0 before Ray
+    // 2.35.0's day); the venv's older pip would refuse it otherwise
+    script: `"$py" -m venv /opt/ray && /opt/ray/bin/pip install -q --pre --no-index --find-links /wheels 'ray[default]==${version}' && mkdir -p /home/ray && /opt/ray/bin/ray --version`
       // KubeRay starts Ray through a login shell (bash -lc), and Debian's /etc/profile resets PATH.
       + ` && echo 'export PATH=/opt/ray/bin:$PATH' > /etc/profile.d/ray.sh`,
     config: ['ENV PATH=/opt/ray/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /home/ray', 'CMD ["bash"]'],
