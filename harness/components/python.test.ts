@@ -1,5 +1,10 @@
 // Which Python an SDK release runs on, from small metadata shaped as PyPI serves it.
 import { test, expect } from '@playwright/test';
+import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../../lib/exec.js';
+import { repoRoot } from '../../lib/paths.js';
+import { scratchDir } from '../testing.js';
 import { choose, exactPins, fileFits, findInterpreters, howToGet, satisfies, type Interpreter, type Requirements } from './python.js';
 
 const py = (version: string, from: Interpreter['from'] = 'pyenv'): Interpreter => ({ path: `/p/${version}/bin/python3`, version, from, venv: true });
@@ -65,4 +70,22 @@ test('this machine’s interpreters: each runs, one per real executable, newest 
   expect(new Set(found.map((f) => f.path)).size).toBe(found.length);
   const key = (v: string) => v.split('.').map(Number).reduce((a, n) => a * 1000 + n, 0);
   expect(found.map((f) => key(f.version))).toEqual(found.map((f) => key(f.version)).sort((a, b) => b - a));
+});
+
+test("pyenv's versions are read from its folder, never through its shims on PATH", async () => {
+  // a pyenv of our own: one version (this machine's python3), and a shim that says when it is called
+  const root = scratchDir('pyenv-');
+  const real = (await run('python3', ['-c', 'import sys; print(sys.executable)'])).stdout.trim();
+  mkdirSync(join(root, 'versions', '3.99.0', 'bin'), { recursive: true });
+  symlinkSync(real, join(root, 'versions', '3.99.0', 'bin', 'python3'));
+  mkdirSync(join(root, 'shims'));
+  const called = join(root, 'shim-called');
+  writeFileSync(join(root, 'shims', 'python3'), `#!/bin/sh\ntouch ${called}\nexec ${real} "$@"\n`, { mode: 0o755 });
+  const script = `import { findInterpreters } from ${JSON.stringify(join(repoRoot, 'harness/components/python.ts'))}; console.log(JSON.stringify(await findInterpreters()));`;
+  // PATH: the shims alone, so what is found comes from the versions folder
+  const r = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, env: { PYENV_ROOT: root, PATH: join(root, 'shims') } });
+  expect(r.ok, r.all).toBe(true);
+  const found = JSON.parse(r.stdout.trim().split('\n').pop()!) as Interpreter[];
+  expect(found.map((i) => [i.from, i.path])).toEqual([['pyenv', realpathSync(real)]]);
+  expect(existsSync(called)).toBe(false);
 });
