@@ -147,25 +147,30 @@ async function dayAfterUpload(python: string, project: string, dir: string): Pro
  */
 async function ray(tag: string, version: string, log: Log, minorVersion?: string): Promise<void> {
   const python = minorVersion ? await ownPython(tag, minorVersion) : undefined;
+  // Upstream's Ray images carry numpy, below 2 (opendatahub-io/distributed-workloads@252dce33b0d1
+  // images/runtime/ray/cuda/Pipfile: `numpy <2.0.0` beside `ray[all] ~=2.35.0`, Python 3.9). A
+  // RayJob's runtime_env pip then keeps it: torch 1.11 cannot use numpy 2, which the pin set of
+  // v1.5.0's day resolves to.
+  const packages = [`ray[default]==${version}`, ...(python ? ['numpy<2'] : [])];
   return pypiImage(tag, {
     what: 'ray',
     // Debian's Python: the inputs as before this option, so no machine rebuilds its image
-    inputs: [version, PIP, 'ray-3', ...(python ? [python.interpreter.version] : [])],
+    inputs: [version, PIP, 'ray-3', ...(python ? [python.interpreter.version, ...packages] : [])],
     ...(python ? { python } : {}),
     download: async (pip, wheels, dir) => {
       log(`${tag}: downloading ray==${version} from PyPI`);
       await step('pip download ray', pip, ['-m', 'pip', 'download', '-q', '--no-deps', '--only-binary=:all:', '--dest', join(dir, 'ray'), `ray==${version}`]);
       const cutoff = await dayAfterUpload(pip, 'ray', join(dir, 'ray'));
-      log(`${tag}: downloading ray[default]==${version} and its dependencies as PyPI served them before ${cutoff.slice(0, 10)}${python ? `, for Python ${python.interpreter.version}` : ''}`);
+      log(`${tag}: downloading ${packages.join(', ')} and their dependencies as PyPI served them before ${cutoff.slice(0, 10)}${python ? `, for Python ${python.interpreter.version}` : ''}`);
       // pip wheel, not download: a few dependencies (gpustat) are sdists only, built here into wheels
       // so the image's install needs no network and no build tools.
-      await step('pip wheel ray[default]', pip, ['-m', 'pip', 'wheel', '-q', '--prefer-binary', '--uploaded-prior-to', cutoff, '--wheel-dir', wheels, `ray[default]==${version}`]);
-      return { 'org.opencontainers.image.source': `pypi:ray[default]==${version}`, 'codeflare-matrix.io/resolved-before': cutoff, ...(python ? { 'codeflare-matrix.io/python': python.interpreter.version } : {}) };
+      await step('pip wheel ray[default]', pip, ['-m', 'pip', 'wheel', '-q', '--prefer-binary', '--uploaded-prior-to', cutoff, '--wheel-dir', wheels, ...packages]);
+      return { 'org.opencontainers.image.source': `pypi:${packages.join(' ')}`, 'codeflare-matrix.io/resolved-before': cutoff, ...(python ? { 'codeflare-matrix.io/python': python.interpreter.version } : {}) };
     },
     // --pre: /wheels holds exactly what the host's pip resolved, which may be a pre-release where a
     // requirement names one (google-api-core's `proto-plus<2.0.0dev` took 1.24.1rc0 before Ray
     // 2.35.0's day); the venv's older pip would refuse it otherwise
-    script: `"$py" -m venv /opt/ray && /opt/ray/bin/pip install -q --pre --no-index --find-links /wheels 'ray[default]==${version}' && mkdir -p /home/ray && /opt/ray/bin/ray --version`
+    script: `"$py" -m venv /opt/ray && /opt/ray/bin/pip install -q --pre --no-index --find-links /wheels ${packages.map((p) => `'${p}'`).join(' ')} && mkdir -p /home/ray && /opt/ray/bin/ray --version`
       // KubeRay starts Ray through a login shell (bash -lc), and Debian's /etc/profile resets PATH.
       + ` && echo 'export PATH=/opt/ray/bin:$PATH' > /etc/profile.d/ray.sh`,
     config: ['ENV PATH=/opt/ray/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /home/ray', 'CMD ["bash"]'],
