@@ -6,7 +6,7 @@ import { execaSync } from 'execa';
 import semver from 'semver';
 import { UserError } from '../lib/errors.js';
 import type { Catalog, ComponentId } from './catalog/index.js';
-import { component } from './catalog/index.js';
+import { component } from './catalog/lookup.js';
 
 const opts = { includePrerelease: true, loose: false } as const;
 

@@ -1,5 +1,6 @@
 // Options more than one command takes, parsed the same way everywhere.
-import { componentIds, type MatrixConfig } from '../../matrix/config.js';
+import { componentIds } from '../../matrix/ids.js';
+import type { MatrixConfig } from '../../matrix/config.js';
 import { UserError } from '../../lib/errors.js';
 
 /** --chain COMPONENT=PATH: the chain strategy with that checkout under test (PR gating in a component's repository). */

@@ -148,11 +148,7 @@ export function withRole(catalog: Catalog, role: 'cluster' | 'operator' | 'clien
   return found[0]!;
 }
 
-export function component(catalog: Catalog, id: ComponentId): Component {
-  const c = catalog.components.find((x) => x.id === id);
-  if (!c) throw new Error(`catalog has no component ${id}`);
-  return c;
-}
+export { component } from './lookup.js';
 
 /** README typos kept in the published record, mapped to the tag they meant. */
 export function normalizeDeclared(v: string): string {
