@@ -93,7 +93,7 @@ async function ownPython(tag: string, minorVersion: string): Promise<OwnPython> 
  * An image of packages from PyPI on the Python base: `download` fills a folder of wheels on the host
  * (with a pip of its own that resolves as of a date, on `python` where given) and returns the image's
  * labels; `script` installs them in a container with no network (`--no-index`, the wheels at
- * /wheels; `mounts` beside them) with "$py": Debian's python3, or `python` copied to its own path;
+ * /wheels) with "$py": Debian's python3, or `python` copied to its own path (its arguments: `args`);
  * the container is committed with `config`. Made once per `inputs` (with the base image's id).
  */
 async function pypiImage(
