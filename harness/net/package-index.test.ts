@@ -47,9 +47,9 @@ test('the catalog’s pin sets: the operator’s MNIST e2e at each era’s tags'
   const dir = scratchDir('catalog-');
   cpSync(join(repoRoot, 'matrix', 'catalog'), dir, { recursive: true });
   const upstream = readFileSync(join(dir, 'upstream.yaml'), 'utf8');
-  writeFileSync(join(dir, 'upstream.yaml'), upstream.replace('range: ">=1.5.0 <1.13.0"\n        needs: { images: [pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime], packageIndex: true }', 'range: ">=1.5.0 <1.13.0"\n        needs: { images: [pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime], packageIndex: [operator-mnist-pl2.4] }'));
+  writeFileSync(join(dir, 'upstream.yaml'), upstream.replace('range: ">=1.10.0 <1.13.0"\n        needs: { images: [pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime], packageIndex: true }', 'range: ">=1.10.0 <1.13.0"\n        needs: { images: [pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime], packageIndex: [operator-mnist-pl2.4] }'));
   expect(readFileSync(join(dir, 'upstream.yaml'), 'utf8')).not.toBe(upstream);
-  expect(() => loadCatalog(dir)).toThrow(/codeflare-operator v1\.5\.0's test entry .*needs pin set operator-mnist-pl2\.4, which wheelhouses\.yaml has not for that version \(it has operator-mnist-pl1\.9\)/);
+  expect(() => loadCatalog(dir)).toThrow(/codeflare-operator v1\.10\.0's test entry .*needs pin set operator-mnist-pl2\.4, which wheelhouses\.yaml has not for that version \(it has operator-mnist-pl1\.9\)/);
   // The key is the pin set's content, not its name or order.
   const a = { python: '3.9', platforms: ['manylinux2014_x86_64'], requirements: ['six==1.16.0', 'idna==3.4'] };
   expect(wheelhouseKey(a)).toBe(wheelhouseKey({ ...a, requirements: ['idna==3.4', 'six==1.16.0'] }));
