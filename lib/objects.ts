@@ -32,13 +32,18 @@ export function parseObjects<T extends { kind?: unknown }>(text: string): T[] {
     .filter((o) => o?.kind);
 }
 
+/** Where the harness's home keeps what `parts` names: <home>/<group>/<hash of parts>.json. */
+export function keptFile(group: string, parts: unknown[]): string {
+  return join(home(), group, `${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16)}.json`);
+}
+
 /**
  * Objects made once for what `parts` names, for what cannot change (a tree at a fixed version), and
  * kept as JSON under the harness's home: rendered/<group>/<hash of parts>.json. A kept file that
  * does not read is made again.
  */
 export async function kept<T extends { kind?: unknown }>(group: string, parts: unknown[], make: () => Promise<T[]> | T[]): Promise<T[]> {
-  const file = join(home(), 'rendered', group, `${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16)}.json`);
+  const file = keptFile(join('rendered', group), parts);
   try {
     return readObjects<T>(file);
   } catch {

@@ -1,12 +1,13 @@
 // Loads the catalog: every YAML file in this folder, merged, then validated against schema.ts.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../../lib/errors.js';
+import { writeAtomic } from '../../lib/files.js';
+import { keptFile } from '../../lib/objects.js';
 import { home, repoRoot } from '../../lib/paths.js';
 import { Availability, Catalog, type Component, type ComponentId, type PinSet } from './schema.js';
 
@@ -62,10 +63,7 @@ const code = ['index', 'schema'].map((f) => readFileSync(join(dirname(fileURLToP
  * parsing 100 KB of YAML with its checks takes ~0.5 s of CPU each time, JSON ~1 ms.
  */
 function validated(dir: string, files: string[], texts: string[]): Catalog {
-  const hash = createHash('sha256');
-  for (const [i, f] of files.entries()) hash.update(`${f.slice(dir.length)}\0${texts[i]}\0`);
-  for (const c of code) hash.update(`${c}\0`);
-  const kept = join(home(), 'catalog', `${hash.digest('hex').slice(0, 32)}.json`);
+  const kept = keptFile('catalog', [files.map((f) => f.slice(dir.length)), texts, code]);
   try {
     return JSON.parse(readFileSync(kept, 'utf8')) as Catalog;
   } catch {
@@ -91,10 +89,7 @@ function validated(dir: string, files: string[], texts: string[]): Catalog {
   const unserved = pinSetsUnserved(parsed.data);
   if (unserved) throw new UserError(`invalid catalog: ${unserved}`, join(dir, 'upstream.yaml'), 'name pin sets wheelhouses.yaml has for those versions, or narrow the test entry\'s range');
   try {
-    mkdirSync(dirname(kept), { recursive: true });
-    const tmp = `${kept}.${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(parsed.data));
-    renameSync(tmp, kept);
+    writeAtomic(kept, JSON.stringify(parsed.data));
   } catch {
     // a cache: a home that cannot be written only costs the parse next time
   }
