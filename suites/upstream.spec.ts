@@ -72,7 +72,7 @@ for (const id of planned()) {
     // Tests whose pods pip install and download MNIST: the package index and the data, served where the pods reach the host.
     const wants = suite!.tests.filter((t) => !t.reason).map((t) => t.needs?.packageIndex);
     const served = source && provider.images && cluster.capabilities.includes('real-pods') && wants.some(Boolean)
-      ? await serveToPods(id, source.resolved ?? requested!, wants, await provider.images.hostAddress(cluster.name), ctx.log!)
+      ? await serveToPods(id, source.resolved ?? requested!, wants, await provider.images.hostAddress(cluster.name), { kubeconfig: cluster.kubeconfig, kubectl: kubectlFor(cluster.kubernetes) }, ctx.log!)
       : undefined;
     if (served) ctx.packageIndex = served.env;
     // Compiling a suite takes minutes (the operator's: ~10 on 2 busy cores), then the suite's own limit.

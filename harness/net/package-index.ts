@@ -9,9 +9,33 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Wheelhouse } from '../toolchain/wheelhouse.js';
 
+/**
+ * The index by one name in every cluster it is served to, for pods no knob tells where it is (the
+ * operator's PyTorch Job before v1.2.0 has none): a Service of the harness's own namespace, with no
+ * selector and the index's address as its endpoint. The image made for those pods carries the name
+ * (harness/providers/kind/workloads.ts). kind's cluster domain is cluster.local.
+ */
+export const IN_CLUSTER = { namespace: 'codeflare-matrix', service: 'package-index', host: 'package-index.codeflare-matrix.svc.cluster.local' } as const;
+
+/** The Namespace, Service and EndpointSlice that name an index listening on `address`:`port` inside a cluster. */
+export function inClusterObjects(address: string, port: number): object[] {
+  const { namespace, service } = IN_CLUSTER;
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: service, namespace }, spec: { ports: [{ name: 'http', port: 80, targetPort: port, protocol: 'TCP' }] } },
+    {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: service, namespace, labels: { 'kubernetes.io/service-name': service } },
+      addressType: address.includes(':') ? 'IPv6' : 'IPv4', endpoints: [{ addresses: [address] }], ports: [{ name: 'http', port, protocol: 'TCP' }],
+    },
+  ];
+}
+
 export type PackageIndex = {
   /** http://host:port/ */
   url: string;
+  /** The address and port it listens on. */
+  host: string;
+  port: number;
   /** PIP_INDEX_URL: the simple index. */
   indexUrl: string;
   /** PIP_TRUSTED_HOST: plain HTTP, so pip must be told to trust it. */
@@ -73,6 +97,8 @@ export async function servePackageIndex(o: { wheelhouses: Wheelhouse[]; mnist?: 
   const url = `http://${hostPort}/`;
   return {
     url,
+    host,
+    port,
     indexUrl: `${url}simple/`,
     trustedHost: host,
     ...(o.mnist ? { mnistUrl: `${url}mnist/` } : {}),

@@ -5,14 +5,15 @@
 // into the suite's provenance.
 import { loadCatalog, pinSetsOf, type ComponentId, type PinSet } from '../../matrix/catalog/index.js';
 import type { Dataset } from '../../model/results.js';
-import { indexEnv, servePackageIndex } from '../net/package-index.js';
+import { run } from '../../lib/exec.js';
+import { IN_CLUSTER, inClusterObjects, indexEnv, servePackageIndex, type PackageIndex } from '../net/package-index.js';
 import { ensureWheelhouse } from '../toolchain/wheelhouse.js';
 import { ensureMnist, mnistRecord } from './mnist.js';
 import type { Log } from '../toolchain/build.js';
 
 /** A wheelhouse as the results keep it: the pin set, its content key, how much. */
 export type ServedWheelhouse = { id: string; key: string; python: string; requirements: string[]; files: number; bytes: number };
-export type Served = { env: Record<string, string>; wheelhouses: ServedWheelhouse[]; datasets: Dataset[]; close: () => Promise<void> };
+export type Served = { env: Record<string, string>; wheelhouses: ServedWheelhouse[]; datasets: Dataset[]; /** The index's URL by its name inside the cluster. */ inCluster: string; close: () => Promise<void> };
 
 /**
  * The pin sets the tests that will run install: each test entry's `needs.packageIndex` (true: all of
@@ -28,17 +29,40 @@ export function pinSetsToServe(component: ComponentId, version: string, wants: (
   return all.filter((p) => ids.has(p.id));
 }
 
-export async function serveToPods(component: ComponentId, version: string, wants: (boolean | string[] | undefined)[], host: string, log: Log): Promise<Served> {
+/**
+ * Names a served index inside a cluster (IN_CLUSTER: a Service with the index's address as its
+ * endpoint, in a namespace of the harness's own); returns what takes the name away again.
+ */
+export async function nameInCluster(index: PackageIndex, cluster: { kubeconfig: string; kubectl: string }): Promise<() => Promise<void>> {
+  const kubectl = (args: string[], input?: string) => run(cluster.kubectl, ['--kubeconfig', cluster.kubeconfig, ...args], { timeout: 60_000, ...(input ? { input } : {}) });
+  const r = await kubectl(['apply', '--server-side', '--field-manager=codeflare-matrix', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: inClusterObjects(index.host, index.port) }));
+  if (!r.ok) throw new Error(`naming the package index in the cluster (Service ${IN_CLUSTER.namespace}/${IN_CLUSTER.service}) failed: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);
+  return async () => {
+    await kubectl(['delete', 'namespace', IN_CLUSTER.namespace, '--ignore-not-found', '--wait=false']);
+  };
+}
+
+/** `cluster`: the cluster the pods run in, where the index also gets its in-cluster name (IN_CLUSTER), gone again at close. */
+export async function serveToPods(component: ComponentId, version: string, wants: (boolean | string[] | undefined)[], host: string, cluster: { kubeconfig: string; kubectl: string }, log: Log): Promise<Served> {
   const pinSets = pinSetsToServe(component, version, wants);
   const houses = [];
   for (const p of pinSets) houses.push(await ensureWheelhouse(p, { log }));
   const mnist = await ensureMnist();
   const index = await servePackageIndex({ wheelhouses: houses, mnist: { dir: mnist.dir, files: mnist.manifest.files.map((f) => f.file) }, host });
-  log(`serving ${houses.length} pin set(s) (${houses.map((h) => h.manifest.pinSet.id).join(', ')}) and the synthetic MNIST to the pods at ${index.url}`);
+  const unname = await nameInCluster(index, cluster).catch(async (e: Error) => {
+    await index.close();
+    throw e;
+  });
+  const inCluster = `http://${IN_CLUSTER.host}/simple/`;
+  log(`serving ${houses.length} pin set(s) (${houses.map((h) => h.manifest.pinSet.id).join(', ')}) and the synthetic MNIST to the pods at ${index.url} (in the cluster also ${inCluster})`);
   return {
     env: indexEnv(index),
     wheelhouses: houses.map((h) => ({ id: h.manifest.pinSet.id, key: h.manifest.key, python: h.manifest.pinSet.python, requirements: h.manifest.pinSet.requirements, files: h.manifest.files.length, bytes: h.manifest.files.reduce((n, f) => n + f.size, 0) })),
     datasets: [mnistRecord(mnist.manifest, index.mnistUrl!)],
-    close: index.close,
+    inCluster,
+    close: async () => {
+      await unname();
+      await index.close();
+    },
   };
 }

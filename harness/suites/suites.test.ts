@@ -178,23 +178,34 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   expect(testNotApplicable(op, 'TestRayClusterImagePullSecret', kind)).toBeUndefined();
   // images by the names the tests use, made here as stand-ins where the provider makes its pods' images
   expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['codeflare-operator'])).toEqual({ 'quay.io/project-codeflare/busybox:1.36': 'busybox:1.35.0', 'pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime': 'codeflare-matrix/pytorch:2.4.1-py3.11' });
-  expect(standInsFor({ 'codeflare-operator': 'v1.10.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9', 'quay.io/modh/ray:2.35.0-py39-cu121': 'codeflare-matrix/ray:2.35.0-py3.9' });
+  expect(standInsFor({ 'codeflare-operator': 'v1.10.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9-served', 'quay.io/modh/ray:2.35.0-py39-cu121': 'codeflare-matrix/ray:2.35.0-py3.9' });
   expect(standInsFor({ 'codeflare-operator': 'v1.4.1' }, ['codeflare-operator'])).toEqual({ 'quay.io/project-codeflare/ray:latest-py39-cu118': 'codeflare-matrix/ray:2.5.0-py3.9' });
   expect(standInsFor({ 'codeflare-operator': 'v1.16.0' }, ['kuberay'])).toEqual({});
   // a test entry with a range applies to those versions only, and the stand-ins only it names go with it:
-  // v1.2.0's PyTorch Job takes the package index from the test's env; v1.1.0's has no such knob
+  // v1.2.0's PyTorch Job takes the package index from the test's env; v0.0.5–v1.1.0's, with no such
+  // knob, from the image, which carries the index by its in-cluster name and the MNIST data
   const v120 = upstreamSuite('codeflare-operator', 'v1.2.0')!;
   expect(testNotApplicable(v120, 'TestMNISTPyTorchMCAD', kind)).toMatch(/package index/);
   const served = { ...kind, packageIndex: { PIP_INDEX_URL: 'http://192.0.2.1:1/simple/' } };
   expect(testNotApplicable(v120, 'TestMNISTPyTorchMCAD', served)).toMatch(/pytorch\/pytorch:1\.11\.0-cuda11\.3-cudnn8-runtime by that exact name/);
   expect(testNotApplicable(v120, 'TestMNISTPyTorchMCAD', { ...served, images: ['pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime'] })).toBeUndefined();
   expect(testNotApplicable(v120, 'TestMNISTRayJobMCADRayCluster', served)).toMatch(/internet/);
-  expect(standInsFor({ 'codeflare-operator': 'v1.2.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9' });
-  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.1.0')!, 'TestMNISTPyTorchMCAD', served)).toMatch(/internet/);
-  expect(standInsFor({ 'codeflare-operator': 'v1.1.0' }, ['codeflare-operator'])).toEqual({});
-  // upstream ran it on a 4-core runner: a worker node beside the control plane, for v1.2.0 only
+  expect(standInsFor({ 'codeflare-operator': 'v1.2.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9-served' });
+  for (const v of ['v1.1.0', 'v0.2.3', 'v0.0.5']) {
+    const suite = upstreamSuite('codeflare-operator', v)!;
+    expect(testNotApplicable(suite, 'TestMNISTPyTorchMCAD', kind), v).toMatch(/package index/);
+    expect(testNotApplicable(suite, 'TestMNISTPyTorchMCAD', { ...served, images: ['pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime'] }), v).toBeUndefined();
+    expect(standInsFor({ 'codeflare-operator': v }, ['codeflare-operator']), v).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9-served' });
+    expect(workersFor({ 'codeflare-operator': v }, ['codeflare-operator']).workers, v).toBe(1);
+  }
+  // the RayJob test before v1.3.0 reaches the dashboard by an Ingress of its own, with nginx's rewrite-target
+  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v0.2.3')!, 'TestMNISTRayJobMCADRayCluster', served)).toMatch(/rewrite-target/);
+  // v0.0.4 has no MNIST Job test: no stand-in, no worker
+  expect(standInsFor({ 'codeflare-operator': 'v0.0.4' }, ['codeflare-operator'])).toEqual({});
+  expect(workersFor({ 'codeflare-operator': 'v0.0.4' }, ['codeflare-operator']).workers).toBe(0);
+  // upstream ran it on a 4-core runner: a worker node beside the control plane
   expect(workersFor({ 'codeflare-operator': 'v1.2.0' }, ['codeflare-operator'])).toEqual({ workers: 1, why: [expect.stringContaining('TestMNISTPyTorchMCAD')] });
-  expect(workersFor({ 'codeflare-operator': 'v1.1.0' }, ['codeflare-operator']).workers).toBe(0);
+  expect(workersFor({ 'codeflare-operator': 'v1.4.1' }, ['codeflare-operator']).workers).toBe(0);
   expect(workersFor({ 'codeflare-operator': 'v1.2.0' }, ['kuberay']).workers).toBe(0);
   // the same Job in an AppWrapper, v1.10.0–v1.12.0 (v1.4.4–v1.9.0 need upstream's setup.sh); v1.13.0 moved to torch 2.4's image
   expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.10.0')!, 'TestMnistPyTorchAppWrapperCpu', { ...served, images: ['pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime'] })).toBeUndefined();
@@ -212,7 +223,7 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
     else expect(rayJob, v).toBeUndefined();
   }
   expect(standInsFor({ 'codeflare-operator': 'v1.13.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime': 'codeflare-matrix/pytorch:2.4.1-py3.11', 'quay.io/modh/ray:2.35.0-py311-cu121': 'codeflare-matrix/ray:2.35.0-py3.11' });
-  expect(standInsFor({ 'codeflare-operator': 'v1.12.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9', 'quay.io/modh/ray:2.35.0-py39-cu121': 'codeflare-matrix/ray:2.35.0-py3.9' });
+  expect(standInsFor({ 'codeflare-operator': 'v1.12.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9-served', 'quay.io/modh/ray:2.35.0-py39-cu121': 'codeflare-matrix/ray:2.35.0-py3.9' });
   expect(canMake('pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime')).toBe(true);
   expect(canMake('quay.io/modh/ray:2.35.0-py39-cu121')).toBe(true);
   expect(canMake('codeflare-matrix/ray:2.5.0-py3.9')).toBe(true);

@@ -24,6 +24,9 @@ import { workloadImage } from './workloads.js';
 import { buildNodeImage } from './nodeimage.js';
 import { KindProvider } from './provider.js';
 import { kindName } from './provision.js';
+import { IN_CLUSTER, servePackageIndex } from '../../net/package-index.js';
+import { nameInCluster } from '../../suites/served.js';
+import { kubectlFor } from '../../toolchain/index.js';
 
 test.describe.configure({ mode: 'serial', timeout: 30 * 60_000 });
 
@@ -83,6 +86,18 @@ test('the node image built offline boots as a control plane and a worker, report
     await core.createNamespacedPod({ namespace: 'real', body: { metadata: { name: 'client' }, spec: { nodeName: worker.metadata!.name!, restartPolicy: 'Never', containers: [{ name: 'c', image: workloadImages.busybox, command: ['sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 10 ${srvIp} 8080`] }] } } });
     await until('client done', async () => ['Succeeded', 'Failed'].includes((await core.readNamespacedPod({ name: 'client', namespace: 'real' })).status?.phase ?? ''), 120_000);
     expect(await core.readNamespacedPodLog({ name: 'client', namespace: 'real' })).toContain('served-across-nodes');
+    // The harness's package index by its name inside the cluster (what the PyTorch image carries for
+    // tags whose Job has no index knob): a Service whose endpoint is the host's address on kind's network.
+    const index = await servePackageIndex({ wheelhouses: [], host: await kind.images.hostAddress() });
+    const unname = await nameInCluster(index, { kubeconfig: cluster.kubeconfig, kubectl: kubectlFor(KUBERNETES) });
+    try {
+      await core.createNamespacedPod({ namespace: 'real', body: { metadata: { name: 'index' }, spec: { nodeName: worker.metadata!.name!, restartPolicy: 'Never', containers: [{ name: 'c', image: workloadImages.busybox, command: ['sh', '-c', `wget -q -O - http://${IN_CLUSTER.host}/simple/`] }] } } });
+      await until('index client done', async () => ['Succeeded', 'Failed'].includes((await core.readNamespacedPod({ name: 'index', namespace: 'real' })).status?.phase ?? ''), 120_000);
+      expect(await core.readNamespacedPodLog({ name: 'index', namespace: 'real' })).toContain('<title>Simple index</title>');
+    } finally {
+      await unname();
+      await index.close();
+    }
     // An Ingress with no class, as the operator makes its Ray dashboard's: the cluster's ingress
     // controller (Traefik, built here) gives it the node's address and routes its host, which the host
     // reaches with the controller as its HTTP proxy (what a suite gets as HTTP_PROXY).

@@ -10,6 +10,8 @@ import type { Log } from '../provider.js';
 import { standInOf } from '../../suites/catalog.js';
 import { findInterpreters, howToGet, minor, type Interpreter } from '../../components/python.js';
 import { cachedImage, debianImage, filesImage, hashOf, INPUTS_LABEL, workDir } from './images.js';
+import { IN_CLUSTER } from '../../net/package-index.js';
+import { ensureMnist, MNIST_FILES } from '../../suites/mnist.js';
 
 const PYTHON_BASE = 'codeflare-matrix/debian-python:bookworm';
 /**
@@ -25,6 +27,8 @@ const makers: { match: RegExp; make: (tag: string, version: string, log: Log) =>
   // Ray on another Python of this host (`<ray>-py<minor>`): what stands in for upstream's py39 Ray images
   { match: /^codeflare-matrix\/ray:(\d+\.\d+\.\d+-py3\.\d+)$/, make: (tag, spec, log) => ray(tag, spec.split('-py')[0]!, log, spec.split('-py')[1]) },
   { match: /^codeflare-matrix\/pytorch:(\d+\.\d+\.\d+-py3\.\d+)$/, make: pytorch },
+  // that image with the harness's package index by its in-cluster name and the synthetic MNIST
+  { match: /^codeflare-matrix\/pytorch:(\d+\.\d+\.\d+-py3\.\d+)-served$/, make: pytorchServed },
 ];
 
 export function canMake(image: string): boolean {
@@ -205,6 +209,41 @@ async function pytorch(tag: string, spec: string, log: Log): Promise<void> {
     script: '"$py" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$1" numpy requests && /opt/pytorch/bin/python -c "import numpy, requests, torch; torch.from_numpy(numpy.zeros(1)); print(torch.__version__, numpy.__version__)" && test -x /opt/pytorch/bin/torchrun',
     args: [torch],
     config: ['ENV PATH=/opt/pytorch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /workspace', 'CMD ["bash"]'],
+  }, log);
+}
+
+/** Where the served PyTorch image keeps the synthetic MNIST: its PATH_DATASETS. */
+const DATASETS = '/opt/codeflare-matrix/datasets';
+
+/**
+ * The PyTorch stand-in (`<torch>-py<minor>`) with what the operator's PyTorch Job reaches on the
+ * internet, for tags that give the Job no knob for it (codeflare-operator@v0.0.5–v1.1.0
+ * test/e2e/mnist_pytorch_mcad_job_test.go: `pip install -r requirements.txt && torchrun mnist.py`,
+ * no env): pip's index by the name the harness gives it in the cluster (ENV PIP_INDEX_URL,
+ * PIP_TRUSTED_HOST: IN_CLUSTER), and the synthetic MNIST's raw files under ENV PATH_DATASETS, the
+ * folder mnist.py hands torchvision, which then downloads nothing (torchvision 0.12 MNIST._check_exists).
+ * From v1.2.0 the Job sets PIP_INDEX_URL and MNIST_DATASET_URL itself, over these (mnist.py writes the
+ * files again, the container's own copy).
+ */
+async function pytorchServed(tag: string, spec: string, log: Log): Promise<void> {
+  const base = `codeflare-matrix/pytorch:${spec}`;
+  await pytorch(base, spec, log);
+  const baseId = (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', base])).trim();
+  const mnist = await ensureMnist();
+  const index = `http://${IN_CLUSTER.host}/simple/`;
+  const inputs = hashOf(baseId, index, mnist.manifest.files, 'pytorch-served-1');
+  await cachedImage(tag, inputs, async () => {
+    const name = `cfm-pytorchservedbuild-${process.pid}`;
+    try {
+      await docker(['rm', '-f', name]);
+      log(`${tag}: ${base} with the synthetic MNIST at ${DATASETS} and pip's index at ${index}`);
+      await dockerOk(['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${mnist.dir}:/mnist:ro`, base, 'sh', '-euc', 'mkdir -p "$0" && for f; do cp "/mnist/$f" "$0/"; done', `${DATASETS}/MNIST/raw`, ...MNIST_FILES]);
+      const labels = { 'org.opencontainers.image.source': `${base} + synthetic MNIST (${mnist.manifest.generator}) + PIP_INDEX_URL ${index}`, [INPUTS_LABEL]: inputs, [HARNESS_LABEL]: 'codeflare-matrix' };
+      const config = [`ENV PIP_INDEX_URL=${index}`, `ENV PIP_TRUSTED_HOST=${IN_CLUSTER.host}`, `ENV PATH_DATASETS=${DATASETS}`, 'CMD ["bash"]'];
+      await dockerOk(['commit', ...[...config, ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]), name, tag]);
+    } finally {
+      await docker(['rm', '-f', name]);
+    }
   }, log);
 }
 
