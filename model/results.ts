@@ -101,6 +101,8 @@ export const TestCode = z.object({
   standIns: z.record(z.string(), z.string()).optional(),
   /** Extended resources advertised on every node for the suite, with nothing behind them (virtual GPUs), as its own setup does. */
   nodeCapacity: z.record(z.string(), z.string()).optional(),
+  /** Objects made before the suite as upstream's CI made them (catalog `setup`), as Kind/name. */
+  setup: z.array(z.string()).optional(),
   /** pytest: the requirements installed to run it (the tree's pins), the Python and pytest that ran it. */
   tools: z.array(z.string()).optional(),
   python: z.string().optional(),

@@ -28,6 +28,8 @@ export type TestCode = {
   standIns?: Record<string, string>;
   /** Extended resources advertised on every node for the suite (virtual: nothing behind them). */
   nodeCapacity?: Record<string, string>;
+  /** Objects made before the suite as upstream's CI made them, as Kind/name. */
+  setup?: string[];
   /** pytest: the requirements installed to run it (the tree's pins), and the versions that ran. */
   tools?: string[];
   python?: string;

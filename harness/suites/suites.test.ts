@@ -166,9 +166,18 @@ test('the catalog has a suite for the operator, KubeRay and AppWrapper at the ve
   const rayJob = (v: string, name: string) => upstreamSuite('codeflare-operator', v)!.tests.find((t) => new RegExp(t.match).test(name));
   expect(rayJob('v1.4.1', 'TestMNISTRayJobRayCluster')?.needs).toEqual({ capabilities: ['ingress'], images: ['quay.io/project-codeflare/ray:latest-py39-cu118'], packageIndex: ['operator-mnist-pl1.5'] });
   expect(rayJob('v1.10.0', 'TestMnistRayJobRayClusterCpu')?.needs).toEqual({ capabilities: ['ingress'], images: ['quay.io/modh/ray:2.35.0-py39-cu121'], packageIndex: ['operator-mnist-pl1.9'] });
-  // v1.4.4–v1.9.0 queue in upstream CI's own ClusterQueue, which setup.sh made: not applicable, no Ray or PyTorch image for them
-  for (const name of ['TestMnistRayJobRayClusterCpu', 'TestMnistPyTorchAppWrapperCpu']) expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.9.0')!, name, withIndex), name).toMatch(/e2e-cluster-queue/);
-  expect(standInsFor({ 'codeflare-operator': 'v1.9.0' }, ['codeflare-operator'])).toEqual({});
+  // v1.4.4–v1.9.0 queue in upstream CI's own ClusterQueue, which setup.sh made: made from it as data, with the quota of the tag's script
+  const quota = (v: string, name: string) => (rayJob(v, name)?.setup?.find((o) => o.kind === 'ClusterQueue') as { spec?: { resourceGroups?: { coveredResources: string[] }[] } } | undefined)?.spec?.resourceGroups?.[0]?.coveredResources;
+  for (const [v, names] of [['v1.4.4', ['TestMNISTPyTorchAppWrapper', 'TestMNISTRayJobRayCluster', 'TestMNISTRayJobRayClusterAppWrapper']], ['v1.9.0', ['TestMnistPyTorchAppWrapperCpu', 'TestMnistRayJobRayClusterCpu', 'TestMnistRayJobRayClusterAppWrapperCpu']]] as const) {
+    for (const name of names) {
+      expect(rayJob(v, name)?.setup?.map((o) => `${o.kind}/${o.metadata.name}`), `${v} ${name}`).toEqual(['ResourceFlavor/default-flavor', 'ClusterQueue/e2e-cluster-queue']);
+      expect(quota(v, name), `${v} ${name}`).toEqual(v === 'v1.4.4' ? ['cpu', 'memory'] : ['cpu', 'memory', 'nvidia.com/gpu']);
+    }
+  }
+  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.9.0')!, 'TestMnistRayJobRayClusterCpu', { ...withIndex, images: ['quay.io/rhoai/ray:2.23.0-py39-cu121'] })).toBeUndefined();
+  expect(testNotApplicable(upstreamSuite('codeflare-operator', 'v1.9.0')!, 'TestMnistRayJobRayClusterGpu', withIndex)).toMatch(/GPUs/);
+  expect(standInsFor({ 'codeflare-operator': 'v1.9.0' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9-served', 'quay.io/rhoai/ray:2.23.0-py39-cu121': 'codeflare-matrix/ray:2.23.0-py3.9' });
+  expect(standInsFor({ 'codeflare-operator': 'v1.4.4' }, ['codeflare-operator'])).toEqual({ 'pytorch/pytorch:1.11.0-cuda11.3-cudnn8-runtime': 'codeflare-matrix/pytorch:1.11.0-py3.9-served', 'quay.io/project-codeflare/ray:2.20.0-py39-cu118': 'codeflare-matrix/ray:2.20.0-py3.9' });
   // v1.2.0 and v1.3.x reach the dashboard by an Ingress of their own, with nginx's rewrite-target, which the ingress here does not honour
   for (const [v, name] of [['v1.3.1', 'TestMNISTRayJobRayCluster'], ['v1.2.0', 'TestMNISTRayJobMCADRayCluster']] as const) expect(testNotApplicable(upstreamSuite('codeflare-operator', v)!, name, withIndex), v).toMatch(/rewrite-target/);
   // v1.1.0's RayJob has no index knob
@@ -291,6 +300,14 @@ func TestReachesCluster(t *testing.T) {
 	t.Logf("server: %s", strings.TrimSpace(string(out)))
 	if _, err := os.Stat("testdata/fixture.txt"); err != nil {
 		t.Fatalf("the package's own files are beside it: %v", err)
+	}
+}
+
+// Finds what the catalog's setup made before the suite, as upstream's CI scripts made objects the tests assume.
+func TestSetupMade(t *testing.T) {
+	out, err := exec.Command(os.Getenv("E2E_KUBECTL"), "--kubeconfig", os.Getenv("KUBECONFIG"), "get", "configmap", "e2e-setup", "-n", "default", "-o", "jsonpath={.data.made}").CombinedOutput()
+	if err != nil || string(out) != "before the suite" {
+		t.Fatalf("configmap e2e-setup: %v: %s", err, out)
 	}
 }
 
@@ -417,6 +434,7 @@ const suite = UpstreamSuite.parse({
     { match: '^TestNeedsImage$', needs: { images: ['quay.io/example/tool:1.0'] } },
     { match: '^TestNeedsIngress$', needs: { capabilities: ['ingress'] } },
     { match: 'Gpu', reason: 'needs GPUs' },
+    { match: '^TestSetupMade$', setup: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'e2e-setup', namespace: 'default' }, data: { made: 'before the suite' } }] },
   ],
 });
 
@@ -521,6 +539,11 @@ test.describe('an upstream go-test suite against a cluster of its own', () => {
     expect(by.TestNeedsIngress).toMatchObject({ status: 'not-applicable', reason: 'needs a provider with ingress', output: '' });
     expect(ingressAsked).toBe(false);
     expect(r.code.ingress).toBeUndefined();
+    // the catalog's setup objects: there while the test that needs them ran, gone after, in the provenance
+    expect(by.TestSetupMade).toMatchObject({ status: 'passed' });
+    expect(r.code.setup).toEqual(['ConfigMap/e2e-setup']);
+    expect(logged).toContain("made before the suite, as upstream's CI did: ConfigMap/e2e-setup");
+    expect((await execa(kubectl, ['--kubeconfig', cluster.kubeconfig, 'get', 'configmap', 'e2e-setup', '-n', 'default'], { reject: false })).stderr).toMatch(/not found/);
     // provenance: the test code is the component's tree at the tag's commit, from git
     expect(r.code).toMatchObject({ component: 'codeflare-operator', module: MODULE, version: 'v0.0.1', commit, origin: 'git', repository: repo, package: './test/e2e' });
     expect(r.code.goVersion).toMatch(/^go1\./);

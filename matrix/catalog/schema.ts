@@ -356,7 +356,20 @@ export const UpstreamSuite = z.strictObject({
    * (GPU, OpenShift, internet, a digest-pinned image); `needs`, more than the suite's; `objectLevel`,
    * they check API objects only, so they apply where no process runs in a pod. First match wins.
    */
-  tests: z.array(z.strictObject({ match: RegExpText, reason: z.string().optional(), needs: UpstreamNeeds.optional(), objectLevel: z.boolean().default(false), /** Only the suite's versions in this range (others pass it over). */ range: Range.optional() })).default([]),
+  tests: z
+    .array(
+      z.strictObject({
+        match: RegExpText,
+        reason: z.string().optional(),
+        needs: UpstreamNeeds.optional(),
+        objectLevel: z.boolean().default(false),
+        /** Only the suite's versions in this range (others pass it over). */
+        range: Range.optional(),
+        /** Objects upstream's CI made before the suite for these tests (its setup script at the tag): applied before the suite where one of them runs, removed after it. */
+        setup: z.array(z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({ name: z.string() }) })).optional(),
+      }),
+    )
+    .default([]),
   /**
    * Images the harness makes under the names the suite's code uses, where it makes its pods' images
    * (kind): name → the image made here that stands in for it (retagged, recorded in the results as a stand-in).
