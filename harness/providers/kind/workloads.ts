@@ -77,6 +77,14 @@ async function busybox(tag: string, version: string, log: Log): Promise<void> {
   }
 }
 
+/**
+ * The start of a build container's script: "$py" is Debian's python3, or, where the first argument
+ * names a prefix, this host's interpreter mounted at /host-python, copied to that prefix (it finds its
+ * libraries there). The argument is shifted off: the script's own arguments follow.
+ */
+const HOST_PYTHON_SH = 'py=python3; if [ -n "$1" ]; then mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && py="$1/bin/python3"; fi; shift; ';
+const hostPythonMount = (prefix?: string): string[] => (prefix ? ['-v', `${prefix}:/host-python:ro`] : []);
+
 /** A Python of this host installed in a folder of its own (pyenv, uv), and that folder. */
 type OwnPython = { interpreter: Interpreter; prefix: string };
 
@@ -123,10 +131,7 @@ async function pypiImage(
       const labels = await o.download(python, wheels, dir);
       log(`${tag}: installing into a virtualenv in the image (no network)`);
       await docker(['rm', '-f', name]);
-      // $1: the interpreter's prefix, where it is copied to (none: Debian's python3); the script's own arguments after it
-      const py = 'py=python3; if [ -n "$1" ]; then mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && py="$1/bin/python3"; fi; shift; ';
-      const mount = o.python ? ['-v', `${o.python.prefix}:/host-python:ro`] : [];
-      await dockerOk(['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, ...mount, PYTHON_BASE, 'sh', '-euc', py + o.script, 'sh', o.python?.prefix ?? '', ...(o.args ?? [])], { timeout: 1_800_000 });
+      await dockerOk(['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, ...hostPythonMount(o.python?.prefix), PYTHON_BASE, 'sh', '-euc', HOST_PYTHON_SH + o.script, 'sh', o.python?.prefix ?? '', ...(o.args ?? [])], { timeout: 1_800_000 });
       const all = { ...labels, [INPUTS_LABEL]: inputs, [HARNESS_LABEL]: 'codeflare-matrix' };
       await dockerOk(['commit', ...[...o.config, ...Object.entries(all).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]), name, tag]);
     } finally {
@@ -278,9 +283,8 @@ export async function sdkImage(sdk: { version: string; python: string; venv: str
       await step('pip wheel (the SDK virtualenv)', sdk.python, ['-m', 'pip', 'wheel', '-q', '--no-deps', '--prefer-binary', '--find-links', wheels, '--wheel-dir', wheels, '-r', join(wheels, 'requirements.txt')]);
       await docker(['rm', '-f', name]);
       await dockerOk(
-        ['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, ...(own ? ['-v', `${own.dir}:/host-python:ro`] : []), PYTHON_BASE, 'sh', '-euc',
-          // $1: the interpreter's own prefix (none: Debian's python3), an argument, not part of the script
-          'py=python3; if [ -n "$1" ]; then mkdir -p "$(dirname "$1")" && cp -a /host-python "$1" && py="$1/bin/python3"; fi; "$py" -m venv /opt/sdk && /opt/sdk/bin/pip install -q --no-index --no-deps --find-links /wheels -r /wheels/requirements.txt && /opt/sdk/bin/python -c "import codeflare_sdk"',
+        ['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, ...hostPythonMount(own?.dir), PYTHON_BASE, 'sh', '-euc',
+          HOST_PYTHON_SH + '"$py" -m venv /opt/sdk && /opt/sdk/bin/pip install -q --no-index --no-deps --find-links /wheels -r /wheels/requirements.txt && /opt/sdk/bin/python -c "import codeflare_sdk"',
           'sh', own?.dir ?? ''],
         { timeout: 1_800_000 },
       );
