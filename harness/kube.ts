@@ -61,3 +61,16 @@ export function kube(kubeconfig: string, kubectl: string) {
   return { ...clients(kubeconfig), kubectl: (args: string[]) => run(kubectl, ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 }) };
 }
 export type Kube = ReturnType<typeof kube>;
+
+/**
+ * Objects made with the cluster's kubectl (server-side apply, as one List); returns what deletes them
+ * again (not waiting: the cluster finishes it). `what` names them in the error.
+ */
+export async function applied(kubectl: string, kubeconfig: string, objs: object[], what: string): Promise<() => Promise<void>> {
+  const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs });
+  const r = await run(kubectl, ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager=codeflare-matrix', '-f', '-'], { input: list, timeout: 120_000 });
+  if (!r.ok) throw new Error(`the API server rejected ${what}: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);
+  return async () => {
+    await run(kubectl, ['--kubeconfig', kubeconfig, 'delete', '--ignore-not-found', '--wait=false', '-f', '-'], { input: list, timeout: 120_000 });
+  };
+}

@@ -14,8 +14,7 @@ import type { SuiteContext, SuiteKind, SuiteRun } from './kind.js';
 import type { UpstreamTest } from './test2json.js';
 import { allocated, causeIn, watchEnvironment, type EnvironmentEvent } from '../environment.js';
 import { setHeaderOptions, PatchStrategy } from '@kubernetes/client-node';
-import { clients, until } from '../kube.js';
-import { run } from '../../lib/exec.js';
+import { applied, clients, until } from '../kube.js';
 
 export type { UpstreamTest, Step, Outcome } from './test2json.js';
 export type { PreparedSuite, SuiteContext, SuiteKind, SuiteRun, TestCode } from './kind.js';
@@ -83,19 +82,6 @@ async function advertise(kubeconfig: string, capacity: Record<string, string>): 
  * component the cell runs), lists its tests, runs those that apply, and returns one result per
  * listed test. A suite that cannot run at all here is one not-applicable result named by its package.
  */
-/** Applies a suite's setup objects with the cell's kubectl; returns what deletes them again. */
-async function applySetup(objs: object[], ctx: SuiteContext): Promise<() => Promise<void>> {
-  const { kubectl, kubeconfig } = ctx.vars;
-  if (!kubectl || !kubeconfig) throw new Error('the suite\'s setup objects need the cell\'s kubectl and kubeconfig');
-  const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs });
-  const r = await run(kubectl, ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager=codeflare-matrix', '-f', '-'], { input: list, timeout: 120_000 });
-  if (!r.ok) throw new Error(`the API server rejected the suite's setup objects: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);
-  ctx.log?.(`made before the suite, as upstream's CI did: ${objs.map((o) => `${(o as { kind: string }).kind}/${(o as { metadata: { name: string } }).metadata.name}`).join(', ')}`);
-  return async () => {
-    await run(kubectl, ['--kubeconfig', kubeconfig, 'delete', '--ignore-not-found', '--wait=false', '-f', '-'], { input: list, timeout: 120_000 });
-  };
-}
-
 export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: SuiteContext, outDir: string): Promise<SuiteRun> {
   const t0 = Date.now();
   const whole = suiteNotApplicable(suite, ctx);
@@ -118,8 +104,14 @@ export async function runUpstream(source: Source, suite: UpstreamSuite, ctx: Sui
   }
   // Objects upstream's CI made before the suite for the tests that run here (its setup script): made now, gone after it.
   const setup = [...new Map(runnable.flatMap((n) => entryFor(suite, n)?.setup ?? []).map((o) => [`${o.kind}/${o.metadata.name}`, o])).values()];
-  const undoSetup = setup.length ? await applySetup(setup, ctx) : undefined;
-  if (setup.length) code.setup = setup.map((o) => `${o.kind}/${o.metadata.name}`);
+  let undoSetup: (() => Promise<void>) | undefined;
+  if (setup.length) {
+    const { kubectl, kubeconfig } = ctx.vars;
+    if (!kubectl || !kubeconfig) throw new Error('the suite\'s setup objects need the cell\'s kubectl and kubeconfig');
+    undoSetup = await applied(kubectl, kubeconfig, setup, 'the suite\'s setup objects');
+    code.setup = setup.map((o) => `${o.kind}/${o.metadata.name}`);
+    ctx.log?.(`made before the suite, as upstream's CI did: ${code.setup.join(', ')}`);
+  }
   // Tests that reach an Ingress by its host: the cell's ingress controller, and HTTP to it as to a
   // proxy (Go sends loopback, the API server's address, direct).
   const ingress = runnable.some((n) => [...suite.needs.capabilities, ...(entryFor(suite, n)?.needs?.capabilities ?? [])].includes('ingress')) ? await ctx.ingress?.() : undefined;

@@ -5,7 +5,7 @@
 // into the suite's provenance.
 import { loadCatalog, pinSetsOf, type ComponentId, type PinSet } from '../../matrix/catalog/index.js';
 import type { Dataset } from '../../model/results.js';
-import { run } from '../../lib/exec.js';
+import { applied } from '../kube.js';
 import { IN_CLUSTER, inClusterObjects, indexEnv, servePackageIndex, type PackageIndex } from '../net/package-index.js';
 import { ensureWheelhouse } from '../toolchain/wheelhouse.js';
 import { ensureMnist, mnistRecord } from './mnist.js';
@@ -13,7 +13,7 @@ import type { Log } from '../toolchain/build.js';
 
 /** A wheelhouse as the results keep it: the pin set, its content key, how much. */
 export type ServedWheelhouse = { id: string; key: string; python: string; requirements: string[]; files: number; bytes: number };
-export type Served = { env: Record<string, string>; wheelhouses: ServedWheelhouse[]; datasets: Dataset[]; /** The index's URL by its name inside the cluster. */ inCluster: string; close: () => Promise<void> };
+export type Served = { env: Record<string, string>; wheelhouses: ServedWheelhouse[]; datasets: Dataset[]; close: () => Promise<void> };
 
 /**
  * The pin sets the tests that will run install: each test entry's `needs.packageIndex` (true: all of
@@ -34,12 +34,7 @@ export function pinSetsToServe(component: ComponentId, version: string, wants: (
  * endpoint, in a namespace of the harness's own); returns what takes the name away again.
  */
 export async function nameInCluster(index: PackageIndex, cluster: { kubeconfig: string; kubectl: string }): Promise<() => Promise<void>> {
-  const kubectl = (args: string[], input?: string) => run(cluster.kubectl, ['--kubeconfig', cluster.kubeconfig, ...args], { timeout: 60_000, ...(input ? { input } : {}) });
-  const r = await kubectl(['apply', '--server-side', '--field-manager=codeflare-matrix', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: inClusterObjects(index.host, index.port) }));
-  if (!r.ok) throw new Error(`naming the package index in the cluster (Service ${IN_CLUSTER.namespace}/${IN_CLUSTER.service}) failed: ${r.all.trim().split('\n').slice(-3).join(' | ')}`);
-  return async () => {
-    await kubectl(['delete', 'namespace', IN_CLUSTER.namespace, '--ignore-not-found', '--wait=false']);
-  };
+  return applied(cluster.kubectl, cluster.kubeconfig, inClusterObjects(index.host, index.port), `the package index's name in the cluster (Service ${IN_CLUSTER.namespace}/${IN_CLUSTER.service})`);
 }
 
 /** `cluster`: the cluster the pods run in, where the index also gets its in-cluster name (IN_CLUSTER), gone again at close. */
@@ -59,7 +54,6 @@ export async function serveToPods(component: ComponentId, version: string, wants
     env: indexEnv(index),
     wheelhouses: houses.map((h) => ({ id: h.manifest.pinSet.id, key: h.manifest.key, python: h.manifest.pinSet.python, requirements: h.manifest.pinSet.requirements, files: h.manifest.files.length, bytes: h.manifest.files.reduce((n, f) => n + f.size, 0) })),
     datasets: [mnistRecord(mnist.manifest, index.mnistUrl!)],
-    inCluster,
     close: async () => {
       await unname();
       await index.close();
