@@ -42,6 +42,12 @@ export async function importDir(dir: string, tag: string, config: ImageConfig, i
   await pipeToDocker(['tar', ['--numeric-owner', '-C', dir, '-c', '.']], ['import', ...changes(config, inputs), '-', tag]);
 }
 
+/** `docker commit` of a build container as `tag`, with the config and the inputs label (what cachedImage compares). */
+export async function commitContainer(container: string, tag: string, config: ImageConfig, inputs: string): Promise<void> {
+  const r = await docker(['commit', ...changes(config, inputs), container, tag]);
+  if (r.exitCode !== 0) throw new Error(`docker commit ${container} as ${tag}: ${(r.stderr || r.stdout).trim()}`);
+}
+
 /** Runs `make` once per inputs hash: an image whose label matches is taken as is (under a lock, so parallel cells build it once). */
 export async function cachedImage(tag: string, inputs: string, make: () => Promise<void>, log: Log): Promise<boolean> {
   if ((await imageLabel(tag, INPUTS_LABEL)) === inputs) return false;

@@ -4,12 +4,12 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from '../../../lib/exec.js';
-import { buildLabels, docker, dockerOk, HARNESS_LABEL } from '../../docker.js';
+import { buildLabels, docker, dockerOk } from '../../docker.js';
 import { PIP, pipFor, UPLOAD_TIME } from '../../toolchain/pypi.js';
 import type { Log } from '../provider.js';
 import { standInOf } from '../../suites/catalog.js';
 import { findInterpreters, howToGet, minor, type Interpreter } from '../../components/python.js';
-import { cachedImage, debianImage, filesImage, hashOf, INPUTS_LABEL, workDir } from './images.js';
+import { cachedImage, commitContainer, debianImage, filesImage, hashOf, type ImageConfig, workDir } from './images.js';
 import { IN_CLUSTER } from '../../net/package-index.js';
 import { ensureMnist, MNIST_FILES } from '../../suites/mnist.js';
 
@@ -19,6 +19,7 @@ const PYTHON_BASE = 'codeflare-matrix/debian-python:bookworm';
  * own checks); openssl for the CodeFlare Operator's create-cert init container (mTLS, era C–D).
  */
 const PYTHON_PACKAGES = ['python3', 'python3-venv', 'bash', 'wget', 'ca-certificates', 'procps', 'iproute2', 'openssl'];
+const DEBIAN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Images this file knows how to make, by repository. */
 const makers: { match: RegExp; make: (tag: string, version: string, log: Log) => Promise<void> }[] = [
@@ -110,10 +111,10 @@ async function ownPython(tag: string, minorVersion: string): Promise<OwnPython> 
  */
 async function pypiImage(
   tag: string,
-  o: { what: string; inputs: unknown[]; python?: OwnPython; download: (pip: string, wheels: string, dir: string) => Promise<Record<string, string>>; script: string; args?: string[]; config: string[] },
+  o: { what: string; inputs: unknown[]; python?: OwnPython; download: (pip: string, wheels: string, dir: string) => Promise<Record<string, string>>; script: string; args?: string[]; config: ImageConfig },
   log: Log,
 ): Promise<void> {
-  await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
+  await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: DEBIAN_PATH } }, log);
   const base = (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', PYTHON_BASE])).trim();
   const inputs = hashOf(base, ...o.inputs);
   await cachedImage(tag, inputs, async () => {
@@ -132,8 +133,7 @@ async function pypiImage(
       log(`${tag}: installing into a virtualenv in the image (no network)`);
       await docker(['rm', '-f', name]);
       await dockerOk(['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${wheels}:/wheels:ro`, ...hostPythonMount(o.python?.prefix), PYTHON_BASE, 'sh', '-euc', HOST_PYTHON_SH + o.script, 'sh', o.python?.prefix ?? '', ...(o.args ?? [])], { timeout: 1_800_000 });
-      const all = { ...labels, [INPUTS_LABEL]: inputs, [HARNESS_LABEL]: 'codeflare-matrix' };
-      await dockerOk(['commit', ...[...o.config, ...Object.entries(all).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]), name, tag]);
+      await commitContainer(name, tag, { ...o.config, labels }, inputs);
     } finally {
       await docker(['rm', '-f', name]);
       rmSync(dir, { recursive: true, force: true });
@@ -182,7 +182,7 @@ async function ray(tag: string, version: string, log: Log, minorVersion?: string
     script: `"$py" -m venv /opt/ray && /opt/ray/bin/pip install -q --pre --no-index --find-links /wheels ${packages.map((p) => `'${p}'`).join(' ')} && mkdir -p /home/ray && /opt/ray/bin/ray --version`
       // KubeRay starts Ray through a login shell (bash -lc), and Debian's /etc/profile resets PATH.
       + ` && echo 'export PATH=/opt/ray/bin:$PATH' > /etc/profile.d/ray.sh`,
-    config: ['ENV PATH=/opt/ray/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /home/ray', 'CMD ["bash"]'],
+    config: { env: { PATH: `/opt/ray/bin:${DEBIAN_PATH}` }, workdir: '/home/ray', cmd: ['bash'] },
   }, log);
 }
 
@@ -213,7 +213,7 @@ async function pytorch(tag: string, spec: string, log: Log): Promise<void> {
     },
     script: '"$py" -m venv /opt/pytorch && /opt/pytorch/bin/pip install -q --no-index --find-links /wheels "torch==$1" numpy requests && /opt/pytorch/bin/python -c "import numpy, requests, torch; torch.from_numpy(numpy.zeros(1)); print(torch.__version__, numpy.__version__)" && test -x /opt/pytorch/bin/torchrun',
     args: [torch],
-    config: ['ENV PATH=/opt/pytorch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'WORKDIR /workspace', 'CMD ["bash"]'],
+    config: { env: { PATH: `/opt/pytorch/bin:${DEBIAN_PATH}` }, workdir: '/workspace', cmd: ['bash'] },
   }, log);
 }
 
@@ -243,9 +243,11 @@ async function pytorchServed(tag: string, spec: string, log: Log): Promise<void>
       await docker(['rm', '-f', name]);
       log(`${tag}: ${base} with the synthetic MNIST at ${DATASETS} and pip's index at ${index}`);
       await dockerOk(['run', '--name', name, '--network', 'none', ...buildLabels(), '-v', `${mnist.dir}:/mnist:ro`, base, 'sh', '-euc', 'mkdir -p "$0" && for f; do cp "/mnist/$f" "$0/"; done', `${DATASETS}/MNIST/raw`, ...MNIST_FILES]);
-      const labels = { 'org.opencontainers.image.source': `${base} + synthetic MNIST (${mnist.manifest.generator}) + PIP_INDEX_URL ${index}`, [INPUTS_LABEL]: inputs, [HARNESS_LABEL]: 'codeflare-matrix' };
-      const config = [`ENV PIP_INDEX_URL=${index}`, `ENV PIP_TRUSTED_HOST=${IN_CLUSTER.host}`, `ENV PATH_DATASETS=${DATASETS}`, 'CMD ["bash"]'];
-      await dockerOk(['commit', ...[...config, ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]), name, tag]);
+      await commitContainer(name, tag, {
+        env: { PIP_INDEX_URL: index, PIP_TRUSTED_HOST: IN_CLUSTER.host, PATH_DATASETS: DATASETS },
+        cmd: ['bash'],
+        labels: { 'org.opencontainers.image.source': `${base} + synthetic MNIST (${mnist.manifest.generator}) + PIP_INDEX_URL ${index}` },
+      }, inputs);
     } finally {
       await docker(['rm', '-f', name]);
     }
@@ -265,11 +267,12 @@ export async function sdkImage(sdk: { version: string; python: string; venv: str
   const prefix = (await step('the interpreter of the SDK', sdk.python, ['-c', 'import sys, platform; print(sys.base_prefix, platform.python_version())'])).trim().split(' ');
   const own = prefix[0] !== '/usr' ? { dir: prefix[0]!, version: prefix[1]! } : undefined;
   const tag = `codeflare-matrix/codeflare-sdk:${sdk.version}${checkout}${own ? `-py${own.version}` : ''}`;
-  await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }, log);
+  await debianImage(PYTHON_BASE, PYTHON_PACKAGES, { env: { PATH: DEBIAN_PATH } }, log);
   const base = (await dockerOk(['image', 'inspect', '--format', '{{.Id}}', PYTHON_BASE])).trim();
   // The SDK itself was installed from its wheel file (freeze says `codeflare-sdk @ file://…`): pinned by version here, the wheel copied below.
   const frozen = [...(await step('pip freeze', sdk.python, ['-m', 'pip', 'freeze'])).split('\n').filter((l) => /^[A-Za-z0-9_.-]+==\S+$/.test(l.trim())), `codeflare-sdk==${sdk.version.replace(/^v/, '')}`].join('\n') + '\n';
-  await cachedImage(tag, hashOf(base, frozen, 'sdk-2', ...(checkout ? [checkout] : []), ...(own ? [own] : [])), async () => {
+  const inputs = hashOf(base, frozen, 'sdk-2', ...(checkout ? [checkout] : []), ...(own ? [own] : []));
+  await cachedImage(tag, inputs, async () => {
     const dir = workDir('sdk', sdk.version);
     const wheels = join(dir, 'wheels');
     rmSync(dir, { recursive: true, force: true });
@@ -288,8 +291,7 @@ export async function sdkImage(sdk: { version: string; python: string; venv: str
           'sh', own?.dir ?? ''],
         { timeout: 1_800_000 },
       );
-      const labels = { 'org.opencontainers.image.source': `pypi:codeflare-sdk==${sdk.version.replace(/^v/, '')}`, [INPUTS_LABEL]: hashOf(base, frozen, 'sdk-2', ...(checkout ? [checkout] : []), ...(own ? [own] : [])), [HARNESS_LABEL]: 'codeflare-matrix' };
-      await dockerOk(['commit', ...['ENV PATH=/opt/sdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["sleep", "infinity"]', ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)].flatMap((c) => ['--change', c]), name, tag]);
+      await commitContainer(name, tag, { env: { PATH: `/opt/sdk/bin:${DEBIAN_PATH}` }, cmd: ['sleep', 'infinity'], labels: { 'org.opencontainers.image.source': `pypi:codeflare-sdk==${sdk.version.replace(/^v/, '')}` } }, inputs);
     } finally {
       await docker(['rm', '-f', name]);
       rmSync(dir, { recursive: true, force: true });
