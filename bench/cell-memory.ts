@@ -1,11 +1,12 @@
-// The memory a cell uses: samples every cell running on this machine (any run, any home) and
-// prints each one's peak resident memory, summed over its process tree: the cell's Playwright
+// The memory and CPU a cell uses: samples every cell running on this machine (any run, any home)
+// and prints each one's peak resident memory, summed over its process tree: the cell's Playwright
 // process and its descendants (workers, kubectl, the SDK's Python), and every process that carries
-// the marker of the cell's cluster (etcd, apiserver, controllers, played pods, the pod player).
-// Only reads /proc. Its figure is what `run` divides free memory by for its default -j
-// (harness/run/parallelism.ts, cell-memory.json).
-//   node --import tsx bench/cell-memory.ts [--seconds 600] [--every 2]
+// the marker of the cell's cluster (etcd, apiserver, controllers, played pods, the pod player); and
+// the cores a cell keeps busy on average. Only reads /proc. Its figures are what `run` divides free
+// memory and the cores by for its default -j (harness/run/parallelism.ts, cell-memory.json).
+//   node --import tsx bench/cell-memory.ts [--seconds 600] [--every 2]     (Ctrl-C prints the figures so far)
 import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -60,30 +61,68 @@ export function sample(): Map<string, number> {
   return cells;
 }
 
-/** Samples every `everyMs` until `stop()`; then each cell's peak (KiB) and the machine's peak in use (MiB: MemTotal - MemAvailable). */
-export function sampler(everyMs = 3000): { stop: () => { cells: Map<string, number>; machineMiB: number } } {
+/** The machine's CPU time so far, in clock ticks: busy (everything but idle and iowait) and total. */
+function cpuTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - f[4]!, total };
+}
+
+export type Sampled = { cells: Map<string, number>; machineMiB: number; cpu?: { machineCores: number; cellCores: number; ticks: number } };
+
+/**
+ * Samples every `everyMs` until `stop()`; then each cell's peak (KiB), the machine's peak in use
+ * (MiB: MemTotal - MemAvailable), and the CPU: the machine's busy cores on average, and a cell's
+ * (the machine's busy cores over the cells running, averaged over the samples where some ran: the
+ * engine's share and what cells share, such as Docker, included).
+ */
+export function sampler(everyMs = 3000): { stop: () => Sampled } {
   const peak = new Map<string, number>();
+  const cores = availableParallelism();
   let machine = 0;
+  let last = cpuTicks();
+  const busy: number[] = [];
+  const perCell: number[] = [];
   const tick = () => {
-    for (const [id, kib] of sample()) peak.set(id, Math.max(peak.get(id) ?? 0, kib));
+    const now = sample();
+    for (const [id, kib] of now) peak.set(id, Math.max(peak.get(id) ?? 0, kib));
     const info = readFileSync('/proc/meminfo', 'utf8');
     const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? 0);
     machine = Math.max(machine, (kib('MemTotal') - kib('MemAvailable')) / 1024);
+    const t = cpuTicks();
+    if (t.total > last.total) {
+      const c = ((t.busy - last.busy) / (t.total - last.total)) * cores;
+      busy.push(c);
+      if (now.size) perCell.push(c / now.size);
+    }
+    last = t;
   };
   const timer = setInterval(tick, everyMs);
   tick();
-  return { stop: () => (clearInterval(timer), { cells: peak, machineMiB: Math.round(machine) }) };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    stop: () => {
+      clearInterval(timer);
+      const round = (x: number) => Math.round(x * 100) / 100;
+      return { cells: peak, machineMiB: Math.round(machine), ...(perCell.length ? { cpu: { machineCores: round(mean(busy)), cellCores: round(mean(perCell)), ticks: perCell.length } } : {}) };
+    },
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { seconds: { type: 'string', default: '600' }, every: { type: 'string', default: '2' } } });
   const s = sampler(Number(values.every) * 1000);
-  await new Promise((r) => setTimeout(r, Number(values.seconds) * 1000));
-  const { cells: peak, machineMiB } = s.stop();
+  // until --seconds have passed, or until interrupted (Ctrl-C): the figures so far either way
+  await new Promise<void>((r) => {
+    setTimeout(r, Number(values.seconds) * 1000).unref();
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => r());
+  });
+  const { cells: peak, machineMiB, cpu } = s.stop();
   const mib = (k: number) => Math.round(k / 1024);
   console.log('cell\tpeak RSS (MiB, its process tree and its cluster)');
   for (const [id, kib] of [...peak].sort((a, b) => b[1] - a[1])) console.log(`${id}\t${mib(kib)}`);
   const all = [...peak.values()].sort((a, b) => a - b);
   if (all.length) console.log(`cells sampled: ${all.length}; median peak ${mib(all[Math.floor(all.length / 2)]!)} MiB; largest ${mib(all.at(-1)!)} MiB; machine's peak in use ${machineMiB} MiB`);
   else console.log('no cell ran while sampling');
+  if (cpu) console.log(`CPU: the machine ${cpu.machineCores} of ${availableParallelism()} core(s) busy on average; a cell ${cpu.cellCores} core(s) on average (busy cores over the cells running, ${cpu.ticks} samples)`);
 }

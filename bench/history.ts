@@ -55,7 +55,7 @@ function cacheEntries(): Made[] {
   return out;
 }
 
-type Figures = { dir: string; wallMs: number; cells: CellResult[]; built: Made[]; binaries: number; hits: number; j?: number; jWhy?: string; memory?: { cellMiB: number; machineMiB: number } };
+type Figures = { dir: string; wallMs: number; cells: CellResult[]; built: Made[]; binaries: number; hits: number; j?: number; jWhy?: string; memory?: { cellMiB: number; machineMiB: number }; cpu?: { machineCores: number; cellCores: number } };
 function figures(dir: string, wallMs?: number): Figures {
   const r = readResults(join(dir, 'results.json'));
   const start = Date.parse(r.runs[0]!.startedAt);
@@ -81,7 +81,7 @@ if (values.results) {
     console.error(`run ${i + 1}: exit ${r.exitCode} in ${s(Date.now() - t0)} → ${out}`);
     if (r.exitCode === 2 || r.exitCode === 130) process.exit(r.exitCode); // bad input or interrupted: no figures of this run
     const peak = memory.stop();
-    made.push({ ...figures(out, Date.now() - t0), memory: { cellMiB: Math.round(Math.max(0, ...peak.cells.values()) / 1024), machineMiB: peak.machineMiB } });
+    made.push({ ...figures(out, Date.now() - t0), memory: { cellMiB: Math.round(Math.max(0, ...peak.cells.values()) / 1024), machineMiB: peak.machineMiB }, ...(peak.cpu ? { cpu: peak.cpu } : {}) });
   }
 }
 
@@ -117,6 +117,7 @@ const LABEL: Record<(typeof PHASES)[number], string> = { build: 'build (componen
   const other = (cs: CellResult[]) => cs.reduce((n, c) => n + span(c) - PHASES.filter((p) => p !== 'ready').reduce((m, p) => m + (c.phases?.[p] ?? 0), 0), 0);
   const cellMs = timed.reduce((n, c) => n + span(c), 0);
   if (last.memory) console.log(`\npeak memory: ${last.memory.cellMiB} MiB the largest cell (its process tree and cluster), ${last.memory.machineMiB} MiB the machine in use`);
+  if (last.cpu) console.log(`CPU: the machine ${last.cpu.machineCores} core(s) busy on average; a cell ${last.cpu.cellCores} (busy cores over the cells running; what cell-memory.json's cores is measured as)`);
   console.log(`\n-j ${last.j ?? '?'}${last.jWhy ? ` (from the machine: ${last.jWhy})` : ''}; ${lanes.length} lane(s); cell time ${s(cellMs)} over ${timed.length} cells run; critical path ${critical.length} cells, ${s(critical.length ? t(critical.at(-1)!.finishedAt) - runStart : 0)}`);
   console.log(['phase', 'summed over cells', 'share', 'on the critical path'].join('\t'));
   const row = (label: string, all: number, crit: number) => console.log([label, s(all), cellMs ? `${((all / cellMs) * 100).toFixed(0)}%` : '-', s(crit)].join('\t'));

@@ -184,11 +184,15 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const queue = [...p.cells];
+  // Longest first, as earlier runs timed them (a cell never timed first: a cold one builds), so the
+  // lanes end together; cells blocked ahead last: they only record why, and take no lane at the start.
+  const timed = earlierDurations(dir);
+  const rank = (c: Cell) => (blockedAhead(c) ? -1 : (timed.get(c.id) ?? Infinity));
+  const queue = [...p.cells].sort((a, b) => (rank(a) === rank(b) ? 0 : rank(b) > rank(a) ? 1 : -1));
   const isBaseline = (cell: Cell) => !p.cells.includes(cell);
   const due = baselineRuns(p);
   const stream = finishedTests(dir, log);
-  const tick = progressLine(dir, p, results, running, queue, started, earlierDurations(dir), log);
+  const tick = progressLine(dir, p, results, running, queue, started, timed, log);
   const progress = setInterval(() => {
     for (const id of running.keys()) stream(id);
     tick();
@@ -363,7 +367,7 @@ function earlierDurations(dir: string): Map<string, number> {
   for (const { r } of newest) {
     try {
       const res = JSON.parse(readFileSync(join(parent, r, 'results.json'), 'utf8')) as Results;
-      for (const c of res.cells) if (c.startedAt && c.finishedAt && c.status !== 'blocked') out.set(c.id, Date.parse(c.finishedAt) - Date.parse(c.startedAt));
+      for (const c of res.cells) if (c.startedAt && c.finishedAt && !c.ahead) out.set(c.id, Date.parse(c.finishedAt) - Date.parse(c.startedAt));
     } catch {
       // a results file that does not parse says nothing about durations
     }

@@ -1,21 +1,33 @@
-// -j from the machine: min(cores, free memory / a cell's measured peak), at least one, and why.
+// -j from the machine: min(cores / a cell's measured cores, free memory / a cell's measured peak), at least one, and why.
 import { test, expect } from '@playwright/test';
-import { cellMiB, machineParallelism } from './parallelism.js';
+import { cellFigures, machineParallelism } from './parallelism.js';
 
-test('cells at once: the cores, unless the free memory holds fewer cells; never none; the line says which bound', () => {
-  const cores = machineParallelism('local', { cores: 2, freeMiB: 19_000, cellMiB: 1_000 });
+test('cells that keep a core busy: the cores, unless the free memory holds fewer cells; never none; the line says which bound', () => {
+  const cores = machineParallelism('local', { cores: 2, freeMiB: 19_000, cellMiB: 1_000, cellCores: 1 });
   expect(cores.n).toBe(2);
-  expect(cores.why).toMatch(/2 core\(s\), 18\.6 GiB free \/ 1\.0 GiB a local cell \(measured\) = 19: cores bound/);
-  const memory = machineParallelism('local', { cores: 8, freeMiB: 3_500, cellMiB: 1_000 });
+  expect(cores.why).toMatch(/2 core\(s\) \/ 1 a local cell keeps busy \(measured\) = 2, 18\.6 GiB free \/ 1\.0 GiB a local cell \(measured\) = 19: cores bound/);
+  const memory = machineParallelism('local', { cores: 8, freeMiB: 3_500, cellMiB: 1_000, cellCores: 1 });
   expect(memory.n).toBe(3);
   expect(memory.why).toMatch(/memory bound/);
-  expect(machineParallelism('local', { cores: 4, freeMiB: 300, cellMiB: 1_000 }).n).toBe(1);
+  expect(machineParallelism('local', { cores: 4, freeMiB: 300, cellMiB: 1_000, cellCores: 1 }).n).toBe(1);
   // a provider with no measured figure: the cores alone, and it says so
   const kind = machineParallelism('kind', { cores: 2, freeMiB: 19_000 });
   expect(kind.n).toBe(2);
   expect(kind.why).toMatch(/no measured memory of a kind cell/);
 });
 
-test('a local cell\'s peak memory is data measured here (bench/cell-memory.ts), not a guess', () => {
-  expect(cellMiB('local')).toBeGreaterThan(100);
+test('cells that keep half a core busy: twice the cores, unless the memory holds fewer', () => {
+  const waits = machineParallelism('local', { cores: 2, freeMiB: 19_000, cellMiB: 1_000, cellCores: 0.5 });
+  expect(waits.n).toBe(4);
+  expect(waits.why).toMatch(/2 core\(s\) \/ 0\.5 a local cell keeps busy \(measured\) = 4, .* = 19: cores bound/);
+  expect(machineParallelism('local', { cores: 2, freeMiB: 2_500, cellMiB: 1_000, cellCores: 0.5 })).toMatchObject({ n: 2, why: expect.stringMatching(/memory bound/) });
+  // a cell busier than a core still runs
+  expect(machineParallelism('local', { cores: 1, freeMiB: 19_000, cellMiB: 1_000, cellCores: 1.5 }).n).toBe(1);
+});
+
+test('a local cell\'s peak memory and cores are data measured here (bench/cell-memory.ts), not a guess', () => {
+  const local = cellFigures('local');
+  expect(local.mib).toBeGreaterThan(100);
+  expect(local.cores).toBeGreaterThan(0);
+  expect(local.cores).toBeLessThan(4);
 });
