@@ -105,7 +105,7 @@ export function makeCell(era: Era, versions: Versions, origin: Cell['origin'], e
  * be built; a published row that names a version that does not exist or breaks a constraint is
  * reported with the reason, not run (a pass would verify a stack other than the one the row names).
  */
-export function blockedAhead(cell: Cell): string | undefined {
+export function blockedAhead(cell: Pick<Cell, 'violations' | 'unavailable'>): string | undefined {
   if (cell.violations.length) return `not run: the row ${cell.violations.map((v) => `[${v.id}] ${v.reason}`).join('; ')}`;
   if (cell.unavailable.length) return `not buildable here: ${cell.unavailable.join('; ')}`;
   return undefined;

@@ -30,7 +30,7 @@ import { RUN_ENV, cellDir, readCellState, readStep, type RunOptions } from './la
 import { poolKey } from './pool.js';
 import { hostPorts } from '../components/install/common.js';
 import { clash, nextCell, sharesNetwork, waitLines, type Claims } from './claims.js';
-import { machineParallelism } from './parallelism.js';
+import { cellOrder, machineParallelism } from './parallelism.js';
 
 export type RunArgs = {
   config: string;
@@ -184,11 +184,8 @@ export async function runMatrix(a: RunArgs): Promise<RunOutcome> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  // Longest first, as earlier runs timed them (a cell never timed first: a cold one builds), so the
-  // lanes end together; cells blocked ahead last: they only record why, and take no lane at the start.
   const timed = earlierDurations(dir);
-  const rank = (c: Cell) => (blockedAhead(c) ? -1 : (timed.get(c.id) ?? Infinity));
-  const queue = [...p.cells].sort((a, b) => (rank(a) === rank(b) ? 0 : rank(b) > rank(a) ? 1 : -1));
+  const queue = cellOrder(p.cells, timed);
   const isBaseline = (cell: Cell) => !p.cells.includes(cell);
   const due = baselineRuns(p);
   const stream = finishedTests(dir, log);

@@ -1,6 +1,6 @@
 // -j from the machine: min(cores / a cell's measured cores, free memory / a cell's measured peak), at least one, and why.
 import { test, expect } from '@playwright/test';
-import { cellFigures, machineParallelism } from './parallelism.js';
+import { cellFigures, cellOrder, machineParallelism } from './parallelism.js';
 
 test('cells that keep a core busy: the cores, unless the free memory holds fewer cells; never none; the line says which bound', () => {
   const cores = machineParallelism('local', { cores: 2, freeMiB: 19_000, cellMiB: 1_000, cellCores: 1 });
@@ -30,4 +30,13 @@ test('a local cell\'s peak memory and cores are data measured here (bench/cell-m
   expect(local.mib).toBeGreaterThan(100);
   expect(local.cores).toBeGreaterThan(0);
   expect(local.cores).toBeLessThan(4);
+});
+
+test('cells take lanes longest first as earlier runs timed them, untimed ones before them, blocked-ahead ones last', () => {
+  const cell = (id: string, o: { unavailable?: string[] } = {}) => ({ id, violations: [], unavailable: o.unavailable ?? [] });
+  const cells = [cell('short'), cell('ahead', { unavailable: ['codeflare-operator v1.2.0: the Go module proxy refuses it'] }), cell('long'), cell('new'), cell('mid'), cell('new2')];
+  const timed = new Map([['short', 60_000], ['long', 600_000], ['mid', 200_000], ['ahead', 5_000]]);
+  expect(cellOrder(cells, timed).map((c) => c.id)).toEqual(['new', 'new2', 'long', 'mid', 'short', 'ahead']);
+  // nothing timed: the plan's order, blocked ones last
+  expect(cellOrder(cells, new Map()).map((c) => c.id)).toEqual(['short', 'long', 'new', 'mid', 'new2', 'ahead']);
 });

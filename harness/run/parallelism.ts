@@ -1,12 +1,13 @@
-// How many cells run at once when neither -j nor the config says: as many as the cores and the free
-// memory hold, from what a cell of the provider was measured to use (cell-memory.json, from
-// bench/cell-memory.ts): its peak memory, and the cores it keeps busy on average. A cell mostly
-// waits (a controller's readiness, a scheduler's window), so the cores hold more cells than there
-// are cores. The run's first line says how it chose.
+// Which cells run first, and how many at once when neither -j nor the config says: as many as the
+// cores and the free memory hold, from what a cell of the provider was measured to use
+// (cell-memory.json, from bench/cell-memory.ts): its peak memory, and the cores it keeps busy on
+// average. A cell mostly waits (a controller's readiness, a scheduler's window), so the cores hold
+// more cells than there are cores. The run's first line says how it chose.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../lib/paths.js';
+import { blockedAhead, type Cell } from '../../matrix/cell.js';
 
 type Figure = { peakMiB: number; cores?: number; measured: string };
 type Figures = Record<string, Figure | string>;
@@ -46,4 +47,14 @@ export function machineParallelism(provider: string, o: { cores?: number; freeMi
   const n = Math.max(1, Math.min(byCpu, byMemory));
   const bound = byMemory < byCpu ? 'memory' : 'cores';
   return { n, why: `${cpuWhy}, ${gib(free)} free / ${gib(cell)} a ${provider} cell (measured) = ${byMemory}: ${bound} bound` };
+}
+
+/**
+ * The order cells take lanes in: longest first, as earlier runs timed them (a cell never timed
+ * first: a cold one builds), so the lanes end together; cells blocked ahead last, since they only
+ * record why and need no lane while the others start. Ties keep the plan's order.
+ */
+export function cellOrder<C extends Pick<Cell, 'id' | 'violations' | 'unavailable'>>(cells: C[], timed: Map<string, number>): C[] {
+  const rank = (c: C) => (blockedAhead(c) ? -1 : (timed.get(c.id) ?? Infinity));
+  return [...cells].sort((a, b) => (rank(a) === rank(b) ? 0 : rank(b) > rank(a) ? 1 : -1));
 }
