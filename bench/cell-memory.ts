@@ -109,14 +109,18 @@ export function sampler(everyMs = 3000): { stop: () => Sampled } {
   };
 }
 
+/** Resolves after `seconds`, or at Ctrl-C (SIGINT, SIGTERM): a sampler's figures so far either way. */
+export function untilStopped(seconds: number): Promise<void> {
+  return new Promise<void>((r) => {
+    setTimeout(r, seconds * 1000).unref();
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => r());
+  });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { seconds: { type: 'string', default: '600' }, every: { type: 'string', default: '2' } } });
   const s = sampler(Number(values.every) * 1000);
-  // until --seconds have passed, or until interrupted (Ctrl-C): the figures so far either way
-  await new Promise<void>((r) => {
-    setTimeout(r, Number(values.seconds) * 1000).unref();
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => r());
-  });
+  await untilStopped(Number(values.seconds));
   const { cells: peak, machineMiB, cpu } = s.stop();
   const mib = (k: number) => Math.round(k / 1024);
   console.log('cell\tpeak RSS (MiB, its process tree and its cluster)');

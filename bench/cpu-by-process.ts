@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { untilStopped } from './cell-memory.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '600' }, every: { type: 'string', default: '3' } } });
 const HZ = 100; // USER_HZ: the unit of /proc/<pid>/stat's times on Linux
@@ -46,10 +47,7 @@ function tick(first: boolean): void {
 const t0 = Date.now();
 tick(true);
 const timer = setInterval(() => tick(false), Number(values.every) * 1000);
-await new Promise<void>((r) => {
-  setTimeout(r, Number(values.seconds) * 1000).unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => r());
-});
+await untilStopped(Number(values.seconds));
 clearInterval(timer);
 tick(false);
 
